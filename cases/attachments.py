@@ -1,0 +1,51 @@
+"""What a case attachment may be: checked before anything is stored."""
+
+import mimetypes
+from pathlib import PurePath
+from typing import Protocol
+
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+
+from supportdesk.errors import InvalidInput
+
+
+class UploadLike(Protocol):
+    name: str
+    size: int
+
+    def read(self, size: int = -1) -> bytes: ...
+
+
+def clean_filename(name: str) -> str:
+    """The bare file name, without any path a browser or mail client sent along."""
+    return PurePath(name.replace("\\", "/")).name.strip() or "attachment"
+
+
+def validate_uploads(files: list[UploadLike]) -> None:
+    """Refuse the whole set if any file is empty, too large or of a type we don't take."""
+    allowed = {ext.lower() for ext in settings.ATTACHMENT_ALLOWED_EXTENSIONS}
+    limit = settings.ATTACHMENT_MAX_BYTES
+    errors = []
+    for upload in files:
+        filename = clean_filename(upload.name)
+        extension = PurePath(filename).suffix.lower().lstrip(".")
+        if extension not in allowed:
+            errors.append(
+                f"{filename}: files of type “.{extension or '?'}” are not accepted. "
+                f"Allowed: {', '.join(sorted(allowed))}."
+            )
+        elif upload.size == 0:
+            errors.append(f"{filename} is empty.")
+        elif upload.size > limit:
+            errors.append(
+                f"{filename} is {filesizeformat(upload.size)}; "
+                f"the limit is {filesizeformat(limit)} per file."
+            )
+    if errors:
+        raise InvalidInput(" ".join(errors), field_errors={"attachments": errors})
+
+
+def guess_content_type(filename: str, declared: str | None) -> str:
+    guessed, _ = mimetypes.guess_type(filename)
+    return guessed or declared or "application/octet-stream"

@@ -1,0 +1,363 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django_fsm import FSMField, transition
+
+from tenants.access import can_act_for
+from tenants.models import Category
+from tenants.roles import is_support_staff
+
+
+class State(models.TextChoices):
+    NEW = "new", "New"
+    IN_PROGRESS = "in_progress", "In progress"
+    AWAITING_INFORMATION = "awaiting_information", "Awaiting information"
+    SOLUTION_PROPOSED = "solution_proposed", "Solution proposed"
+    CLOSED = "closed", "Closed"
+
+
+OPEN_STATES = [State.NEW, State.IN_PROGRESS, State.AWAITING_INFORMATION, State.SOLUTION_PROPOSED]
+
+
+class CloseReason(models.TextChoices):
+    RESOLVED = "resolved", "Resolved"
+    NO_RESPONSE = "no_response", "No response"
+    KNOWN_ISSUE_RESOLVED = "known_issue_resolved", "Known issue resolved"
+    OUTSIDE_CAUSE = "outside_cause", "Cause outside the product"
+    CANCELLED = "cancelled", "Cancelled by customer"
+    ENHANCEMENT_TRANSFERRED = "enhancement_transferred", "Enhancement transferred"
+    DUPLICATE = "duplicate", "Duplicate"
+
+
+STAFF_CLOSE_REASONS = [
+    CloseReason.RESOLVED,
+    CloseReason.OUTSIDE_CAUSE,
+    CloseReason.DUPLICATE,
+    CloseReason.ENHANCEMENT_TRANSFERRED,
+    CloseReason.KNOWN_ISSUE_RESOLVED,
+    CloseReason.CANCELLED,
+]
+
+
+class Channel(models.TextChoices):
+    PORTAL = "portal", "Portal"
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Phone"
+    API = "api", "API"
+
+
+class EnvironmentKind(models.IntegerChoices):
+    """Ordered as the queue orders work: production before sandbox before test."""
+
+    PRODUCTION = 1, "Production"
+    SANDBOX = 2, "Sandbox"
+    TEST = 3, "Test"
+
+
+class BusinessImpact(models.IntegerChoices):
+    """Ordered most severe first, as the queue orders work."""
+
+    CRITICAL = 1, "Critical: business stopped"
+    HIGH = 2, "High: a key process is impaired"
+    MEDIUM = 3, "Medium: work continues with a workaround"
+    LOW = 4, "Low: minor inconvenience"
+
+
+class EnvironmentAccess(models.TextChoices):
+    GRANTED = "granted", "Support may access our environment"
+    REFUSED = "refused", "Support may not access our environment"
+
+
+def _staff(case: "Case", user: object) -> bool:
+    return is_support_staff(user)
+
+
+def _customer(case: "Case", user: object) -> bool:
+    return not is_support_staff(user) and can_act_for(user, case.tenant_id)
+
+
+class Case(models.Model):
+    """A case and its lifecycle. Transitions change the state only; the services in
+    `cases.services` lock the row, check access, record the event and tell people."""
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.PROTECT, related_name="cases")
+    number = models.PositiveIntegerField(editable=False)
+    reference = models.CharField(max_length=24, unique=True, editable=False)
+
+    summary = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    steps_to_reproduce = models.TextField(blank=True)
+    expected_result = models.TextField(blank=True)
+    actual_result = models.TextField(blank=True)
+    business_impact = models.PositiveSmallIntegerField(
+        choices=BusinessImpact.choices, default=BusinessImpact.MEDIUM
+    )
+    business_impact_details = models.TextField(blank=True)
+    users_affected = models.PositiveIntegerField(null=True, blank=True)
+    environment = models.PositiveSmallIntegerField(
+        choices=EnvironmentKind.choices, default=EnvironmentKind.PRODUCTION
+    )
+    product = models.CharField(max_length=100, blank=True)
+    product_version = models.CharField(max_length=50, blank=True)
+    browsers = models.CharField(max_length=200, blank=True)
+    first_seen_at = models.DateTimeField(null=True, blank=True)
+    related_cases = models.CharField(max_length=200, blank=True)
+    category = models.CharField(max_length=32, choices=Category.choices)
+    priority = models.CharField(max_length=8, help_text="A priority code of the tenant's plan.")
+    environment_access = models.CharField(max_length=16, choices=EnvironmentAccess.choices)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.PORTAL)
+
+    state = FSMField(default=State.NEW, choices=State.choices, protected=True)
+    close_reason = models.CharField(max_length=32, choices=CloseReason.choices, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reported_cases"
+    )
+    partner = models.ForeignKey(
+        "tenants.Partner",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        help_text="The partner that filed the case for the tenant, if any.",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_cases",
+    )
+
+    initial_response_due = models.DateTimeField(null=True, blank=True)
+    first_responded_at = models.DateTimeField(null=True, blank=True)
+    next_update_due = models.DateTimeField(null=True, blank=True)
+    resolution_due = models.DateTimeField(null=True, blank=True)
+    next_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="The earliest of the due times; what the queue sorts on."
+    )
+
+    version = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text="Bumped by every change; a change based on an older version is refused.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="unique_case_number"),
+            models.CheckConstraint(
+                condition=Q(state="closed", closed_at__isnull=False, close_reason__gt="")
+                | (~Q(state="closed") & Q(closed_at__isnull=True)),
+                name="closed_case_has_reason_and_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "state", "-created_at"], name="case_tenant_state"),
+            models.Index(fields=["state", "priority", "business_impact"], name="case_queue"),
+            models.Index(fields=["next_due_at"], name="case_next_due"),
+            models.Index(fields=["owner", "state"], name="case_owner_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.summary}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state != State.CLOSED
+
+    # The lifecycle of DESIGN.md. One transition per verb; each changes the state only.
+
+    @transition(field=state, source=State.NEW, target=State.IN_PROGRESS, permission=_staff)
+    def start_work(self) -> None:
+        """Triage: an engineer takes the new case on."""
+
+    @transition(
+        field=state,
+        source=State.IN_PROGRESS,
+        target=State.AWAITING_INFORMATION,
+        permission=_staff,
+    )
+    def request_info(self) -> None:
+        """Contact attempt 1: the case now waits on the customer."""
+
+    @transition(
+        field=state,
+        source=State.AWAITING_INFORMATION,
+        target=State.IN_PROGRESS,
+        permission=_customer,
+    )
+    def customer_reply(self) -> None:
+        """The customer answered; work resumes."""
+
+    @transition(
+        field=state,
+        source=State.IN_PROGRESS,
+        target=State.SOLUTION_PROPOSED,
+        permission=_staff,
+    )
+    def propose_solution(self) -> None:
+        pass
+
+    @transition(
+        field=state, source=State.SOLUTION_PROPOSED, target=State.CLOSED, permission=_customer
+    )
+    def accept_solution(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=State.SOLUTION_PROPOSED,
+        target=State.IN_PROGRESS,
+        permission=_customer,
+    )
+    def reject_solution(self) -> None:
+        pass
+
+    @transition(field=state, source=OPEN_STATES, target=State.CLOSED, permission=_customer)
+    def cancel(self) -> None:
+        """The customer withdraws the case."""
+
+    @transition(field=state, source=OPEN_STATES, target=State.CLOSED, permission=_staff)
+    def close(self) -> None:
+        """Staff close with a reason (duplicate, outside cause, enhancement transferred …)."""
+
+    @transition(field=state, source=State.AWAITING_INFORMATION, target=State.CLOSED)
+    def close_for_no_response(self) -> None:
+        """The system closes a case whose follow-up closure date passed without a reply."""
+
+    @transition(field=state, source=State.SOLUTION_PROPOSED, target=State.CLOSED)
+    def close_after_silence(self) -> None:
+        """The system closes a proposed solution the customer left unanswered."""
+
+    @transition(field=state, source=State.CLOSED, target=State.IN_PROGRESS, permission=_customer)
+    def reopen(self) -> None:
+        pass
+
+
+class Comment(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_comments"
+    )
+    body = models.TextField()
+    public = models.BooleanField(
+        default=True, help_text="Internal notes are seen by support staff only."
+    )
+    by_staff = models.BooleanField(default=False, editable=False)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.PORTAL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "created_at"], name="comment_case_created")]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk} on {self.case_id}"
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    return f"cases/{instance.case_id}/{filename}"
+
+
+class Attachment(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    comment = models.ForeignKey(
+        Comment, on_delete=models.PROTECT, null=True, blank=True, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    public = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class CaseEvent(models.Model):
+    """The case's timeline: nothing about a case changes without an event here."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Case filed"
+        STATE_CHANGED = "state_changed", "State changed"
+        COMMENTED = "commented", "Comment added"
+        OWNER_CHANGED = "owner_changed", "Owner changed"
+        PRIORITY_CHANGED = "priority_changed", "Priority changed"
+        CONTACT_ATTEMPT = "contact_attempt", "Contact attempt"
+        ATTACHMENT_ADDED = "attachment_added", "Attachment added"
+        CLOSED = "closed", "Closed"
+        REOPENED = "reopened", "Reopened"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the system acted (a scheduled task).",
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    public = models.BooleanField(default=True)
+    from_state = models.CharField(max_length=32, blank=True)
+    to_state = models.CharField(max_length=32, blank=True)
+    message = models.CharField(max_length=500, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    comment = models.ForeignKey(
+        Comment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "created_at"], name="event_case_created")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.case_id}"
+
+
+class ContactAttempt(models.Model):
+    """An attempt to reach the customer while the case waits on them. Attempt 1 is the
+    request for information, attempt 2 the follow-up note naming the closure date; the
+    unique constraint keeps a task run twice from sending either twice."""
+
+    class Method(models.TextChoices):
+        REQUEST_INFO = "request_info", "Request for information"
+        FOLLOW_UP = "follow_up", "Follow-up note"
+        PHONE = "phone", "Phone call"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="contact_attempts")
+    round = models.PositiveSmallIntegerField(
+        help_text="Which wait on the customer this belongs to (1 for the first)."
+    )
+    number = models.PositiveSmallIntegerField()
+    method = models.CharField(max_length=16, choices=Method.choices)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    closure_date = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["round", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "round", "number"], name="one_contact_attempt_per_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.number} ({self.get_method_display()}) on {self.case_id}"

@@ -1,0 +1,611 @@
+"""Every change to a case, one function per verb.
+
+Each service runs in one transaction: it locks the case row, checks access and
+role, runs the django-fsm transition, writes the timeline event, and saves. Views,
+admin actions, the API, inbound mail and tasks call these and nothing else.
+"""
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django_fsm import can_proceed, has_transition_perm
+
+from cases.attachments import UploadLike, clean_filename, guess_content_type, validate_uploads
+from cases.models import (
+    STAFF_CLOSE_REASONS,
+    Attachment,
+    BusinessImpact,
+    Case,
+    CaseEvent,
+    Channel,
+    CloseReason,
+    Comment,
+    ContactAttempt,
+    EnvironmentAccess,
+    EnvironmentKind,
+    State,
+)
+from cases.selectors import cases_for
+from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
+from tenants.access import acting_partner_member, is_contact_of, tenants_for
+from tenants.models import Category, Tenant
+from tenants.roles import Role, has_role, is_support_staff
+
+User = AbstractBaseUser
+
+INTAKE_TEXT_FIELDS = (
+    "description",
+    "steps_to_reproduce",
+    "expected_result",
+    "actual_result",
+    "business_impact_details",
+    "product",
+    "product_version",
+    "browsers",
+    "related_cases",
+)
+
+_VERB_WORDS = {
+    "start_work": "taken into work",
+    "request_info": "put on hold for information",
+    "customer_reply": "resumed by a reply",
+    "propose_solution": "given a proposed solution",
+    "accept_solution": "closed by accepting a solution",
+    "reject_solution": "sent back by rejecting a solution",
+    "cancel": "cancelled",
+    "close": "closed",
+    "close_for_no_response": "closed for no response",
+    "close_after_silence": "closed after silence",
+    "reopen": "reopened",
+}
+
+
+def _locked_case(actor: User | None, case_id: int) -> Case:
+    """The case, row-locked for the rest of the transaction; NotFound outside access."""
+    base = Case.objects.all() if actor is None else cases_for(actor)
+    try:
+        return base.select_for_update().select_related("tenant__plan").get(id=case_id)
+    except Case.DoesNotExist:
+        raise NotFound("No such case.") from None
+
+
+def _check_version(case: Case, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != case.version:
+        raise StateConflict(
+            f"{case.reference} was changed by someone else since you opened it. "
+            "Reload it to see the change, then try again."
+        )
+
+
+def _transition(case: Case, actor: User | None, verb: str) -> str:
+    """Run the fsm transition `verb` after checking state and role; return the old state."""
+    method = getattr(case, verb)
+    if not can_proceed(method):
+        raise StateConflict(
+            f"{case.reference} is {case.get_state_display().lower()}, "
+            f"so it cannot be {_VERB_WORDS[verb]}."
+        )
+    if actor is not None and not has_transition_perm(method, actor):
+        raise NotPermitted(f"You may not do this: a case is {_VERB_WORDS[verb]} by the other side.")
+    previous = case.state
+    method()
+    return previous
+
+
+def _save(case: Case, *fields: str) -> None:
+    case.version = F("version") + 1
+    case.save(update_fields=[*fields, "version", "updated_at"])
+    case.refresh_from_db(fields=["version"])
+
+
+def _record(
+    case: Case,
+    actor: User | None,
+    kind: str,
+    *,
+    public: bool = True,
+    from_state: str = "",
+    message: str = "",
+    comment: Comment | None = None,
+    **data: object,
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        actor=actor,
+        kind=kind,
+        public=public,
+        from_state=from_state,
+        to_state=case.state if from_state else "",
+        message=message[:500],
+        comment=comment,
+        data=data,
+    )
+
+
+def _store_attachments(
+    case: Case, actor: User, files: Iterable[UploadLike], *, comment: Comment | None, public: bool
+) -> list[Attachment]:
+    stored = []
+    for upload in files:
+        filename = clean_filename(upload.name)
+        attachment = Attachment(
+            case=case,
+            comment=comment,
+            filename=filename,
+            content_type=guess_content_type(filename, getattr(upload, "content_type", None)),
+            size=upload.size,
+            uploaded_by=actor,
+            public=public,
+        )
+        if hasattr(upload, "seek"):
+            upload.seek(0)
+        attachment.file.save(filename, ContentFile(upload.read()), save=False)
+        attachment.save()
+        _record(case, actor, CaseEvent.Kind.ATTACHMENT_ADDED, public=public, message=filename)
+        stored.append(attachment)
+    return stored
+
+
+def _require_text(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(message, field_errors={field: [message]})
+    return value
+
+
+def _require_staff(actor: User, role: Role = Role.ENGINEER) -> None:
+    if not has_role(actor, role):
+        raise NotPermitted(f"Only a {role.value.lower()} may do this.")
+
+
+@transaction.atomic
+def case_create(
+    *,
+    actor: User,
+    tenant_id: int,
+    summary: str,
+    category: str,
+    priority: str | None,
+    environment_access: str,
+    channel: str = Channel.PORTAL,
+    business_impact: int = BusinessImpact.MEDIUM,
+    environment: int = EnvironmentKind.PRODUCTION,
+    users_affected: int | None = None,
+    first_seen_at: object = None,
+    reporter: User | None = None,
+    attachments: Iterable[UploadLike] = (),
+    **intake: str,
+) -> Case:
+    """File a case for a tenant. Staff may log one for a contact (`reporter`), e.g. a phone
+    call; mail arrives at the plan's lowest priority, as the contracts say."""
+    try:
+        tenant = tenants_for(actor).select_related("plan").get(id=tenant_id)
+    except Tenant.DoesNotExist:
+        raise NotFound("No such customer.") from None
+    unknown = set(intake) - set(INTAKE_TEXT_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Unknown case fields: {', '.join(sorted(unknown))}.")
+    errors: dict[str, list[str]] = {}
+    summary = (summary or "").strip()
+    if not summary:
+        errors["summary"] = ["Give the case a short summary."]
+    elif len(summary) > 200:
+        errors["summary"] = ["Keep the summary under 200 characters."]
+    if category not in Category.values:
+        errors["category"] = ["Choose a category."]
+    priorities = {p.code: p for p in tenant.plan.priorities.all()}
+    if channel == Channel.EMAIL or not priority:
+        priority = max(priorities.values(), key=lambda p: p.rank).code if priorities else ""
+    if priority not in priorities:
+        errors["priority"] = [f"Choose one of the plan's priorities: {', '.join(priorities)}."]
+    if environment_access not in EnvironmentAccess.values:
+        errors["environment_access"] = ["Say whether support may access your environment."]
+    if business_impact not in BusinessImpact.values:
+        errors["business_impact"] = ["Choose the business impact."]
+    if environment not in EnvironmentKind.values:
+        errors["environment"] = ["Choose the affected environment."]
+    if channel not in Channel.values:
+        errors["channel"] = ["Unknown channel."]
+    if users_affected is not None and users_affected < 0:
+        errors["users_affected"] = ["Users affected cannot be negative."]
+    if errors:
+        raise InvalidInput("Please correct the case details.", field_errors=errors)
+    files = list(attachments)
+    validate_uploads(files)
+
+    staff = is_support_staff(actor)
+    if staff:
+        if reporter is None:
+            raise InvalidInput(
+                "Name the customer contact the case is logged for.",
+                field_errors={"reporter": ["Required when staff log a case."]},
+            )
+        if not is_contact_of(reporter, tenant.id):
+            raise InvalidInput("The reporter must be an authorized contact of the customer.")
+        partner = None
+    else:
+        reporter = actor
+        membership = (
+            None if is_contact_of(actor, tenant.id) else acting_partner_member(actor, tenant.id)
+        )
+        partner = membership.partner if membership else None
+
+    # The UPDATE takes the tenant row lock, so concurrent filings get consecutive numbers.
+    Tenant.objects.filter(id=tenant.id).update(last_case_number=F("last_case_number") + 1)
+    number = Tenant.objects.values_list("last_case_number", flat=True).get(id=tenant.id)
+    case = Case.objects.create(
+        tenant=tenant,
+        number=number,
+        reference=f"{tenant.reference_prefix}-{number:05d}",
+        summary=summary,
+        category=category,
+        priority=priority,
+        environment_access=environment_access,
+        channel=channel,
+        business_impact=business_impact,
+        environment=environment,
+        users_affected=users_affected,
+        first_seen_at=first_seen_at,
+        reporter=reporter,
+        partner=partner,
+        **{field: (intake.get(field) or "").strip() for field in INTAKE_TEXT_FIELDS},
+    )
+    _record(
+        case,
+        actor,
+        CaseEvent.Kind.CREATED,
+        message=f"Filed via {case.get_channel_display()} at {priority}",
+        channel=channel,
+        priority=priority,
+        partner=partner.name if partner else "",
+    )
+    _store_attachments(case, actor, files, comment=None, public=True)
+    return case
+
+
+@transaction.atomic
+def case_assign(
+    *, case_id: int, actor: User, owner: User | None, expected_version: int | None = None
+) -> Case:
+    """Give the case an owner. An engineer may take a case; handing one to someone else
+    is a triage lead's call. A new case goes into work when it gets an owner."""
+    _require_staff(actor)
+    case = _locked_case(actor, case_id)
+    _check_version(case, expected_version)
+    if owner is not None and not is_support_staff(owner):
+        raise InvalidInput("Cases can only be owned by support staff.")
+    if owner != actor and not has_role(actor, Role.TRIAGE_LEAD):
+        raise NotPermitted("Only a triage lead may assign a case to someone else.")
+    if not case.is_open:
+        raise StateConflict(f"{case.reference} is closed; reopen it before assigning it.")
+    previous_owner = case.owner
+    case.owner = owner
+    fields = ["owner"]
+    from_state = ""
+    if owner is not None and case.state == State.NEW:
+        from_state = _transition(case, actor, "start_work")
+        fields.append("state")
+    _save(case, *fields)
+    _record(
+        case,
+        actor,
+        CaseEvent.Kind.OWNER_CHANGED,
+        from_state=from_state,
+        message=f"Owner: {owner.get_full_name() or owner.get_username()}"
+        if owner
+        else "Unassigned",
+        previous_owner=previous_owner.get_username() if previous_owner else "",
+        owner=owner.get_username() if owner else "",
+    )
+    return case
+
+
+@transaction.atomic
+def case_comment(
+    *,
+    case_id: int,
+    actor: User,
+    body: str,
+    public: bool = True,
+    channel: str = Channel.PORTAL,
+    attachments: Iterable[UploadLike] = (),
+) -> Comment:
+    """A reply or an internal note. A customer's reply while the case awaits information
+    resumes it; a staff reply is public unless marked internal."""
+    case = _locked_case(actor, case_id)
+    body = _require_text(body, "body", "Write a message.")
+    files = list(attachments)
+    validate_uploads(files)
+    staff = is_support_staff(actor)
+    if not staff and not public:
+        raise NotPermitted("Internal notes are for support staff.")
+    if not case.is_open and not staff:
+        raise StateConflict(f"{case.reference} is closed. Reopen it to continue the conversation.")
+    fields: list[str] = []
+    from_state = ""
+    if not staff and case.state == State.AWAITING_INFORMATION:
+        from_state = _transition(case, actor, "customer_reply")
+        fields.append("state")
+    if staff and public and case.first_responded_at is None:
+        case.first_responded_at = timezone.now()
+        fields.append("first_responded_at")
+    _save(case, *fields)
+    comment = Comment.objects.create(
+        case=case, author=actor, body=body, public=public, by_staff=staff, channel=channel
+    )
+    _record(
+        case,
+        actor,
+        CaseEvent.Kind.COMMENTED,
+        public=public,
+        from_state=from_state,
+        comment=comment,
+        message="Internal note" if not public else ("Support replied" if staff else "Reply"),
+        by_staff=staff,
+    )
+    _store_attachments(case, actor, files, comment=comment, public=public)
+    return comment
+
+
+@transaction.atomic
+def case_request_info(
+    *, case_id: int, actor: User, body: str, expected_version: int | None = None
+) -> Case:
+    """Contact attempt 1: ask the customer for what is missing; the case waits on them."""
+    case = _locked_case(actor, case_id)
+    _check_version(case, expected_version)
+    body = _require_text(body, "body", "Say what information you need.")
+    from_state = _transition(case, actor, "request_info")
+    fields = ["state"]
+    if case.first_responded_at is None:
+        case.first_responded_at = timezone.now()
+        fields.append("first_responded_at")
+    _save(case, *fields)
+    comment = Comment.objects.create(case=case, author=actor, body=body, public=True, by_staff=True)
+    round_number = (case.contact_attempts.aggregate(last=Max("round"))["last"] or 0) + 1
+    ContactAttempt.objects.create(
+        case=case,
+        round=round_number,
+        number=1,
+        method=ContactAttempt.Method.REQUEST_INFO,
+        made_by=actor,
+        note=body,
+    )
+    _record(
+        case,
+        actor,
+        CaseEvent.Kind.CONTACT_ATTEMPT,
+        from_state=from_state,
+        comment=comment,
+        message="Information requested (contact attempt 1)",
+        round=round_number,
+        number=1,
+    )
+    return case
+
+
+@transaction.atomic
+def case_log_phone_attempt(*, case_id: int, actor: User, note: str) -> ContactAttempt:
+    """Staff called the customer about a case that waits on them; the call counts as the
+    next contact attempt of the current round."""
+    _require_staff(actor)
+    case = _locked_case(actor, case_id)
+    note = _require_text(note, "note", "Note what happened on the call.")
+    if case.state != State.AWAITING_INFORMATION:
+        raise StateConflict(
+            f"{case.reference} is not waiting on the customer, so no contact attempt is due."
+        )
+    current = case.contact_attempts.order_by("-round", "-number").first()
+    if current is None:
+        raise StateConflict(f"{case.reference} has no open request for information.")
+    if current.number >= 2:
+        raise StateConflict(
+            f"Both contact attempts for {case.reference} have been made; "
+            "the case now closes on its closure date unless the customer replies."
+        )
+    attempt = ContactAttempt.objects.create(
+        case=case,
+        round=current.round,
+        number=current.number + 1,
+        method=ContactAttempt.Method.PHONE,
+        made_by=actor,
+        note=note,
+    )
+    _save(case)
+    _record(
+        case,
+        actor,
+        CaseEvent.Kind.CONTACT_ATTEMPT,
+        public=False,
+        message=f"Phone call (contact attempt {attempt.number})",
+        round=attempt.round,
+        number=attempt.number,
+    )
+    return attempt
+
+
+@transaction.atomic
+def case_propose_solution(
+    *, case_id: int, actor: User, body: str, expected_version: int | None = None
+) -> Case:
+    case = _locked_case(actor, case_id)
+    _check_version(case, expected_version)
+    body = _require_text(body, "body", "Describe the solution.")
+    from_state = _transition(case, actor, "propose_solution")
+    fields = ["state"]
+    if case.first_responded_at is None:
+        case.first_responded_at = timezone.now()
+        fields.append("first_responded_at")
+    _save(case, *fields)
+    comment = Comment.objects.create(case=case, author=actor, body=body, public=True, by_staff=True)
+    _record(
+        case,
+        actor,
+        CaseEvent.Kind.STATE_CHANGED,
+        from_state=from_state,
+        comment=comment,
+        message="Solution proposed",
+    )
+    return case
+
+
+def _close(case: Case, actor: User | None, verb: str, reason: str, note: str) -> Case:
+    from_state = _transition(case, actor, verb)
+    case.close_reason = reason
+    case.closed_at = timezone.now()
+    _save(case, "state", "close_reason", "closed_at")
+    comment = None
+    if note:
+        comment = Comment.objects.create(
+            case=case,
+            author=actor or case.reporter,
+            body=note,
+            public=True,
+            by_staff=actor is None or is_support_staff(actor),
+        )
+    _record(
+        case,
+        actor,
+        CaseEvent.Kind.CLOSED,
+        from_state=from_state,
+        comment=comment,
+        message=f"Closed: {CloseReason(reason).label}",
+        reason=reason,
+    )
+    return case
+
+
+@transaction.atomic
+def case_accept_solution(*, case_id: int, actor: User, note: str = "") -> Case:
+    case = _locked_case(actor, case_id)
+    return _close(case, actor, "accept_solution", CloseReason.RESOLVED, note.strip())
+
+
+@transaction.atomic
+def case_reject_solution(*, case_id: int, actor: User, reason: str) -> Case:
+    case = _locked_case(actor, case_id)
+    reason = _require_text(reason, "reason", "Tell us why the solution does not work for you.")
+    from_state = _transition(case, actor, "reject_solution")
+    _save(case, "state")
+    comment = Comment.objects.create(case=case, author=actor, body=reason, public=True)
+    _record(
+        case,
+        actor,
+        CaseEvent.Kind.STATE_CHANGED,
+        from_state=from_state,
+        comment=comment,
+        message="Solution rejected",
+    )
+    return case
+
+
+@transaction.atomic
+def case_cancel(*, case_id: int, actor: User, reason: str) -> Case:
+    case = _locked_case(actor, case_id)
+    reason = _require_text(reason, "reason", "Tell us why you are cancelling the case.")
+    return _close(case, actor, "cancel", CloseReason.CANCELLED, reason)
+
+
+@transaction.atomic
+def case_close(
+    *, case_id: int, actor: User, reason: str, note: str, expected_version: int | None = None
+) -> Case:
+    """Staff close a case with one of the contract's closure reasons and a note."""
+    case = _locked_case(actor, case_id)
+    _check_version(case, expected_version)
+    if reason not in STAFF_CLOSE_REASONS:
+        raise InvalidInput(
+            "Choose a closure reason.",
+            field_errors={"reason": [f"One of: {', '.join(STAFF_CLOSE_REASONS)}."]},
+        )
+    note = _require_text(note, "note", "Add a closing note for the customer.")
+    return _close(case, actor, "close", reason, note)
+
+
+@transaction.atomic
+def case_close_for_no_response(*, case_id: int, note: str) -> Case:
+    """The system's closure after both contact attempts went unanswered."""
+    case = _locked_case(None, case_id)
+    return _close(case, None, "close_for_no_response", CloseReason.NO_RESPONSE, note)
+
+
+@transaction.atomic
+def case_close_after_silence(*, case_id: int, note: str) -> Case:
+    """The system's closure of a proposed solution left unanswered for the plan's period."""
+    case = _locked_case(None, case_id)
+    return _close(case, None, "close_after_silence", CloseReason.RESOLVED, note)
+
+
+@transaction.atomic
+def case_reopen(*, case_id: int, actor: User, reason: str) -> Case:
+    """The customer reopens a closed case within the plan's window."""
+    case = _locked_case(actor, case_id)
+    reason = _require_text(reason, "reason", "Tell us why the case needs to be reopened.")
+    if case.state == State.CLOSED:
+        window = timedelta(days=case.tenant.plan.reopen_window_days)
+        if case.closed_at + window < timezone.now():
+            raise StateConflict(
+                f"{case.reference} closed on {case.closed_at:%d %b %Y}; cases can be reopened "
+                f"within {window.days} days of closure. Please file a new case and mention "
+                f"{case.reference}."
+            )
+    from_state = _transition(case, actor, "reopen")
+    previous_reason = case.close_reason
+    case.close_reason = ""
+    case.closed_at = None
+    _save(case, "state", "close_reason", "closed_at")
+    comment = Comment.objects.create(case=case, author=actor, body=reason, public=True)
+    _record(
+        case,
+        actor,
+        CaseEvent.Kind.REOPENED,
+        from_state=from_state,
+        comment=comment,
+        message="Reopened",
+        previous_close_reason=previous_reason,
+    )
+    return case
+
+
+@transaction.atomic
+def case_change_priority(
+    *,
+    case_id: int,
+    actor: User,
+    priority: str,
+    reason: str,
+    expected_version: int | None = None,
+) -> Case:
+    """Staff change the priority; the contracts want the reason on record."""
+    _require_staff(actor)
+    case = _locked_case(actor, case_id)
+    _check_version(case, expected_version)
+    reason = _require_text(reason, "reason", "Give the reason for the priority change.")
+    codes = list(case.tenant.plan.priorities.values_list("code", flat=True))
+    if priority not in codes:
+        raise InvalidInput(
+            f"Choose one of the plan's priorities: {', '.join(codes)}.",
+            field_errors={"priority": ["Not a priority of this plan."]},
+        )
+    if priority == case.priority:
+        raise InvalidInput(f"{case.reference} is already {priority}.")
+    if not case.is_open:
+        raise StateConflict(f"{case.reference} is closed; its priority can no longer change.")
+    previous = case.priority
+    case.priority = priority
+    _save(case, "priority")
+    _record(
+        case,
+        actor,
+        CaseEvent.Kind.PRIORITY_CHANGED,
+        message=f"Priority {previous} → {priority}: {reason}",
+        previous=previous,
+        priority=priority,
+        reason=reason,
+    )
+    return case

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class TenantsConfig(AppConfig):
+    name = "tenants"
+
+    def ready(self) -> None:
+        from tenants.roles import ensure_role_groups
+
+        post_migrate.connect(ensure_role_groups, dispatch_uid="tenants.ensure_role_groups")

@@ -1,0 +1,289 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Category(models.TextChoices):
+    """What a case is about; the plan decides which of these carry SLA targets."""
+
+    REQUEST = "request", "Request"
+    QUESTION = "question", "Question"
+    FEATURE_FLAG_REQUEST = "feature_flag_request", "Feature flag request"
+    FUNCTIONALITY_ISSUE = "functionality_issue", "Functionality issue"
+    PERFORMANCE_ISSUE = "performance_issue", "Performance issue"
+    OUTAGE = "outage", "Outage"
+    BUG = "bug", "Bug"
+    ENHANCEMENT_REQUEST = "enhancement_request", "Enhancement request"
+
+
+def default_sla_categories() -> list[str]:
+    return [
+        Category.FUNCTIONALITY_ISSUE,
+        Category.PERFORMANCE_ISSUE,
+        Category.OUTAGE,
+        Category.BUG,
+    ]
+
+
+class SupportPlan(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    calendar = models.ForeignKey(
+        "sla.Calendar",
+        on_delete=models.PROTECT,
+        related_name="plans",
+        help_text="Business hours the plan's targets count in, unless a priority says otherwise.",
+    )
+    max_portal_contacts = models.PositiveSmallIntegerField(
+        default=2, validators=[MinValueValidator(2), MaxValueValidator(4)]
+    )
+    sla_categories = models.JSONField(
+        default=default_sla_categories,
+        blank=True,
+        help_text="Category codes that carry SLA targets; questions and requests usually don't.",
+    )
+    follow_up_after_days = models.PositiveSmallIntegerField(
+        default=3, help_text="Business days without a reply before the second contact attempt."
+    )
+    auto_close_after_days = models.PositiveSmallIntegerField(
+        default=5,
+        help_text="Business days after the follow-up note before the case closes (no response).",
+    )
+    solution_reminder_days = models.PositiveSmallIntegerField(default=3)
+    solution_auto_close_days = models.PositiveSmallIntegerField(
+        default=7, help_text="Business days of silence after a proposed solution before closure."
+    )
+    reopen_window_days = models.PositiveSmallIntegerField(
+        default=14, help_text="Calendar days after closure within which the customer may reopen."
+    )
+    phone_for_critical = models.BooleanField(
+        default=False, help_text="The top priority must also be raised by phone."
+    )
+    support_phone = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def category_has_sla(self, category: str) -> bool:
+        return category in self.sla_categories
+
+
+class PlanPriority(models.Model):
+    """One priority of a plan, with its definition (shown beside the choice) and targets.
+
+    Targets are stored as `sla.targets.Target` strings ("1h", "nbd", "2bd")."""
+
+    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="priorities")
+    code = models.CharField(max_length=8, help_text="P1, P2 … — P1 is the most urgent.")
+    name = models.CharField(max_length=40)
+    definition = models.TextField()
+    rank = models.PositiveSmallIntegerField(help_text="1 is the most urgent.")
+    calendar = models.ForeignKey(
+        "sla.Calendar",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Overrides the plan's calendar, e.g. 24×7 for P1.",
+    )
+    initial_response = models.CharField(max_length=16, blank=True)
+    update_interval = models.CharField(max_length=16, blank=True)
+    resolution = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        ordering = ["plan", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="unique_priority_code_per_plan"),
+            models.UniqueConstraint(fields=["plan", "rank"], name="unique_priority_rank_per_plan"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Tenant(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    reference_prefix = models.CharField(
+        max_length=10,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z][A-Z0-9]{1,9}$", "2–10 capital letters or digits.")],
+        help_text="Starts every case reference, e.g. ACME-00042.",
+    )
+    plan = models.ForeignKey(SupportPlan, on_delete=models.PROTECT, related_name="tenants")
+    time_zone = models.CharField(max_length=64, default="UTC")
+    is_active = models.BooleanField(default=True)
+    last_case_number = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Advanced under a row lock when a case is filed."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AuthorizedContact(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="contacts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contacts"
+    )
+    phone = models.CharField(max_length=40, blank=True)
+    certification = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Product certification or training held; without one there is no portal access.",
+    )
+    certified_on = models.DateField(null=True, blank=True)
+    effective_from = models.DateField(default=timezone.localdate)
+    is_active = models.BooleanField(default=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removal_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tenant", "user__last_name", "user__first_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "user"], name="unique_contact_per_tenant"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.get_full_name() or self.user.get_username()} ({self.tenant})"
+
+    @property
+    def has_portal_access(self) -> bool:
+        return (
+            self.is_active
+            and bool(self.certification.strip())
+            and self.effective_from <= timezone.localdate()
+        )
+
+
+class ContactRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending review"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="contact_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150)
+    email = models.EmailField()
+    phone = models.CharField(max_length=40, blank=True)
+    training_completed = models.CharField(max_length=200)
+    effective_from = models.DateField(default=timezone.localdate)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=500, blank=True)
+    contact = models.OneToOneField(
+        AuthorizedContact, on_delete=models.PROTECT, null=True, blank=True, related_name="request"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name} for {self.tenant} ({self.status})"
+
+
+class NotificationAddress(models.Model):
+    """An address the tenant wants copied on case updates, without portal access."""
+
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="notification_addresses"
+    )
+    email = models.EmailField()
+    name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "email"], name="unique_notification_address_per_tenant"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class Partner(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerMember(models.Model):
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="members")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="partner_membership"
+    )
+    is_active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()} @ {self.partner}"
+
+
+class LetterOfAuthorization(models.Model):
+    """A tenant's signed letter letting a partner act for it; active from staff approval
+    until the tenant rescinds it in writing."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "Awaiting staff review"
+        ACTIVE = "active", "Active"
+        REJECTED = "rejected", "Rejected"
+        RESCINDED = "rescinded", "Rescinded"
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="letters")
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="letters")
+    signatory_name = models.CharField(max_length=200)
+    signatory_title = models.CharField(max_length=200)
+    signed_on = models.DateField()
+    document = models.FileField(upload_to="letters/%Y/", blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField(max_length=500, blank=True)
+    rescinded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    rescinded_at = models.DateTimeField(null=True, blank=True)
+    rescission_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "tenant"],
+                condition=Q(status__in=["submitted", "active"]),
+                name="one_open_letter_per_partner_and_tenant",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} for {self.tenant} ({self.get_status_display()})"

@@ -1,0 +1,316 @@
+"""Changes to tenants, contacts, partners and letters of authorization."""
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
+from tenants.access import is_contact_of, tenants_for
+from tenants.models import (
+    AuthorizedContact,
+    ContactRequest,
+    LetterOfAuthorization,
+    PartnerMember,
+    Tenant,
+)
+from tenants.roles import Role, has_role
+
+User = AbstractBaseUser
+
+
+def _require(actor: User, role: Role) -> None:
+    if not has_role(actor, role):
+        raise NotPermitted(f"Only a {role.value.lower()} may do this.")
+
+
+def _required(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(message, field_errors={field: [message]})
+    return value
+
+
+def _locked_tenant(tenant_id: int) -> Tenant:
+    try:
+        return Tenant.objects.select_for_update().select_related("plan").get(id=tenant_id)
+    except Tenant.DoesNotExist:
+        raise NotFound("No such customer.") from None
+
+
+def contact_slots(tenant: Tenant) -> tuple[int, int]:
+    """(active contacts, the plan's limit)."""
+    used = tenant.contacts.filter(is_active=True).count()
+    return used, tenant.plan.max_portal_contacts
+
+
+def _check_contact_limit(tenant: Tenant) -> None:
+    used, limit = contact_slots(tenant)
+    if used >= limit:
+        raise InvalidInput(
+            f"{tenant} already has {used} of the {limit} portal contacts its "
+            f"{tenant.plan} plan allows. Remove a contact or change the plan first.",
+            field_errors={"__all__": ["Contact limit reached."]},
+        )
+
+
+@transaction.atomic
+def contact_grant(
+    *,
+    actor: User,
+    tenant_id: int,
+    user: User,
+    certification: str,
+    phone: str = "",
+    effective_from: dt.date | None = None,
+) -> AuthorizedContact:
+    """Staff make a user an authorized contact, within the plan's limit."""
+    _require(actor, Role.ENGINEER)
+    tenant = _locked_tenant(tenant_id)
+    _check_contact_limit(tenant)
+    contact, created = AuthorizedContact.objects.get_or_create(
+        tenant=tenant,
+        user=user,
+        defaults={
+            "certification": certification.strip(),
+            "phone": phone,
+            "effective_from": effective_from or timezone.localdate(),
+        },
+    )
+    if not created:
+        if contact.is_active:
+            raise InvalidInput(f"{user.get_username()} is already a contact of {tenant}.")
+        contact.is_active = True
+        contact.removed_at = None
+        contact.removal_reason = ""
+        contact.certification = certification.strip() or contact.certification
+        contact.effective_from = effective_from or timezone.localdate()
+        contact.save()
+    return contact
+
+
+@transaction.atomic
+def contact_remove(*, actor: User, contact_id: int, reason: str) -> AuthorizedContact:
+    """A tenant's contact or staff remove a contact; their portal access ends at once."""
+    reason = _required(reason, "reason", "Say why the contact is removed.")
+    contact = (
+        AuthorizedContact.objects.select_for_update()
+        .filter(tenant__in=tenants_for(actor), id=contact_id)
+        .first()
+    )
+    if contact is None:
+        raise NotFound("No such contact.")
+    if not (has_role(actor, Role.ENGINEER) or is_contact_of(actor, contact.tenant_id)):
+        raise NotPermitted("Only the customer's own contacts or support staff may remove one.")
+    if not contact.is_active:
+        raise StateConflict("That contact was already removed.")
+    contact.is_active = False
+    contact.removed_at = timezone.now()
+    contact.removal_reason = reason
+    contact.save(update_fields=["is_active", "removed_at", "removal_reason"])
+    return contact
+
+
+@transaction.atomic
+def contact_request_create(
+    *,
+    actor: User,
+    tenant_id: int,
+    first_name: str,
+    last_name: str,
+    email: str,
+    training_completed: str,
+    phone: str = "",
+    effective_from: dt.date | None = None,
+) -> ContactRequest:
+    """A tenant's contact asks for another contact; staff review it."""
+    if not is_contact_of(actor, tenant_id):
+        raise NotFound("No such customer.")
+    errors: dict[str, list[str]] = {}
+    for field, value, message in (
+        ("first_name", first_name, "Enter a first name."),
+        ("last_name", last_name, "Enter a last name."),
+        ("training_completed", training_completed, "Name the training or certification held."),
+    ):
+        if not (value or "").strip():
+            errors[field] = [message]
+    try:
+        validate_email((email or "").strip())
+    except ValidationError:
+        errors["email"] = ["Enter a valid email address."]
+    if effective_from is not None and effective_from < timezone.localdate():
+        errors["effective_from"] = ["The start date cannot be in the past."]
+    if errors:
+        raise InvalidInput("Please correct the request.", field_errors=errors)
+    return ContactRequest.objects.create(
+        tenant_id=tenant_id,
+        requested_by=actor,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        email=email.strip().lower(),
+        phone=phone.strip(),
+        training_completed=training_completed.strip(),
+        effective_from=effective_from or timezone.localdate(),
+    )
+
+
+@transaction.atomic
+def contact_request_approve(*, actor: User, request_id: int, note: str = "") -> ContactRequest:
+    """Approve a contact request: the plan's contact limit is enforced here, under the
+    tenant's row lock so two approvals cannot both take the last slot."""
+    _require(actor, Role.ENGINEER)
+    request = ContactRequest.objects.select_for_update().filter(id=request_id).first()
+    if request is None:
+        raise NotFound("No such contact request.")
+    if request.status != ContactRequest.Status.PENDING:
+        raise StateConflict(f"This request was already {request.get_status_display().lower()}.")
+    tenant = _locked_tenant(request.tenant_id)
+    _check_contact_limit(tenant)
+    user_model = get_user_model()
+    user = user_model.objects.filter(email__iexact=request.email).first()
+    if user is None:
+        user = user_model.objects.create_user(
+            username=request.email,
+            email=request.email,
+            first_name=request.first_name,
+            last_name=request.last_name,
+        )
+    contact = contact_grant(
+        actor=actor,
+        tenant_id=tenant.id,
+        user=user,
+        certification=request.training_completed,
+        phone=request.phone,
+        effective_from=request.effective_from,
+    )
+    request.status = ContactRequest.Status.APPROVED
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    request.decision_note = note.strip()
+    request.contact = contact
+    request.save()
+    return request
+
+
+@transaction.atomic
+def contact_request_reject(*, actor: User, request_id: int, note: str) -> ContactRequest:
+    _require(actor, Role.ENGINEER)
+    note = _required(note, "note", "Tell the customer why the request is rejected.")
+    request = ContactRequest.objects.select_for_update().filter(id=request_id).first()
+    if request is None:
+        raise NotFound("No such contact request.")
+    if request.status != ContactRequest.Status.PENDING:
+        raise StateConflict(f"This request was already {request.get_status_display().lower()}.")
+    request.status = ContactRequest.Status.REJECTED
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    request.decision_note = note
+    request.save()
+    return request
+
+
+@transaction.atomic
+def letter_submit(
+    *,
+    actor: User,
+    partner_id: int,
+    tenant_id: int,
+    signatory_name: str,
+    signatory_title: str,
+    signed_on: dt.date,
+    document: UploadedFile | None = None,
+) -> LetterOfAuthorization:
+    """Record a signed letter for staff review; a partner member or staff may submit it."""
+    is_member = PartnerMember.objects.filter(
+        user=actor, partner_id=partner_id, is_active=True
+    ).exists()
+    if not (is_member or has_role(actor, Role.ENGINEER)):
+        raise NotPermitted("Only the partner's members or support staff may submit its letters.")
+    if not Tenant.objects.filter(id=tenant_id, is_active=True).exists():
+        raise NotFound("No such customer.")
+    errors: dict[str, list[str]] = {}
+    if not (signatory_name or "").strip():
+        errors["signatory_name"] = ["Name the customer's signatory."]
+    if not (signatory_title or "").strip():
+        errors["signatory_title"] = ["Give the signatory's title."]
+    if signed_on is None or signed_on > timezone.localdate():
+        errors["signed_on"] = ["Give the date the letter was signed (not in the future)."]
+    if errors:
+        raise InvalidInput("Please correct the letter details.", field_errors=errors)
+    if LetterOfAuthorization.objects.filter(
+        partner_id=partner_id,
+        tenant_id=tenant_id,
+        status__in=[LetterOfAuthorization.Status.SUBMITTED, LetterOfAuthorization.Status.ACTIVE],
+    ).exists():
+        raise StateConflict("This partner already has an open letter for this customer.")
+    letter = LetterOfAuthorization(
+        partner_id=partner_id,
+        tenant_id=tenant_id,
+        signatory_name=signatory_name.strip(),
+        signatory_title=signatory_title.strip(),
+        signed_on=signed_on,
+    )
+    if document is not None:
+        letter.document.save(document.name, document, save=False)
+    letter.save()
+    return letter
+
+
+def _locked_letter(letter_id: int) -> LetterOfAuthorization:
+    letter = LetterOfAuthorization.objects.select_for_update().filter(id=letter_id).first()
+    if letter is None:
+        raise NotFound("No such letter of authorization.")
+    return letter
+
+
+@transaction.atomic
+def letter_approve(*, actor: User, letter_id: int, note: str = "") -> LetterOfAuthorization:
+    """Staff review: the letter becomes active, and the partner may act for the tenant."""
+    _require(actor, Role.ENGINEER)
+    letter = _locked_letter(letter_id)
+    if letter.status != LetterOfAuthorization.Status.SUBMITTED:
+        raise StateConflict(f"This letter is {letter.get_status_display().lower()}.")
+    letter.status = LetterOfAuthorization.Status.ACTIVE
+    letter.reviewed_by = actor
+    letter.reviewed_at = timezone.now()
+    letter.review_note = note.strip()
+    letter.save()
+    return letter
+
+
+@transaction.atomic
+def letter_reject(*, actor: User, letter_id: int, note: str) -> LetterOfAuthorization:
+    _require(actor, Role.ENGINEER)
+    note = _required(note, "note", "Say why the letter is rejected.")
+    letter = _locked_letter(letter_id)
+    if letter.status != LetterOfAuthorization.Status.SUBMITTED:
+        raise StateConflict(f"This letter is {letter.get_status_display().lower()}.")
+    letter.status = LetterOfAuthorization.Status.REJECTED
+    letter.reviewed_by = actor
+    letter.reviewed_at = timezone.now()
+    letter.review_note = note
+    letter.save()
+    return letter
+
+
+@transaction.atomic
+def letter_rescind(*, actor: User, letter_id: int, reason: str) -> LetterOfAuthorization:
+    """The tenant withdraws the letter in writing; the partner's access ends at once.
+    Cases the partner filed stay with the tenant."""
+    reason = _required(reason, "reason", "Rescission must be in writing: give the reason.")
+    letter = _locked_letter(letter_id)
+    if not (is_contact_of(actor, letter.tenant_id) or has_role(actor, Role.ENGINEER)):
+        raise NotFound("No such letter of authorization.")
+    if letter.status != LetterOfAuthorization.Status.ACTIVE:
+        raise StateConflict(f"This letter is {letter.get_status_display().lower()}, not active.")
+    letter.status = LetterOfAuthorization.Status.RESCINDED
+    letter.rescinded_by = actor
+    letter.rescinded_at = timezone.now()
+    letter.rescission_reason = reason
+    letter.save()
+    return letter
