@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django_fsm import FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from tenants.access import can_act_for
 from tenants.models import Category
@@ -76,9 +76,13 @@ def _customer(case: "Case", user: object) -> bool:
     return not is_support_staff(user) and can_act_for(user, case.tenant_id)
 
 
-class Case(models.Model):
+class Case(ConcurrentTransitionMixin, models.Model):
     """A case and its lifecycle. Transitions change the state only; the services in
-    `cases.services` lock the row, check access, record the event and tell people."""
+    `cases.services` lock the row, check access, record the event and tell people.
+
+    ConcurrentTransitionMixin makes a save fail if the state changed in the database
+    since the row was read: a second guard beside the services' row lock, for code
+    paths (SQLite, a forgotten lock) where the lock does not hold."""
 
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.PROTECT, related_name="cases")
     number = models.PositiveIntegerField(editable=False)

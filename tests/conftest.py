@@ -1,0 +1,71 @@
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import AbstractBaseUser
+
+from tenants.models import LetterOfAuthorization, Partner, Tenant
+from tenants.roles import Role
+from tests.factories import (
+    ContactFactory,
+    LetterFactory,
+    PartnerFactory,
+    PartnerMemberFactory,
+    TenantFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _plain_http_and_private_media(settings, tmp_path) -> None:
+    """Tests talk plain HTTP to the test client and store uploads in a throwaway folder."""
+    settings.SECURE_SSL_REDIRECT = False
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # A deliberately slow hasher protects real passwords; tests only need a fast one.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class Cast:
+    """The standard people of an access test."""
+
+    tenant_a: Tenant
+    tenant_b: Tenant
+    contact_a: AbstractBaseUser
+    contact_b: AbstractBaseUser
+    partner: Partner
+    partner_with_letter: AbstractBaseUser
+    partner_without_letter: AbstractBaseUser
+    letter: LetterOfAuthorization
+    engineer: AbstractBaseUser
+    triage_lead: AbstractBaseUser
+    manager: AbstractBaseUser
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    tenant_a = TenantFactory(name="Acme Corp", reference_prefix="ACME")
+    tenant_b = TenantFactory(name="Globex", reference_prefix="GLOBEX")
+    contact_a = ContactFactory(tenant=tenant_a, user=UserFactory(username="ann@acme.test")).user
+    contact_b = ContactFactory(tenant=tenant_b, user=UserFactory(username="bob@globex.test")).user
+    partner = PartnerFactory(name="Initech Consulting")
+    with_letter = PartnerMemberFactory(
+        partner=partner, user=UserFactory(username="pat@initech.test")
+    ).user
+    other_partner = PartnerFactory(name="Hooli Services")
+    without_letter = PartnerMemberFactory(
+        partner=other_partner, user=UserFactory(username="hal@hooli.test")
+    ).user
+    letter = LetterFactory(partner=partner, tenant=tenant_a)
+    return Cast(
+        tenant_a=tenant_a,
+        tenant_b=tenant_b,
+        contact_a=contact_a,
+        contact_b=contact_b,
+        partner=partner,
+        partner_with_letter=with_letter,
+        partner_without_letter=without_letter,
+        letter=letter,
+        engineer=UserFactory(username="eve@support.test", roles=[Role.ENGINEER]),
+        triage_lead=UserFactory(username="tom@support.test", roles=[Role.TRIAGE_LEAD]),
+        manager=UserFactory(username="meg@support.test", roles=[Role.MANAGER]),
+    )

@@ -1,0 +1,99 @@
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from tenants.access import acting_partner_member, can_act_for, portal_access_problem, tenants_for
+from tenants.models import LetterOfAuthorization
+from tenants.services import letter_approve, letter_rescind, letter_submit
+from tests.factories import ContactFactory, LetterFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_contact_acts_only_for_own_tenant(cast):
+    assert list(tenants_for(cast.contact_a)) == [cast.tenant_a]
+    assert not can_act_for(cast.contact_a, cast.tenant_b.id)
+
+
+def test_support_staff_act_for_every_tenant(cast):
+    for user in (cast.engineer, cast.triage_lead, cast.manager):
+        assert set(tenants_for(user)) == {cast.tenant_a, cast.tenant_b}
+
+
+def test_anonymous_and_inactive_users_act_for_nobody(cast):
+    assert not tenants_for(AnonymousUser()).exists()
+    cast.contact_a.is_active = False
+    cast.contact_a.save()
+    assert not tenants_for(cast.contact_a).exists()
+
+
+def test_contact_without_recorded_certification_has_no_access(cast):
+    user = ContactFactory(tenant=cast.tenant_a, certification="").user
+    assert not tenants_for(user).exists()
+    assert "certification" in portal_access_problem(user)
+
+
+def test_removed_contact_has_no_access_and_is_told_why(cast):
+    contact = cast.contact_a.contacts.get()
+    contact.is_active = False
+    contact.save()
+    assert not tenants_for(cast.contact_a).exists()
+    assert "removed" in portal_access_problem(cast.contact_a)
+
+
+def test_contact_access_starts_on_its_effective_date(cast):
+    user = ContactFactory(tenant=cast.tenant_a, effective_from=dt.date(2099, 1, 5)).user
+    assert not tenants_for(user).exists()
+    assert "05 January 2099" in portal_access_problem(user)
+
+
+def test_inactive_tenant_is_out_of_reach_for_its_contacts(cast):
+    cast.tenant_a.is_active = False
+    cast.tenant_a.save()
+    assert not tenants_for(cast.contact_a).exists()
+
+
+def test_partner_acts_for_tenant_while_letter_is_active(cast):
+    assert list(tenants_for(cast.partner_with_letter)) == [cast.tenant_a]
+    assert acting_partner_member(cast.partner_with_letter, cast.tenant_a.id).partner == cast.partner
+    assert not tenants_for(cast.partner_without_letter).exists()
+    assert "no active letter" in portal_access_problem(cast.partner_without_letter)
+
+
+def test_partner_access_starts_only_when_staff_approve_the_letter(cast):
+    member = cast.partner_without_letter
+    partner = member.partner_membership.partner
+    letter = letter_submit(
+        actor=member,
+        partner_id=partner.id,
+        tenant_id=cast.tenant_b.id,
+        signatory_name="Gina Globex",
+        signatory_title="CTO",
+        signed_on=dt.date(2026, 3, 1),
+    )
+    assert not can_act_for(member, cast.tenant_b.id)
+    letter_approve(actor=cast.engineer, letter_id=letter.id)
+    assert can_act_for(member, cast.tenant_b.id)
+
+
+def test_partner_loses_access_when_letter_rescinded(cast):
+    letter_rescind(
+        actor=cast.contact_a, letter_id=cast.letter.id, reason="We now use another partner."
+    )
+    assert not tenants_for(cast.partner_with_letter).exists()
+    assert "rescinded" in portal_access_problem(cast.partner_with_letter)
+    cast.letter.refresh_from_db()
+    assert cast.letter.status == LetterOfAuthorization.Status.RESCINDED
+    assert cast.letter.rescinded_by == cast.contact_a
+    assert cast.letter.rescission_reason == "We now use another partner."
+
+
+def test_letter_for_another_tenant_grants_nothing_here(cast):
+    LetterFactory(partner=cast.partner, tenant=cast.tenant_b, status="rejected")
+    assert list(tenants_for(cast.partner_with_letter)) == [cast.tenant_a]
+
+
+def test_staff_without_a_role_are_not_support_staff(cast):
+    user = UserFactory(is_staff=True)
+    assert not tenants_for(user).exists()
