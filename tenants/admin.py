@@ -1,0 +1,166 @@
+from django.contrib import admin
+
+from supportdesk.admin_actions import run_for_each, with_text
+from tenants import services
+from tenants.models import (
+    AuthorizedContact,
+    ContactRequest,
+    LetterOfAuthorization,
+    NotificationAddress,
+    Partner,
+    PartnerMember,
+    PlanPriority,
+    SupportPlan,
+    Tenant,
+)
+
+
+class PlanPriorityInline(admin.TabularInline):
+    model = PlanPriority
+    extra = 0
+
+
+@admin.register(SupportPlan)
+class SupportPlanAdmin(admin.ModelAdmin):
+    list_display = ["name", "max_portal_contacts", "calendar", "reopen_window_days"]
+    inlines = [PlanPriorityInline]
+
+
+class ContactInline(admin.TabularInline):
+    model = AuthorizedContact
+    extra = 0
+    fields = ["user", "certification", "certified_on", "effective_from", "is_active"]
+    readonly_fields = ["is_active"]
+    autocomplete_fields = ["user"]
+    can_delete = False
+
+
+class NotificationAddressInline(admin.TabularInline):
+    model = NotificationAddress
+    extra = 0
+
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):
+    list_display = ["name", "reference_prefix", "plan", "time_zone", "is_active"]
+    list_filter = ["plan", "is_active"]
+    search_fields = ["name", "reference_prefix"]
+    inlines = [ContactInline, NotificationAddressInline]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AuthorizedContact)
+class AuthorizedContactAdmin(admin.ModelAdmin):
+    list_display = ["user", "tenant", "certification", "effective_from", "is_active"]
+    list_filter = ["is_active", "tenant"]
+    search_fields = ["user__email", "user__first_name", "user__last_name", "tenant__name"]
+    autocomplete_fields = ["user", "tenant"]
+    readonly_fields = ["removed_at", "removal_reason"]
+    actions = [
+        with_text(
+            description="Remove contact",
+            label="Reason for removal",
+            done="Contacts removed",
+            perform=lambda request, contact, text: services.contact_remove(
+                actor=request.user, contact_id=contact.id, reason=text
+            ),
+        )
+    ]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ContactRequest)
+class ContactRequestAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "tenant", "email", "training_completed", "status", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["email", "last_name", "tenant__name"]
+    readonly_fields = ["status", "decided_by", "decided_at", "decision_note", "contact"]
+    actions = [
+        "approve",
+        with_text(
+            description="Reject request",
+            label="Reason, shown to the customer",
+            done="Requests rejected",
+            perform=lambda request, obj, text: services.contact_request_reject(
+                actor=request.user, request_id=obj.id, note=text
+            ),
+        ),
+    ]
+
+    @admin.action(description="Approve request (within the plan's contact limit)")
+    def approve(self, request, queryset) -> None:
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda obj: services.contact_request_approve(actor=request.user, request_id=obj.id),
+            "Requests approved",
+        )
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(LetterOfAuthorization)
+class LetterOfAuthorizationAdmin(admin.ModelAdmin):
+    list_display = ["partner", "tenant", "signatory_name", "signed_on", "status", "rescinded_at"]
+    list_filter = ["status", "partner"]
+    search_fields = ["partner__name", "tenant__name", "signatory_name"]
+    readonly_fields = [
+        "status",
+        "reviewed_by",
+        "reviewed_at",
+        "review_note",
+        "rescinded_by",
+        "rescinded_at",
+        "rescission_reason",
+    ]
+    actions = [
+        "approve",
+        with_text(
+            description="Reject letter",
+            label="Reason for rejection",
+            done="Letters rejected",
+            perform=lambda request, obj, text: services.letter_reject(
+                actor=request.user, letter_id=obj.id, note=text
+            ),
+        ),
+        with_text(
+            description="Rescind letter",
+            label="The customer's written reason",
+            done="Letters rescinded",
+            perform=lambda request, obj, text: services.letter_rescind(
+                actor=request.user, letter_id=obj.id, reason=text
+            ),
+        ),
+    ]
+
+    @admin.action(description="Approve letter (partner may act from now on)")
+    def approve(self, request, queryset) -> None:
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda obj: services.letter_approve(actor=request.user, letter_id=obj.id),
+            "Letters approved",
+        )
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class PartnerMemberInline(admin.TabularInline):
+    model = PartnerMember
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_active"]
+    search_fields = ["name"]
+    inlines = [PartnerMemberInline]
