@@ -111,6 +111,8 @@ class BusinessCalendar:
             for weekday, intervals in enumerate(self.weekly_hours)
         )
         object.__setattr__(self, "_bounds", bounds)
+        ordered = tuple(tuple(sorted(day, key=lambda pair: pair[0])) for day in self.weekly_hours)
+        object.__setattr__(self, "weekly_hours", ordered)
         if not self.is_always_open and not any(bounds):
             raise ValueError("The calendar has no opening hours; add weekly hours or mark it 24×7.")
         if self.holiday_subdivision and not self.holiday_country:

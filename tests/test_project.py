@@ -20,9 +20,10 @@ def test_seed_demo_builds_every_state_and_is_idempotent(capsys):
     call_command("seed_demo")
     assert Tenant.objects.count() == 3
     assert set(Case.objects.values_list("state", flat=True)) == set(State.values)
-    assert set(
-        LetterOfAuthorization.objects.values_list("status", flat=True)
-    ) == {"active", "rescinded"}
+    assert set(LetterOfAuthorization.objects.values_list("status", flat=True)) == {
+        "active",
+        "rescinded",
+    }
     assert Case.objects.filter(partner__isnull=False).exists()
     assert "alice@acme.demo" in capsys.readouterr().out
 
