@@ -50,6 +50,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _US = timedelta(microseconds=1)
 _SECOND_US = 1_000_000
+_MINUTE_US = 60 * _SECOND_US
 _DAY_US = 86_400 * _SECOND_US
 _OFFSET_SCAN_STEP_S = 6 * 3600
 # Years in a row without a single business minute before we call the calendar unusable.
@@ -334,14 +335,13 @@ def add_business_time(start: datetime, target: Target, calendar: BusinessCalenda
     date; on 24×7, local midnight at the end of the next day.
     """
     u = _to_us(start, "start")
-    duration = target.duration
-    if duration is not None:
-        if target.is_clock_time or calendar.is_always_open:
-            return _from_us(u + duration // _US)
-        year = start.astimezone(calendar.zone).year
-        return _from_us(calendar._add(u, year, duration // _US))
+    kind = target.kind
+    if kind is TargetKind.CLOCK or (kind is TargetKind.BUSINESS and calendar.is_always_open):
+        return _from_us(u + target.amount * _MINUTE_US)
     local = start.astimezone(calendar.zone)
-    if target.kind is TargetKind.BUSINESS_DAYS:
+    if kind is TargetKind.BUSINESS:
+        return _from_us(calendar._add(u, local.year, target.amount * _MINUTE_US))
+    if kind is TargetKind.BUSINESS_DAYS:
         if calendar.is_always_open:
             return _from_us(u + target.amount * _DAY_US)
         return _from_us(calendar._add_business_days(u, local.year, target.amount))
