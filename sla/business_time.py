@@ -203,9 +203,6 @@ class BusinessCalendar:
             table = self._years[year] = self._build_year(year)
         return table
 
-    def _local_year(self, u: int) -> int:
-        return (_EPOCH + timedelta(microseconds=u)).astimezone(self._zone).year
-
     def _build_year(self, year: int) -> _YearTable:
         first, last = date(year, 1, 1).toordinal(), date(year + 1, 1, 1).toordinal()
         pieces = _offset_pieces(
