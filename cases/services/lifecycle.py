@@ -9,16 +9,13 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
-from django_fsm import can_proceed, has_transition_perm
 
-from cases.attachments import UploadLike, clean_filename, guess_content_type, validate_uploads
+from cases.attachments import UploadLike, validate_uploads
 from cases.models import (
     STAFF_CLOSE_REASONS,
-    Attachment,
     BusinessImpact,
     Case,
     CaseEvent,
@@ -30,7 +27,16 @@ from cases.models import (
     EnvironmentKind,
     State,
 )
-from cases.selectors import cases_for
+from cases.services.common import (
+    check_version,
+    locked_case,
+    record_event,
+    require_staff,
+    require_text,
+    run_transition,
+    save_case,
+    store_attachments,
+)
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
 from tenants.access import acting_partner_member, is_contact_of, tenants_for
 from tenants.models import Category, Tenant
@@ -49,118 +55,6 @@ INTAKE_TEXT_FIELDS = (
     "browsers",
     "related_cases",
 )
-
-_VERB_WORDS = {
-    "start_work": "taken into work",
-    "request_info": "put on hold for information",
-    "customer_reply": "resumed by a reply",
-    "propose_solution": "given a proposed solution",
-    "accept_solution": "closed by accepting a solution",
-    "reject_solution": "sent back by rejecting a solution",
-    "cancel": "cancelled",
-    "close": "closed",
-    "close_for_no_response": "closed for no response",
-    "close_after_silence": "closed after silence",
-    "reopen": "reopened",
-}
-
-
-def _locked_case(actor: User | None, case_id: int) -> Case:
-    """The case, row-locked for the rest of the transaction; NotFound outside access."""
-    base = Case.objects.all() if actor is None else cases_for(actor)
-    try:
-        return base.select_for_update().select_related("tenant__plan").get(id=case_id)
-    except Case.DoesNotExist:
-        raise NotFound("No such case.") from None
-
-
-def _check_version(case: Case, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != case.version:
-        raise StateConflict(
-            f"{case.reference} was changed by someone else since you opened it. "
-            "Reload it to see the change, then try again."
-        )
-
-
-def _transition(case: Case, actor: User | None, verb: str) -> str:
-    """Run the fsm transition `verb` after checking state and role; return the old state."""
-    method = getattr(case, verb)
-    if not can_proceed(method):
-        raise StateConflict(
-            f"{case.reference} is {case.get_state_display().lower()}, "
-            f"so it cannot be {_VERB_WORDS[verb]}."
-        )
-    if actor is not None and not has_transition_perm(method, actor):
-        raise NotPermitted(f"You may not do this: a case is {_VERB_WORDS[verb]} by the other side.")
-    previous = case.state
-    method()
-    return previous
-
-
-def _save(case: Case, *fields: str) -> None:
-    case.version = F("version") + 1
-    case.save(update_fields=[*fields, "version", "updated_at"])
-    case.refresh_from_db(fields=["version"])
-
-
-def _record(
-    case: Case,
-    actor: User | None,
-    kind: str,
-    *,
-    public: bool = True,
-    from_state: str = "",
-    message: str = "",
-    comment: Comment | None = None,
-    **data: object,
-) -> CaseEvent:
-    return CaseEvent.objects.create(
-        case=case,
-        actor=actor,
-        kind=kind,
-        public=public,
-        from_state=from_state,
-        to_state=case.state if from_state else "",
-        message=message[:500],
-        comment=comment,
-        data=data,
-    )
-
-
-def _store_attachments(
-    case: Case, actor: User, files: Iterable[UploadLike], *, comment: Comment | None, public: bool
-) -> list[Attachment]:
-    stored = []
-    for upload in files:
-        filename = clean_filename(upload.name)
-        attachment = Attachment(
-            case=case,
-            comment=comment,
-            filename=filename,
-            content_type=guess_content_type(filename, getattr(upload, "content_type", None)),
-            size=upload.size,
-            uploaded_by=actor,
-            public=public,
-        )
-        if hasattr(upload, "seek"):
-            upload.seek(0)
-        attachment.file.save(filename, ContentFile(upload.read()), save=False)
-        attachment.save()
-        _record(case, actor, CaseEvent.Kind.ATTACHMENT_ADDED, public=public, message=filename)
-        stored.append(attachment)
-    return stored
-
-
-def _require_text(value: str, field: str, message: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise InvalidInput(message, field_errors={field: [message]})
-    return value
-
-
-def _require_staff(actor: User, role: Role = Role.ENGINEER) -> None:
-    if not has_role(actor, role):
-        raise NotPermitted(f"Only a {role.value.lower()} may do this.")
 
 
 @transaction.atomic
@@ -255,7 +149,7 @@ def case_create(
         partner=partner,
         **{field: (intake.get(field) or "").strip() for field in INTAKE_TEXT_FIELDS},
     )
-    _record(
+    record_event(
         case,
         actor,
         CaseEvent.Kind.CREATED,
@@ -264,7 +158,7 @@ def case_create(
         priority=priority,
         partner=partner.name if partner else "",
     )
-    _store_attachments(case, actor, files, comment=None, public=True)
+    store_attachments(case, actor, files, comment=None, public=True)
     return case
 
 
@@ -274,9 +168,9 @@ def case_assign(
 ) -> Case:
     """Give the case an owner. An engineer may take a case; handing one to someone else
     is a triage lead's call. A new case goes into work when it gets an owner."""
-    _require_staff(actor)
-    case = _locked_case(actor, case_id)
-    _check_version(case, expected_version)
+    require_staff(actor)
+    case = locked_case(actor, case_id)
+    check_version(case, expected_version)
     if owner is not None and not is_support_staff(owner):
         raise InvalidInput("Cases can only be owned by support staff.")
     if owner != actor and not has_role(actor, Role.TRIAGE_LEAD):
@@ -288,10 +182,10 @@ def case_assign(
     fields = ["owner"]
     from_state = ""
     if owner is not None and case.state == State.NEW:
-        from_state = _transition(case, actor, "start_work")
+        from_state = run_transition(case, actor, "start_work")
         fields.append("state")
-    _save(case, *fields)
-    _record(
+    save_case(case, *fields)
+    record_event(
         case,
         actor,
         CaseEvent.Kind.OWNER_CHANGED,
@@ -317,8 +211,8 @@ def case_comment(
 ) -> Comment:
     """A reply or an internal note. A customer's reply while the case awaits information
     resumes it; a staff reply is public unless marked internal."""
-    case = _locked_case(actor, case_id)
-    body = _require_text(body, "body", "Write a message.")
+    case = locked_case(actor, case_id)
+    body = require_text(body, "body", "Write a message.")
     files = list(attachments)
     validate_uploads(files)
     staff = is_support_staff(actor)
@@ -329,16 +223,16 @@ def case_comment(
     fields: list[str] = []
     from_state = ""
     if not staff and case.state == State.AWAITING_INFORMATION:
-        from_state = _transition(case, actor, "customer_reply")
+        from_state = run_transition(case, actor, "customer_reply")
         fields.append("state")
     if staff and public and case.first_responded_at is None:
         case.first_responded_at = timezone.now()
         fields.append("first_responded_at")
-    _save(case, *fields)
+    save_case(case, *fields)
     comment = Comment.objects.create(
         case=case, author=actor, body=body, public=public, by_staff=staff, channel=channel
     )
-    _record(
+    record_event(
         case,
         actor,
         CaseEvent.Kind.COMMENTED,
@@ -348,7 +242,7 @@ def case_comment(
         message="Internal note" if not public else ("Support replied" if staff else "Reply"),
         by_staff=staff,
     )
-    _store_attachments(case, actor, files, comment=comment, public=public)
+    store_attachments(case, actor, files, comment=comment, public=public)
     return comment
 
 
@@ -357,15 +251,15 @@ def case_request_info(
     *, case_id: int, actor: User, body: str, expected_version: int | None = None
 ) -> Case:
     """Contact attempt 1: ask the customer for what is missing; the case waits on them."""
-    case = _locked_case(actor, case_id)
-    _check_version(case, expected_version)
-    body = _require_text(body, "body", "Say what information you need.")
-    from_state = _transition(case, actor, "request_info")
+    case = locked_case(actor, case_id)
+    check_version(case, expected_version)
+    body = require_text(body, "body", "Say what information you need.")
+    from_state = run_transition(case, actor, "request_info")
     fields = ["state"]
     if case.first_responded_at is None:
         case.first_responded_at = timezone.now()
         fields.append("first_responded_at")
-    _save(case, *fields)
+    save_case(case, *fields)
     comment = Comment.objects.create(case=case, author=actor, body=body, public=True, by_staff=True)
     round_number = (case.contact_attempts.aggregate(last=Max("round"))["last"] or 0) + 1
     ContactAttempt.objects.create(
@@ -376,7 +270,7 @@ def case_request_info(
         made_by=actor,
         note=body,
     )
-    _record(
+    record_event(
         case,
         actor,
         CaseEvent.Kind.CONTACT_ATTEMPT,
@@ -393,9 +287,9 @@ def case_request_info(
 def case_log_phone_attempt(*, case_id: int, actor: User, note: str) -> ContactAttempt:
     """Staff called the customer about a case that waits on them; the call counts as the
     next contact attempt of the current round."""
-    _require_staff(actor)
-    case = _locked_case(actor, case_id)
-    note = _require_text(note, "note", "Note what happened on the call.")
+    require_staff(actor)
+    case = locked_case(actor, case_id)
+    note = require_text(note, "note", "Note what happened on the call.")
     if case.state != State.AWAITING_INFORMATION:
         raise StateConflict(
             f"{case.reference} is not waiting on the customer, so no contact attempt is due."
@@ -416,8 +310,8 @@ def case_log_phone_attempt(*, case_id: int, actor: User, note: str) -> ContactAt
         made_by=actor,
         note=note,
     )
-    _save(case)
-    _record(
+    save_case(case)
+    record_event(
         case,
         actor,
         CaseEvent.Kind.CONTACT_ATTEMPT,
@@ -433,17 +327,17 @@ def case_log_phone_attempt(*, case_id: int, actor: User, note: str) -> ContactAt
 def case_propose_solution(
     *, case_id: int, actor: User, body: str, expected_version: int | None = None
 ) -> Case:
-    case = _locked_case(actor, case_id)
-    _check_version(case, expected_version)
-    body = _require_text(body, "body", "Describe the solution.")
-    from_state = _transition(case, actor, "propose_solution")
+    case = locked_case(actor, case_id)
+    check_version(case, expected_version)
+    body = require_text(body, "body", "Describe the solution.")
+    from_state = run_transition(case, actor, "propose_solution")
     fields = ["state"]
     if case.first_responded_at is None:
         case.first_responded_at = timezone.now()
         fields.append("first_responded_at")
-    _save(case, *fields)
+    save_case(case, *fields)
     comment = Comment.objects.create(case=case, author=actor, body=body, public=True, by_staff=True)
-    _record(
+    record_event(
         case,
         actor,
         CaseEvent.Kind.STATE_CHANGED,
@@ -455,10 +349,10 @@ def case_propose_solution(
 
 
 def _close(case: Case, actor: User | None, verb: str, reason: str, note: str) -> Case:
-    from_state = _transition(case, actor, verb)
+    from_state = run_transition(case, actor, verb)
     case.close_reason = reason
     case.closed_at = timezone.now()
-    _save(case, "state", "close_reason", "closed_at")
+    save_case(case, "state", "close_reason", "closed_at")
     comment = None
     if note:
         comment = Comment.objects.create(
@@ -468,7 +362,7 @@ def _close(case: Case, actor: User | None, verb: str, reason: str, note: str) ->
             public=True,
             by_staff=actor is None or is_support_staff(actor),
         )
-    _record(
+    record_event(
         case,
         actor,
         CaseEvent.Kind.CLOSED,
@@ -482,18 +376,18 @@ def _close(case: Case, actor: User | None, verb: str, reason: str, note: str) ->
 
 @transaction.atomic
 def case_accept_solution(*, case_id: int, actor: User, note: str = "") -> Case:
-    case = _locked_case(actor, case_id)
+    case = locked_case(actor, case_id)
     return _close(case, actor, "accept_solution", CloseReason.RESOLVED, note.strip())
 
 
 @transaction.atomic
 def case_reject_solution(*, case_id: int, actor: User, reason: str) -> Case:
-    case = _locked_case(actor, case_id)
-    reason = _require_text(reason, "reason", "Tell us why the solution does not work for you.")
-    from_state = _transition(case, actor, "reject_solution")
-    _save(case, "state")
+    case = locked_case(actor, case_id)
+    reason = require_text(reason, "reason", "Tell us why the solution does not work for you.")
+    from_state = run_transition(case, actor, "reject_solution")
+    save_case(case, "state")
     comment = Comment.objects.create(case=case, author=actor, body=reason, public=True)
-    _record(
+    record_event(
         case,
         actor,
         CaseEvent.Kind.STATE_CHANGED,
@@ -506,8 +400,8 @@ def case_reject_solution(*, case_id: int, actor: User, reason: str) -> Case:
 
 @transaction.atomic
 def case_cancel(*, case_id: int, actor: User, reason: str) -> Case:
-    case = _locked_case(actor, case_id)
-    reason = _require_text(reason, "reason", "Tell us why you are cancelling the case.")
+    case = locked_case(actor, case_id)
+    reason = require_text(reason, "reason", "Tell us why you are cancelling the case.")
     return _close(case, actor, "cancel", CloseReason.CANCELLED, reason)
 
 
@@ -516,36 +410,36 @@ def case_close(
     *, case_id: int, actor: User, reason: str, note: str, expected_version: int | None = None
 ) -> Case:
     """Staff close a case with one of the contract's closure reasons and a note."""
-    case = _locked_case(actor, case_id)
-    _check_version(case, expected_version)
+    case = locked_case(actor, case_id)
+    check_version(case, expected_version)
     if reason not in STAFF_CLOSE_REASONS:
         raise InvalidInput(
             "Choose a closure reason.",
             field_errors={"reason": [f"One of: {', '.join(STAFF_CLOSE_REASONS)}."]},
         )
-    note = _require_text(note, "note", "Add a closing note for the customer.")
+    note = require_text(note, "note", "Add a closing note for the customer.")
     return _close(case, actor, "close", reason, note)
 
 
 @transaction.atomic
 def case_close_for_no_response(*, case_id: int, note: str) -> Case:
     """The system's closure after both contact attempts went unanswered."""
-    case = _locked_case(None, case_id)
+    case = locked_case(None, case_id)
     return _close(case, None, "close_for_no_response", CloseReason.NO_RESPONSE, note)
 
 
 @transaction.atomic
 def case_close_after_silence(*, case_id: int, note: str) -> Case:
     """The system's closure of a proposed solution left unanswered for the plan's period."""
-    case = _locked_case(None, case_id)
+    case = locked_case(None, case_id)
     return _close(case, None, "close_after_silence", CloseReason.RESOLVED, note)
 
 
 @transaction.atomic
 def case_reopen(*, case_id: int, actor: User, reason: str) -> Case:
     """The customer reopens a closed case within the plan's window."""
-    case = _locked_case(actor, case_id)
-    reason = _require_text(reason, "reason", "Tell us why the case needs to be reopened.")
+    case = locked_case(actor, case_id)
+    reason = require_text(reason, "reason", "Tell us why the case needs to be reopened.")
     if case.state == State.CLOSED:
         window = timedelta(days=case.tenant.plan.reopen_window_days)
         if case.closed_at + window < timezone.now():
@@ -554,13 +448,13 @@ def case_reopen(*, case_id: int, actor: User, reason: str) -> Case:
                 f"within {window.days} days of closure. Please file a new case and mention "
                 f"{case.reference}."
             )
-    from_state = _transition(case, actor, "reopen")
+    from_state = run_transition(case, actor, "reopen")
     previous_reason = case.close_reason
     case.close_reason = ""
     case.closed_at = None
-    _save(case, "state", "close_reason", "closed_at")
+    save_case(case, "state", "close_reason", "closed_at")
     comment = Comment.objects.create(case=case, author=actor, body=reason, public=True)
-    _record(
+    record_event(
         case,
         actor,
         CaseEvent.Kind.REOPENED,
@@ -582,10 +476,10 @@ def case_change_priority(
     expected_version: int | None = None,
 ) -> Case:
     """Staff change the priority; the contracts want the reason on record."""
-    _require_staff(actor)
-    case = _locked_case(actor, case_id)
-    _check_version(case, expected_version)
-    reason = _require_text(reason, "reason", "Give the reason for the priority change.")
+    require_staff(actor)
+    case = locked_case(actor, case_id)
+    check_version(case, expected_version)
+    reason = require_text(reason, "reason", "Give the reason for the priority change.")
     codes = list(case.tenant.plan.priorities.values_list("code", flat=True))
     if priority not in codes:
         raise InvalidInput(
@@ -598,8 +492,8 @@ def case_change_priority(
         raise StateConflict(f"{case.reference} is closed; its priority can no longer change.")
     previous = case.priority
     case.priority = priority
-    _save(case, "priority")
-    _record(
+    save_case(case, "priority")
+    record_event(
         case,
         actor,
         CaseEvent.Kind.PRIORITY_CHANGED,
