@@ -1,0 +1,59 @@
+from django.conf import settings
+from django.db import models
+
+
+class KnownIssue(models.Model):
+    """A defect with a public status; cases link to it and close when it is resolved."""
+
+    class Stage(models.TextChoices):
+        INVESTIGATING = "investigating", "Investigating"
+        IN_DEVELOPMENT = "in_development", "Fix in development"
+        IN_TESTING = "in_testing", "Fix in testing"
+        SCHEDULED = "scheduled", "Fix scheduled for release"
+        RESOLVED = "resolved", "Resolved"
+
+    title = models.CharField(max_length=200)
+    public_summary = models.TextField(help_text="What customers see: symptoms and workaround.")
+    internal_notes = models.TextField(blank=True)
+    product = models.CharField(max_length=100, blank=True)
+    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.INVESTIGATING)
+    target_date = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["stage"], name="known_issue_stage")]
+
+    def __str__(self) -> str:
+        return f"KI-{self.pk}: {self.title}"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.stage == self.Stage.RESOLVED
+
+
+class Article(models.Model):
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    summary = models.CharField(max_length=300, blank=True)
+    body = models.TextField(help_text="Plain text or Markdown; rendered escaped.")
+    product = models.CharField(max_length=100, blank=True)
+    is_published = models.BooleanField(default=False)
+    published_at = models.DateTimeField(null=True, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        indexes = [models.Index(fields=["is_published", "title"], name="article_published")]
+
+    def __str__(self) -> str:
+        return self.title
