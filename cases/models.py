@@ -303,6 +303,10 @@ class CaseEvent(models.Model):
         ATTACHMENT_ADDED = "attachment_added", "Attachment added"
         CLOSED = "closed", "Closed"
         REOPENED = "reopened", "Reopened"
+        UPDATE_REMINDER = "update_reminder", "Update reminder"
+        SOLUTION_REMINDER = "solution_reminder", "Solution reminder"
+        SLA_AT_RISK = "sla_at_risk", "SLA at risk"
+        SLA_BREACHED = "sla_breached", "SLA breached"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
