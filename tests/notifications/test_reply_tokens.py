@@ -1,7 +1,7 @@
 import re
 
 import pytest
-from pytest_django.fixtures import SettingsWrapper
+from pytest_django.fixtures import Settings
 
 from notifications.reply_tokens import (
     looks_like_reply_token,
@@ -55,14 +55,14 @@ def test_non_string_is_rejected() -> None:
     assert read_reply_token(None) is None  # type: ignore[arg-type]
 
 
-def test_token_signed_with_another_secret_is_rejected(settings: SettingsWrapper) -> None:
+def test_token_signed_with_another_secret_is_rejected(settings: Settings) -> None:
     token = make_reply_token(5)
     settings.SECRET_KEY = "a-completely-different-secret-key-for-this-test-0123456789"
     settings.SECRET_KEY_FALLBACKS = []
     assert read_reply_token(token) is None
 
 
-def test_token_still_reads_after_the_secret_key_is_rotated(settings: SettingsWrapper) -> None:
+def test_token_still_reads_after_the_secret_key_is_rotated(settings: Settings) -> None:
     token = make_reply_token(5)
     settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
     settings.SECRET_KEY = "the-new-secret-key-after-rotation-0123456789abcdefghijklmnop"
@@ -84,14 +84,14 @@ def test_reply_address_puts_the_token_in_the_plus_part() -> None:
     assert read_reply_token(token_from_address(address) or "") == 42
 
 
-def test_reply_address_uses_the_configured_support_address(settings: SettingsWrapper) -> None:
+def test_reply_address_uses_the_configured_support_address(settings: Settings) -> None:
     settings.SUPPORT_EMAIL_ADDRESS = "cases@support.example.org"
     assert support_email_address() == "cases@support.example.org"
     assert reply_address(7).endswith("@support.example.org")
     assert reply_address(7).startswith("cases+")
 
 
-def test_support_address_falls_back_to_default_from_email(settings: SettingsWrapper) -> None:
+def test_support_address_falls_back_to_default_from_email(settings: Settings) -> None:
     settings.SUPPORT_EMAIL_ADDRESS = ""
     settings.DEFAULT_FROM_EMAIL = "SupportDesk <desk@fallback.example>"
     assert support_email_address() == "desk@fallback.example"
