@@ -33,7 +33,8 @@ class _TextExtractor(HTMLParser):
     def _break(self, blank: bool = False) -> None:
         if self._current_has_text:
             if self._pending_blank and self.lines:
-                self.lines.append((self._current_depth, ""))
+                # A blank line between two depths belongs to the shallower one.
+                self.lines.append((min(self.lines[-1][0], self._current_depth), ""))
             self.lines.append((self._current_depth, "".join(self._current).strip()))
             self._pending_blank = False
         self._current = []

@@ -15,6 +15,7 @@ import html
 import logging
 import mimetypes
 import re
+import unicodedata
 from datetime import UTC, datetime
 from email.message import Message
 from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datetime
@@ -60,6 +61,11 @@ _Walked = tuple[list[_Segment], list[str]]  # (text segments, raw HTML bodies)
 
 def _strip_nul(value: str) -> str:
     return value.replace("\x00", "")
+
+
+def _nfc(text: str) -> str:
+    """Composed Unicode: Apple clients send decomposed accents, search expects composed."""
+    return unicodedata.normalize("NFC", text)
 
 
 def _newlines(text: str) -> str:
@@ -307,7 +313,7 @@ class _Parse:
         for display_name, addr_spec in addresses:
             if "@" in addr_spec:
                 name = decode_encoded_words(display_name, self.fallback)
-                return _CONTROL.sub("", name).strip(), addr_spec.strip().lower(), defects
+                return _nfc(_CONTROL.sub("", name)).strip(), addr_spec.strip().lower(), defects
         return "", "", defects
 
     # --- the MIME walk --------------------------------------------------------------------
@@ -447,7 +453,7 @@ class _Parse:
             name = decode_bytes(_raw_bytes(name), None, self.fallback)[0]
         if "=?" in name:
             name = decode_encoded_words(name, self.fallback)
-        name = re.split(r"[\\/]", _CONTROL.sub("", name))[-1].strip().strip(".").strip()
+        name = _nfc(re.split(r"[\\/]", _CONTROL.sub("", name))[-1]).strip().strip(".").strip()
         if len(name) > 200:
             stem, dot, extension = name.rpartition(".")
             name = f"{stem[:180]}.{extension[:19]}" if dot and len(extension) < 20 else name[:200]
@@ -465,7 +471,9 @@ class _Parse:
             return f"{subject or 'message'}.eml"
         if content_type.startswith("message/"):
             return f"{content_type.split('/', 1)[1]}.txt"
-        extension = mimetypes.guess_extension(content_type) or ".bin"
+        extension = mimetypes.guess_extension(content_type) or (
+            ".txt" if content_type.startswith("text/") else ".bin"
+        )
         stem = "image" if content_type.startswith("image/") else "attachment"
         return f"{stem}-{number}{extension}"
 
@@ -505,7 +513,7 @@ def _date(value: str, problems: list[str]) -> datetime | None:
     try:
         parsed = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
-        problems.append(f"unparseable Date header {value[:60]!r}")
+        problems.append(f"Date header not understood: {value[:60]!r}")
         return None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
@@ -573,13 +581,13 @@ def _parse(raw: bytes, max_bytes: int) -> InboundMessage:
         problems.append(f"malformed sender address {sender_email!r} ({defects})")
 
     subject = decode_encoded_words(state.first("subject"), state.fallback)
-    subject = _CONTROL.sub("", subject).strip()
+    subject = _nfc(_CONTROL.sub("", subject)).strip()
 
-    text = "\n\n".join(text.strip("\n") for text, _source in segments if text.strip())
+    text = _nfc("\n\n".join(text.strip("\n") for text, _source in segments if text.strip()))
     if len(text) > MAX_TEXT_CHARS:
         problems.append(f"text longer than {MAX_TEXT_CHARS} characters was cut")
         text = text[:MAX_TEXT_CHARS]
-    html_body = "\n".join(html_bodies)
+    html_body = "\n".join(body.strip() for body in html_bodies)
     if state.nul_seen:
         problems.append("NUL bytes removed")
     if state.defects:
