@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
+from notifications.inbound.headers import message_ids_in
+
 _DAEMONS = frozenset({"mailer-daemon", "mailer_daemon", "maildaemon", "mail-daemon"})
 # postmaster is also a human role mailbox: it marks a bounce only together with other signals.
 _BOUNCE_SENDERS = _DAEMONS | {"postmaster"}
@@ -43,7 +45,6 @@ _BOUNCE_SUBJECT = re.compile(
     r"non\s+recapitabile|onbestelbaar|no\s+entregado",
     re.IGNORECASE,
 )
-_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _ID_HEADER = re.compile(
     r"^(message-id|in-reply-to|references)[ \t]*:[ \t]*(.*(?:\n[ \t]+.*)*)",
     re.IGNORECASE | re.MULTILINE,
@@ -127,11 +128,6 @@ def classify(
         if not auto and _VACATION_SUBJECT.match(subject):
             auto = f"subject looks like an automatic reply: {subject[:80]!r}"
     return Classification(bool(auto), False, is_list, auto or ("list mail" if is_list else ""))
-
-
-def message_ids_in(text: str) -> list[str]:
-    """Every ``<id>`` in a header value, in order."""
-    return _MESSAGE_ID.findall(text)
 
 
 def returned_message_ids(header_blocks: list[str], exclude: str = "") -> list[str]:

@@ -37,6 +37,8 @@ class InboundMessage:
     message_id: str = ""
     in_reply_to: str = ""
     references: list[str] = field(default_factory=list)
+    # X-Forwarded-Message-Id: Thunderbird also puts the forwarded mail in In-Reply-To.
+    forwarded_message_ids: list[str] = field(default_factory=list)
     date: datetime | None = None
     text: str = ""
     new_text: str = ""
@@ -48,7 +50,7 @@ class InboundMessage:
     should_auto_acknowledge: bool = False
     classification_reason: str = ""
     bounced_message_ids: list[str] = field(default_factory=list)
-    reply_token: str | None = None
+    reply_token: str | None = None  # shape-checked only: verify with read_reply_token()
     size: int = 0
     truncated: bool = False
     problems: list[str] = field(default_factory=list)
@@ -64,12 +66,10 @@ class InboundMessage:
 
     @property
     def thread_message_ids(self) -> list[str]:
-        """Ids this message answers, closest first: In-Reply-To, then References newest first."""
-        ordered = [self.in_reply_to, *reversed(self.references)] if self.in_reply_to else []
-        if not ordered:
-            ordered = list(reversed(self.references))
-        result: list[str] = []
-        for message_id in ordered:
-            if message_id and message_id not in result:
-                result.append(message_id)
-        return result
+        """Ids this message answers, closest first: In-Reply-To, then References newest first.
+
+        A forwarded message is not a conversation the forward belongs to, so its id is left out.
+        """
+        ordered = [self.in_reply_to, *reversed(self.references)]
+        skip = set(self.forwarded_message_ids)
+        return list(dict.fromkeys(mid for mid in ordered if mid and mid not in skip))

@@ -1,13 +1,12 @@
 """parse_message: raw RFC 5322 bytes in, a plain InboundMessage out, never an exception.
 
-Python's ``email`` package (policy.default) does the MIME structure; this module adds what
-real mail needs on top: raw 8-bit headers decoded by a guessed charset instead of U+FFFD,
-lying charset labels, HTML-only bodies turned into text, the corpus's attachment rule
-(every leaf that is not body text, ``message/*`` kept whole), quote stripping and the
-auto-reply/bounce signals.
+Python's ``email`` package splits the MIME structure; this module adds what real mail
+needs on top: raw 8-bit headers decoded by a guessed charset instead of U+FFFD, lying
+charset labels, HTML-only bodies turned into text, the corpus's attachment rule (every
+leaf that is not body text, ``message/*`` kept whole), quote stripping, the
+auto-reply/bounce signals, and caps on size, part count and nesting.
 """
 
-import base64
 import email
 import email.parser
 import email.policy
@@ -16,12 +15,19 @@ import logging
 import mimetypes
 import re
 import unicodedata
-from datetime import UTC, datetime
 from email.message import Message
-from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datetime
+from email.utils import collapse_rfc2231_value
 
 from notifications.inbound.charsets import decode_bytes, guess_8bit_charset, normalise_charset
-from notifications.inbound.classify import classify, message_ids_in, returned_message_ids
+from notifications.inbound.classify import classify, returned_message_ids
+from notifications.inbound.headers import (
+    decode_encoded_words,
+    defuse_comments,
+    first_message_id,
+    parse_addresses,
+    parse_date,
+    references_in,
+)
 from notifications.inbound.htmltext import render_html
 from notifications.inbound.message import InboundAttachment, InboundMessage
 from notifications.inbound.quotes import extract_new_text
@@ -41,7 +47,6 @@ _HEADER_POLICY = email.policy.default
 _MAX_FROM_CHARS = 2000
 # Serialising returned messages must not re-fold their (often broken) headers.
 _SERIALIZE_POLICY = email.policy.compat32.clone(linesep="\n", max_line_length=0)
-_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\udc80-\udcff]")
@@ -117,25 +122,6 @@ def _content_type(part: Message) -> str:
         return "application/octet-stream"
 
 
-def _defuse_comments(value: str) -> str:
-    """Flatten deeply nested (comments): both stdlib address parsers recurse on them."""
-    depth = deepest = 0
-    for char in value:
-        if char == "(":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char == ")":
-            depth = max(0, depth - 1)
-    return value.replace("(", " ").replace(")", " ") if deepest > 20 else value
-
-
-def _getaddresses(values: list[str]) -> list[tuple[str, str]]:
-    try:
-        return getaddresses([_defuse_comments(value) for value in values])
-    except Exception:  # the legacy parser has no documented failure modes; trust none
-        return []
-
-
 def _maintype(part: Message) -> str:
     return _content_type(part).partition("/")[0]
 
@@ -175,47 +161,6 @@ def _serialized_body(part: Message) -> bytes:
         except Exception:
             return b""
     return data.partition(b"\n\n")[2]
-
-
-def _decode_word(encoding: str, payload: str) -> bytes | None:
-    try:
-        if encoding in "bB":
-            return base64.b64decode(payload + "=" * (-len(payload) % 4))
-        data = payload.replace("_", " ").encode("utf-8", "surrogateescape")
-        return re.sub(rb"=([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), data)
-    except (ValueError, TypeError):
-        return None
-
-
-def decode_encoded_words(value: str, fallback: str = "cp1252") -> str:
-    """RFC 2047 decoding that survives lying charsets and words split inside a character.
-
-    Adjacent encoded words in the same charset are joined as bytes before decoding, since
-    encoders split multi-byte characters across words.
-    """
-    pieces: list[tuple[str | bytes, str]] = []
-    position = 0
-    after_word = False
-    for match in _ENCODED_WORD.finditer(value):
-        gap = value[position : match.start()]
-        if gap and not (after_word and gap.isspace()):
-            pieces.append((gap, ""))
-        charset = match.group(1).split("*")[0].lower()
-        data = _decode_word(match.group(2), match.group(3))
-        if data is None:
-            pieces.append((match.group(0), ""))
-        elif pieces and pieces[-1][1] == charset and isinstance(pieces[-1][0], bytes):
-            pieces[-1] = (pieces[-1][0] + data, charset)
-        else:
-            pieces.append((data, charset))
-        position = match.end()
-        after_word = True
-    if position < len(value):
-        pieces.append((value[position:], ""))
-    return "".join(
-        decode_bytes(piece, charset, fallback)[0] if isinstance(piece, bytes) else piece
-        for piece, charset in pieces
-    )
 
 
 class _Parse:
@@ -291,7 +236,7 @@ class _Parse:
     def addresses(self, name: str) -> list[tuple[str, str]]:
         """(display name, lower-cased addr-spec) pairs of every ``name`` header."""
         found: list[tuple[str, str]] = []
-        for display_name, addr_spec in _getaddresses(self.headers.get(name, [])):
+        for display_name, addr_spec in parse_addresses(self.headers.get(name, [])):
             addr_spec = addr_spec.strip().lower()
             if "@" in addr_spec and addr_spec not in (pair[1] for pair in found):
                 found.append((decode_encoded_words(display_name, self.fallback), addr_spec))
@@ -303,13 +248,13 @@ class _Parse:
         The modern header parser quotes a local part with spaces the way RFC 5322 wants;
         it is slow on long input and can recurse deeply, hence the cap and the fallback.
         """
-        value = _defuse_comments(self.first("from")[:_MAX_FROM_CHARS])
+        value = defuse_comments(self.first("from")[:_MAX_FROM_CHARS])
         try:
             header = _HEADER_POLICY.header_factory("from", value)
             addresses = [(a.display_name, a.addr_spec) for a in header.addresses]
             defects = [str(d) for d in header.defects if "local-part" in str(d)]
         except Exception:  # e.g. RecursionError on nested comments
-            addresses, defects = _getaddresses([value]), ["From header not parseable"]
+            addresses, defects = parse_addresses([value]), ["From header not parseable"]
         for display_name, addr_spec in addresses:
             if "@" in addr_spec:
                 name = decode_encoded_words(display_name, self.fallback)
@@ -430,7 +375,7 @@ class _Parse:
             if content_type in {"message/rfc822", "message/global"}:
                 self.returned_headers.append(_returned_header_block(part))
             elif content_type == "text/rfc822-headers":
-                self.returned_headers.append(_raw_bytes_to_text(content))
+                self.returned_headers.append(content.decode("utf-8", "replace"))
         else:
             content = _payload_bytes(part)
         filename = self._clean_filename(raw_filename) or self._default_filename(part, content_type)
@@ -478,10 +423,6 @@ class _Parse:
         return f"{stem}-{number}{extension}"
 
 
-def _raw_bytes_to_text(data: bytes) -> str:
-    return data.decode("utf-8", "replace")
-
-
 def _returned_header_block(part: Message) -> str:
     """The header section of an embedded message, folded lines kept, for Message-ID search."""
     try:
@@ -491,31 +432,6 @@ def _returned_header_block(part: Message) -> str:
     if not isinstance(inner, Message):
         return ""
     return "\n".join(f"{name}: {value}" for name, value in inner.raw_items())
-
-
-def _first_message_id(value: str) -> str:
-    ids = message_ids_in(value)
-    if ids:
-        return ids[0]
-    value = value.strip()
-    if value and "@" in value and not any(char.isspace() for char in value):
-        return f"<{value.strip('<>')}>"
-    return ""
-
-
-def _references(values: list[str]) -> list[str]:
-    return list(dict.fromkeys(message_ids_in(" ".join(values))))
-
-
-def _date(value: str, problems: list[str]) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        problems.append(f"Date header not understood: {value[:60]!r}")
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _coerce(raw: object) -> bytes:
@@ -593,7 +509,8 @@ def _parse(raw: bytes, max_bytes: int) -> InboundMessage:
     if state.defects:
         problems.append("MIME defects: " + ", ".join(sorted(state.defects)))
 
-    message_id = _first_message_id(state.first("message-id"))
+    date = parse_date(state.first("date"), problems)
+    message_id = first_message_id(state.first("message-id"))
     content_type = _content_type(msg)
     classification = classify(
         headers=state.headers,
@@ -626,9 +543,10 @@ def _parse(raw: bytes, max_bytes: int) -> InboundMessage:
         reply_to=[address for _name, address in state.addresses("reply-to")],
         subject=subject,
         message_id=message_id,
-        in_reply_to=_first_message_id(state.first("in-reply-to")),
-        references=_references(state.headers.get("references", [])),
-        date=_date(state.first("date"), problems),
+        in_reply_to=first_message_id(state.first("in-reply-to")),
+        references=references_in(state.headers.get("references", [])),
+        forwarded_message_ids=references_in(state.headers.get("x-forwarded-message-id", [])),
+        date=date,
         text=text,
         new_text=extract_new_text(text),
         html=html_body,

@@ -14,7 +14,7 @@ _MAX_LINE = 1000  # longer lines are never attribution or separator lines
 
 _QUOTE = re.compile(r"^[ \t]{0,3}>")
 _ATTRIBUTION_VERBS = (
-    r"wrote|writes|schrieb|a\s+écrit|escribió|schreef|ha\s+scritto|escreveu|skrev|"
+    r"wrote|schrieb|a\s+écrit|escribió|schreef|ha\s+scritto|escreveu|skrev|"
     r"napsal\(a\)|napsal|napisał\(a\)|napisał|написал\(а\)|написал|написала|kirjoitti|"
     r"írta|yazdı|写道|寫道|が書きました"
 )

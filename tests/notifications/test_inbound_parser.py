@@ -10,8 +10,8 @@ import pytest
 
 from notifications.inbound import DEFAULT_MAX_BYTES, InboundMessage, parse_message
 from notifications.inbound.charsets import decode_bytes, guess_8bit_charset
+from notifications.inbound.headers import decode_encoded_words
 from notifications.inbound.htmltext import html_to_text
-from notifications.inbound.parser import decode_encoded_words
 from notifications.inbound.quotes import extract_new_text
 from notifications.reply_tokens import make_reply_token, read_reply_token
 
@@ -87,6 +87,21 @@ def test_outlook_html_only_reply_is_cut_at_the_from_sent_block() -> None:
     )
     message = parse_message(mail(body=html, content_type="text/html; charset=utf-8"))
     assert message.new_text == "Uploaded."
+
+
+def test_a_forward_is_not_threaded_into_the_forwarded_conversation() -> None:
+    message = parse_message(
+        mail(
+            "Subject: Fwd: Invoice export broken",
+            "In-Reply-To: <original@acme.test>",
+            "References: <older@supportdesk.test> <original@acme.test>",
+            "X-Forwarded-Message-Id: <original@acme.test>",
+            body="FYI\r\n\r\n-------- Forwarded Message --------\r\nSubject: x\r\n\r\nbody",
+        )
+    )
+    assert message.in_reply_to == "<original@acme.test>"
+    assert message.forwarded_message_ids == ["<original@acme.test>"]
+    assert message.thread_message_ids == ["<older@supportdesk.test>"]
 
 
 def test_forward_chain_keeps_only_the_forwarders_note() -> None:
