@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from cases.models import OPEN_STATES, State
@@ -50,7 +51,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["announcements"] = current_announcements(timezone.now())
         context["open_count"] = case_list_for(request.user, tenant_id=portal.tenant.id).count()
         response = render(request, "portal/dashboard.html", context)
-    response["Vary"] = "HX-Request"
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
 
 
