@@ -104,7 +104,10 @@ def _case_page(
     survey = None
     if case.state == State.CLOSED:
         answer = case.surveys.filter(closed_at=case.closed_at).first()
-        survey = {"answer": answer, "link": None if answer else services.survey_link(case)}
+        link = None
+        if answer is None:
+            link = reverse("portal:survey", kwargs={"token": services.survey_token(case)})
+        survey = {"answer": answer, "link": link}
     deadline = case.reopen_deadline
     context = {
         "case": case,
