@@ -62,7 +62,8 @@ def survey_invitation(token: str, *, lock: bool = False) -> SurveyInvitation:
     except signing.BadSignature:
         raise NotFound(INVALID_LINK) from None
     cases = Case.objects.select_related("tenant", "owner")
-    case = (cases.select_for_update() if lock else cases).filter(id=payload["case"]).first()
+    locked = cases.select_for_update(of=("self",)) if lock else cases
+    case = locked.filter(id=payload["case"]).first()
     if case is None:
         raise NotFound(INVALID_LINK)
     closed_at = dt.datetime.fromisoformat(payload["closed"])
