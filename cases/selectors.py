@@ -3,7 +3,16 @@
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
-from cases.models import OPEN_STATES, Attachment, Case, CaseEvent, CaseWatcher, Comment, State
+from cases.models import (
+    OPEN_STATES,
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseWatcher,
+    Comment,
+    SatisfactionSurvey,
+    State,
+)
 from supportdesk.errors import NotFound
 from tenants.access import tenants_for
 from tenants.roles import is_support_staff
@@ -78,3 +87,10 @@ def watchers_for(user: User, case: Case) -> QuerySet[CaseWatcher]:
     return CaseWatcher.objects.filter(case__in=cases_for(user), case=case).select_related(
         "added_by"
     )
+
+
+def closure_survey(case: Case) -> SatisfactionSurvey | None:
+    """The answer to the survey of the case's current closure, if there is one."""
+    if case.closed_at is None:
+        return None
+    return case.surveys.filter(closed_at=case.closed_at).first()

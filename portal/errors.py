@@ -49,3 +49,10 @@ def found_or_404(lookup: Callable[..., T], *args: object, **kwargs: object) -> T
         return lookup(*args, **kwargs)
     except NotFound as error:
         raise Http404(error.message) from None
+
+
+def form_invalid(request: HttpRequest) -> int:
+    """A form the browser sent could not be read (a word where a number goes …): its
+    fields say what; the page says that something needs correcting."""
+    messages.error(request, "Please correct the highlighted fields.")
+    return 400

@@ -11,7 +11,7 @@ from cases.models import Attachment, Case, CaseEvent, Comment, State
 class DueTime:
     """One promise on a case: "We will update you by Tue 10:00 CET", or whose turn it is."""
 
-    kind: str  # "response", "update", "resolution", "waiting"
+    kind: str  # "response", "update", "resolution", "waiting", "triage", "working"
     text: str
     at: dt.datetime | None = None
     met_at: dt.datetime | None = None
@@ -29,7 +29,9 @@ def next_due(case: Case) -> DueTime | None:
         return DueTime("response", "We will respond by", case.initial_response_due)
     if case.next_update_due:
         return DueTime("update", "We will update you by", case.next_update_due)
-    return None
+    if case.state == State.NEW:
+        return DueTime("triage", "Being triaged")
+    return DueTime("working", "We are working on it")
 
 
 def due_times(case: Case) -> list[DueTime]:

@@ -15,13 +15,14 @@ from cases.models import Case, State
 from cases.selectors import (
     attachments_for,
     case_by_reference,
+    closure_survey,
     comments_for,
     events_for,
     watchers_for,
 )
 from knowledge.search import suggestions as knowledge_suggestions
 from portal.context import portal_page
-from portal.errors import apply_service_error, found_or_404
+from portal.errors import apply_service_error, form_invalid, found_or_404
 from portal.forms import (
     AcceptForm,
     CancelForm,
@@ -72,7 +73,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
                     )
                 return redirect(_case_url(case))
         else:
-            status = 400
+            status = form_invalid(request)
         if request.FILES:
             messages.info(request, "For your security, please choose the files to attach again.")
     context = {
@@ -103,7 +104,7 @@ def _case_page(
     intake_files = attachments_for(user).filter(case=case, comment__isnull=True)
     survey = None
     if case.state == State.CLOSED:
-        answer = case.surveys.filter(closed_at=case.closed_at).first()
+        answer = closure_survey(case)
         link = None
         if answer is None:
             link = reverse("portal:survey", kwargs={"token": services.survey_token(case)})

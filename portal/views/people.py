@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.context import portal_page
-from portal.errors import apply_service_error
+from portal.errors import apply_service_error, form_invalid
 from portal.forms import ContactRequestForm, ReasonForm, RescindForm
 from supportdesk.errors import ServiceError
 from tenants import services
@@ -67,7 +67,7 @@ def contacts(request: HttpRequest) -> HttpResponse:
 def contact_request(request: HttpRequest) -> HttpResponse:
     form = ContactRequestForm(request.POST)
     if not form.is_valid():
-        return _contacts_page(request, form, status=400)
+        return _contacts_page(request, form, status=form_invalid(request))
     try:
         created = services.contact_request_create(
             actor=request.user, tenant_id=request.portal.tenant.id, **form.cleaned_data

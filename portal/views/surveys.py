@@ -6,7 +6,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from cases import services
-from portal.errors import apply_service_error
+from portal.errors import apply_service_error, form_invalid
 from portal.forms import SurveyForm
 from supportdesk.errors import ServiceError
 
@@ -36,7 +36,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
             else:
                 return redirect("portal:survey", token=token)
         else:
-            status = 400
+            status = form_invalid(request)
     return render(
         request, "portal/survey.html", {"invitation": invitation, "form": form}, status=status
     )
