@@ -310,10 +310,10 @@ def test_contacts_status_and_a_phone_sized_screen(desk, new_page, screenshot):
     phone = new_page(width=390, height=844)
     sign_in(phone, desk.contact_a)
     expect(phone.get_by_role("heading", name="Acme Corp cases")).to_be_visible()
+    screenshot(phone, "dashboard-phone")
     # Keyboard users reach the content first: the skip link is the first stop.
     phone.keyboard.press("Tab")
     expect(phone.get_by_role("link", name="Skip to content")).to_be_focused()
-    screenshot(phone, "dashboard-phone")
     phone.get_by_role("link", name=re.compile("ACME-00003")).click()
     expect(phone.get_by_text("We need something from you")).to_be_visible()
     width = phone.evaluate("document.documentElement.scrollWidth")
