@@ -65,7 +65,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"{case.reference} is filed. We'll keep you posted here.")
                 priority = next(p for p in form.priorities if p.code == case.priority)
-                if priority.rank == 1 and plan.phone_for_critical and plan.support_phone:
+                if priority.needs_phone:
                     messages.warning(
                         request,
                         f"For a {priority.code} case your plan asks you to call us as well: "
