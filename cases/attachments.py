@@ -1,6 +1,7 @@
 """What a case attachment may be: checked before anything is stored."""
 
 import mimetypes
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Protocol
 
@@ -49,3 +50,27 @@ def validate_uploads(files: list[UploadLike]) -> None:
 def guess_content_type(filename: str, declared: str | None) -> str:
     guessed, _ = mimetypes.guess_type(filename)
     return guessed or declared or "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class UploadRules:
+    """The rules `validate_uploads` applies, for forms to show (and pre-check) them."""
+
+    max_bytes: int
+    extensions: tuple[str, ...]
+
+    @property
+    def accept(self) -> str:
+        """The value for an <input type=file accept=…> attribute."""
+        return ",".join(f".{ext}" for ext in self.extensions)
+
+    @property
+    def max_size(self) -> str:
+        return filesizeformat(self.max_bytes)
+
+
+def upload_rules() -> UploadRules:
+    return UploadRules(
+        max_bytes=settings.ATTACHMENT_MAX_BYTES,
+        extensions=tuple(sorted({ext.lower() for ext in settings.ATTACHMENT_ALLOWED_EXTENSIONS})),
+    )

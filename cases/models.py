@@ -1,4 +1,7 @@
+from datetime import datetime, timedelta
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -174,6 +177,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def is_open(self) -> bool:
         return self.state != State.CLOSED
 
+    @property
+    def reopen_deadline(self) -> "datetime | None":
+        """Until when the customer may reopen the closed case (the plan's window)."""
+        if self.closed_at is None:
+            return None
+        return self.closed_at + timedelta(days=self.tenant.plan.reopen_window_days)
+
     # The lifecycle of DESIGN.md. One transition per verb; each changes the state only.
 
     @transition(field=state, source=State.NEW, target=State.IN_PROGRESS, permission=_staff)
@@ -307,6 +317,9 @@ class CaseEvent(models.Model):
         SOLUTION_REMINDER = "solution_reminder", "Solution reminder"
         SLA_AT_RISK = "sla_at_risk", "SLA at risk"
         SLA_BREACHED = "sla_breached", "SLA breached"
+        WATCHER_ADDED = "watcher_added", "Added to the notification list"
+        WATCHER_REMOVED = "watcher_removed", "Removed from the notification list"
+        SURVEY_ANSWERED = "survey_answered", "Satisfaction survey answered"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
@@ -369,3 +382,66 @@ class ContactAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"Attempt {self.number} ({self.get_method_display()}) on {self.case_id}"
+
+
+class CaseWatcher(models.Model):
+    """Someone copied on this case's updates, added by the customer, without portal
+    access of their own (the tenant-wide list is `tenants.NotificationAddress`)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="watchers")
+    email = models.EmailField()
+    name = models.CharField(max_length=200, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "email"], name="unique_watcher_per_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} on {self.case_id}"
+
+
+RATING_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
+
+
+class SatisfactionSurvey(models.Model):
+    """The customer's answer to the survey sent on a closure. One per closure: the
+    closure instant is part of the key, so a case reopened and closed again is rated
+    again, and a link cannot be used twice."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="surveys")
+    closed_at = models.DateTimeField(help_text="The closure this answer rates.")
+    service = models.PositiveSmallIntegerField(validators=RATING_VALIDATORS)
+    timeliness = models.PositiveSmallIntegerField(validators=RATING_VALIDATORS)
+    quality = models.PositiveSmallIntegerField(validators=RATING_VALIDATORS)
+    comment = models.TextField(blank=True)
+    manager_contact = models.BooleanField(
+        default=False, help_text="The customer asked for a manager to contact them."
+    )
+    answered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-answered_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "closed_at"], name="one_survey_answer_per_closure"
+            ),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{field}__gte": 1, f"{field}__lte": 5}),
+                    name=f"survey_{field}_between_1_and_5",
+                )
+                for field in ("service", "timeliness", "quality")
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["manager_contact", "-answered_at"], name="survey_manager_contact"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Survey for {self.case_id}: {self.service}/{self.timeliness}/{self.quality}"

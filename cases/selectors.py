@@ -1,9 +1,19 @@
 """Reads of cases, all starting from the one access function."""
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from cases.models import Attachment, Case, CaseEvent, Comment
+from cases.models import (
+    OPEN_STATES,
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseWatcher,
+    Comment,
+    SatisfactionSurvey,
+    State,
+)
+from supportdesk.errors import NotFound
 from tenants.access import tenants_for
 from tenants.roles import is_support_staff
 
@@ -15,6 +25,45 @@ def cases_for(user: User) -> QuerySet[Case]:
     if is_support_staff(user):
         return Case.objects.all()
     return Case.objects.filter(tenant__in=tenants_for(user))
+
+
+def case_list_for(
+    user: User,
+    *,
+    tenant_id: int,
+    closed: bool = False,
+    state: str = "",
+    priority: str = "",
+    query: str = "",
+) -> QuerySet[Case]:
+    """One tenant's open (or closed) cases as the user may see them, filtered by state
+    and priority and searched by reference or words of the summary."""
+    cases = cases_for(user).filter(tenant_id=tenant_id)
+    if closed:
+        cases = cases.filter(state=State.CLOSED).order_by("-closed_at", "-id")
+    else:
+        cases = cases.filter(state__in=OPEN_STATES).order_by("-updated_at", "-id")
+    if state and state in State.values:
+        cases = cases.filter(state=state)
+    if priority:
+        cases = cases.filter(priority=priority)
+    for word in query.split()[:8]:
+        cases = cases.filter(Q(reference__iexact=word) | Q(summary__icontains=word))
+    return cases.select_related("owner", "reporter", "partner")
+
+
+def case_by_reference(user: User, reference: str) -> Case:
+    """The case with this reference if the user may see it; NotFound otherwise, the same
+    answer for a guessed reference as for one that does not exist."""
+    case = (
+        cases_for(user)
+        .select_related("tenant__plan", "owner", "reporter", "partner")
+        .filter(reference=reference)
+        .first()
+    )
+    if case is None:
+        raise NotFound("No such case.")
+    return case
 
 
 def comments_for(user: User, case: Case) -> QuerySet[Comment]:
@@ -31,3 +80,17 @@ def attachments_for(user: User) -> QuerySet[Attachment]:
     """Attachments the user may download: of visible cases, and public unless staff."""
     attachments = Attachment.objects.filter(case__in=cases_for(user))
     return attachments if is_support_staff(user) else attachments.filter(public=True)
+
+
+def watchers_for(user: User, case: Case) -> QuerySet[CaseWatcher]:
+    """The case's notification list; empty unless the user may see the case."""
+    return CaseWatcher.objects.filter(case__in=cases_for(user), case=case).select_related(
+        "added_by"
+    )
+
+
+def closure_survey(case: Case) -> SatisfactionSurvey | None:
+    """The answer to the survey of the case's current closure, if there is one."""
+    if case.closed_at is None:
+        return None
+    return case.surveys.filter(closed_at=case.closed_at).first()

@@ -1,6 +1,5 @@
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import RedirectView
+from django.urls import include, path
 
 admin.site.site_header = "SupportDesk staff"
 admin.site.site_title = "SupportDesk"
@@ -8,5 +7,5 @@ admin.site.index_title = "Queue and configuration"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", include("portal.urls")),
 ]

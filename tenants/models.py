@@ -105,6 +105,11 @@ class PlanPriority(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    @property
+    def needs_phone(self) -> bool:
+        """The plan wants its top priority raised by phone too (and has a number)."""
+        return self.rank == 1 and self.plan.phone_for_critical and bool(self.plan.support_phone)
+
 
 class Tenant(models.Model):
     name = models.CharField(max_length=200, unique=True)

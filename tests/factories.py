@@ -5,8 +5,11 @@ import datetime as dt
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from cases.models import BusinessImpact, Case, EnvironmentAccess, EnvironmentKind
+from knowledge.models import Article, KnownIssue
+from notifications.models import Announcement
 from sla.models import Calendar
 from tenants.models import (
     AuthorizedContact,
@@ -152,3 +155,35 @@ class CaseFactory(factory.django.DjangoModelFactory):
     business_impact = BusinessImpact.MEDIUM
     environment = EnvironmentKind.PRODUCTION
     reporter = factory.SubFactory(UserFactory)
+
+
+class AnnouncementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Announcement
+
+    kind = Announcement.Kind.INCIDENT
+    title = factory.Sequence(lambda n: f"Announcement {n}")
+    body = "What happened and what we are doing about it."
+    affected_products = factory.LazyFunction(lambda: ["SupportDesk Cloud"])
+    starts_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=1))
+    published = True
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Article
+
+    title = factory.Sequence(lambda n: f"Article {n}")
+    slug = factory.Sequence(lambda n: f"article-{n}")
+    body = "How to do it, step by step."
+    is_published = True
+
+
+class KnownIssueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KnownIssue
+
+    title = factory.Sequence(lambda n: f"Known issue {n}")
+    public_summary = "Symptoms and the workaround."
+    internal_notes = "Root cause: a race in the exporter."
+    stage = KnownIssue.Stage.IN_DEVELOPMENT

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from cases.models import Case, State
+from cases.models import Case, SatisfactionSurvey, State
+from notifications.models import Announcement
 from tenants.models import LetterOfAuthorization, Tenant
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +26,8 @@ def test_seed_demo_builds_every_state_and_is_idempotent(capsys):
         "rescinded",
     }
     assert Case.objects.filter(partner__isnull=False).exists()
+    assert SatisfactionSurvey.objects.filter(case__state=State.CLOSED).count() == 1
+    assert Announcement.objects.filter(published=True).count() == 3
     assert "alice@acme.demo" in capsys.readouterr().out
 
 

@@ -19,9 +19,17 @@ from cases.services.lifecycle import (
     case_reopen,
     case_request_info,
 )
+from cases.services.surveys import (
+    case_answer_survey,
+    survey_invitation,
+    survey_link,
+    survey_token,
+)
+from cases.services.watchers import case_watcher_add, case_watcher_remove
 
 __all__ = [
     "case_accept_solution",
+    "case_answer_survey",
     "case_assign",
     "case_cancel",
     "case_change_priority",
@@ -35,4 +43,9 @@ __all__ = [
     "case_reject_solution",
     "case_reopen",
     "case_request_info",
+    "case_watcher_add",
+    "case_watcher_remove",
+    "survey_invitation",
+    "survey_link",
+    "survey_token",
 ]

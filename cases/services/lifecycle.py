@@ -6,7 +6,6 @@ admin actions, the API, inbound mail and tasks call these and nothing else.
 """
 
 from collections.abc import Iterable
-from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -440,14 +439,12 @@ def case_reopen(*, case_id: int, actor: User, reason: str) -> Case:
     """The customer reopens a closed case within the plan's window."""
     case = locked_case(actor, case_id)
     reason = require_text(reason, "reason", "Tell us why the case needs to be reopened.")
-    if case.state == State.CLOSED:
-        window = timedelta(days=case.tenant.plan.reopen_window_days)
-        if case.closed_at + window < timezone.now():
-            raise StateConflict(
-                f"{case.reference} closed on {case.closed_at:%d %b %Y}; cases can be reopened "
-                f"within {window.days} days of closure. Please file a new case and mention "
-                f"{case.reference}."
-            )
+    if case.state == State.CLOSED and case.reopen_deadline < timezone.now():
+        raise StateConflict(
+            f"{case.reference} closed on {case.closed_at:%d %b %Y}; cases can be reopened "
+            f"within {case.tenant.plan.reopen_window_days} days of closure. Please file a "
+            f"new case and mention {case.reference}."
+        )
     from_state = run_transition(case, actor, "reopen")
     previous_reason = case.close_reason
     case.close_reason = ""

@@ -10,9 +10,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from cases import services
 from cases.models import BusinessImpact, Channel, CloseReason, EnvironmentKind
+from knowledge.models import Article, KnownIssue
+from notifications.models import Announcement
 from sla.models import Calendar
 from tenants.models import (
     AuthorizedContact,
@@ -202,6 +205,7 @@ class Command(BaseCommand):
         )
 
         self._cases(tenants, contacts, partner_user, engineer)
+        self._knowledge_and_announcements(admin)
 
     def _cases(self, tenants, contacts, partner_user, engineer) -> None:
         def file(prefix: str, summary: str, **extra: object):
@@ -270,13 +274,83 @@ class Command(BaseCommand):
         services.case_propose_solution(
             case_id=resolved.id, actor=engineer, body="Fixed in release 2026.10.2."
         )
-        services.case_accept_solution(case_id=resolved.id, actor=contacts["GLOBEX"])
+        resolved = services.case_accept_solution(case_id=resolved.id, actor=contacts["GLOBEX"])
+        services.case_answer_survey(
+            token=services.survey_token(resolved),
+            service=5,
+            timeliness=4,
+            quality=5,
+            comment="Quick fix, thank you.",
+        )
         duplicate = take(file("INIT", "Export fails", channel=Channel.EMAIL))
         services.case_close(
             case_id=duplicate.id,
             actor=engineer,
             reason=CloseReason.DUPLICATE,
             note="Same root cause as INIT-00001; we continue there.",
+        )
+
+    def _knowledge_and_announcements(self, admin) -> None:
+        now = timezone.now()
+        Article.objects.create(
+            title="Rotating the API signing key",
+            slug="rotate-api-signing-key",
+            summary="Create a new key, deploy it, then retire the old one without downtime.",
+            body="1. Open Settings > API keys and create a new signing key.\n"
+            "2. Deploy it to your services; both keys are accepted for 24 hours.\n"
+            "3. Retire the old key.",
+            product="SupportDesk Cloud",
+            is_published=True,
+            published_at=now,
+            author=admin,
+        )
+        Article.objects.create(
+            title="Fixing SSO login loops",
+            slug="sso-login-loops",
+            summary="A sign-in that returns to the login page usually means the IdP clock drifts.",
+            body="Check that the identity provider's clock is synchronised (NTP). SAML "
+            "assertions are refused when the clock is more than 3 minutes off.",
+            product="SupportDesk Cloud",
+            is_published=True,
+            published_at=now,
+            author=admin,
+        )
+        KnownIssue.objects.create(
+            title="Export to CSV times out for more than 100,000 rows",
+            public_summary="Large exports stop after 60 seconds. Workaround: filter by month "
+            "and export each month separately.",
+            product="SupportDesk Cloud",
+            stage=KnownIssue.Stage.IN_DEVELOPMENT,
+            target_date=(now + dt.timedelta(days=21)).date(),
+            created_by=admin,
+        )
+        Announcement.objects.create(
+            kind=Announcement.Kind.MAINTENANCE,
+            title="Database upgrade",
+            body="The portal and API are read-only for up to 30 minutes while we upgrade "
+            "the database. Cases filed by email are queued and arrive afterwards.",
+            affected_products=["SupportDesk Cloud", "API"],
+            starts_at=now + dt.timedelta(days=3, hours=2),
+            ends_at=now + dt.timedelta(days=3, hours=3),
+            published=True,
+        )
+        Announcement.objects.create(
+            kind=Announcement.Kind.RELEASE,
+            title="Release 2026.11",
+            body="Faster exports, SSO certificate rotation without downtime, and 14 fixes.",
+            affected_products=["SupportDesk Cloud"],
+            starts_at=now - dt.timedelta(days=2),
+            published=True,
+        )
+        Announcement.objects.create(
+            kind=Announcement.Kind.INCIDENT,
+            title="Delayed email notifications",
+            body="Notification emails were delayed by up to 40 minutes. All queued mail "
+            "has been delivered.",
+            affected_products=["Notifications"],
+            starts_at=now - dt.timedelta(days=1, hours=3),
+            ends_at=now - dt.timedelta(days=1, hours=2),
+            published=True,
         )
 
     def _print_logins(self) -> None:
@@ -287,6 +361,7 @@ class Command(BaseCommand):
             "  support engineer         eng@supportdesk.demo      /admin/\n"
             "  triage lead              lead@supportdesk.demo     /admin/\n"
             "  support manager          manager@supportdesk.demo  /admin/\n"
+            "Portal (customers and partners) at /, staff queue at /admin/.\n"
             "  customer, Acme (Premier) alice@acme.demo\n"
             "  customer, Globex         grace@globex.demo\n"
             "  customer, Initrode       ian@init.demo\n"

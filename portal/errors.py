@@ -1,0 +1,58 @@
+"""The one place the portal turns a service's refusal into what the person sees.
+
+NotFound becomes the 404 page (a guessed id learns nothing); every other ServiceError
+puts its field errors on the form and its message at the top of the page, and gives
+the response the error's status code.
+"""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest
+
+from supportdesk.errors import NotFound, ServiceError
+
+T = TypeVar("T")
+
+
+def apply_service_error(
+    request: HttpRequest, error: ServiceError, form: forms.Form | None = None
+) -> int:
+    """Show `error` to the person; return the status code the page should carry."""
+    if isinstance(error, NotFound):
+        raise Http404(error.message)
+    shown_on_form = False
+    if form is not None and error.field_errors:
+        if not hasattr(form, "cleaned_data"):
+            form.full_clean()
+        for field, field_messages in error.field_errors.items():
+            target = field if field in form.fields else None
+            for message in field_messages:
+                form.add_error(target, message)
+            shown_on_form = shown_on_form or target is not None
+    if not shown_on_form or error.message not in _all_errors(form):
+        messages.error(request, error.message)
+    return error.status_code
+
+
+def _all_errors(form: forms.Form | None) -> set[str]:
+    if form is None:
+        return set()
+    return {message for errors in form.errors.values() for message in errors}
+
+
+def found_or_404(lookup: Callable[..., T], *args: object, **kwargs: object) -> T:
+    """Run a selector that raises NotFound, answering 404 for it."""
+    try:
+        return lookup(*args, **kwargs)
+    except NotFound as error:
+        raise Http404(error.message) from None
+
+
+def form_invalid(request: HttpRequest) -> int:
+    """A form the browser sent could not be read (a word where a number goes …): its
+    fields say what; the page says that something needs correcting."""
+    messages.error(request, "Please correct the highlighted fields.")
+    return 400

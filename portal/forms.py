@@ -1,0 +1,208 @@
+"""Forms that parse what the browser sent. The rules (what is required, what is allowed)
+live in the services; these only turn text into values and carry the errors back."""
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from cases.models import BusinessImpact, EnvironmentAccess, EnvironmentKind
+from tenants.models import Category, SupportPlan
+
+TEXTAREA = {"rows": 4}
+
+
+def _text(label: str, *, required: bool = False, **attrs: object) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        widget=forms.TextInput(attrs={"required": True, **attrs} if required else attrs),
+    )
+
+
+def _area(label: str, help_text: str = "", *, required: bool = False) -> forms.CharField:
+    attrs = {**TEXTAREA, "required": True} if required else TEXTAREA
+    return forms.CharField(
+        label=label, required=False, help_text=help_text, widget=forms.Textarea(attrs=attrs)
+    )
+
+
+class CaseForm(forms.Form):
+    # Files come from request.FILES; the field is here so the service's errors land on it.
+    attachments = forms.FileField(required=False)
+    summary = _text("Summary", required=True, maxlength=200, autocomplete="off")
+    category = forms.ChoiceField(
+        label="Category", required=False, choices=[("", "Choose a category…"), *Category.choices]
+    )
+    priority = forms.ChoiceField(label="Priority", required=False, widget=forms.RadioSelect)
+    description = _area("Description", "What happened, in your words.")
+    steps_to_reproduce = _area("Steps to reproduce", "Numbered steps help us see it quickly.")
+    expected_result = _area("Expected result")
+    actual_result = _area("Actual result")
+    business_impact = forms.TypedChoiceField(
+        label="Business impact",
+        coerce=int,
+        choices=BusinessImpact.choices,
+        initial=BusinessImpact.MEDIUM,
+    )
+    business_impact_details = _area(
+        "Impact details", "Deadlines, revenue or people affected, workarounds you use."
+    )
+    users_affected = forms.IntegerField(
+        label="Users affected", required=False, widget=forms.NumberInput(attrs={"min": 0})
+    )
+    environment = forms.TypedChoiceField(
+        label="Environment",
+        coerce=int,
+        choices=EnvironmentKind.choices,
+        initial=EnvironmentKind.PRODUCTION,
+    )
+    product = _text("Product")
+    product_version = _text("Version")
+    browsers = _text("Browsers", placeholder="e.g. Chrome 130, Safari 18")
+    first_seen_at = forms.DateTimeField(
+        label="First seen",
+        required=False,
+        help_text="Your local time.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    related_cases = _text("Related cases", placeholder="e.g. ACME-00012")
+    environment_access = forms.ChoiceField(
+        label="Access to your environment",
+        required=False,
+        choices=EnvironmentAccess.choices,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args: object, plan: SupportPlan, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.priorities = list(plan.priorities.all())
+        self.fields["priority"].choices = [(p.code, f"{p.code} {p.name}") for p in self.priorities]
+
+    def service_arguments(self) -> dict[str, object]:
+        data = dict(self.cleaned_data)
+        data.pop("attachments", None)
+        if data.get("business_impact") is None:
+            data.pop("business_impact", None)
+        if data.get("environment") is None:
+            data.pop("environment", None)
+        return data
+
+
+class ReplyForm(forms.Form):
+    attachments = forms.FileField(required=False)
+    body = forms.CharField(
+        label="Your reply",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "required": True}),
+    )
+
+
+class ReasonForm(forms.Form):
+    """Reject a solution, cancel, reopen, rescind: each needs a few words of why."""
+
+    reason_label = "Reason"
+    reason = forms.CharField(
+        label="Reason", required=False, widget=forms.Textarea(attrs={"rows": 3, "required": True})
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = self.reason_label
+
+
+class RejectForm(ReasonForm):
+    prefix = "reject"
+    reason_label = "What is still wrong?"
+
+
+class CancelForm(ReasonForm):
+    prefix = "cancel"
+    reason_label = "Why is the case no longer needed?"
+
+
+class ReopenForm(ReasonForm):
+    prefix = "reopen"
+    reason_label = "What still needs our help?"
+
+
+class RescindForm(ReasonForm):
+    prefix = "rescind"
+    reason_label = "Reason for rescinding (kept on record)"
+
+
+class AcceptForm(forms.Form):
+    note = forms.CharField(
+        label="Anything to add? (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class WatcherForm(forms.Form):
+    email = forms.CharField(
+        label="Email",
+        required=False,
+        widget=forms.EmailInput(attrs={"required": True, "autocomplete": "email"}),
+    )
+    name = _text("Name (optional)", autocomplete="name")
+
+
+RATINGS = [(5, "5 Excellent"), (4, "4 Good"), (3, "3 Fair"), (2, "2 Poor"), (1, "1 Very poor")]
+
+
+class SurveyForm(forms.Form):
+    service = forms.TypedChoiceField(
+        label="How satisfied are you with the service you received?",
+        coerce=int,
+        required=False,
+        choices=RATINGS,
+        widget=forms.RadioSelect,
+    )
+    timeliness = forms.TypedChoiceField(
+        label="How satisfied are you with how quickly we responded and resolved it?",
+        coerce=int,
+        required=False,
+        choices=RATINGS,
+        widget=forms.RadioSelect,
+    )
+    quality = forms.TypedChoiceField(
+        label="How satisfied are you with the quality of the solution?",
+        coerce=int,
+        required=False,
+        choices=RATINGS,
+        widget=forms.RadioSelect,
+    )
+    comment = _area("Anything else you'd like to tell us? (optional)")
+    manager_contact = forms.BooleanField(
+        label="Please have a support manager contact me about this case", required=False
+    )
+
+
+class ContactRequestForm(forms.Form):
+    first_name = _text("First name", required=True, autocomplete="off")
+    last_name = _text("Last name", required=True, autocomplete="off")
+    email = forms.CharField(
+        label="Email",
+        required=False,
+        widget=forms.EmailInput(attrs={"required": True, "autocomplete": "off"}),
+    )
+    phone = _text("Phone (optional)", autocomplete="off")
+    training_completed = _text(
+        "Training or certification completed",
+        required=True,
+        placeholder="e.g. Certified Administrator, March 2026",
+    )
+    effective_from = forms.DateField(
+        label="Access from (optional)",
+        required=False,
+        help_text="Leave empty to start as soon as support approves.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, labelled for people who sign in with their email."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "Email"
+        self.fields["username"].widget.attrs.update({"autocomplete": "email", "inputmode": "email"})

@@ -1,0 +1,66 @@
+"""Template helpers of the portal: accessible form widgets and case wording."""
+
+from django import template
+from django.forms import BoundField
+from django.utils.safestring import SafeString
+
+from cases.models import Case
+from portal.presenters import DueTime, next_due
+from sla.targets import Target
+
+register = template.Library()
+
+
+@register.filter
+def aria(field: BoundField) -> SafeString:
+    """The widget, described by its hint and errors, and marked invalid when it has some."""
+    described = []
+    if field.help_text:
+        described.append(f"{field.auto_id}_hint")
+    attrs: dict[str, str] = {}
+    if field.errors:
+        described.append(f"{field.auto_id}_errors")
+        attrs["aria-invalid"] = "true"
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def is_required(field: BoundField) -> bool:
+    return bool(field.field.widget.attrs.get("required"))
+
+
+@register.filter
+def next_promise(case: Case) -> DueTime | None:
+    return next_due(case)
+
+
+@register.filter
+def person(user: object, viewer: object = None) -> str:
+    """How a person is named on a page: "You" for the viewer, else their name."""
+    if user is None:
+        return "SupportDesk"
+    if viewer is not None and getattr(viewer, "pk", None) == getattr(user, "pk", None):
+        return "You"
+    return user.get_full_name() or user.get_username()
+
+
+@register.filter
+def initials(user: object) -> str:
+    if user is None:
+        return "SD"
+    name = user.get_full_name() or user.get_username()
+    parts = [part for part in name.replace("@", " ").split() if part]
+    return "".join(part[0] for part in parts[:2]).upper() or "?"
+
+
+@register.filter
+def target_words(code: str) -> str:
+    """A plan's stored target ("4bh") as words ("4 business hours")."""
+    if not code:
+        return ""
+    try:
+        return str(Target.parse(code))
+    except ValueError:
+        return code

@@ -1,0 +1,102 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+
+from portal.forms import SignInForm
+from portal.views import articles, cases, dashboard, files, people, public, surveys
+
+app_name = "portal"
+
+auth_urls = [
+    path(
+        "sign-in/",
+        auth_views.LoginView.as_view(
+            template_name="portal/auth/sign_in.html",
+            authentication_form=SignInForm,
+            redirect_authenticated_user=True,
+        ),
+        name="sign_in",
+    ),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="sign_out"),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            template_name="portal/auth/password_reset_form.html",
+            subject_template_name="emails/password_reset/subject.txt",
+            email_template_name="emails/password_reset/body.txt",
+            html_email_template_name="emails/password_reset/body.html",
+            success_url=reverse_lazy("portal:password_reset_done"),
+        ),
+        name="password_reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(
+            template_name="portal/auth/password_reset_done.html"
+        ),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="portal/auth/password_reset_confirm.html",
+            success_url=reverse_lazy("portal:password_reset_complete"),
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="portal/auth/password_reset_complete.html"
+        ),
+        name="password_reset_complete",
+    ),
+    path(
+        "account/password/",
+        auth_views.PasswordChangeView.as_view(
+            template_name="portal/auth/password_change.html",
+            success_url=reverse_lazy("portal:password_change_done"),
+        ),
+        name="password_change",
+    ),
+    path(
+        "account/password/changed/",
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="portal/auth/password_change_done.html"
+        ),
+        name="password_change_done",
+    ),
+]
+
+case_urls = [
+    path("cases/new/", cases.case_new, name="case_new"),
+    path("cases/suggestions/", cases.suggestions, name="suggestions"),
+    path("cases/<str:reference>/", cases.case_detail, name="case"),
+    path("cases/<str:reference>/reply/", cases.case_reply, name="case_reply"),
+    path("cases/<str:reference>/accept/", cases.case_accept, name="case_accept"),
+    path("cases/<str:reference>/reject/", cases.case_reject, name="case_reject"),
+    path("cases/<str:reference>/cancel/", cases.case_cancel, name="case_cancel"),
+    path("cases/<str:reference>/reopen/", cases.case_reopen, name="case_reopen"),
+    path("cases/<str:reference>/notify/", cases.case_watcher_add, name="case_watcher_add"),
+    path(
+        "cases/<str:reference>/notify/<int:watcher_id>/remove/",
+        cases.case_watcher_remove,
+        name="case_watcher_remove",
+    ),
+    path("files/<int:attachment_id>/", files.attachment_download, name="attachment"),
+]
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("switch/", dashboard.switch_tenant, name="switch_tenant"),
+    *auth_urls,
+    *case_urls,
+    path("survey/<str:token>/", surveys.survey, name="survey"),
+    path("contacts/", people.contacts, name="contacts"),
+    path("contacts/request/", people.contact_request, name="contact_request"),
+    path("contacts/<int:contact_id>/remove/", people.contact_remove, name="contact_remove"),
+    path("letters/", people.letters, name="letters"),
+    path("letters/<int:letter_id>/rescind/", people.letter_rescind, name="letter_rescind"),
+    path("status/", public.status, name="status"),
+    path("help/articles/<int:article_id>/", articles.article, name="article"),
+    path("help/known-issues/<int:issue_id>/", articles.known_issue, name="known_issue"),
+]

@@ -1,0 +1,68 @@
+"""The dashboard (a tenant's cases) and the tenant switcher."""
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_POST
+
+from cases.models import OPEN_STATES, State
+from cases.selectors import case_list_for
+from notifications.announcements import current_announcements
+from portal.context import portal_page, remember_tenant
+from tenants.selectors import tenant_choices
+
+PAGE_SIZE = 20
+
+
+def is_htmx_fragment(request: HttpRequest, target: str) -> bool:
+    """An htmx request for one region of the page (history restores want the whole page)."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+        and request.headers.get("HX-Target") == target
+    )
+
+
+@require_GET
+@portal_page
+def dashboard(request: HttpRequest) -> HttpResponse:
+    portal = request.portal
+    closed = request.GET.get("view") == "closed"
+    filters = {
+        "state": request.GET.get("state", ""),
+        "priority": request.GET.get("priority", ""),
+        "query": request.GET.get("q", "").strip()[:100],
+    }
+    cases = case_list_for(request.user, tenant_id=portal.tenant.id, closed=closed, **filters)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "closed": closed,
+        "filters": filters,
+        "filtered": any(filters.values()),
+        "states": [(state, State(state).label) for state in OPEN_STATES],
+        "priorities": portal.tenant.plan.priorities.all(),
+    }
+    if is_htmx_fragment(request, "case-results"):
+        response = render(request, "portal/_case_table.html", context)
+    else:
+        context["announcements"] = current_announcements(timezone.now())
+        context["open_count"] = case_list_for(request.user, tenant_id=portal.tenant.id).count()
+        response = render(request, "portal/dashboard.html", context)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
+
+
+@require_POST
+@portal_page
+def switch_tenant(request: HttpRequest) -> HttpResponse:
+    tenant_id = request.POST.get("tenant", "")
+    tenant = (
+        tenant_choices(request.user).filter(id=tenant_id).first() if tenant_id.isdigit() else None
+    )
+    if tenant is None:
+        raise Http404("No such customer.")
+    remember_tenant(request, tenant)
+    return redirect("portal:dashboard")

@@ -1,0 +1,136 @@
+"""A tenant's contacts and letters of authorization, managed by its own contacts."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from portal.context import portal_page
+from portal.errors import apply_service_error, form_invalid
+from portal.forms import ContactRequestForm, ReasonForm, RescindForm
+from supportdesk.errors import ServiceError
+from tenants import services
+from tenants.selectors import contact_requests_of, contacts_of, letters_of
+
+View = Callable[..., HttpResponse]
+
+
+def contacts_only(view: View) -> View:
+    """Partners act for a tenant's cases; its people and letters are the tenant's own."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not request.portal.is_contact:
+            return render(
+                request,
+                "portal/refused.html",
+                {
+                    "title": "For the customer's own contacts",
+                    "message": f"Only {request.portal.tenant}'s authorized contacts manage its "
+                    "portal contacts and letters of authorization.",
+                },
+                status=403,
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _contacts_page(
+    request: HttpRequest, form: ContactRequestForm | None = None, status: int = 200
+) -> HttpResponse:
+    tenant = request.portal.tenant
+    used, limit = services.contact_slots(tenant)
+    context = {
+        "contacts": contacts_of(request.user, tenant.id),
+        "requests": contact_requests_of(request.user, tenant.id),
+        "used": used,
+        "limit": limit,
+        "form": form or ContactRequestForm(),
+    }
+    return render(request, "portal/contacts.html", context, status=status)
+
+
+@require_GET
+@portal_page
+@contacts_only
+def contacts(request: HttpRequest) -> HttpResponse:
+    return _contacts_page(request)
+
+
+@require_POST
+@portal_page
+@contacts_only
+def contact_request(request: HttpRequest) -> HttpResponse:
+    form = ContactRequestForm(request.POST)
+    if not form.is_valid():
+        return _contacts_page(request, form, status=form_invalid(request))
+    try:
+        created = services.contact_request_create(
+            actor=request.user, tenant_id=request.portal.tenant.id, **form.cleaned_data
+        )
+    except ServiceError as error:
+        return _contacts_page(request, form, status=apply_service_error(request, error, form))
+    messages.success(
+        request,
+        f"Request sent for {created.first_name} {created.last_name}. Support reviews it, "
+        "usually within one business day; you'll see the outcome here.",
+    )
+    return redirect("portal:contacts")
+
+
+@require_POST
+@portal_page
+@contacts_only
+def contact_remove(request: HttpRequest, contact_id: int) -> HttpResponse:
+    form = ReasonForm(request.POST, prefix="remove")
+    form.is_valid()
+    try:
+        removed = services.contact_remove(
+            actor=request.user, contact_id=contact_id, reason=form.cleaned_data.get("reason", "")
+        )
+    except ServiceError as error:
+        return _contacts_page(request, status=apply_service_error(request, error))
+    name = removed.user.get_full_name() or removed.user.get_username()
+    messages.success(request, f"{name} no longer has portal access.")
+    return redirect("portal:contacts")
+
+
+def _letters_page(
+    request: HttpRequest, form: ReasonForm | None = None, status: int = 200
+) -> HttpResponse:
+    context = {
+        "letters": letters_of(request.user, request.portal.tenant.id),
+        "rescind_form": form or RescindForm(),
+    }
+    return render(request, "portal/letters.html", context, status=status)
+
+
+@require_GET
+@portal_page
+@contacts_only
+def letters(request: HttpRequest) -> HttpResponse:
+    return _letters_page(request)
+
+
+@require_POST
+@portal_page
+@contacts_only
+def letter_rescind(request: HttpRequest, letter_id: int) -> HttpResponse:
+    form = RescindForm(request.POST)
+    form.is_valid()
+    try:
+        letter = services.letter_rescind(
+            actor=request.user, letter_id=letter_id, reason=form.cleaned_data.get("reason", "")
+        )
+    except ServiceError as error:
+        return _letters_page(request, form, status=apply_service_error(request, error, form))
+    messages.success(
+        request,
+        f"The letter is rescinded: {letter.partner} can no longer act for "
+        f"{request.portal.tenant}. Cases they filed stay with you.",
+    )
+    return redirect("portal:letters")

@@ -1,0 +1,123 @@
+/* SupportDesk portal: small progressive enhancements. Every page works without this file;
+   the server checks everything again. */
+(function () {
+  "use strict";
+
+  function formatSize(bytes) {
+    if (bytes >= 1024 * 1024) return (bytes / (1024 * 1024)).toFixed(1) + " MB";
+    if (bytes >= 1024) return Math.round(bytes / 1024) + " KB";
+    return bytes + " bytes";
+  }
+
+  /* Attachments: drag and drop, several files, added up across picks, checked as the
+     server will check them (size and type) so the person sees a problem straight away. */
+  function setUpDropzone(zone) {
+    var input = zone.querySelector('input[type="file"]');
+    var list = zone.querySelector("[data-file-list]");
+    if (!input || !list || typeof DataTransfer === "undefined") return;
+    var maxBytes = parseInt(zone.dataset.maxBytes, 10);
+    var allowed = (zone.dataset.allowed || "").split(",").filter(Boolean);
+    var kept = new DataTransfer();
+
+    function problem(file) {
+      var dot = file.name.lastIndexOf(".");
+      var ext = dot > 0 ? file.name.slice(dot + 1).toLowerCase() : "";
+      if (allowed.indexOf(ext) === -1) return "files of type ." + (ext || "?") + " are not accepted";
+      if (file.size === 0) return "the file is empty";
+      if (file.size > maxBytes) return "larger than the " + formatSize(maxBytes) + " limit";
+      return "";
+    }
+
+    function render() {
+      list.textContent = "";
+      var bad = 0;
+      Array.prototype.forEach.call(kept.files, function (file, index) {
+        var item = document.createElement("li");
+        var name = document.createElement("span");
+        var issue = problem(file);
+        name.textContent = file.name + " (" + formatSize(file.size) + ")" + (issue ? ": " + issue : "");
+        item.appendChild(name);
+        if (issue) {
+          item.className = "bad";
+          bad += 1;
+        }
+        var remove = document.createElement("button");
+        remove.type = "button";
+        remove.className = "button button--secondary button--small";
+        remove.textContent = "Remove";
+        remove.setAttribute("aria-label", "Remove " + file.name);
+        remove.addEventListener("click", function () {
+          var next = new DataTransfer();
+          Array.prototype.forEach.call(kept.files, function (other, i) {
+            if (i !== index) next.items.add(other);
+          });
+          kept = next;
+          input.files = kept.files;
+          render();
+          input.focus();
+        });
+        item.appendChild(remove);
+        list.appendChild(item);
+      });
+      var status = zone.querySelector("[data-file-status]");
+      if (status) {
+        status.textContent = bad
+          ? bad + (bad === 1 ? " file" : " files") + " will be refused; remove or replace them."
+          : kept.files.length
+            ? kept.files.length + (kept.files.length === 1 ? " file" : " files") + " ready to upload."
+            : "";
+      }
+    }
+
+    function add(files) {
+      Array.prototype.forEach.call(files, function (file) {
+        var duplicate = Array.prototype.some.call(kept.files, function (known) {
+          return known.name === file.name && known.size === file.size;
+        });
+        if (!duplicate) kept.items.add(file);
+      });
+      input.files = kept.files;
+      render();
+    }
+
+    input.addEventListener("change", function () {
+      add(Array.prototype.slice.call(input.files));
+    });
+    ["dragenter", "dragover"].forEach(function (type) {
+      zone.addEventListener(type, function (event) {
+        event.preventDefault();
+        zone.classList.add("dropzone--over");
+      });
+    });
+    ["dragleave", "drop"].forEach(function (type) {
+      zone.addEventListener(type, function (event) {
+        event.preventDefault();
+        zone.classList.remove("dropzone--over");
+      });
+    });
+    zone.addEventListener("drop", function (event) {
+      if (event.dataTransfer && event.dataTransfer.files.length) add(event.dataTransfer.files);
+    });
+  }
+
+  /* The phone route shows while the plan's most urgent priority is chosen. */
+  function setUpPhoneNote(form) {
+    var note = form.querySelector("[data-phone-note]");
+    if (!note) return;
+    function update() {
+      var chosen = form.querySelector('input[name="priority"]:checked');
+      note.hidden = !(chosen && chosen.hasAttribute("data-critical"));
+    }
+    form.addEventListener("change", update);
+    update();
+  }
+
+  function setUp(root) {
+    root.querySelectorAll("[data-dropzone]").forEach(setUpDropzone);
+    root.querySelectorAll("[data-priority-form]").forEach(setUpPhoneNote);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setUp(document);
+  });
+})();

@@ -1,0 +1,99 @@
+"""Browser tests: Playwright drives Debian's chromium against pytest-django's live server.
+
+No browser is downloaded: the tests use /usr/bin/chromium (`apt-get install chromium`)
+and skip, saying so, where it is missing.
+"""
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import time_machine
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# A Monday afternoon, so screenshots read the same on every run.
+FROZEN_AT = dt.datetime(2026, 11, 23, 14, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM}: apt-get install chromium")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="browser tests need the dev extra (pip install -e .[dev])"
+    )
+    # Playwright's sync API runs an event loop in this thread; Django must still let
+    # the test code and the live server touch the database.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_api.sync_playwright() as playwright:
+            launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            yield launched
+            launched.close()
+
+
+@pytest.fixture(scope="module")
+def live_server() -> Iterator[object]:
+    """pytest-django's live server, started over plain HTTP: the security middleware
+    reads its settings when the server's handler is built, so they are set first."""
+    from django.test.utils import override_settings
+    from pytest_django.live_server_helper import LiveServer
+
+    plain_http = override_settings(
+        SECURE_SSL_REDIRECT=False,
+        SECURE_HSTS_SECONDS=0,
+        SESSION_COOKIE_SECURE=False,
+        CSRF_COOKIE_SECURE=False,
+    )
+    with plain_http:
+        server = LiveServer("localhost")
+        yield server
+        server.stop()
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[None]:
+    with time_machine.travel(FROZEN_AT, tick=True):
+        yield
+
+
+@pytest.fixture
+def new_page(browser, live_server, frozen_clock):
+    """`new_page()` opens a fresh browser context (its own cookies) on the live server."""
+    contexts = []
+
+    def _new_page(width: int = 1280, height: int = 860):
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": width, "height": height}
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield _new_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def screenshot():
+    """Save a full-page screenshot of `page` as docs/screenshots/<name>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def _shot(page, name: str) -> None:
+        page.evaluate("window.scrollTo(0, 0)")
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True, animations="disabled")
+
+    return _shot
