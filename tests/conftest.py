@@ -3,6 +3,7 @@ from dataclasses import dataclass
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
 
+from supportdesk.celery import app as celery_app
 from tenants.models import LetterOfAuthorization, Partner, Tenant
 from tenants.roles import Role
 from tests.factories import (
@@ -14,12 +15,18 @@ from tests.factories import (
     UserFactory,
 )
 
+# Tests never publish to a real broker: what on-commit callbacks enqueue goes to kombu's
+# in-memory transport, and a test runs the work by calling the task function itself.
+celery_app.conf.broker_url = "memory://"
+
 
 @pytest.fixture(autouse=True)
 def _plain_http_and_private_media(settings, tmp_path) -> None:
     """Tests talk plain HTTP to the test client and store uploads in a throwaway folder."""
     settings.SECURE_SSL_REDIRECT = False
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Outbox deliveries land in django.core.mail.outbox (pytest-django empties it per test).
+    settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # A deliberately slow hasher protects real passwords; tests only need a fast one.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Production serves collected, hashed static files; tests render without collecting.
