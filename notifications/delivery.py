@@ -40,8 +40,8 @@ def delivery_connection() -> BaseEmailBackend:
 
 def retry_delay(attempts: int) -> timedelta:
     """Exponential backoff: 1, 2, 4 … minutes after each failed attempt, at most hourly."""
-    base = settings.OUTBOX_RETRY_BASE_SECONDS
-    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), settings.OUTBOX_RETRY_MAX_SECONDS))
+    seconds = settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=min(seconds, settings.OUTBOX_RETRY_MAX_SECONDS))
 
 
 def _claim(notification_id: int) -> bool:

@@ -36,7 +36,7 @@ _KINDS = [
     EventKind("case.solution_reminder", "Reminder about a proposed solution", Audience.CUSTOMER),
     EventKind("case.closed", "A case was closed", Audience.CUSTOMER),
     EventKind("case.known_issue_stage", "A known issue on my case moved on", Audience.CUSTOMER),
-    EventKind("announcement", "Announcements (incidents, maintenance, releases)", Audience.CUSTOMER),
+    EventKind("announcement", "Incidents, maintenance and releases", Audience.CUSTOMER),
     EventKind("case.assigned", "A case was assigned to me", Audience.STAFF),
     EventKind("case.customer_replied", "A customer replied on my case", Audience.STAFF),
     EventKind("case.solution_rejected", "A customer rejected a solution", Audience.STAFF),

@@ -32,9 +32,7 @@ def users_who_turned_off(pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str
 
 def preferences_for(user: AbstractBaseUser, audience: Audience) -> list[PreferenceChoice]:
     """Every kind of email the user's side receives, with the user's choice."""
-    stored = dict(
-        NotificationPreference.objects.filter(user=user).values_list("event", "enabled")
-    )
+    stored = dict(NotificationPreference.objects.filter(user=user).values_list("event", "enabled"))
     return [
         PreferenceChoice(kind=kind, enabled=stored.get(kind.name, True) or not kind.optional)
         for kind in kinds_for(audience)

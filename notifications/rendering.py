@@ -11,7 +11,6 @@ from django.conf import settings
 from django.template import Context, Engine, engines
 from django.template.loader import render_to_string
 
-
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 

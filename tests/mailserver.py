@@ -4,12 +4,11 @@ server that goes down and comes back."""
 
 import email
 import email.policy
+import logging
 import socket
 import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
-
-import logging
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session

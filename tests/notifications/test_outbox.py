@@ -53,10 +53,13 @@ def test_rows_are_enqueued_for_delivery_only_when_the_transaction_commits(
 def test_rolled_back_change_leaves_no_message_and_enqueues_nothing(
     django_capture_on_commit_callbacks, published
 ):
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+    def failing_change() -> None:
         with transaction.atomic():
             enqueue()
             raise RuntimeError("the change failed")
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        failing_change()
     assert not Notification.objects.exists()
     assert published == []
 
