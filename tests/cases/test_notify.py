@@ -329,8 +329,10 @@ def test_emails_of_a_change_that_rolls_back_are_never_sent(
             services.case_comment(case_id=case.id, actor=cast.engineer, body="An update.")
             raise RuntimeError("something after the reply failed")
 
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        with pytest.raises(RuntimeError):
-            reply_then_fail()
+    with (
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+        pytest.raises(RuntimeError),
+    ):
+        reply_then_fail()
     assert Notification.objects.count() == before
     assert callbacks == []
