@@ -9,6 +9,7 @@ again, so a crash delays a message but does not lose it.
 import logging
 import smtplib
 import time
+import uuid
 from collections.abc import Iterable
 from datetime import timedelta
 from enum import StrEnum
@@ -25,6 +26,7 @@ from notifications.models import Notification
 logger = logging.getLogger(__name__)
 
 _UNSENT = [Notification.Status.PENDING, Notification.Status.SENDING]
+CLAIM_CHUNK = 100
 
 
 class Outcome(StrEnum):
@@ -44,17 +46,34 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, settings.OUTBOX_RETRY_MAX_SECONDS))
 
 
-def _claim(notification_id: int) -> bool:
+def _claim(notification_ids: list[int]) -> list[Notification]:
+    """Claim the due, unsent rows among these ids with one compare-and-swap UPDATE and
+    return the rows this worker won (those another worker claimed or sent are left out)."""
+    token = uuid.uuid4().hex
     now = timezone.now()
-    return bool(
-        Notification.objects.filter(
-            id=notification_id, status__in=_UNSENT, next_attempt_at__lte=now
-        ).update(
-            status=Notification.Status.SENDING,
-            attempts=F("attempts") + 1,
-            next_attempt_at=now + timedelta(seconds=settings.OUTBOX_SEND_LEASE_SECONDS),
-        )
+    Notification.objects.filter(
+        id__in=notification_ids, status__in=_UNSENT, next_attempt_at__lte=now
+    ).update(
+        status=Notification.Status.SENDING,
+        attempts=F("attempts") + 1,
+        next_attempt_at=now + timedelta(seconds=settings.OUTBOX_SEND_LEASE_SECONDS),
+        claim=token,
     )
+    won = {row.id: row for row in Notification.objects.filter(id__in=notification_ids, claim=token)}
+    return [won[notification_id] for notification_id in notification_ids if notification_id in won]
+
+
+def _release(notifications: list[Notification]) -> None:
+    """Give back rows claimed but not tried (the mail server went away first): they are due
+    again at once, and the attempt they were charged is refunded."""
+    if notifications:
+        Notification.objects.filter(
+            id__in=[n.id for n in notifications], status=Notification.Status.SENDING
+        ).update(
+            status=Notification.Status.PENDING,
+            attempts=F("attempts") - 1,
+            next_attempt_at=timezone.now(),
+        )
 
 
 def _is_permanent(error: Exception) -> bool:
@@ -108,13 +127,12 @@ def _connection_lost(error: Exception) -> bool:
     return isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException)
 
 
-def _deliver_claimed(notification_id: int, connection: BaseEmailBackend) -> Outcome:
-    notification = Notification.objects.get(id=notification_id)
+def _deliver_claimed(notification: Notification, connection: BaseEmailBackend) -> Outcome:
     try:
         message = build_message(notification)
     except Exception as error:
         # A template that does not render will not render on the next try either.
-        logger.exception("outbox: notification %d could not be rendered", notification_id)
+        logger.exception("outbox: notification %d could not be rendered", notification.id)
         return _record_failure(notification, error, permanent=True)
     message.connection = connection
     try:
@@ -124,7 +142,7 @@ def _deliver_claimed(notification_id: int, connection: BaseEmailBackend) -> Outc
         if _connection_lost(error):
             raise _ConnectionLost(outcome) from error
         return outcome
-    Notification.objects.filter(id=notification_id).update(
+    Notification.objects.filter(id=notification.id).update(
         status=Notification.Status.SENT, sent_at=timezone.now(), last_error=""
     )
     return Outcome.SENT
@@ -139,29 +157,33 @@ class _ConnectionLost(Exception):
 def deliver(notification_ids: Iterable[int], connection: BaseEmailBackend | None = None) -> dict:
     """Send each row this worker manages to claim, over one connection; returns how many
     ended in each outcome. Rows claimed by someone else, or already sent, are skipped.
+    Rows are claimed a chunk at a time, so a claim's lease cannot lapse while it waits.
     When the mail server cannot be reached the batch stops: the rows not yet tried stay
     due for the next sweep instead of each waiting out a timeout now."""
+    ids = list(notification_ids)
     counts = {outcome: 0 for outcome in Outcome}
     connection = connection or delivery_connection()
     opened = False
     try:
-        for notification_id in notification_ids:
-            if not _claim(notification_id):
-                counts[Outcome.SKIPPED] += 1
-                continue
-            if not opened:
+        for start in range(0, len(ids), CLAIM_CHUNK):
+            chunk = ids[start : start + CLAIM_CHUNK]
+            claimed = _claim(chunk)
+            counts[Outcome.SKIPPED] += len(chunk) - len(claimed)
+            for position, notification in enumerate(claimed):
                 try:
-                    connection.open()
-                except Exception as error:
-                    notification = Notification.objects.get(id=notification_id)
-                    counts[_record_failure(notification, error, permanent=False)] += 1
-                    break
-                opened = True
-            try:
-                counts[_deliver_claimed(notification_id, connection)] += 1
-            except _ConnectionLost as lost:
-                counts[lost.outcome] += 1
-                break
+                    if not opened:
+                        try:
+                            connection.open()
+                        except Exception as error:
+                            raise _ConnectionLost(
+                                _record_failure(notification, error, permanent=False)
+                            ) from error
+                        opened = True
+                    counts[_deliver_claimed(notification, connection)] += 1
+                except _ConnectionLost as lost:
+                    counts[lost.outcome] += 1
+                    _release(claimed[position + 1 :])
+                    return counts
     finally:
         if opened:
             try:
@@ -188,7 +210,7 @@ def deliver_due(*, batch_size: int = 500, time_budget: float = 50.0) -> dict:
         counts = deliver(due)
         for outcome, count in counts.items():
             totals[outcome] += count
-        if counts[Outcome.SENT] == 0:
+        if counts[Outcome.RETRY] and not counts[Outcome.SENT]:
             # Nothing got through (the mail server is down): wait for the next run.
             break
     return totals

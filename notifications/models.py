@@ -47,6 +47,9 @@ class Notification(models.Model):
         default=timezone.now,
         help_text="When a pending message is next due; for one being sent, when its claim lapses.",
     )
+    claim = models.CharField(
+        max_length=32, blank=True, editable=False, help_text="The last claim's token."
+    )
     message_id = models.CharField(max_length=255, unique=True)
     reply_to = models.CharField(max_length=254, blank=True)
     references = models.CharField(max_length=998, blank=True)

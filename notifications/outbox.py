@@ -13,9 +13,11 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from notifications.models import Notification
 from notifications.preferences import users_who_turned_off
+from supportdesk.errors import NotFound, StateConflict
 
 logger = logging.getLogger(__name__)
 
@@ -134,3 +136,23 @@ def dispatch(ids: list[int]) -> None:
                 error,
             )
             return
+
+
+@transaction.atomic
+def notification_retry(*, notification_id: int) -> Notification:
+    """Staff send a message that failed for good once more (after fixing the address or
+    the mail server); it gets a fresh set of attempts. A sent message is never resent."""
+    try:
+        notification = Notification.objects.select_for_update().get(id=notification_id)
+    except Notification.DoesNotExist:
+        raise NotFound("No such message.") from None
+    if notification.status == Notification.Status.SENT:
+        raise StateConflict(f"The message to {notification.recipient} was already sent.")
+    if notification.status == Notification.Status.SENDING:
+        raise StateConflict(f"The message to {notification.recipient} is being sent right now.")
+    notification.status = Notification.Status.PENDING
+    notification.attempts = 0
+    notification.next_attempt_at = timezone.now()
+    notification.save(update_fields=["status", "attempts", "next_attempt_at"])
+    transaction.on_commit(partial(dispatch, [notification.id]), robust=True)
+    return notification

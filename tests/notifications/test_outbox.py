@@ -88,7 +88,7 @@ def test_double_delivery_attempts_send_once():
 
 def test_a_row_claimed_by_another_worker_is_skipped():
     (notification_id,) = enqueue()
-    assert delivery._claim(notification_id)
+    assert delivery._claim([notification_id])
     assert delivery.deliver([notification_id])[delivery.Outcome.SKIPPED] == 1
     assert mail.outbox == []
 
@@ -182,7 +182,7 @@ def test_template_that_cannot_render_fails_at_once_with_the_error():
 def test_message_stuck_in_sending_is_taken_again_once_its_lease_lapses(settings):
     with time_machine.travel(START, tick=False) as traveller:
         (notification_id,) = enqueue()
-        assert delivery._claim(notification_id)  # a worker that then died
+        assert delivery._claim([notification_id])  # a worker that then died
         assert send_pending_notifications()["sent"] == 0
         traveller.shift(dt.timedelta(seconds=settings.OUTBOX_SEND_LEASE_SECONDS))
         assert send_pending_notifications()["sent"] == 1
