@@ -1,0 +1,217 @@
+"""Finding what the sender wrote: quoted history, forwarded blocks and mobile signatures go.
+
+The text is cut at the first "boundary": a ``>`` quote, an attribution line ("On … wrote:",
+"Am … schrieb …:"), an original/forwarded-message separator, or an Outlook header block
+("From:" followed by "Sent:"/"To:"…). Text above it is a top-posted reply. When nothing is
+above it and the boundary is a quote, the reply is bottom-posted or interleaved, and the
+unquoted blocks between and after the quotes are what the sender wrote.
+"""
+
+import re
+from dataclasses import dataclass
+
+_MAX_LINE = 1000  # longer lines are never attribution or separator lines
+
+_QUOTE = re.compile(r"^[ \t]{0,3}>")
+_ATTRIBUTION_VERBS = (
+    r"wrote|writes|schrieb|a\s+écrit|escribió|schreef|ha\s+scritto|escreveu|skrev|"
+    r"napsal\(a\)|napsal|napisał\(a\)|napisał|написал\(а\)|написал|написала|kirjoitti|"
+    r"írta|yazdı|写道|寫道|が書きました"
+)
+_ATTRIBUTION_START = re.compile(
+    r"^(?:On|Am|Le|El|Op|Il|Em|Den|Dne|W\s+dniu|В|Στις|在|於)\s", re.IGNORECASE
+)
+# "On <date>, <name> wrote:" — the verb ends the line.
+_ATTRIBUTION = re.compile(rf"^.{{1,400}}?(?:{_ATTRIBUTION_VERBS})\s*[:：]$", re.IGNORECASE)
+# "Am <date> schrieb <name>:", "Op <date> schreef <name>:" — the name follows the verb.
+_ATTRIBUTION_VERB_FIRST = re.compile(
+    r"^(?:Am|Op|Den|On|El|Le)\s.{1,300}?\s(?:schrieb|schreef|skrev|wrote|escribió|écrivait)"
+    r"\s.{1,200}?[:：]$",
+    re.IGNORECASE,
+)
+_SEPARATOR_WORDS = (
+    r"original\s+message|original|forwarded\s+message|forwarded\s+e-?mail|"
+    r"ursprüngliche\s+nachricht|original-nachricht|weitergeleitete\s+nachricht|"
+    r"message\s+d'origine|message\s+transféré|mensaje\s+original|mensaje\s+reenviado|"
+    r"messaggio\s+originale|messaggio\s+inoltrato|oorspronkelijk\s+bericht|"
+    r"doorgestuurd\s+bericht|opprinnelig\s+melding|ursprungligt\s+meddelande|"
+    r"původní\s+zpráva|přeposlaná\s+zpráva|исходное\s+сообщение|пересылаемое\s+сообщение|"
+    r"原始邮件|原始郵件|原始信息|转发邮件信息|轉寄郵件|元のメッセージ|転送されたメッセージ"
+)
+_SEPARATOR = re.compile(rf"^\s*[-_=*]{{2,}}\s*(?:{_SEPARATOR_WORDS})\s*[-_=*]*\s*$", re.IGNORECASE)
+_FORWARD_INTRO = re.compile(
+    r"^\s*(?:begin\s+forwarded\s+message|anfang\s+der\s+weitergeleiteten\s+nachricht|"
+    r"début\s+du\s+message\s+réexpédié|inicio\s+del\s+mensaje\s+reenviado)\s*:\s*$",
+    re.IGNORECASE,
+)
+_FORWARD_WORDS = re.compile(
+    r"forward|weitergeleitet|transféré|réexpédié|reenviado|inoltrato|doorgestuurd|přeposlan|"
+    r"пересыла|转发|轉寄|転送",
+    re.IGNORECASE,
+)
+_UNDERSCORES = re.compile(r"^\s*_{20,}\s*$")
+_LIST_FOOTER = re.compile(r"mailing\s+list|list\s+info|unsubscribe|listinfo", re.IGNORECASE)
+_RULE = re.compile(r"^\s*(?:[-_=*]\s*){3,}$")
+_HEADER_FROM = re.compile(
+    r"^\s*\*?(?:From|Von|De|Van|Da|Fra|Från|Od|Від|От|发件人|寄件者|差出人)\s*\*?\s*[:：]\s*\*?\s*\S",
+    re.IGNORECASE,
+)
+_HEADER_OTHER = re.compile(
+    r"^\s*\*?(?:Sent|Date|To|Cc|Subject|Gesendet|Datum|An|Betreff|Envoyé|Objet|À|Enviado|"
+    r"Fecha|Para|Asunto|Inviato|Oggetto|Verzonden|Onderwerp|Aan|Odesláno|Předmět|Komu|"
+    r"Отправлено|Тема|Кому|发送时间|收件人|主题|抄送|日期|寄件日期|主旨|送信日時|件名|宛先)"
+    r"\s*\*?\s*[:：]",
+    re.IGNORECASE,
+)
+_MOBILE_SIGNATURE = re.compile(
+    r"^\s*(?:sent\s+from\s+my\s+\S.{0,40}|sent\s+from\s+(?:mail|outlook|yahoo\s+mail|"
+    r"aol\s+mobile\s+mail|samsung\s+mobile|windows\s+mail)\b.{0,80}|"
+    r"sent\s+(?:via|with)\s+\S.{0,40}(?:mobile|iphone|android|blackberry|proton\s?mail)\S*|"
+    r"get\s+outlook\s+for\s+(?:ios|android)\b.{0,80}|von\s+meinem\s+.{1,40}\s+gesendet|"
+    r"gesendet\s+von\s+meinem\s+.{1,40}|envoyé\s+de\s+mon\s+.{1,40}|"
+    r"enviado\s+desde\s+mi\s+.{1,40}|inviato\s+da(?:l\s+mio)?\s+.{1,40}|"
+    r"verzonden\s+(?:vanaf|met)\s+(?:mijn\s+)?.{1,40}|отправлено\s+с\s+.{1,40}|"
+    r"发送自.{1,120}|從我的.{1,30}傳送|iPhoneから送信)\s*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class _Boundary:
+    index: int
+    kind: str  # "quote", "attribution", "forward", "original", "headers", "footer"
+
+
+def _is_quote(line: str) -> bool:
+    return bool(_QUOTE.match(line))
+
+
+def _next_nonblank(lines: list[str], start: int, limit: int = 3) -> list[int]:
+    found = []
+    for index in range(start, min(len(lines), start + 12)):
+        if lines[index].strip():
+            found.append(index)
+            if len(found) == limit:
+                break
+    return found
+
+
+def _attribution_span(lines: list[str], index: int) -> int:
+    """Number of lines of the attribution starting at ``index`` (wrapped over up to 3), or 0."""
+    first = lines[index].strip()
+    if not first or len(first) > _MAX_LINE or _is_quote(first):
+        return 0
+    for span in (1, 2, 3):
+        chunk = lines[index : index + span]
+        if len(chunk) < span or any(not line.strip() or _is_quote(line) for line in chunk):
+            return 0
+        candidate = " ".join(line.strip() for line in chunk)
+        if len(candidate) > 500 or not (
+            _ATTRIBUTION.match(candidate) or _ATTRIBUTION_VERB_FIRST.match(candidate)
+        ):
+            continue
+        following = _next_nonblank(lines, index + span, 1)
+        quoted_next = bool(following) and _is_quote(lines[following[0]])
+        if quoted_next or (_ATTRIBUTION_START.match(candidate) and re.search(r"\d", candidate)):
+            return span
+    return 0
+
+
+def _header_block_at(lines: list[str], index: int) -> bool:
+    if len(lines[index]) > _MAX_LINE or not _HEADER_FROM.match(lines[index]):
+        return False
+    following = _next_nonblank(lines, index + 1, 4)
+    return any(_HEADER_OTHER.match(lines[other]) for other in following)
+
+
+def _find_boundary(lines: list[str]) -> _Boundary | None:
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if _is_quote(line):
+            return _Boundary(index, "quote")
+        if len(stripped) > _MAX_LINE:
+            continue
+        if _SEPARATOR.match(stripped) or _FORWARD_INTRO.match(stripped):
+            kind = "forward" if _FORWARD_WORDS.search(stripped) else "original"
+            return _Boundary(index, kind)
+        if _UNDERSCORES.match(stripped):
+            following = _next_nonblank(lines, index + 1, 2)
+            if any(_header_block_at(lines, other) for other in following):
+                return _Boundary(index, "headers")
+            if following and _LIST_FOOTER.search(lines[following[0]]):
+                return _Boundary(index, "footer")
+        if _header_block_at(lines, index):
+            return _Boundary(index, "headers")
+        if _attribution_span(lines, index):
+            return _Boundary(index, "attribution")
+    return None
+
+
+def _trim(lines: list[str]) -> list[str]:
+    """Drop trailing mobile signatures, rules and blank lines; drop leading blank lines."""
+    lines = list(lines)
+    while lines and (
+        not lines[-1].strip() or _MOBILE_SIGNATURE.match(lines[-1]) or _RULE.match(lines[-1])
+    ):
+        lines.pop()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    return lines
+
+
+def _replies_between_quotes(lines: list[str], start: int) -> tuple[list[list[str]], bool]:
+    """Unquoted blocks after ``start``; also whether any of them is followed by more quotes."""
+    blocks: list[list[str]] = []
+    current: list[str] = []
+    sandwiched = False
+    skip_until = start
+    for index in range(start, len(lines)):
+        if index < skip_until:
+            continue
+        line = lines[index]
+        stripped = line.strip()
+        if _is_quote(line):
+            if any(part.strip() for part in current):
+                blocks.append(current)
+                sandwiched = True
+            current = []
+            continue
+        if stripped and len(stripped) <= _MAX_LINE:
+            span = _attribution_span(lines, index)
+            if span:
+                skip_until = index + span
+                continue
+            if (
+                _SEPARATOR.match(stripped)
+                or _FORWARD_INTRO.match(stripped)
+                or _UNDERSCORES.match(stripped)
+                or _header_block_at(lines, index)
+            ):
+                break
+        current.append(line)
+    if any(part.strip() for part in current):
+        blocks.append(current)
+    return blocks, sandwiched
+
+
+def extract_new_text(text: str) -> str:
+    """What the sender wrote in ``text``, without quoted history, forwards and mobile footers."""
+    lines = text.split("\n")
+    boundary = _find_boundary(lines)
+    if boundary is None:
+        return "\n".join(_trim(lines))
+    above = _trim(lines[: boundary.index])
+    if boundary.kind not in {"quote", "attribution"}:
+        return "\n".join(above)
+    blocks, sandwiched = _replies_between_quotes(lines, boundary.index)
+    if above and not sandwiched:
+        return "\n".join(above)
+    if boundary.kind == "attribution" and not any(
+        _is_quote(line) for line in lines[boundary.index : boundary.index + 40]
+    ):
+        return "\n".join(above)
+    parts = [above] if above else []
+    parts.extend(_trim(block) for block in blocks)
+    return "\n\n".join("\n".join(part) for part in parts if part)
