@@ -105,6 +105,7 @@ class InboundEmail(models.Model):
 
     class Status(models.TextChoices):
         RECEIVED = "received", "Received"
+        PROCESSING = "processing", "Being processed"
         PROCESSED = "processed", "Processed"
         IGNORED = "ignored", "Ignored"
         REJECTED = "rejected", "Rejected"

@@ -177,6 +177,19 @@ OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 3600)
 OUTBOX_SEND_LEASE_SECONDS = env_int("OUTBOX_SEND_LEASE_SECONDS", 600)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Inbound mail: IMAP polling when INBOUND_IMAP_HOST is set, and/or an MTA pipe into
+# `manage.py receive_email`. Both store the raw message before acting on it.
+INBOUND_IMAP_HOST = env_str("INBOUND_IMAP_HOST", "")
+INBOUND_IMAP_PORT = env_int("INBOUND_IMAP_PORT", 993)
+INBOUND_IMAP_SSL = env_bool("INBOUND_IMAP_SSL", True)
+INBOUND_IMAP_USER = env_str("INBOUND_IMAP_USER", "")
+INBOUND_IMAP_PASSWORD = env_str("INBOUND_IMAP_PASSWORD", "")
+INBOUND_IMAP_FOLDER = env_str("INBOUND_IMAP_FOLDER", "INBOX")
+INBOUND_IMAP_ARCHIVE_FOLDER = env_str("INBOUND_IMAP_ARCHIVE_FOLDER", "")
+INBOUND_MAX_BYTES = env_int("INBOUND_MAX_BYTES", 40 * 1024 * 1024)
+# Mail carries no category; new cases by mail get this one (and the plan's lowest priority).
+INBOUND_CASE_CATEGORY = env_str("INBOUND_CASE_CATEGORY", "functionality_issue")
+
 # Celery: Redis in production; a file-system broker (shared by separate worker and
 # beat processes, unlike memory://) in the embedded mode.
 REDIS_URL = env_str("REDIS_URL", "")
@@ -200,6 +213,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     "notifications-send-pending": {
         "task": "notifications.tasks.send_pending_notifications",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "cases-poll-mailbox": {
+        "task": "cases.tasks.poll_mailbox",
         "schedule": 60.0,
         "options": {"expires": 55},
     },

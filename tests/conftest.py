@@ -14,6 +14,7 @@ from tests.factories import (
     TenantFactory,
     UserFactory,
 )
+from tests.mailserver import SmtpSink
 
 # Tests never publish to a real broker: what on-commit callbacks enqueue goes to kombu's
 # in-memory transport, and a test runs the work by calling the task function itself.
@@ -81,3 +82,16 @@ def cast(db) -> Cast:
         triage_lead=UserFactory(username="tom@support.test", roles=[Role.TRIAGE_LEAD]),
         manager=UserFactory(username="meg@support.test", roles=[Role.MANAGER]),
     )
+
+
+@pytest.fixture
+def smtp_sink(settings):
+    """A real SMTP server on 127.0.0.1 that the outbox delivers to."""
+    sink = SmtpSink().start()
+    settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = sink.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_TIMEOUT = 5
+    yield sink
+    sink.stop()
