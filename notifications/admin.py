@@ -1,6 +1,13 @@
+from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
-from notifications.models import Announcement
+from notifications.events import Audience, kinds_for
+from notifications.models import Announcement, Notification, NotificationPreference
+from notifications.outbox import notification_retry
+from notifications.preferences import notification_preferences_set
+from supportdesk.admin_actions import run_for_each
 
 
 @admin.register(Announcement)
@@ -9,3 +16,71 @@ class AnnouncementAdmin(admin.ModelAdmin):
     list_filter = ["kind", "published"]
     search_fields = ["title", "body"]
     date_hierarchy = "starts_at"
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The outbox as staff see it: what went out, what waits, what failed and why."""
+
+    list_display = ["created_at", "event", "recipient", "case", "status", "attempts", "sent_at"]
+    list_filter = ["status", "event"]
+    search_fields = ["recipient", "case__reference", "message_id", "dedup_key"]
+    list_select_related = ["case"]
+    date_hierarchy = "created_at"
+    actions = ["retry"]
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        return [field.name for field in Notification._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Send failed messages again")
+    def retry(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda obj: notification_retry(notification_id=obj.id),
+            "Messages queued to be sent again",
+        )
+
+
+class _OwnPreferenceForm(forms.ModelForm):
+    event = forms.ChoiceField(
+        choices=[(kind.name, kind.label) for kind in kinds_for(Audience.STAFF)]
+    )
+
+    class Meta:
+        model = NotificationPreference
+        fields = ["event", "enabled"]
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    """Each staff member's own choices of staff emails (every kind is on by default)."""
+
+    form = _OwnPreferenceForm
+    list_display = ["event", "enabled", "updated_at"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).filter(user=request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_staff
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_staff and (obj is None or obj.user_id == request.user.id)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self.has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        (saved,) = notification_preferences_set(user=request.user, choices={obj.event: obj.enabled})
+        obj.pk, obj.user = saved.pk, saved.user

@@ -1,5 +1,8 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 
 
 def _product_list(value: object) -> None:
@@ -53,3 +56,145 @@ class Announcement(models.Model):
     def clean(self) -> None:
         if self.ends_at and self.starts_at and self.ends_at < self.starts_at:
             raise ValidationError({"ends_at": "The end cannot be before the start."})
+
+
+class Notification(models.Model):
+    """One email in the outbox, written in the same transaction as the change it reports.
+
+    Delivery claims the row with a compare-and-swap update (pending → sending), so two
+    workers never both send it; the unique deduplication key keeps a change recorded twice
+    (a task run twice, a retried request) from writing a second message."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    recipient = models.EmailField(max_length=254)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    event = models.CharField(max_length=64, help_text="What happened, e.g. case.public_reply.")
+    template = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Folder under templates/emails/; empty when the context holds a ready message.",
+    )
+    context = models.JSONField(default=dict, blank=True)
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    dedup_key = models.CharField(max_length=300, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(
+        default=timezone.now,
+        help_text="When a pending message is next due; for one being sent, when its claim lapses.",
+    )
+    claim = models.CharField(
+        max_length=32, blank=True, editable=False, help_text="The last claim's token."
+    )
+    message_id = models.CharField(max_length=255, unique=True)
+    reply_to = models.CharField(max_length=254, blank=True)
+    references = models.CharField(max_length=998, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The re-send sweep reads only unsent rows that are due.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status__in=["pending", "sending"]),
+                name="notification_due",
+            ),
+            models.Index(fields=["case", "-created_at"], name="notification_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} to {self.recipient} ({self.status})"
+
+
+class NotificationPreference(models.Model):
+    """A user's choice about one kind of email; without a row the email is on."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    event = models.CharField(max_length=64)
+    enabled = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user", "event"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "event"], name="one_preference_per_event"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.event}: {'on' if self.enabled else 'off'}"
+
+
+def inbound_raw_path(instance: "InboundEmail", filename: str) -> str:
+    return f"inbound/{timezone.now():%Y/%m}/{filename}"
+
+
+class InboundEmail(models.Model):
+    """A message received by mail, kept as it arrived whatever became of it, so a message
+    the desk could not handle is never lost and can be looked at or processed again.
+
+    `fingerprint` is the Message-ID (or a digest of the bytes when there is none): the
+    same message fetched twice, or piped twice by the MTA, is handled once."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSING = "processing", "Being processed"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored"
+        REJECTED = "rejected", "Rejected"
+        FAILED = "failed", "Failed"
+
+    class Source(models.TextChoices):
+        IMAP = "imap", "IMAP mailbox"
+        PIPE = "pipe", "MTA pipe"
+        ADMIN = "admin", "Reprocessed by staff"
+
+    fingerprint = models.CharField(max_length=300, unique=True)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    raw = models.FileField(upload_to=inbound_raw_path, max_length=300)
+    size = models.PositiveBigIntegerField()
+    sender = models.CharField(max_length=254, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    message_id = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    outcome = models.CharField(
+        max_length=500, blank=True, help_text="What the desk did with it, in a sentence."
+    )
+    error = models.TextField(blank=True)
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="inbound_emails",
+    )
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["status", "-received_at"], name="inbound_status")]
+
+    def __str__(self) -> str:
+        return f"{self.sender or 'unknown sender'}: {self.subject or '(no subject)'}"

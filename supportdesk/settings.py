@@ -9,6 +9,7 @@ The defaults are the embedded run mode (SQLite and a file-system broker under
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from supportdesk.env import env_bool, env_int, env_list, env_str
 
@@ -144,15 +145,51 @@ ATTACHMENT_ALLOWED_EXTENSIONS = env_list(
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# Email: messages wait in the notifications outbox until this backend accepts them.
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Email. Everything the desk sends, Django's own mail included, waits in the
+# notifications outbox (EMAIL_BACKEND) until a worker hands it to the real transport,
+# EMAIL_DELIVERY_BACKEND; a mail-server outage delays mail but loses none.
+_OUTBOX_BACKEND = "notifications.backends.OutboxEmailBackend"
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", _OUTBOX_BACKEND)
+EMAIL_DELIVERY_BACKEND = env_str(
+    "EMAIL_DELIVERY_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+if EMAIL_DELIVERY_BACKEND == _OUTBOX_BACKEND:
+    raise ImproperlyConfigured(
+        "EMAIL_DELIVERY_BACKEND must be a real transport (e.g. the SMTP backend), "
+        "not the outbox it delivers from."
+    )
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SupportDesk <support@supportdesk.local>")
+# The address customers write to; replies come back to it plus-addressed with a case token.
+SUPPORT_EMAIL_ADDRESS = env_str("SUPPORT_EMAIL_ADDRESS", "")
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 48)
+OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 60)
+OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 3600)
+# A worker's claim on a message it is sending; longer than EMAIL_TIMEOUT by far.
+OUTBOX_SEND_LEASE_SECONDS = env_int("OUTBOX_SEND_LEASE_SECONDS", 600)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Inbound mail: IMAP polling when INBOUND_IMAP_HOST is set, and/or an MTA pipe into
+# `manage.py receive_email`. Both store the raw message before acting on it.
+INBOUND_IMAP_HOST = env_str("INBOUND_IMAP_HOST", "")
+INBOUND_IMAP_PORT = env_int("INBOUND_IMAP_PORT", 993)
+INBOUND_IMAP_SSL = env_bool("INBOUND_IMAP_SSL", True)
+INBOUND_IMAP_USER = env_str("INBOUND_IMAP_USER", "")
+INBOUND_IMAP_PASSWORD = env_str("INBOUND_IMAP_PASSWORD", "")
+INBOUND_IMAP_FOLDER = env_str("INBOUND_IMAP_FOLDER", "INBOX")
+INBOUND_IMAP_ARCHIVE_FOLDER = env_str("INBOUND_IMAP_ARCHIVE_FOLDER", "")
+INBOUND_MAX_BYTES = env_int("INBOUND_MAX_BYTES", 40 * 1024 * 1024)
+# Mail carries no category; new cases by mail get this one (and the plan's lowest priority).
+INBOUND_CASE_CATEGORY = env_str("INBOUND_CASE_CATEGORY", "functionality_issue")
 
 # Celery: Redis in production; a file-system broker (shared by separate worker and
 # beat processes, unlike memory://) in the embedded mode.
@@ -173,7 +210,19 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic tasks; `expires` drops a run that waited past the next one instead of piling up.
+CELERY_BEAT_SCHEDULE: dict = {
+    "notifications-send-pending": {
+        "task": "notifications.tasks.send_pending_notifications",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "cases-poll-mailbox": {
+        "task": "cases.tasks.poll_mailbox",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 CACHES = {

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
 
+from supportdesk.celery import app as celery_app
 from tenants.models import LetterOfAuthorization, Partner, Tenant
 from tenants.roles import Role
 from tests.factories import (
@@ -13,6 +14,11 @@ from tests.factories import (
     TenantFactory,
     UserFactory,
 )
+from tests.mailserver import SmtpSink
+
+# Tests never publish to a real broker: what on-commit callbacks enqueue goes to kombu's
+# in-memory transport, and a test runs the work by calling the task function itself.
+celery_app.conf.broker_url = "memory://"
 
 
 @pytest.fixture(autouse=True)
@@ -20,6 +26,8 @@ def _plain_http_and_private_media(settings, tmp_path) -> None:
     """Tests talk plain HTTP to the test client and store uploads in a throwaway folder."""
     settings.SECURE_SSL_REDIRECT = False
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Outbox deliveries land in django.core.mail.outbox (pytest-django empties it per test).
+    settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # A deliberately slow hasher protects real passwords; tests only need a fast one.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Production serves collected, hashed static files; tests render without collecting.
@@ -74,3 +82,16 @@ def cast(db) -> Cast:
         triage_lead=UserFactory(username="tom@support.test", roles=[Role.TRIAGE_LEAD]),
         manager=UserFactory(username="meg@support.test", roles=[Role.MANAGER]),
     )
+
+
+@pytest.fixture
+def smtp_sink(settings):
+    """A real SMTP server on 127.0.0.1 that the outbox delivers to."""
+    sink = SmtpSink().start()
+    settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = sink.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_TIMEOUT = 5
+    yield sink
+    sink.stop()

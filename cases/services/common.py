@@ -10,6 +10,7 @@ from django_fsm import can_proceed, has_transition_perm
 
 from cases.attachments import UploadLike, clean_filename, guess_content_type
 from cases.models import Attachment, Case, CaseEvent, Comment
+from cases.notify import notify_case_event
 from cases.selectors import cases_for
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
 from tenants.roles import Role, has_role
@@ -80,7 +81,8 @@ def record_event(
     comment: Comment | None = None,
     **data: object,
 ) -> CaseEvent:
-    return CaseEvent.objects.create(
+    """Write the timeline event and, in the same transaction, the emails it calls for."""
+    event = CaseEvent.objects.create(
         case=case,
         actor=actor,
         kind=kind,
@@ -91,6 +93,8 @@ def record_event(
         comment=comment,
         data=data,
     )
+    notify_case_event(event)
+    return event
 
 
 def store_attachments(

@@ -72,10 +72,12 @@ def case_create(
     first_seen_at: object = None,
     reporter: User | None = None,
     attachments: Iterable[UploadLike] = (),
+    acknowledge: bool = True,
     **intake: str,
 ) -> Case:
     """File a case for a tenant. Staff may log one for a contact (`reporter`), e.g. a phone
-    call; mail arrives at the plan's lowest priority, as the contracts say."""
+    call; mail arrives at the plan's lowest priority, as the contracts say. With
+    `acknowledge=False` the reporter gets no receipt (mail that came from a mailing list)."""
     try:
         tenant = tenants_for(actor).select_related("plan").get(id=tenant_id)
     except Tenant.DoesNotExist:
@@ -156,6 +158,7 @@ def case_create(
         channel=channel,
         priority=priority,
         partner=partner.name if partner else "",
+        acknowledge=acknowledge,
     )
     store_attachments(case, actor, files, comment=None, public=True)
     return case

@@ -1,0 +1,481 @@
+"""Who is told about a case event, and what: the case's side of the outbox.
+
+`record_event` calls `notify_case_event` for every timeline event, inside the service's
+transaction, so the Notification rows commit (or roll back) with the change itself. The
+notifications app gets plain context from here; it never looks a case up.
+
+Recipients follow the case: the customer side (reporter, the partner user who filed,
+the tenant's notification list) and, for staff events, the owner and the staff roles.
+The person who acted is never told about their own action, except for the receipt of a
+case they filed themselves, which is the point of that email.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.urls import reverse
+
+from cases.models import Case, CaseEvent, CloseReason, ContactAttempt, State
+from knowledge.models import KnownIssue
+from notifications.outbox import OutgoingEmail, mail_domain, outbox_enqueue_many
+from notifications.reply_tokens import reply_address
+from tenants.access import can_act_for
+from tenants.models import NotificationAddress
+from tenants.roles import Role, is_support_staff
+
+User = AbstractBaseUser
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    name: str = ""
+    user: User | None = None
+    staff: bool = False
+
+
+def _person(user: User, *, staff: bool = False) -> Recipient:
+    return Recipient(
+        email=user.email, name=user.get_full_name() or user.email, user=user, staff=staff
+    )
+
+
+# --- Where recipients come from. Each source yields the people of one kind; adding a
+# kind of recipient (e.g. the case's watchers) is one more entry in CUSTOMER_SOURCES.
+
+
+def reporter(case: Case) -> Iterable[Recipient]:
+    """The contact who filed the case (for a partner-filed case, the partner user)."""
+    if case.reporter.is_active and can_act_for(case.reporter, case.tenant_id):
+        yield _person(case.reporter)
+
+
+def acting_partner_user(case: Case) -> Iterable[Recipient]:
+    """The partner member who filed for the tenant: the reporter of a partner case, and
+    only while the partner's letter of authorization is active."""
+    if case.partner_id is not None:
+        yield from reporter(case)
+
+
+def tenant_notification_list(case: Case) -> Iterable[Recipient]:
+    for address in NotificationAddress.objects.filter(tenant_id=case.tenant_id):
+        yield Recipient(email=address.email, name=address.name)
+
+
+CUSTOMER_SOURCES: list[Callable[[Case], Iterable[Recipient]]] = [
+    reporter,
+    acting_partner_user,
+    tenant_notification_list,
+]
+
+
+def _staff_in(role: Role) -> Iterable[Recipient]:
+    users = get_user_model().objects.filter(is_active=True, is_staff=True, groups__name=role.value)
+    for user in users.order_by("id"):
+        yield _person(user, staff=True)
+
+
+def _owner(case: Case) -> Iterable[Recipient]:
+    if case.owner is not None and is_support_staff(case.owner):
+        yield _person(case.owner, staff=True)
+
+
+STAFF_SOURCES: dict[str, Callable[[Case], Iterable[Recipient]]] = {
+    "owner": _owner,
+    "triage_lead": lambda case: _staff_in(Role.TRIAGE_LEAD),
+    "manager": lambda case: _staff_in(Role.MANAGER),
+}
+
+
+def _unique(recipients: Iterable[Recipient], actor: User | None) -> list[Recipient]:
+    """One message per address, the actor left out: the first source that names an
+    address wins, so a user's own record (and their preferences) beats a list entry."""
+    seen: set[str] = set()
+    if actor is not None and actor.email:
+        seen.add(actor.email.lower())
+    unique = []
+    for recipient in recipients:
+        key = recipient.email.strip().lower()
+        if not key or key in seen or (actor is not None and recipient.user == actor):
+            continue
+        seen.add(key)
+        unique.append(recipient)
+    return unique
+
+
+def customer_recipients(case: Case, *, exclude: User | None = None) -> list[Recipient]:
+    return _unique((r for source in CUSTOMER_SOURCES for r in source(case)), exclude)
+
+
+def staff_recipients(
+    case: Case, roles: Iterable[str], *, exclude: User | None = None
+) -> list[Recipient]:
+    return _unique(
+        (r for role in roles if role in STAFF_SOURCES for r in STAFF_SOURCES[role](case)),
+        exclude,
+    )
+
+
+def _owner_or_triage(case: Case, actor: User | None) -> list[Recipient]:
+    """Who on our side hears a customer's move: the owner, or the triage leads while the
+    case has none."""
+    return staff_recipients(case, ["owner"] if case.owner_id else ["triage_lead"], exclude=actor)
+
+
+# --- Links and wording.
+
+
+def portal_case_url(case: Case) -> str:
+    return f"{settings.SITE_URL}/cases/{case.reference}/"
+
+
+def staff_case_url(case: Case) -> str:
+    return settings.SITE_URL + reverse("admin:cases_case_change", args=[case.id])
+
+
+def survey_url(case: Case) -> str:
+    """The satisfaction survey link of the closure email."""
+    return portal_case_url(case)
+
+
+def thread_id(case: Case) -> str:
+    """The Message-ID every email about the case refers to, so mail clients thread them."""
+    return f"<case.{case.reference.lower()}@{mail_domain()}>"
+
+
+def _when(moment: datetime | None, time_zone: str) -> str:
+    if moment is None:
+        return ""
+    local = moment.astimezone(ZoneInfo(time_zone or "UTC"))
+    return local.strftime("%a %d %b %Y, %H:%M %Z")
+
+
+def _name(user: User | None) -> str:
+    if user is None:
+        return "SupportDesk"
+    return user.get_full_name() or user.email or user.get_username()
+
+
+def _context(case: Case, recipient: Recipient, event: CaseEvent | None) -> dict:
+    actor = event.actor if event is not None else None
+    comment = event.comment if event is not None else None
+    return {
+        "reference": case.reference,
+        "summary": case.summary,
+        "tenant": case.tenant.name,
+        "priority": case.priority,
+        "state": case.get_state_display(),
+        "case_url": staff_case_url(case) if recipient.staff else portal_case_url(case),
+        "recipient_name": recipient.name,
+        "staff": recipient.staff,
+        "actor_name": _name(actor),
+        "body": comment.body if comment is not None and comment.public else "",
+    }
+
+
+Formatter = Callable[[datetime | None], str]
+
+
+def _write(
+    case: Case,
+    recipients: list[Recipient],
+    *,
+    event_name: str,
+    template: str,
+    key: str,
+    event: CaseEvent | None = None,
+    extra: Callable[[Formatter], dict] | None = None,
+    reply: bool = True,
+) -> list[int]:
+    """One outbox row per recipient. `extra` adds the message's own facts to the context;
+    it gets a formatter that writes times in the recipient's time zone (the tenant's for
+    customers, the desk's for staff)."""
+    reply_to = reply_address(case.id) if reply else ""
+    emails = []
+    for recipient in recipients:
+        context = _context(case, recipient, event)
+        time_zone = settings.TIME_ZONE if recipient.staff else case.tenant.time_zone
+        if extra is not None:
+            context.update(extra(lambda moment, tz=time_zone: _when(moment, tz)))
+        emails.append(
+            OutgoingEmail(
+                recipient=recipient.email,
+                user_id=recipient.user.pk if recipient.user is not None else None,
+                event=event_name,
+                template=template,
+                context=context,
+                dedup_key=f"{key}:{recipient.email.strip().lower()}",
+                case_id=case.id,
+                reply_to=reply_to,
+                references=(thread_id(case),),
+            )
+        )
+    return outbox_enqueue_many(emails)
+
+
+# --- What each kind of timeline event tells whom.
+
+
+def _created(event: CaseEvent) -> list[int]:
+    case = event.case
+    # The receipt goes to the reporter even when they filed the case themselves, unless
+    # the intake asked for none (mail from a mailing list gets no acknowledgement).
+    acknowledge = event.data.get("acknowledge", True)
+    return _write(
+        case,
+        customer_recipients(case, exclude=None if acknowledge else case.reporter),
+        event_name="case.received",
+        template="case_received",
+        key=f"case-event:{event.id}",
+        event=event,
+        extra=lambda when: {
+            "due": when(case.initial_response_due),
+            "channel": case.get_channel_display(),
+        },
+    )
+
+
+def _commented(event: CaseEvent) -> list[int]:
+    if not event.public:
+        return []
+    case = event.case
+    if event.data.get("by_staff"):
+        return _write(
+            case,
+            customer_recipients(case, exclude=event.actor),
+            event_name="case.support_replied",
+            template="case_support_replied",
+            key=f"case-event:{event.id}",
+            event=event,
+        )
+    return _write(
+        case,
+        _owner_or_triage(case, event.actor),
+        event_name="case.customer_replied",
+        template="case_customer_replied",
+        key=f"case-event:{event.id}",
+        event=event,
+        extra=lambda when: {"resumed": event.from_state == State.AWAITING_INFORMATION},
+    )
+
+
+def _contact_attempt(event: CaseEvent) -> list[int]:
+    if not event.public:
+        return []  # a phone call is logged for staff; the customer was on the phone
+    case = event.case
+    number = event.data.get("number")
+    if number == 1:
+        return _write(
+            case,
+            customer_recipients(case, exclude=event.actor),
+            event_name="case.info_requested",
+            template="case_info_requested",
+            key=f"case-event:{event.id}",
+            event=event,
+        )
+    if number == 2:
+        attempts = case.contact_attempts.filter(number=2)
+        if "round" in event.data:
+            attempts = attempts.filter(round=event.data["round"])
+        attempt: ContactAttempt | None = attempts.order_by("-round").first()
+        closure = attempt.closure_date if attempt is not None else None
+        comment = event.comment
+        body = comment.body if comment is not None else (attempt.note if attempt else "")
+        return _write(
+            case,
+            customer_recipients(case, exclude=event.actor),
+            event_name="case.follow_up",
+            template="case_follow_up",
+            key=f"case-event:{event.id}",
+            event=event,
+            extra=lambda when: {"closure_date": when(closure), "body": body},
+        )
+    return []
+
+
+def _state_changed(event: CaseEvent) -> list[int]:
+    case = event.case
+    if event.to_state == State.SOLUTION_PROPOSED:
+        return _write(
+            case,
+            customer_recipients(case, exclude=event.actor),
+            event_name="case.solution_proposed",
+            template="case_solution_proposed",
+            key=f"case-event:{event.id}",
+            event=event,
+        )
+    if event.from_state == State.SOLUTION_PROPOSED and event.to_state == State.IN_PROGRESS:
+        return _write(
+            case,
+            _owner_or_triage(case, event.actor),
+            event_name="case.solution_rejected",
+            template="case_solution_rejected",
+            key=f"case-event:{event.id}",
+            event=event,
+        )
+    return []
+
+
+def _closed(event: CaseEvent) -> list[int]:
+    case = event.case
+    reason = event.data.get("reason") or case.close_reason
+    return _write(
+        case,
+        customer_recipients(case, exclude=event.actor),
+        event_name="case.closed",
+        template="case_closed",
+        key=f"case-event:{event.id}",
+        event=event,
+        extra=lambda when: {
+            "reason": CloseReason(reason).label if reason in CloseReason.values else "",
+            "survey_url": survey_url(case),
+            "reopen_days": case.tenant.plan.reopen_window_days,
+        },
+    )
+
+
+def _reopened(event: CaseEvent) -> list[int]:
+    case = event.case
+    return _write(
+        case,
+        _owner_or_triage(case, event.actor),
+        event_name="case.reopened",
+        template="case_reopened",
+        key=f"case-event:{event.id}",
+        event=event,
+    )
+
+
+def _owner_changed(event: CaseEvent) -> list[int]:
+    case = event.case
+    return _write(
+        case,
+        staff_recipients(case, ["owner"], exclude=event.actor),
+        event_name="case.assigned",
+        template="case_assigned",
+        key=f"case-event:{event.id}",
+        event=event,
+    )
+
+
+_METRICS = {
+    "initial_response": "initial response",
+    "update": "next update",
+    "resolution": "resolution",
+}
+_STAFF_ALERTS = {
+    CaseEvent.Kind.UPDATE_REMINDER: ("case.update_reminder", "case_update_reminder", ["owner"]),
+    CaseEvent.Kind.SOLUTION_REMINDER: (
+        "case.solution_reminder_staff",
+        "case_solution_reminder_staff",
+        ["owner"],
+    ),
+    CaseEvent.Kind.SLA_AT_RISK: ("case.sla_at_risk", "case_sla_at_risk", ["owner", "triage_lead"]),
+    CaseEvent.Kind.SLA_BREACHED: (
+        "case.sla_breached",
+        "case_sla_breached",
+        ["owner", "triage_lead", "manager"],
+    ),
+}
+
+
+def _staff_alert(event: CaseEvent) -> list[int]:
+    """Reminders and SLA warnings: event.data names who is told ({"notify": ["owner",
+    "triage_lead", "manager"], "metric": ..., "due": iso}); "customer" in the list sends
+    the customer's version (the reminder about a proposed solution)."""
+    case = event.case
+    event_name, template, default_roles = _STAFF_ALERTS[event.kind]
+    roles = list(event.data.get("notify") or default_roles)
+    metric = str(event.data.get("metric") or "")
+    due = _parse_due(event.data.get("due"))
+
+    def extra(when: Formatter) -> dict:
+        return {
+            "metric": _METRICS.get(metric, metric.replace("_", " ")),
+            "due": when(due),
+            "kind": event.get_kind_display(),
+        }
+
+    ids = _write(
+        case,
+        staff_recipients(case, roles, exclude=event.actor),
+        event_name=event_name,
+        template=template,
+        key=f"case-event:{event.id}",
+        event=event,
+        extra=extra,
+        reply=False,
+    )
+    if "customer" in roles and event.kind == CaseEvent.Kind.SOLUTION_REMINDER:
+        ids += _write(
+            case,
+            customer_recipients(case, exclude=event.actor),
+            event_name="case.solution_reminder",
+            template="case_solution_reminder",
+            key=f"case-event:{event.id}",
+            event=event,
+            extra=extra,
+        )
+    return ids
+
+
+def _parse_due(value: object) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+_HANDLERS: dict[str, Callable[[CaseEvent], list[int]]] = {
+    CaseEvent.Kind.CREATED: _created,
+    CaseEvent.Kind.COMMENTED: _commented,
+    CaseEvent.Kind.CONTACT_ATTEMPT: _contact_attempt,
+    CaseEvent.Kind.STATE_CHANGED: _state_changed,
+    CaseEvent.Kind.CLOSED: _closed,
+    CaseEvent.Kind.REOPENED: _reopened,
+    CaseEvent.Kind.OWNER_CHANGED: _owner_changed,
+    **{kind: _staff_alert for kind in _STAFF_ALERTS},
+}
+
+
+def notify_case_event(event: CaseEvent) -> list[int]:
+    """Write the outbox rows an event calls for (none for most internal events)."""
+    handler = _HANDLERS.get(event.kind)
+    return handler(event) if handler is not None else []
+
+
+def notify_known_issue_stage(
+    case: Case, known_issue: KnownIssue, *, known_issue_url: str = ""
+) -> list[int]:
+    """Tell the customer side of a case that the known issue it is linked to moved to a new
+    stage (called by the known-issue service for each linked open case)."""
+    stage_label = known_issue.get_stage_display()
+    target = known_issue.target_date
+    return _write(
+        case,
+        customer_recipients(case),
+        event_name="case.known_issue_stage",
+        template="case_known_issue_stage",
+        key=(
+            f"known-issue:{known_issue.pk}:{known_issue.stage}:"
+            f"{known_issue.updated_at:%Y%m%d%H%M%S%f}:case-{case.id}"
+        ),
+        extra=lambda when: {
+            "known_issue": str(known_issue),
+            "known_issue_title": known_issue.title,
+            "stage": stage_label,
+            "resolved": known_issue.is_resolved,
+            "target_date": target.strftime("%d %b %Y") if target else "",
+            "known_issue_summary": known_issue.public_summary,
+            "known_issue_url": known_issue_url,
+        },
+    )

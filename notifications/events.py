@@ -1,0 +1,59 @@
+"""The kinds of email the desk sends, as users see them on their notification settings.
+
+Event names are plain strings so that the apps which send them (cases, announcements)
+need nothing from here but the name.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Audience(StrEnum):
+    CUSTOMER = "customer"
+    STAFF = "staff"
+
+
+@dataclass(frozen=True)
+class EventKind:
+    name: str
+    label: str
+    audience: Audience
+    optional: bool = True
+    """False for mail the contract relies on: a contact attempt the customer cannot
+    switch off, since the case closes for no response when it goes unanswered."""
+
+
+_KINDS = [
+    EventKind("case.received", "A case I filed was received", Audience.CUSTOMER),
+    EventKind("case.support_replied", "Support replied on a case", Audience.CUSTOMER),
+    EventKind(
+        "case.info_requested", "Support needs information", Audience.CUSTOMER, optional=False
+    ),
+    EventKind(
+        "case.follow_up", "Follow-up before a case closes", Audience.CUSTOMER, optional=False
+    ),
+    EventKind("case.solution_proposed", "A solution was proposed", Audience.CUSTOMER),
+    EventKind("case.solution_reminder", "Reminder about a proposed solution", Audience.CUSTOMER),
+    EventKind("case.closed", "A case was closed", Audience.CUSTOMER),
+    EventKind("case.known_issue_stage", "A known issue on my case moved on", Audience.CUSTOMER),
+    EventKind("announcement", "Incidents, maintenance and releases", Audience.CUSTOMER),
+    EventKind("case.assigned", "A case was assigned to me", Audience.STAFF),
+    EventKind("case.customer_replied", "A customer replied on my case", Audience.STAFF),
+    EventKind("case.solution_rejected", "A customer rejected a solution", Audience.STAFF),
+    EventKind("case.reopened", "A customer reopened a case", Audience.STAFF),
+    EventKind("case.update_reminder", "An update is due soon", Audience.STAFF),
+    EventKind("case.solution_reminder_staff", "A proposed solution is unanswered", Audience.STAFF),
+    EventKind("case.sla_at_risk", "A case is at risk of breaching its SLA", Audience.STAFF),
+    EventKind("case.sla_breached", "A case breached its SLA", Audience.STAFF),
+]
+
+EVENT_KINDS: dict[str, EventKind] = {kind.name: kind for kind in _KINDS}
+
+# Mail that is not about an event a user subscribes to: Django's own mail (password
+# reset) and the one polite answer to an unknown sender.
+DJANGO_MAIL = "mail"
+UNKNOWN_SENDER_REPLY = "inbound.unknown_sender"
+
+
+def kinds_for(audience: Audience) -> list[EventKind]:
+    return [kind for kind in _KINDS if kind.audience == audience]

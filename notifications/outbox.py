@@ -1,0 +1,158 @@
+"""Writing to the outbox: the one way any part of the desk sends email.
+
+Callers write rows inside their own transaction; delivery is enqueued only once that
+transaction commits, so a rolled-back change sends nothing and a committed one sends
+even if the broker is down at that moment (the re-send sweep picks the rows up).
+"""
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from email.utils import make_msgid, parseaddr
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from notifications.models import Notification
+from notifications.preferences import users_who_turned_off
+from supportdesk.errors import NotFound, StateConflict
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    """One message for one recipient, before it is written to the outbox.
+
+    `dedup_key` names the message: writing the same key twice keeps the first, so a
+    change recorded twice does not send twice. `references` are the Message-IDs this
+    message follows (oldest first), for threading in the recipient's mail client."""
+
+    recipient: str
+    event: str
+    template: str
+    context: Mapping[str, object]
+    dedup_key: str
+    user_id: int | None = None
+    case_id: int | None = None
+    reply_to: str = ""
+    references: tuple[str, ...] = ()
+    message_id: str = ""
+
+
+def mail_domain() -> str:
+    """The domain our Message-IDs carry: the one of the address we send from."""
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return address.rpartition("@")[2] or "supportdesk.invalid"
+
+
+def new_message_id() -> str:
+    return make_msgid(domain=mail_domain())
+
+
+def outbox_enqueue(
+    *,
+    recipient: str,
+    event: str,
+    template: str,
+    context: Mapping[str, object],
+    dedup_key: str,
+    user_id: int | None = None,
+    case_id: int | None = None,
+    reply_to: str = "",
+    references: Iterable[str] = (),
+) -> list[int]:
+    """Write one message to the outbox; see `outbox_enqueue_many`."""
+    return outbox_enqueue_many(
+        [
+            OutgoingEmail(
+                recipient=recipient,
+                event=event,
+                template=template,
+                context=context,
+                dedup_key=dedup_key,
+                user_id=user_id,
+                case_id=case_id,
+                reply_to=reply_to,
+                references=tuple(references),
+            )
+        ]
+    )
+
+
+def outbox_enqueue_many(emails: Iterable[OutgoingEmail]) -> list[int]:
+    """Write messages to the outbox in the caller's transaction and deliver them once it
+    commits. Messages a user has turned off are dropped here, and a key already in the
+    outbox is kept as it is. Returns the ids of the rows now waiting to be sent."""
+    emails = list(emails)
+    muted = users_who_turned_off({(e.user_id, e.event) for e in emails if e.user_id})
+    rows = [
+        Notification(
+            recipient=email.recipient.strip(),
+            user_id=email.user_id,
+            event=email.event,
+            template=email.template,
+            context=dict(email.context),
+            case_id=email.case_id,
+            dedup_key=email.dedup_key,
+            message_id=email.message_id or new_message_id(),
+            reply_to=email.reply_to,
+            references=" ".join(email.references),
+        )
+        for email in emails
+        if email.recipient.strip() and (email.user_id, email.event) not in muted
+    ]
+    if not rows:
+        return []
+    # ON CONFLICT DO NOTHING: a duplicate key neither raises nor aborts the caller's
+    # transaction, which a savepoint per row would cost on PostgreSQL.
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    ids = list(
+        Notification.objects.filter(
+            dedup_key__in=[row.dedup_key for row in rows], status=Notification.Status.PENDING
+        ).values_list("id", flat=True)
+    )
+    if ids:
+        transaction.on_commit(partial(dispatch, ids), robust=True)
+    return ids
+
+
+def dispatch(ids: list[int]) -> None:
+    """Hand committed rows to the workers. A broker that is down only delays them: the
+    rows stay pending and the re-send sweep delivers them when it is back."""
+    from notifications.tasks import send_notification
+
+    for position, notification_id in enumerate(ids):
+        try:
+            send_notification.apply_async((notification_id,), retry=False)
+        except Exception as error:
+            logger.warning(
+                "outbox: could not enqueue %d notification(s) (%s: %s); "
+                "they stay pending for the re-send sweep",
+                len(ids) - position,
+                type(error).__name__,
+                error,
+            )
+            return
+
+
+@transaction.atomic
+def notification_retry(*, notification_id: int) -> Notification:
+    """Staff send a message that failed for good once more (after fixing the address or
+    the mail server); it gets a fresh set of attempts. A sent message is never resent."""
+    try:
+        notification = Notification.objects.select_for_update().get(id=notification_id)
+    except Notification.DoesNotExist:
+        raise NotFound("No such message.") from None
+    if notification.status == Notification.Status.SENT:
+        raise StateConflict(f"The message to {notification.recipient} was already sent.")
+    if notification.status == Notification.Status.SENDING:
+        raise StateConflict(f"The message to {notification.recipient} is being sent right now.")
+    notification.status = Notification.Status.PENDING
+    notification.attempts = 0
+    notification.next_attempt_at = timezone.now()
+    notification.save(update_fields=["status", "attempts", "next_attempt_at"])
+    transaction.on_commit(partial(dispatch, [notification.id]), robust=True)
+    return notification

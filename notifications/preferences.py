@@ -1,0 +1,66 @@
+"""Which emails each user wants: every kind is on until the user turns it off."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from notifications.events import EVENT_KINDS, Audience, EventKind, kinds_for
+from notifications.models import NotificationPreference
+from supportdesk.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class PreferenceChoice:
+    kind: EventKind
+    enabled: bool
+
+
+def users_who_turned_off(pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
+    """Of the (user id, event) pairs, those whose user turned that email off: one query."""
+    pairs = set(pairs)
+    if not pairs:
+        return set()
+    off = NotificationPreference.objects.filter(
+        user_id__in={user_id for user_id, _ in pairs},
+        event__in={event for _, event in pairs},
+        enabled=False,
+    ).values_list("user_id", "event")
+    return pairs & set(off)
+
+
+def preferences_for(user: AbstractBaseUser, audience: Audience) -> list[PreferenceChoice]:
+    """Every kind of email the user's side receives, with the user's choice."""
+    stored = dict(NotificationPreference.objects.filter(user=user).values_list("event", "enabled"))
+    return [
+        PreferenceChoice(kind=kind, enabled=stored.get(kind.name, True) or not kind.optional)
+        for kind in kinds_for(audience)
+    ]
+
+
+@transaction.atomic
+def notification_preferences_set(
+    *, user: AbstractBaseUser, choices: Mapping[str, bool]
+) -> list[NotificationPreference]:
+    """Record the user's choices; the emails the contract relies on cannot be turned off."""
+    unknown = sorted(set(choices) - set(EVENT_KINDS))
+    if unknown:
+        raise InvalidInput(f"Unknown kinds of email: {', '.join(unknown)}.")
+    mandatory = sorted(
+        EVENT_KINDS[event].label
+        for event, enabled in choices.items()
+        if not enabled and not EVENT_KINDS[event].optional
+    )
+    if mandatory:
+        raise InvalidInput(
+            f"These emails cannot be turned off, because a case closes when they go "
+            f"unanswered: {'; '.join(mandatory)}."
+        )
+    saved = []
+    for event, enabled in choices.items():
+        preference, _ = NotificationPreference.objects.update_or_create(
+            user=user, event=event, defaults={"enabled": bool(enabled)}
+        )
+        saved.append(preference)
+    return saved
