@@ -21,6 +21,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.urls import reverse
 
 from cases.models import Case, CaseEvent, CloseReason, ContactAttempt, State
+from cases.survey_links import survey_link
 from knowledge.models import KnownIssue
 from notifications.outbox import OutgoingEmail, mail_domain, outbox_enqueue_many
 from notifications.reply_tokens import reply_address
@@ -62,6 +63,12 @@ def acting_partner_user(case: Case) -> Iterable[Recipient]:
         yield from reporter(case)
 
 
+def case_watchers(case: Case) -> Iterable[Recipient]:
+    """People the customer copied on this case from the portal."""
+    for watcher in case.watchers.all():
+        yield Recipient(email=watcher.email, name=watcher.name)
+
+
 def tenant_notification_list(case: Case) -> Iterable[Recipient]:
     for address in NotificationAddress.objects.filter(tenant_id=case.tenant_id):
         yield Recipient(email=address.email, name=address.name)
@@ -70,6 +77,7 @@ def tenant_notification_list(case: Case) -> Iterable[Recipient]:
 CUSTOMER_SOURCES: list[Callable[[Case], Iterable[Recipient]]] = [
     reporter,
     acting_partner_user,
+    case_watchers,
     tenant_notification_list,
 ]
 
@@ -140,7 +148,7 @@ def staff_case_url(case: Case) -> str:
 
 def survey_url(case: Case) -> str:
     """The satisfaction survey link of the closure email."""
-    return portal_case_url(case)
+    return survey_link(case)
 
 
 def thread_id(case: Case) -> str:

@@ -19,13 +19,9 @@ from cases.services.lifecycle import (
     case_reopen,
     case_request_info,
 )
-from cases.services.surveys import (
-    case_answer_survey,
-    survey_invitation,
-    survey_link,
-    survey_token,
-)
+from cases.services.surveys import case_answer_survey, survey_invitation
 from cases.services.watchers import case_watcher_add, case_watcher_remove
+from cases.survey_links import survey_link, survey_token
 
 __all__ = [
     "case_accept_solution",

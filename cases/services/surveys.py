@@ -8,18 +8,15 @@ from the closure email), and only once: the answer is unique per case and closur
 import datetime as dt
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.urls import reverse
 
-from cases.models import Case, CaseEvent, SatisfactionSurvey, State
+from cases.models import Case, CaseEvent, SatisfactionSurvey
 from cases.services.common import record_event
+from cases.survey_links import SURVEY_MAX_AGE, SURVEY_SALT
 from supportdesk.errors import InvalidInput, NotFound, StateConflict
 
-SURVEY_SALT = "cases.survey"
 INVALID_LINK = "This survey link is not valid. Please use the link from the email."
-SURVEY_MAX_AGE = dt.timedelta(days=30)
 RATING_FIELDS = ("service", "timeliness", "quality")
 
 
@@ -34,20 +31,6 @@ class SurveyInvitation:
     @property
     def is_answered(self) -> bool:
         return self.answer is not None
-
-
-def survey_token(case: Case) -> str:
-    if case.state != State.CLOSED or case.closed_at is None:
-        raise StateConflict(f"{case.reference} is open; the survey follows its closure.")
-    return signing.dumps(
-        {"case": case.id, "closed": case.closed_at.isoformat()}, salt=SURVEY_SALT, compress=True
-    )
-
-
-def survey_link(case: Case) -> str:
-    """The absolute link the closure email carries."""
-    path = reverse("portal:survey", kwargs={"token": survey_token(case)})
-    return f"{settings.SITE_URL}{path}"
 
 
 def survey_invitation(token: str, *, lock: bool = False) -> SurveyInvitation:

@@ -184,8 +184,10 @@ def test_closure_email_carries_the_reason_and_the_survey_link(cast, notification
         case_id=case.id, actor=cast.engineer, reason="duplicate", note="Same as ACME-00007."
     )
     sent = delivered()
+    case.refresh_from_db()
     assert set(sent) == {"ann@acme.test", "it-team@acme.test"}
     (message,) = sent["ann@acme.test"]
+    assert "/survey/" in survey_url(case)
     assert "Case ACME-00001 is now closed (Duplicate)." in message.body
     assert "Same as ACME-00007." in message.body
     assert survey_url(case) in message.body
@@ -336,3 +338,15 @@ def test_emails_of_a_change_that_rolls_back_are_never_sent(
         reply_then_fail()
     assert Notification.objects.count() == before
     assert callbacks == []
+
+
+def test_people_on_the_case_notification_list_are_told_of_replies(cast):
+    case = owned(cast)
+    services.case_watcher_add(
+        case_id=case.id, actor=cast.contact_a, email="cfo@acme.test", name="Chief Financial"
+    )
+    delivered()
+    services.case_comment(case_id=case.id, actor=cast.engineer, body="A fix is deploying.")
+    sent = delivered()
+    assert "cfo@acme.test" in sent
+    assert "A fix is deploying." in sent["cfo@acme.test"][0].body
