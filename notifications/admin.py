@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from notifications.announcements import announcement_alert_subscribers
 from notifications.events import Audience, kinds_for
 from notifications.models import Announcement, Notification, NotificationPreference
 from notifications.outbox import notification_retry
@@ -12,10 +13,26 @@ from supportdesk.admin_actions import run_for_each
 
 @admin.register(Announcement)
 class AnnouncementAdmin(admin.ModelAdmin):
+    """Saving a published announcement emails its subscribers (once per announcement)."""
+
     list_display = ["title", "kind", "starts_at", "ends_at", "published"]
     list_filter = ["kind", "published"]
     search_fields = ["title", "body"]
     date_hierarchy = "starts_at"
+    actions = ["publish"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        alerted = announcement_alert_subscribers(announcement_id=obj.id)
+        if alerted:
+            self.message_user(request, f"Emailing {alerted} subscriber(s).")
+
+    @admin.action(description="Publish and email subscribers")
+    def publish(self, request, queryset) -> None:
+        queryset.update(published=True)
+        for announcement in queryset:
+            announcement_alert_subscribers(announcement_id=announcement.id)
+        self.message_user(request, f"Published {queryset.count()} announcement(s).")
 
 
 @admin.register(Notification)

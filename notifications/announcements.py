@@ -1,11 +1,18 @@
-"""Which announcements are current: the portal's banner and the public status page."""
+"""Announcements: which are current (the portal's banner and the public status page),
+and the email alerts users subscribe to."""
 
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 
-from notifications.models import Announcement
+from notifications.models import Announcement, AnnouncementSubscription
+from notifications.outbox import OutgoingEmail, outbox_enqueue_many
+from supportdesk.errors import InvalidInput
 
 UPCOMING_MAINTENANCE = dt.timedelta(days=14)
 RECENT_RELEASES = dt.timedelta(days=14)
@@ -86,3 +93,72 @@ def public_status(now: dt.datetime) -> PublicStatus:
     status.resolved_incidents.reverse()
     status.releases.reverse()
     return status
+
+
+def announcement_kinds_for(user: AbstractBaseUser) -> list[str]:
+    """The kinds the user is subscribed to ([] when not subscribed)."""
+    subscription = AnnouncementSubscription.objects.filter(user_id=user.pk).first()
+    return list(subscription.kinds) if subscription else []
+
+
+@transaction.atomic
+def announcement_subscription_set(*, user: AbstractBaseUser, kinds: list[str]) -> list[str]:
+    """Subscribe the user to emails about these kinds; an empty list unsubscribes."""
+    unknown = sorted(set(kinds) - set(Announcement.Kind.values))
+    if unknown:
+        raise InvalidInput(
+            f"Unknown announcement kinds: {', '.join(unknown)}.",
+            field_errors={"kinds": ["Choose incidents, maintenance windows or releases."]},
+        )
+    if not user.email:
+        raise InvalidInput("Your account has no email address to send announcements to.")
+    chosen = [kind for kind in Announcement.Kind.values if kind in kinds]
+    if not chosen:
+        AnnouncementSubscription.objects.filter(user_id=user.pk).delete()
+        return []
+    AnnouncementSubscription.objects.update_or_create(user_id=user.pk, defaults={"kinds": chosen})
+    return chosen
+
+
+def _when(moment: dt.datetime | None) -> str:
+    return f"{moment:%a %d %b %Y %H:%M} UTC" if moment else ""
+
+
+@transaction.atomic
+def announcement_alert_subscribers(*, announcement_id: int) -> int:
+    """Email every subscriber of the announcement's kind, once per announcement (the
+    deduplication key makes a second call, or a re-save in the admin, send nothing).
+    Returns how many alerts wait to be sent; none for an unpublished announcement."""
+    announcement = Announcement.objects.filter(id=announcement_id, published=True).first()
+    if announcement is None:
+        return 0
+    # A handful of subscribers per desk: filtering the JSON list here keeps the query
+    # the same on SQLite and PostgreSQL.
+    subscriptions = [
+        s
+        for s in AnnouncementSubscription.objects.select_related("user")
+        if announcement.kind in s.kinds
+    ]
+    url = f"{settings.SITE_URL}{reverse('portal:status')}"
+    emails = [
+        OutgoingEmail(
+            recipient=s.user.email,
+            user_id=s.user_id,
+            event="announcement",
+            template="announcement",
+            context={
+                "title": announcement.title,
+                "kind": announcement.get_kind_display(),
+                "starts": _when(announcement.starts_at),
+                "ends": _when(announcement.ends_at),
+                "products": ", ".join(announcement.affected_products),
+                "body": announcement.body,
+                "url": url,
+                "recipient_name": s.user.get_full_name() or s.user.email,
+            },
+            dedup_key=f"announcement:{announcement.id}:{s.user.email.lower()}",
+        )
+        for s in subscriptions
+        if s.user.is_active and s.user.email
+    ]
+    return len(outbox_enqueue_many(emails))

@@ -198,3 +198,17 @@ class InboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender or 'unknown sender'}: {self.subject or '(no subject)'}"
+
+
+class AnnouncementSubscription(models.Model):
+    """A user's opt-in to announcement emails, for the kinds they chose."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="announcement_subscription"
+    )
+    kinds = models.JSONField(default=list, help_text="Announcement kinds to email about.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({', '.join(self.kinds)})"

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from cases.models import BusinessImpact, EnvironmentAccess, EnvironmentKind
+from notifications.models import Announcement
 from tenants.models import Category, SupportPlan
 
 TEXTAREA = {"rows": 4}
@@ -206,3 +207,12 @@ class SignInForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "Email"
         self.fields["username"].widget.attrs.update({"autocomplete": "email", "inputmode": "email"})
+
+
+class AnnouncementAlertsForm(forms.Form):
+    kinds = forms.MultipleChoiceField(
+        label="Email me about",
+        required=False,
+        choices=Announcement.Kind.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )

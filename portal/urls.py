@@ -97,6 +97,7 @@ urlpatterns = [
     path("letters/", people.letters, name="letters"),
     path("letters/<int:letter_id>/rescind/", people.letter_rescind, name="letter_rescind"),
     path("status/", public.status, name="status"),
+    path("status/alerts/", public.announcement_alerts, name="announcement_alerts"),
     path("help/articles/<int:article_id>/", articles.article, name="article"),
     path("help/known-issues/<int:issue_id>/", articles.known_issue, name="known_issue"),
 ]
