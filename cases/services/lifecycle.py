@@ -27,6 +27,8 @@ from cases.models import (
     EnvironmentKind,
     State,
 )
+from cases.services import schedule
+from cases.services.clocks import case_recompute_clocks
 from cases.services.common import (
     check_version,
     locked_case,
@@ -159,6 +161,7 @@ def case_create(
         partner=partner.name if partner else "",
     )
     store_attachments(case, actor, files, comment=None, public=True)
+    case_recompute_clocks(case)
     return case
 
 
@@ -224,7 +227,11 @@ def case_comment(
     from_state = ""
     if not staff and case.state == State.AWAITING_INFORMATION:
         from_state = run_transition(case, actor, "customer_reply")
-        fields.append("state")
+        # Any reply cancels the pending follow-up and closure of this wait.
+        fields += ["state", *schedule.clear(case, *schedule.FOLLOW_UP_FIELDS)]
+    elif not staff and case.state == State.SOLUTION_PROPOSED:
+        # Writing without accepting or rejecting is not silence: the period restarts.
+        fields += schedule.schedule_solution_silence(case, timezone.now())
     if staff and public and case.first_responded_at is None:
         case.first_responded_at = timezone.now()
         fields.append("first_responded_at")
@@ -243,6 +250,7 @@ def case_comment(
         by_staff=staff,
     )
     store_attachments(case, actor, files, comment=comment, public=public)
+    case_recompute_clocks(case)
     return comment
 
 
@@ -255,9 +263,10 @@ def case_request_info(
     check_version(case, expected_version)
     body = require_text(body, "body", "Say what information you need.")
     from_state = run_transition(case, actor, "request_info")
-    fields = ["state"]
+    now = timezone.now()
+    fields = ["state", *schedule.schedule_follow_up(case, now)]
     if case.first_responded_at is None:
-        case.first_responded_at = timezone.now()
+        case.first_responded_at = now
         fields.append("first_responded_at")
     save_case(case, *fields)
     comment = Comment.objects.create(case=case, author=actor, body=body, public=True, by_staff=True)
@@ -279,7 +288,10 @@ def case_request_info(
         message="Information requested (contact attempt 1)",
         round=round_number,
         number=1,
+        method=ContactAttempt.Method.REQUEST_INFO,
+        follow_up_due=case.follow_up_due_at.isoformat(),
     )
+    case_recompute_clocks(case)
     return case
 
 
@@ -302,6 +314,9 @@ def case_log_phone_attempt(*, case_id: int, actor: User, note: str) -> ContactAt
             f"Both contact attempts for {case.reference} have been made; "
             "the case now closes on its closure date unless the customer replies."
         )
+    # The call is attempt 2: like the follow-up note it would have replaced, it starts
+    # the closure period, and the customer gets the closure date in writing.
+    day, closes_at = schedule.closure_day(timezone.now(), case.tenant.plan)
     attempt = ContactAttempt.objects.create(
         case=case,
         round=current.round,
@@ -309,17 +324,39 @@ def case_log_phone_attempt(*, case_id: int, actor: User, note: str) -> ContactAt
         method=ContactAttempt.Method.PHONE,
         made_by=actor,
         note=note,
+        closure_date=closes_at,
     )
-    save_case(case)
+    fields = schedule.clear(case, "follow_up_due_at")
+    case.auto_close_at = closes_at
+    save_case(case, *fields, "auto_close_at")
+    comment = Comment.objects.create(
+        case=case,
+        author=actor,
+        body=(
+            f"We tried to reach you by phone about {case.reference} and still need the "
+            "information we asked for. Please reply to this case. If we don't hear from you "
+            f"by {schedule.human_date(day)}, we will close it as having received no response."
+        ),
+        public=True,
+        by_staff=True,
+        channel=Channel.PHONE,
+    )
     record_event(
         case,
         actor,
         CaseEvent.Kind.CONTACT_ATTEMPT,
-        public=False,
-        message=f"Phone call (contact attempt {attempt.number})",
+        comment=comment,
+        message=(
+            f"Phone call (contact attempt {attempt.number}); closes on "
+            f"{schedule.human_date(day)} without a reply"
+        ),
         round=attempt.round,
         number=attempt.number,
+        method=ContactAttempt.Method.PHONE,
+        closure_date=closes_at.isoformat(),
+        closure_day=day.isoformat(),
     )
+    case_recompute_clocks(case)
     return attempt
 
 
@@ -331,9 +368,10 @@ def case_propose_solution(
     check_version(case, expected_version)
     body = require_text(body, "body", "Describe the solution.")
     from_state = run_transition(case, actor, "propose_solution")
-    fields = ["state"]
+    now = timezone.now()
+    fields = ["state", *schedule.schedule_solution_silence(case, now)]
     if case.first_responded_at is None:
-        case.first_responded_at = timezone.now()
+        case.first_responded_at = now
         fields.append("first_responded_at")
     save_case(case, *fields)
     comment = Comment.objects.create(case=case, author=actor, body=body, public=True, by_staff=True)
@@ -345,6 +383,7 @@ def case_propose_solution(
         comment=comment,
         message="Solution proposed",
     )
+    case_recompute_clocks(case)
     return case
 
 
@@ -352,16 +391,18 @@ def _close(case: Case, actor: User | None, verb: str, reason: str, note: str) ->
     from_state = run_transition(case, actor, verb)
     case.close_reason = reason
     case.closed_at = timezone.now()
-    save_case(case, "state", "close_reason", "closed_at")
+    pending = schedule.clear(case, *schedule.FOLLOW_UP_FIELDS, *schedule.SOLUTION_FIELDS)
+    save_case(case, "state", "close_reason", "closed_at", *pending)
     comment = None
     if note:
         comment = Comment.objects.create(
             case=case,
-            author=actor or case.reporter,
+            author=actor,
             body=note,
             public=True,
             by_staff=actor is None or is_support_staff(actor),
         )
+    extra = {} if actor is not None else {"automatic": True, "notify": ["customer", "owner"]}
     record_event(
         case,
         actor,
@@ -370,7 +411,9 @@ def _close(case: Case, actor: User | None, verb: str, reason: str, note: str) ->
         comment=comment,
         message=f"Closed: {CloseReason(reason).label}",
         reason=reason,
+        **extra,
     )
+    case_recompute_clocks(case)
     return case
 
 
@@ -385,7 +428,7 @@ def case_reject_solution(*, case_id: int, actor: User, reason: str) -> Case:
     case = locked_case(actor, case_id)
     reason = require_text(reason, "reason", "Tell us why the solution does not work for you.")
     from_state = run_transition(case, actor, "reject_solution")
-    save_case(case, "state")
+    save_case(case, "state", *schedule.clear(case, *schedule.SOLUTION_FIELDS))
     comment = Comment.objects.create(case=case, author=actor, body=reason, public=True)
     record_event(
         case,
@@ -395,6 +438,7 @@ def case_reject_solution(*, case_id: int, actor: User, reason: str) -> Case:
         comment=comment,
         message="Solution rejected",
     )
+    case_recompute_clocks(case)
     return case
 
 
@@ -463,6 +507,7 @@ def case_reopen(*, case_id: int, actor: User, reason: str) -> Case:
         message="Reopened",
         previous_close_reason=previous_reason,
     )
+    case_recompute_clocks(case)
     return case
 
 
@@ -502,4 +547,5 @@ def case_change_priority(
         priority=priority,
         reason=reason,
     )
+    case_recompute_clocks(case)
     return case
