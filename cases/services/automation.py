@@ -26,7 +26,7 @@ from django.utils import timezone
 from cases.models import Case, CaseEvent, Comment, ContactAttempt, State
 from cases.services import schedule
 from cases.services.clocks import METRICS, Alert, alert_key
-from cases.services.lifecycle import case_close_after_silence, case_close_for_no_response
+from cases.services.lifecycle import cases_close_after_silence, cases_close_for_no_response
 from supportdesk.errors import ServiceError
 
 logger = logging.getLogger(__name__)
@@ -246,32 +246,11 @@ def _send_follow_ups(cases: list[Case], now: datetime) -> None:
 
 def unanswered_cases_close(*, now: datetime | None = None) -> int:
     """Close, for no response, the cases whose named closure date has passed."""
-    return _sweep(
-        "auto_close_at",
-        now or timezone.now(),
-        _close_unanswered,
-        related=("tenant__plan__calendar",),
-    )
+    return _sweep("auto_close_at", now or timezone.now(), _close_unanswered)
 
 
 def _close_unanswered(cases: list[Case], now: datetime) -> None:
-    for case in cases:
-        if case.state != State.AWAITING_INFORMATION:
-            _clear(case, "auto_close_at")
-            continue
-        day = schedule.human_date(schedule.closure_day_of(case.auto_close_at, case.tenant.plan))
-        _each(
-            case,
-            "auto_close_at",
-            lambda case=case, day=day: case_close_for_no_response(
-                case_id=case.id,
-                note=(
-                    f"We closed {case.reference} because we did not hear back by {day} after "
-                    "two attempts to reach you. If you still need help, reopen the case or "
-                    "file a new one and mention it."
-                ),
-            ),
-        )
+    _close_in_batch(cases, "auto_close_at", State.AWAITING_INFORMATION, cases_close_for_no_response)
 
 
 # --- Solution Proposed: a reminder, then closure as resolved after silence ------------
@@ -318,39 +297,43 @@ def silent_solutions_close(*, now: datetime | None = None) -> int:
 
 
 def _close_silent(cases: list[Case], now: datetime) -> None:
-    for case in cases:
-        if case.state != State.SOLUTION_PROPOSED:
-            _clear(case, "solution_close_at", "solution_reminder_at")
-            continue
-        _each(
-            case,
-            "solution_close_at",
-            lambda case=case: case_close_after_silence(
-                case_id=case.id,
-                note=(
-                    f"We closed {case.reference} as resolved: we proposed a solution and have "
-                    "not heard back. If the problem persists, reopen the case."
-                ),
-            ),
-        )
+    _close_in_batch(cases, "solution_close_at", State.SOLUTION_PROPOSED, cases_close_after_silence)
 
 
 # --- helpers ---------------------------------------------------------------------------
 
 
-def _clear(case: Case, *columns: str) -> None:
-    Case.objects.filter(pk=case.pk).update(**dict.fromkeys(columns))
+def _close_in_batch(
+    cases: list[Case],
+    column: str,
+    state: str,
+    close: Callable[..., list[Case]],
+) -> None:
+    """Close the batch's cases that are still in `state` with one call of the batch
+    service; the others no longer need it, so their column is cleared. If the batch
+    fails, each case is tried on its own, so one bad case cannot hold up the rest."""
+    stale = [case for case in cases if case.state != state]
+    if stale:
+        Case.objects.filter(id__in=[case.id for case in stale]).update(**{column: None})
+    ids = [case.id for case in cases if case.state == state]
+    try:
+        with transaction.atomic():
+            close(case_ids=ids)
+    except Exception:
+        logger.exception("%s sweep: batch closure failed; closing one by one", column)
+        for case_id in ids:
+            _each(case_id, column, lambda case_id=case_id: close(case_ids=[case_id]))
 
 
-def _each(case: Case, column: str, perform: Callable[[], object]) -> None:
+def _each(case_id: int, column: str, perform: Callable[[], object]) -> None:
     """Run one case's closure in a savepoint. A refusal clears the column (nothing is due
     any more); an unexpected error is logged and the case retried later."""
     try:
         with transaction.atomic():
             perform()
     except ServiceError as error:
-        logger.info("%s: automation not applicable: %s", case.reference, error.message)
-        _clear(case, column)
+        logger.info("Case %s: automation not applicable: %s", case_id, error.message)
+        Case.objects.filter(pk=case_id).update(**{column: None})
     except Exception:
-        logger.exception("%s: automation failed; retrying in %s", case.reference, RETRY_AFTER)
-        Case.objects.filter(pk=case.pk).update(**{column: timezone.now() + RETRY_AFTER})
+        logger.exception("Case %s: automation failed; retrying in %s", case_id, RETRY_AFTER)
+        Case.objects.filter(pk=case_id).update(**{column: timezone.now() + RETRY_AFTER})

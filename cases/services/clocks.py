@@ -15,6 +15,7 @@ the rest by the `refresh_stale_clocks` task in batches.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
@@ -142,64 +143,95 @@ def _state_change(at: datetime, before: str, after: str) -> list[ClockEvent]:
     return changes
 
 
-def case_recompute_clocks(
-    case: Case,
+def case_recompute_clocks(case: Case, *, now: datetime | None = None) -> None:
+    """Recompute and store the case's due times from its timeline. Call it on the locked
+    case inside the service's transaction, after the service recorded its event."""
+    cases_recompute_clocks([case], now=now)
+
+
+def cases_recompute_clocks(
+    cases: Sequence[Case],
     *,
     now: datetime | None = None,
-    policies: dict[str, ClockPolicy] | None = None,
-) -> DueTimes | None:
-    """Recompute and store the case's due times from its timeline. Call it on the locked
-    case inside the service's transaction, after the service recorded its event.
-    Returns None for a category without SLA."""
+    policies: dict[int, dict[str, ClockPolicy]] | None = None,
+) -> None:
+    """`case_recompute_clocks` for many locked cases at once: one query for all their
+    timelines, one for their staff replies, one UPDATE. `policies` caches the targets
+    per plan id across calls."""
+    if not cases:
+        return
     now = now or timezone.now()
+    policies = {} if policies is None else policies
+    timed = [case for case in cases if case.tenant.plan.category_has_sla(case.category)]
+    timelines: dict[int, list[CaseEvent]] = defaultdict(list)
+    staff_replies: set[int] = set()
+    if timed:
+        ids = [case.id for case in timed]
+        events = CaseEvent.objects.filter(case_id__in=ids).order_by("case_id", "created_at", "id")
+        for event in events.only(
+            "case", "created_at", "kind", "from_state", "to_state", "data", "comment", "dedupe_key"
+        ):
+            timelines[event.case_id].append(event)
+        staff_replies = set(
+            Comment.objects.filter(
+                case_id__in=ids, public=True, by_staff=True, author__isnull=False
+            ).values_list("id", flat=True)
+        )
+    for case in cases:
+        plan = case.tenant.plan
+        if not plan.category_has_sla(case.category):
+            values = _without_clocks(case)
+        else:
+            if plan.id not in policies:
+                policies[plan.id] = clock_policies(plan)
+            values = _clock_values(timelines[case.id], staff_replies, policies[plan.id], now)
+        for name, value in values.items():
+            setattr(case, name, value)
+    # Due times are derived data: they bump neither the case's version (which guards
+    # edits made on a stale page) nor its updated_at.
+    Case.objects.bulk_update(cases, CLOCK_FIELDS)
+
+
+def _without_clocks(case: Case) -> dict[str, object]:
     plan = case.tenant.plan
-    if not plan.category_has_sla(case.category):
-        label = Category(case.category).label if case.category in Category.values else "These"
-        _store(
-            case,
-            initial_response_due=None,
-            next_update_due=None,
-            resolution_due=None,
-            next_due_at=None,
-            sla_paused=False,
-            sla_explanation=[
-                f"{label} cases carry no SLA targets under the {plan.name} plan: no clock runs."
-            ],
-            sla_alerts=[],
-            next_sla_alert_at=None,
-            clocks_stale_at=None,
-        )
-        return None
-    if policies is None:
-        policies = clock_policies(plan)
-    events = list(
-        case.events.order_by("created_at", "id").only(
-            "created_at", "kind", "from_state", "to_state", "data", "comment_id", "dedupe_key"
-        )
-    )
-    staff_replies = set(
-        Comment.objects.filter(
-            case=case, public=True, by_staff=True, author__isnull=False
-        ).values_list("id", flat=True)
-    )
+    label = Category(case.category).label if case.category in Category.values else "These"
+    return {
+        "initial_response_due": None,
+        "next_update_due": None,
+        "resolution_due": None,
+        "next_due_at": None,
+        "sla_paused": False,
+        "sla_explanation": [
+            f"{label} cases carry no SLA targets under the {plan.name} plan: no clock runs."
+        ],
+        "sla_alerts": [],
+        "next_sla_alert_at": None,
+        "clocks_stale_at": None,
+    }
+
+
+def _clock_values(
+    events: list[CaseEvent],
+    staff_replies: set[int],
+    policies: dict[str, ClockPolicy],
+    now: datetime,
+) -> dict[str, object]:
     times = compute_due_times(clock_events(events, staff_replies), policies, now)
     open_dues = _open_dues(times)
     policy = policies.get(times.priority or "")
     sent = {event.dedupe_key for event in events if event.dedupe_key}
     alerts = _schedule_alerts(times, open_dues, policy, now, sent)
-    _store(
-        case,
-        initial_response_due=times.initial_response_due,
-        next_update_due=times.next_update_due,
-        resolution_due=times.resolution_due,
-        next_due_at=min(open_dues.values(), default=None),
-        sla_paused=times.paused,
-        sla_explanation=times.explanation,
-        sla_alerts=alerts,
-        next_sla_alert_at=datetime.fromisoformat(alerts[0]["at"]) if alerts else None,
-        clocks_stale_at=None,
-    )
-    return times
+    return {
+        "initial_response_due": times.initial_response_due,
+        "next_update_due": times.next_update_due,
+        "resolution_due": times.resolution_due,
+        "next_due_at": min(open_dues.values(), default=None),
+        "sla_paused": times.paused,
+        "sla_explanation": times.explanation,
+        "sla_alerts": alerts,
+        "next_sla_alert_at": datetime.fromisoformat(alerts[0]["at"]) if alerts else None,
+        "clocks_stale_at": None,
+    }
 
 
 def _open_dues(times: DueTimes) -> dict[str, datetime]:
@@ -262,14 +294,6 @@ def _local(instant: datetime, policy: ClockPolicy | None) -> str:
     return local.strftime("%a %Y-%m-%d %H:%M ") + (local.tzname() or "UTC")
 
 
-def _store(case: Case, **values: object) -> None:
-    # A plain UPDATE: due times are derived data, so they neither bump the case's version
-    # (which guards edits made on a stale page) nor its updated_at.
-    Case.objects.filter(pk=case.pk).update(**values)
-    for name, value in values.items():
-        setattr(case, name, value)
-
-
 def _open_cases_of_plans(plan_ids: Sequence[int]) -> Q:
     return Q(tenant__plan_id__in=list(plan_ids)) & ~Q(state=State.CLOSED)
 
@@ -322,21 +346,17 @@ def clocks_refresh_stale(*, now: datetime, limit: int | None = None) -> int:
     """Recompute the clocks of cases marked stale at or before `now`, in short batches
     of locked rows (skipping rows another worker holds). Returns how many were done."""
     done = 0
-    plans: dict[int, dict[str, ClockPolicy]] = {}
+    policies: dict[int, dict[str, ClockPolicy]] = {}
     while limit is None or done < limit:
         size = BATCH_SIZE if limit is None else min(BATCH_SIZE, limit - done)
         with transaction.atomic():
             batch = list(
                 Case.objects.filter(clocks_stale_at__lte=now)
-                .order_by("clocks_stale_at", "next_due_at", "id")
+                .order_by("clocks_stale_at")
                 .select_related("tenant__plan__calendar")
                 .select_for_update(skip_locked=True, of=("self",))[:size]
             )
-            for case in batch:
-                plan = case.tenant.plan
-                if plan.id not in plans:
-                    plans[plan.id] = clock_policies(plan)
-                case_recompute_clocks(case, now=now, policies=plans[plan.id])
+            cases_recompute_clocks(batch, now=now, policies=policies)
         done += len(batch)
         if len(batch) < size:
             break

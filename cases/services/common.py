@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db.models import F
+from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
 
 from cases.attachments import UploadLike, clean_filename, guess_content_type
@@ -69,6 +70,48 @@ def save_case(case: Case, *fields: str) -> None:
     case.refresh_from_db(fields=["version"])
 
 
+def save_cases(cases: list[Case], *fields: str) -> None:
+    """`save_case` for many locked cases at once (the system's batch closures)."""
+    if len(cases) == 1:
+        save_case(cases[0], *fields)
+        return
+    now = timezone.now()
+    for case in cases:
+        case.version = F("version") + 1
+        case.updated_at = now
+    Case.objects.bulk_update(cases, [*fields, "version", "updated_at"])
+    versions = dict(
+        Case.objects.filter(id__in=[case.id for case in cases]).values_list("id", "version")
+    )
+    for case in cases:
+        case.version = versions[case.id]
+
+
+def event(
+    case: Case,
+    actor: User | None,
+    kind: str,
+    *,
+    public: bool = True,
+    from_state: str = "",
+    message: str = "",
+    comment: Comment | None = None,
+    **data: object,
+) -> CaseEvent:
+    """A timeline event, not yet saved (for bulk_create)."""
+    return CaseEvent(
+        case=case,
+        actor=actor,
+        kind=kind,
+        public=public,
+        from_state=from_state,
+        to_state=case.state if from_state else "",
+        message=message[:500],
+        comment=comment,
+        data=data,
+    )
+
+
 def record_event(
     case: Case,
     actor: User | None,
@@ -80,17 +123,18 @@ def record_event(
     comment: Comment | None = None,
     **data: object,
 ) -> CaseEvent:
-    return CaseEvent.objects.create(
-        case=case,
-        actor=actor,
-        kind=kind,
+    created = event(
+        case,
+        actor,
+        kind,
         public=public,
         from_state=from_state,
-        to_state=case.state if from_state else "",
-        message=message[:500],
+        message=message,
         comment=comment,
-        data=data,
+        **data,
     )
+    created.save()
+    return created
 
 
 def store_attachments(

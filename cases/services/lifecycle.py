@@ -28,15 +28,17 @@ from cases.models import (
     State,
 )
 from cases.services import schedule
-from cases.services.clocks import case_recompute_clocks
+from cases.services.clocks import case_recompute_clocks, cases_recompute_clocks
 from cases.services.common import (
     check_version,
+    event,
     locked_case,
     record_event,
     require_staff,
     require_text,
     run_transition,
     save_case,
+    save_cases,
     store_attachments,
 )
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
@@ -388,33 +390,47 @@ def case_propose_solution(
 
 
 def _close(case: Case, actor: User | None, verb: str, reason: str, note: str) -> Case:
-    from_state = run_transition(case, actor, verb)
-    case.close_reason = reason
-    case.closed_at = timezone.now()
-    pending = schedule.clear(case, *schedule.FOLLOW_UP_FIELDS, *schedule.SOLUTION_FIELDS)
-    save_case(case, "state", "close_reason", "closed_at", *pending)
-    comment = None
-    if note:
-        comment = Comment.objects.create(
-            case=case,
-            author=actor,
-            body=note,
-            public=True,
-            by_staff=actor is None or is_support_staff(actor),
-        )
-    extra = {} if actor is not None else {"automatic": True, "notify": ["customer", "owner"]}
-    record_event(
-        case,
-        actor,
-        CaseEvent.Kind.CLOSED,
-        from_state=from_state,
-        comment=comment,
-        message=f"Closed: {CloseReason(reason).label}",
-        reason=reason,
-        **extra,
-    )
-    case_recompute_clocks(case)
+    _close_cases([case], actor, verb, reason, {case.id: note} if note else {})
     return case
+
+
+def _close_cases(
+    cases: list[Case], actor: User | None, verb: str, reason: str, notes: dict[int, str]
+) -> None:
+    """Close locked cases with one reason; `notes` holds the closing note per case id.
+    The system (actor None) closes in batches, so this works on many cases at once."""
+    if not cases:
+        return
+    now = timezone.now()
+    from_states = {case.id: run_transition(case, actor, verb) for case in cases}
+    pending: list[str] = []
+    for case in cases:
+        case.close_reason = reason
+        case.closed_at = now
+        pending = schedule.clear(case, *schedule.FOLLOW_UP_FIELDS, *schedule.SOLUTION_FIELDS)
+    save_cases(cases, "state", "close_reason", "closed_at", *pending)
+    by_staff = actor is None or is_support_staff(actor)
+    comments = Comment.objects.bulk_create(
+        Comment(case=case, author=actor, body=notes[case.id], public=True, by_staff=by_staff)
+        for case in cases
+        if notes.get(case.id)
+    )
+    comment_of = {comment.case_id: comment for comment in comments}
+    extra = {} if actor is not None else {"automatic": True, "notify": ["customer", "owner"]}
+    CaseEvent.objects.bulk_create(
+        event(
+            case,
+            actor,
+            CaseEvent.Kind.CLOSED,
+            from_state=from_states[case.id],
+            comment=comment_of.get(case.id),
+            message=f"Closed: {CloseReason(reason).label}",
+            reason=reason,
+            **extra,
+        )
+        for case in cases
+    )
+    cases_recompute_clocks(cases, now=now)
 
 
 @transaction.atomic
@@ -477,6 +493,52 @@ def case_close_after_silence(*, case_id: int, note: str) -> Case:
     """The system's closure of a proposed solution left unanswered for the plan's period."""
     case = locked_case(None, case_id)
     return _close(case, None, "close_after_silence", CloseReason.RESOLVED, note)
+
+
+def _locked_in_state(case_ids: Iterable[int], state: str) -> list[Case]:
+    return list(
+        Case.objects.filter(id__in=list(case_ids), state=state)
+        .select_related("tenant__plan__calendar")
+        .select_for_update(of=("self",))
+        .order_by("id")
+    )
+
+
+@transaction.atomic
+def cases_close_for_no_response(*, case_ids: Iterable[int]) -> list[Case]:
+    """The system's closure of the given cases still awaiting information, after both
+    contact attempts went unanswered by the named closure date; other cases are left
+    alone. Returns the cases closed."""
+    cases = _locked_in_state(case_ids, State.AWAITING_INFORMATION)
+    notes = {}
+    for case in cases:
+        plan = case.tenant.plan
+        day = schedule.closure_day_of(case.auto_close_at or timezone.now(), plan)
+        notes[case.id] = (
+            f"We closed {case.reference} because we did not hear back by "
+            f"{schedule.human_date(day)} after two attempts to reach you. If you still need "
+            f"help, reopen the case within {plan.reopen_window_days} days or file a new one "
+            "and mention it."
+        )
+    _close_cases(cases, None, "close_for_no_response", CloseReason.NO_RESPONSE, notes)
+    return cases
+
+
+@transaction.atomic
+def cases_close_after_silence(*, case_ids: Iterable[int]) -> list[Case]:
+    """The system's closure, as resolved, of the given cases whose proposed solution
+    went unanswered for the plan's silence period; other cases are left alone."""
+    cases = _locked_in_state(case_ids, State.SOLUTION_PROPOSED)
+    notes = {
+        case.id: (
+            f"We closed {case.reference} as resolved: we proposed a solution and have not "
+            "heard back. If the problem persists, reopen the case within "
+            f"{case.tenant.plan.reopen_window_days} days."
+        )
+        for case in cases
+    }
+    _close_cases(cases, None, "close_after_silence", CloseReason.RESOLVED, notes)
+    return cases
 
 
 @transaction.atomic
