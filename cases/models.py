@@ -71,6 +71,16 @@ class EnvironmentAccess(models.TextChoices):
     REFUSED = "refused", "Support may not access our environment"
 
 
+# What the sweeps leave unread: they work on the case's state and times, not its text.
+LONG_TEXT_FIELDS = [
+    "description",
+    "steps_to_reproduce",
+    "expected_result",
+    "actual_result",
+    "business_impact_details",
+    "sla_explanation",
+]
+
 # Partial indexes: each holds only the cases with pending work of its kind.
 AUTOMATION_INDEXES = {
     "next_sla_alert_at": "case_sla_alert_due",

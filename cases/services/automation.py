@@ -23,8 +23,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from cases.models import Case, CaseEvent, Comment, ContactAttempt, State
+from cases.models import LONG_TEXT_FIELDS, Case, CaseEvent, Comment, ContactAttempt, State
 from cases.services import schedule
+from cases.services.bulk import bulk_save_fields
 from cases.services.clocks import METRICS, Alert, alert_key
 from cases.services.lifecycle import cases_close_after_silence, cases_close_for_no_response
 from supportdesk.errors import ServiceError
@@ -49,7 +50,9 @@ def _sweep(
     seen: set[int] = set()
     while True:
         with transaction.atomic():
-            query: QuerySet[Case] = Case.objects.filter(**{f"{column}__lte": now})
+            query: QuerySet[Case] = Case.objects.filter(**{f"{column}__lte": now}).defer(
+                *LONG_TEXT_FIELDS
+            )
             if related:
                 query = query.select_related(*related)
             batch = list(
@@ -103,9 +106,7 @@ def _send_alerts(cases: list[Case], now: datetime) -> None:
         case.sla_alerts = later
         case.next_sla_alert_at = datetime.fromisoformat(later[0]["at"]) if later else None
     CaseEvent.objects.bulk_create(events, ignore_conflicts=True)
-    Case.objects.bulk_update(
-        cases, ["sla_alerts", "next_sla_alert_at", "breached_at", "escalated_at"]
-    )
+    bulk_save_fields(cases, ["sla_alerts", "next_sla_alert_at", "breached_at", "escalated_at"])
 
 
 def _alert_events(case: Case, alert: dict[str, str], now: datetime) -> list[CaseEvent]:
@@ -241,7 +242,7 @@ def _send_follow_ups(cases: list[Case], now: datetime) -> None:
     # No ignore_conflicts: a second attempt 2 is a bug, and the constraint says so.
     ContactAttempt.objects.bulk_create(attempts)
     CaseEvent.objects.bulk_create(events)
-    Case.objects.bulk_update(cases, ["follow_up_due_at", "auto_close_at"])
+    bulk_save_fields(cases, ["follow_up_due_at", "auto_close_at"])
 
 
 def unanswered_cases_close(*, now: datetime | None = None) -> int:
@@ -288,7 +289,7 @@ def _remind_solutions(cases: list[Case], now: datetime) -> None:
             )
         )
     CaseEvent.objects.bulk_create(events, ignore_conflicts=True)
-    Case.objects.bulk_update(cases, ["solution_reminder_at"])
+    bulk_save_fields(cases, ["solution_reminder_at"])
 
 
 def silent_solutions_close(*, now: datetime | None = None) -> int:

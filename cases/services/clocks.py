@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, Comment, State
+from cases.services.bulk import bulk_save_fields
 from sla.calendars import to_business_calendar
 from sla.clocks import (
     ClockEvent,
@@ -154,10 +155,12 @@ def cases_recompute_clocks(
     *,
     now: datetime | None = None,
     policies: dict[int, dict[str, ClockPolicy]] | None = None,
+    save: bool = True,
 ) -> None:
     """`case_recompute_clocks` for many locked cases at once: one query for all their
-    timelines, one for their staff replies, one UPDATE. `policies` caches the targets
-    per plan id across calls."""
+    timelines, one for their staff replies, one UPDATE (or none with `save=False`: the
+    caller saves CLOCK_FIELDS with its own changes). `policies` caches the targets per
+    plan id across calls."""
     if not cases:
         return
     now = now or timezone.now()
@@ -187,9 +190,10 @@ def cases_recompute_clocks(
             values = _clock_values(timelines[case.id], staff_replies, policies[plan.id], now)
         for name, value in values.items():
             setattr(case, name, value)
-    # Due times are derived data: they bump neither the case's version (which guards
-    # edits made on a stale page) nor its updated_at.
-    Case.objects.bulk_update(cases, CLOCK_FIELDS)
+    if save:
+        # Due times are derived data: they bump neither the case's version (which guards
+        # edits made on a stale page) nor its updated_at.
+        bulk_save_fields(cases, CLOCK_FIELDS)
 
 
 def _without_clocks(case: Case) -> dict[str, object]:

@@ -12,6 +12,7 @@ from django_fsm import can_proceed, has_transition_perm
 from cases.attachments import UploadLike, clean_filename, guess_content_type
 from cases.models import Attachment, Case, CaseEvent, Comment
 from cases.selectors import cases_for
+from cases.services.bulk import bulk_save_fields
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
 from tenants.roles import Role, has_role
 
@@ -77,14 +78,10 @@ def save_cases(cases: list[Case], *fields: str) -> None:
         return
     now = timezone.now()
     for case in cases:
-        case.version = F("version") + 1
         case.updated_at = now
-    Case.objects.bulk_update(cases, [*fields, "version", "updated_at"])
-    versions = dict(
-        Case.objects.filter(id__in=[case.id for case in cases]).values_list("id", "version")
-    )
+    bulk_save_fields(cases, [*fields, "updated_at"], bump_version=True)
     for case in cases:
-        case.version = versions[case.id]
+        case.version += 1  # exact: the rows are locked
 
 
 def event(

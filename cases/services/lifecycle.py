@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from cases.attachments import UploadLike, validate_uploads
 from cases.models import (
+    LONG_TEXT_FIELDS,
     STAFF_CLOSE_REASONS,
     BusinessImpact,
     Case,
@@ -28,7 +29,7 @@ from cases.models import (
     State,
 )
 from cases.services import schedule
-from cases.services.clocks import case_recompute_clocks, cases_recompute_clocks
+from cases.services.clocks import CLOCK_FIELDS, case_recompute_clocks, cases_recompute_clocks
 from cases.services.common import (
     check_version,
     event,
@@ -408,7 +409,6 @@ def _close_cases(
         case.close_reason = reason
         case.closed_at = now
         pending = schedule.clear(case, *schedule.FOLLOW_UP_FIELDS, *schedule.SOLUTION_FIELDS)
-    save_cases(cases, "state", "close_reason", "closed_at", *pending)
     by_staff = actor is None or is_support_staff(actor)
     comments = Comment.objects.bulk_create(
         Comment(case=case, author=actor, body=notes[case.id], public=True, by_staff=by_staff)
@@ -430,7 +430,9 @@ def _close_cases(
         )
         for case in cases
     )
-    cases_recompute_clocks(cases, now=now)
+    # The clocks read the new CLOSED event; one write then saves closure and clocks.
+    cases_recompute_clocks(cases, now=now, save=False)
+    save_cases(cases, "state", "close_reason", "closed_at", *pending, *CLOCK_FIELDS)
 
 
 @transaction.atomic
@@ -498,6 +500,7 @@ def case_close_after_silence(*, case_id: int, note: str) -> Case:
 def _locked_in_state(case_ids: Iterable[int], state: str) -> list[Case]:
     return list(
         Case.objects.filter(id__in=list(case_ids), state=state)
+        .defer(*LONG_TEXT_FIELDS)
         .select_related("tenant__plan__calendar")
         .select_for_update(of=("self",))
         .order_by("id")
