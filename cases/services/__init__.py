@@ -18,6 +18,8 @@ from cases.services.lifecycle import (
     case_reject_solution,
     case_reopen,
     case_request_info,
+    cases_close_after_silence,
+    cases_close_for_no_response,
 )
 
 __all__ = [
@@ -35,4 +37,6 @@ __all__ = [
     "case_reject_solution",
     "case_reopen",
     "case_request_info",
+    "cases_close_after_silence",
+    "cases_close_for_no_response",
 ]

@@ -27,6 +27,7 @@ from cases.models import LONG_TEXT_FIELDS, Case, CaseEvent, Comment, ContactAtte
 from cases.services import schedule
 from cases.services.bulk import bulk_save_fields
 from cases.services.clocks import METRICS, Alert, alert_key
+from cases.services.common import with_tenants
 from cases.services.lifecycle import cases_close_after_silence, cases_close_for_no_response
 from supportdesk.errors import ServiceError
 
@@ -43,18 +44,16 @@ def _sweep(
     now: datetime,
     handle: Callable[[list[Case], datetime], None],
     *,
-    related: tuple[str, ...] = (),
+    only: tuple[str, ...] = (),
 ) -> int:
-    """Hand the due rows of `column` to `handle` batch by batch; returns how many."""
+    """Hand the due rows of `column` to `handle` batch by batch, with their tenants, or
+    with just the `only` fields; returns how many."""
     done = 0
     seen: set[int] = set()
     while True:
         with transaction.atomic():
-            query: QuerySet[Case] = Case.objects.filter(**{f"{column}__lte": now}).defer(
-                *LONG_TEXT_FIELDS
-            )
-            if related:
-                query = query.select_related(*related)
+            query: QuerySet[Case] = Case.objects.filter(**{f"{column}__lte": now})
+            query = query.only(*only) if only else query.defer(*LONG_TEXT_FIELDS)
             batch = list(
                 query.order_by(column).select_for_update(skip_locked=True, of=("self",))[
                     :BATCH_SIZE
@@ -66,7 +65,7 @@ def _sweep(
                     logger.error("%s sweep: rows stayed due after handling", column)
                     return done
                 seen.update(case.id for case in batch)
-                handle(batch, now)
+                handle(batch if only else with_tenants(batch), now)
         done += len(batch)
         if len(batch) < BATCH_SIZE:
             return done
@@ -133,7 +132,7 @@ def _alert_events(case: Case, alert: dict[str, str], now: datetime) -> list[Case
         )
     ]
     if kind == Alert.BREACHED:
-        case.breached_at = case.breached_at or now
+        case.breached_at = case.breached_at or datetime.fromisoformat(due)
         case.escalated_at = case.escalated_at or now
         events.append(
             _system_event(
@@ -180,7 +179,6 @@ def follow_ups_send(*, now: datetime | None = None) -> int:
         "follow_up_due_at",
         now or timezone.now(),
         _send_follow_ups,
-        related=("tenant__plan__calendar",),
     )
 
 
@@ -247,7 +245,9 @@ def _send_follow_ups(cases: list[Case], now: datetime) -> None:
 
 def unanswered_cases_close(*, now: datetime | None = None) -> int:
     """Close, for no response, the cases whose named closure date has passed."""
-    return _sweep("auto_close_at", now or timezone.now(), _close_unanswered)
+    return _sweep(
+        "auto_close_at", now or timezone.now(), _close_unanswered, only=("state", "auto_close_at")
+    )
 
 
 def _close_unanswered(cases: list[Case], now: datetime) -> None:
@@ -263,7 +263,6 @@ def solution_reminders_send(*, now: datetime | None = None) -> int:
         "solution_reminder_at",
         now or timezone.now(),
         _remind_solutions,
-        related=("tenant__plan__calendar",),
     )
 
 
@@ -294,7 +293,12 @@ def _remind_solutions(cases: list[Case], now: datetime) -> None:
 
 def silent_solutions_close(*, now: datetime | None = None) -> int:
     """Close as resolved the proposed solutions left unanswered for the plan's period."""
-    return _sweep("solution_close_at", now or timezone.now(), _close_silent)
+    return _sweep(
+        "solution_close_at",
+        now or timezone.now(),
+        _close_silent,
+        only=("state", "solution_close_at"),
+    )
 
 
 def _close_silent(cases: list[Case], now: datetime) -> None:

@@ -18,14 +18,16 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from cases.models import Case, CaseEvent, Comment, State
+from cases.models import LONG_TEXT_FIELDS, Case, CaseEvent, Comment, State
 from cases.services.bulk import bulk_save_fields
+from cases.services.common import with_tenants
 from sla.calendars import to_business_calendar
 from sla.clocks import (
     ClockEvent,
@@ -107,7 +109,22 @@ def _target(text: str, priority: object, what: str) -> Target | None:
         return None
 
 
-def clock_events(events: Iterable[CaseEvent], staff_replies: set[int]) -> list[ClockEvent]:
+class TimelineEntry(NamedTuple):
+    """What the clocks read of a CaseEvent (plain tuples: a batch reads thousands)."""
+
+    case_id: int
+    created_at: datetime
+    kind: str
+    from_state: str
+    to_state: str
+    data: dict
+    comment_id: int | None
+    dedupe_key: str
+
+
+def clock_events(
+    events: Iterable[TimelineEntry | CaseEvent], staff_replies: set[int]
+) -> list[ClockEvent]:
     """The timeline as the clock math reads it. `staff_replies` are the ids of public
     comments written by support staff (the system's own notes are not replies)."""
     result: list[ClockEvent] = []
@@ -166,15 +183,14 @@ def cases_recompute_clocks(
     now = now or timezone.now()
     policies = {} if policies is None else policies
     timed = [case for case in cases if case.tenant.plan.category_has_sla(case.category)]
-    timelines: dict[int, list[CaseEvent]] = defaultdict(list)
+    timelines: dict[int, list[TimelineEntry]] = defaultdict(list)
     staff_replies: set[int] = set()
     if timed:
         ids = [case.id for case in timed]
         events = CaseEvent.objects.filter(case_id__in=ids).order_by("case_id", "created_at", "id")
-        for event in events.only(
-            "case", "created_at", "kind", "from_state", "to_state", "data", "comment", "dedupe_key"
-        ):
-            timelines[event.case_id].append(event)
+        for row in events.values_list(*TimelineEntry._fields):
+            entry = TimelineEntry(*row)
+            timelines[entry.case_id].append(entry)
         staff_replies = set(
             Comment.objects.filter(
                 case_id__in=ids, public=True, by_staff=True, author__isnull=False
@@ -215,7 +231,7 @@ def _without_clocks(case: Case) -> dict[str, object]:
 
 
 def _clock_values(
-    events: list[CaseEvent],
+    events: list[TimelineEntry],
     staff_replies: set[int],
     policies: dict[str, ClockPolicy],
     now: datetime,
@@ -257,38 +273,38 @@ def _schedule_alerts(
     now: datetime,
     sent: set[str],
 ) -> list[dict[str, str]]:
-    """Alerts still to send for the open due times, earliest first; one already on the
-    timeline (by its dedupe key) is not scheduled again."""
-    marks = [(Alert.AT_RISK, settings.SLA_AT_RISK_PERCENT)]
+    """Alerts still to send for the open due times, earliest first. Nothing is scheduled
+    again for a due time once an alert as severe or more is on the timeline (by its
+    dedupe key): a warning never follows the breach it would have announced."""
     alerts = []
     for metric, due in open_dues.items():
         budget = times.budgets.get(metric)
         planned = [(Alert.BREACHED, due)]
         if budget is not None:
-            metric_marks = marks
+            marks = [(Alert.AT_RISK, settings.SLA_AT_RISK_PERCENT)]
             if metric == "next_update":
-                metric_marks = [
-                    *marks,
-                    (Alert.UPDATE_REMINDER, settings.SLA_UPDATE_REMINDER_PERCENT),
-                ]
+                marks.append((Alert.UPDATE_REMINDER, settings.SLA_UPDATE_REMINDER_PERCENT))
             planned += [
                 (kind, instant_when_used(due, budget, percent / 100, now))
-                for kind, percent in metric_marks
+                for kind, percent in marks
             ]
+        done = max(
+            (
+                severity
+                for kind, severity in Alert.SEVERITY.items()
+                if alert_key(kind, metric, iso(due)) in sent
+            ),
+            default=0,
+        )
         due_text = _local(due, policy)
-        for kind, at in planned:
-            key = alert_key(kind, metric, iso(due))
-            if key not in sent:
-                alerts.append(
-                    {
-                        "at": iso(at),
-                        "kind": kind,
-                        "metric": metric,
-                        "due": iso(due),
-                        "due_text": due_text,
-                    }
-                )
-    alerts.sort(key=lambda alert: (alert["at"], Alert.SEVERITY[alert["kind"]]))
+        alerts += [
+            {"at": iso(at), "kind": kind, "metric": metric, "due": iso(due), "due_text": due_text}
+            for kind, at in planned
+            if Alert.SEVERITY[kind] > done
+        ]
+    alerts.sort(
+        key=lambda alert: (datetime.fromisoformat(alert["at"]), Alert.SEVERITY[alert["kind"]])
+    )
     return alerts
 
 
@@ -354,11 +370,13 @@ def clocks_refresh_stale(*, now: datetime, limit: int | None = None) -> int:
     while limit is None or done < limit:
         size = BATCH_SIZE if limit is None else min(BATCH_SIZE, limit - done)
         with transaction.atomic():
-            batch = list(
-                Case.objects.filter(clocks_stale_at__lte=now)
-                .order_by("clocks_stale_at")
-                .select_related("tenant__plan__calendar")
-                .select_for_update(skip_locked=True, of=("self",))[:size]
+            batch = with_tenants(
+                list(
+                    Case.objects.filter(clocks_stale_at__lte=now)
+                    .defer(*LONG_TEXT_FIELDS)
+                    .order_by("clocks_stale_at")
+                    .select_for_update(skip_locked=True)[:size]
+                )
             )
             cases_recompute_clocks(batch, now=now, policies=policies)
         done += len(batch)

@@ -14,6 +14,7 @@ from cases.models import Attachment, Case, CaseEvent, Comment
 from cases.selectors import cases_for
 from cases.services.bulk import bulk_save_fields
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
+from tenants.models import Tenant
 from tenants.roles import Role, has_role
 
 User = AbstractBaseUser
@@ -40,6 +41,17 @@ def locked_case(actor: User | None, case_id: int) -> Case:
         return base.select_for_update().select_related("tenant__plan").get(id=case_id)
     except Case.DoesNotExist:
         raise NotFound("No such case.") from None
+
+
+def with_tenants(cases: list[Case]) -> list[Case]:
+    """Give a batch of cases their tenant, plan and calendar from one small query, shared
+    between the cases (select_related would build them again for every row)."""
+    tenants = Tenant.objects.select_related("plan__calendar").in_bulk(
+        {case.tenant_id for case in cases}
+    )
+    for case in cases:
+        case.tenant = tenants[case.tenant_id]
+    return cases
 
 
 def check_version(case: Case, expected_version: int | None) -> None:

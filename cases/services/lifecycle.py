@@ -41,6 +41,7 @@ from cases.services.common import (
     save_case,
     save_cases,
     store_attachments,
+    with_tenants,
 )
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
 from tenants.access import acting_partner_member, is_contact_of, tenants_for
@@ -498,12 +499,13 @@ def case_close_after_silence(*, case_id: int, note: str) -> Case:
 
 
 def _locked_in_state(case_ids: Iterable[int], state: str) -> list[Case]:
-    return list(
-        Case.objects.filter(id__in=list(case_ids), state=state)
-        .defer(*LONG_TEXT_FIELDS)
-        .select_related("tenant__plan__calendar")
-        .select_for_update(of=("self",))
-        .order_by("id")
+    return with_tenants(
+        list(
+            Case.objects.filter(id__in=list(case_ids), state=state)
+            .defer(*LONG_TEXT_FIELDS)
+            .select_for_update()
+            .order_by("id")
+        )
     )
 
 

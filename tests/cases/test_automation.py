@@ -349,6 +349,13 @@ def test_a_missed_run_sends_the_breach_but_not_the_stale_warnings(cast, time_mac
         Kind.SLA_BREACHED,
         Kind.ESCALATED,
     ]
+    assert fresh(case).breached_at == ny(7, 17), "breached when it fell due"
+    assert fresh(case).escalated_at == ny(8, 9), "escalated when the sweep saw it"
+    # A later recompute (here an internal note) does not bring the skipped warning back.
+    services.case_comment(case_id=case.id, actor=cast.engineer, body="Note", public=False)
+    assert fresh(case).sla_alerts == []
+    tasks.send_sla_alerts()
+    assert events(case, Kind.SLA_AT_RISK) == []
 
 
 def test_sla_alerts_are_sent_once_however_often_the_task_runs(cast, time_machine):
