@@ -1,7 +1,9 @@
 """Every change to a case, one function per verb.
 
 Each service runs in one transaction: it locks the case row, checks access and
-role, runs the django-fsm transition, writes the timeline event, and saves. Views,
+role, runs the django-fsm transition, writes the timeline event, saves, sets or clears
+the case's pending automations (`schedule`) and recomputes its SLA clocks from the
+timeline (`clocks`). Views,
 admin actions, the API, inbound mail and tasks call these and nothing else.
 """
 
