@@ -1,9 +1,10 @@
-from datetime import datetime, timedelta
+import datetime
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from tenants.access import can_act_for
@@ -69,6 +70,27 @@ class BusinessImpact(models.IntegerChoices):
 class EnvironmentAccess(models.TextChoices):
     GRANTED = "granted", "Support may access our environment"
     REFUSED = "refused", "Support may not access our environment"
+
+
+# What the sweeps leave unread: they work on the case's state and times, not its text.
+LONG_TEXT_FIELDS = [
+    "description",
+    "steps_to_reproduce",
+    "expected_result",
+    "actual_result",
+    "business_impact_details",
+    "sla_explanation",
+]
+
+# Partial indexes: each holds only the cases with pending work of its kind.
+AUTOMATION_INDEXES = {
+    "next_sla_alert_at": "case_sla_alert_due",
+    "follow_up_due_at": "case_follow_up_due",
+    "auto_close_at": "case_auto_close_due",
+    "solution_reminder_at": "case_solution_remind_due",
+    "solution_close_at": "case_solution_close_due",
+    "clocks_stale_at": "case_clocks_stale",
+}
 
 
 def _staff(case: "Case", user: object) -> bool:
@@ -144,6 +166,59 @@ class Case(ConcurrentTransitionMixin, models.Model):
     next_due_at = models.DateTimeField(
         null=True, blank=True, help_text="The earliest of the due times; what the queue sorts on."
     )
+    sla_paused = models.BooleanField(
+        default=False, editable=False, help_text="The clocks stand still: waiting on the customer."
+    )
+    sla_explanation = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="How each due time was derived, line by line (from sla.clocks).",
+    )
+    breached_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When a due time was first missed."
+    )
+    escalated_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When a breach escalated the case to the support managers.",
+    )
+
+    # When each automation next has work on this case: the periodic tasks select
+    # `<column> <= now` through the partial indexes below, so a sweep reads only due rows.
+    sla_alerts = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Pending reminders, at-risk warnings and breach checks, earliest first.",
+    )
+    next_sla_alert_at = models.DateTimeField(null=True, blank=True, editable=False)
+    follow_up_due_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the follow-up note (contact attempt 2) goes out without a reply.",
+    )
+    auto_close_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The closure date named to the customer: closes for no response after it.",
+    )
+    solution_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
+    solution_close_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="A proposed solution left unanswered closes as resolved at this time.",
+    )
+    clocks_stale_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Set when the plan or calendar changed; the clocks are recomputed in batches.",
+    )
 
     version = models.PositiveIntegerField(
         default=1,
@@ -168,6 +243,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["state", "priority", "business_impact"], name="case_queue"),
             models.Index(fields=["next_due_at"], name="case_next_due"),
             models.Index(fields=["owner", "state"], name="case_owner_state"),
+            *(
+                models.Index(
+                    fields=[column], name=name, condition=Q(**{f"{column}__isnull": False})
+                )
+                for column, name in AUTOMATION_INDEXES.items()
+            ),
         ]
 
     def __str__(self) -> str:
@@ -178,11 +259,40 @@ class Case(ConcurrentTransitionMixin, models.Model):
         return self.state != State.CLOSED
 
     @property
-    def reopen_deadline(self) -> "datetime | None":
+    def reopen_deadline(self) -> "datetime.datetime | None":
         """Until when the customer may reopen the closed case (the plan's window)."""
         if self.closed_at is None:
             return None
-        return self.closed_at + timedelta(days=self.tenant.plan.reopen_window_days)
+        return self.closed_at + datetime.timedelta(days=self.tenant.plan.reopen_window_days)
+
+    def is_escalated(self) -> bool:
+        return self.escalated_at is not None
+
+    def due_time_rows(self, now: datetime.datetime | None = None) -> list[dict[str, object]]:
+        """The due times as a page shows them: one row per metric that has one, with a
+        status word ("met", "met late", "overdue", "due", "paused")."""
+        now = now or timezone.now()
+        rows: list[dict[str, object]] = []
+        response_due = self.initial_response_due
+        if response_due is not None:
+            met = self.first_responded_at
+            if met is not None:
+                status = "met" if met <= response_due else "met late"
+            else:
+                status = "overdue" if response_due <= now else "due"
+            rows.append(
+                {"label": "Initial response", "due": response_due, "met_at": met, "status": status}
+            )
+        for label, due in (
+            ("Next update", self.next_update_due),
+            ("Resolution", self.resolution_due),
+        ):
+            if due is not None:
+                status = "overdue" if due <= now else "due"
+                rows.append({"label": label, "due": due, "met_at": None, "status": status})
+        if self.sla_paused and self.is_open:
+            rows.append({"label": "Clocks", "due": None, "met_at": None, "status": "paused"})
+        return rows
 
     # The lifecycle of DESIGN.md. One transition per verb; each changes the state only.
 
@@ -253,10 +363,18 @@ class Case(ConcurrentTransitionMixin, models.Model):
         pass
 
 
+SYSTEM_AUTHOR = "SupportDesk"
+
+
 class Comment(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="comments")
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_comments"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="case_comments",
+        help_text="Empty for the system's own notes (follow-ups, automatic closures).",
     )
     body = models.TextField()
     public = models.BooleanField(
@@ -272,6 +390,13 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"Comment {self.pk} on {self.case_id}"
+
+    @property
+    def author_name(self) -> str:
+        """Who wrote it, for pages and emails; the system signs as SupportDesk."""
+        if self.author is None:
+            return SYSTEM_AUTHOR
+        return self.author.get_full_name() or self.author.get_username()
 
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
@@ -320,6 +445,7 @@ class CaseEvent(models.Model):
         WATCHER_ADDED = "watcher_added", "Added to the notification list"
         WATCHER_REMOVED = "watcher_removed", "Removed from the notification list"
         SURVEY_ANSWERED = "survey_answered", "Satisfaction survey answered"
+        ESCALATED = "escalated", "Escalated"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
@@ -339,11 +465,26 @@ class CaseEvent(models.Model):
     comment = models.ForeignKey(
         Comment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    dedupe_key = models.CharField(
+        max_length=120,
+        blank=True,
+        default="",
+        editable=False,
+        help_text="Set on events the system sends at most once (a warning per metric and due "
+        "time, a reminder per proposal); unique per case.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["case", "created_at"], name="event_case_created")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "dedupe_key"],
+                condition=~Q(dedupe_key=""),
+                name="one_event_per_dedupe_key",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.case_id}"

@@ -389,6 +389,7 @@ _STAFF_ALERTS = {
         "case_sla_breached",
         ["owner", "triage_lead", "manager"],
     ),
+    CaseEvent.Kind.ESCALATED: ("case.escalated", "case_escalated", ["manager"]),
 }
 
 

@@ -1,11 +1,19 @@
-"""Celery tasks that act on cases; thin wrappers around services."""
+"""Celery tasks that act on cases, scheduled by the one beat (`CELERY_BEAT_SCHEDULE`).
+
+Thin: each calls one service. The sweeps of `cases.services.automation` (and `clocks`)
+claim their due rows under `select_for_update(skip_locked=True)` and can run twice, or
+on two workers at once, without sending or closing anything twice. They take no
+arguments, so a run that was missed is simply caught up by the next.
+"""
 
 import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
 from cases.inbound import receive_email
+from cases.services import automation, clocks
 from notifications.imap import FetchedMessage, MailboxError, poll_imap
 from notifications.models import InboundEmail
 
@@ -31,3 +39,33 @@ def poll_mailbox() -> int:
     except (MailboxError, OSError) as error:
         logger.warning("inbound mail: the mailbox could not be read (%s); next run retries", error)
         return 0
+
+
+@shared_task
+def send_sla_alerts() -> int:
+    return automation.sla_alerts_send(now=timezone.now())
+
+
+@shared_task
+def send_follow_ups() -> int:
+    return automation.follow_ups_send(now=timezone.now())
+
+
+@shared_task
+def close_unanswered_cases() -> int:
+    return automation.unanswered_cases_close(now=timezone.now())
+
+
+@shared_task
+def send_solution_reminders() -> int:
+    return automation.solution_reminders_send(now=timezone.now())
+
+
+@shared_task
+def close_silent_solutions() -> int:
+    return automation.silent_solutions_close(now=timezone.now())
+
+
+@shared_task
+def refresh_stale_clocks() -> int:
+    return clocks.clocks_refresh_stale(now=timezone.now())

@@ -45,6 +45,7 @@ _KINDS = [
     EventKind("case.solution_reminder_staff", "A proposed solution is unanswered", Audience.STAFF),
     EventKind("case.sla_at_risk", "A case is at risk of breaching its SLA", Audience.STAFF),
     EventKind("case.sla_breached", "A case breached its SLA", Audience.STAFF),
+    EventKind("case.escalated", "A breached case is escalated to the managers", Audience.STAFF),
 ]
 
 EVENT_KINDS: dict[str, EventKind] = {kind.name: kind for kind in _KINDS}

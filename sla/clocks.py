@@ -80,6 +80,15 @@ class ClockPolicy:
 
 
 @dataclass(frozen=True)
+class ClockBudget:
+    """What a running clock allows in all, as time on the calendar it counts on (24×7 for
+    clock-time targets); the basis of at-risk warnings ("75% of the target used")."""
+
+    allowed: timedelta
+    calendar: BusinessCalendar
+
+
+@dataclass(frozen=True)
 class DueTimes:
     initial_response_due: datetime | None = None
     initial_response_met_at: datetime | None = None
@@ -89,6 +98,8 @@ class DueTimes:
     paused_total: timedelta = timedelta(0)
     explanation: list[str] = field(default_factory=list)
     priority: str | None = None
+    budgets: dict[str, ClockBudget] = field(default_factory=dict)
+    """Per metric with a due time: "initial_response", "next_update", "resolution"."""
 
 
 @dataclass
@@ -217,6 +228,7 @@ def _close(spans: list[_Span], at: datetime) -> None:
 class _ClockRun:
     due: datetime | None
     paused_time: timedelta
+    budget: ClockBudget
 
 
 def _run_clock(
@@ -228,6 +240,7 @@ def _run_clock(
     measure = _AROUND_THE_CLOCK if target.kind is TargetKind.CLOCK else calendar
     unstopped_due = add_business_time(start, target, calendar)
     remaining = business_time_between(start, unstopped_due, measure)
+    budget = ClockBudget(remaining, measure)
     cursor, paused_time = start, timedelta(0)
     for stop in stops:
         if stop.end is not None and stop.end <= cursor:
@@ -238,12 +251,12 @@ def _run_clock(
             break
         remaining -= used
         if stop.end is None:
-            return _ClockRun(None, paused_time)
+            return _ClockRun(None, paused_time, budget)
         paused_time += business_time_between(stop_start, stop.end, measure)
         cursor = stop.end
     if cursor == start:
-        return _ClockRun(unstopped_due, paused_time)
-    return _ClockRun(add_business_duration(cursor, remaining, measure), paused_time)
+        return _ClockRun(unstopped_due, paused_time, budget)
+    return _ClockRun(add_business_duration(cursor, remaining, measure), paused_time, budget)
 
 
 def _union(*groups: list[_Span]) -> list[_Span]:
@@ -283,6 +296,7 @@ class _Explainer:
         self.now = now
         self.calendar = policy.calendar
         self.lines: list[str] = []
+        self.budgets: dict[str, ClockBudget] = {}
 
     def due_times(self) -> DueTimes:
         history, policy = self.history, self.policy
@@ -312,6 +326,7 @@ class _Explainer:
             paused_total=paused_total,
             explanation=self.lines,
             priority=history.priority,
+            budgets=self.budgets,
         )
 
     def explain_pauses(self) -> timedelta:
@@ -341,7 +356,9 @@ class _Explainer:
         if met_at is None and history.closed_at is not None:
             return None
         stops = history.pauses if met_at is None else _until(history.pauses, met_at)
-        due = self.clock("Initial response", target, history.response_start, stops)
+        due = self.clock(
+            "initial_response", "Initial response", target, history.response_start, stops
+        )
         if met_at is not None and due is not None:
             verdict = "on time" if met_at <= due else f"{_duration(met_at - due)} late"
             self.lines.append(f"Initial response given at {self.when(met_at)}, {verdict}.")
@@ -362,7 +379,9 @@ class _Explainer:
                 f"Updates every {target} are due once the initial response has been given."
             )
             return None
-        return self.clock("Next update", target, history.update_anchor, history.pauses)
+        return self.clock(
+            "next_update", "Next update", target, history.update_anchor, history.pauses
+        )
 
     def resolution(self) -> datetime | None:
         history, target = self.history, self.policy.resolution
@@ -387,12 +406,14 @@ class _Explainer:
                 f"solution waited on the customer, {until}."
             )
         stops = _union(history.pauses, history.holds)
-        return self.clock("Resolution", target, history.resolution_start, stops)
+        return self.clock("resolution", "Resolution", target, history.resolution_start, stops)
 
     def clock(
-        self, label: str, target: Target, start: _Mark, stops: list[_Span]
+        self, metric: str, label: str, target: Target, start: _Mark, stops: list[_Span]
     ) -> datetime | None:
         run = _run_clock(start.at, target, self.calendar, stops)
+        if run.due is not None:
+            self.budgets[metric] = run.budget
         text = f"{label}: {target} from the {start.reason} at {self.when(start.at)}"
         counting_from = next_business_instant(start.at, self.calendar)
         if (
@@ -413,6 +434,22 @@ class _Explainer:
         local = instant.astimezone(self.calendar.zone)
         seconds = ":%S" if local.second or local.microsecond else ""
         return local.strftime(f"%a %Y-%m-%d %H:%M{seconds} ") + (local.tzname() or "UTC")
+
+
+def instant_when_used(
+    due: datetime, budget: ClockBudget, fraction: float, now: datetime
+) -> datetime:
+    """When `fraction` of a running clock's allowed time will have been used, if it runs on
+    from `now` to `due` without a pause (a pause is an event, and events recompute); `now`
+    itself when that point has already passed. Counted from the due time backwards, so
+    the answer does not depend on when it is asked."""
+    if not 0 <= fraction <= 1:
+        raise ValueError(f"fraction must be between 0 and 1, not {fraction}.")
+    left_at_mark = budget.allowed * (1 - fraction)
+    remaining = business_time_between(now, due, budget.calendar)
+    if remaining <= left_at_mark:
+        return now
+    return add_business_duration(now, remaining - left_at_mark, budget.calendar)
 
 
 def _duration(value: timedelta) -> str:

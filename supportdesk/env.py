@@ -43,3 +43,10 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_percent(name: str, default: int) -> int:
+    value = env_int(name, default)
+    if not 0 < value <= 100:
+        raise ImproperlyConfigured(f"{name} must be a percentage from 1 to 100, got {value}")
+    return value

@@ -11,7 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from supportdesk.env import env_bool, env_int, env_list, env_str
+from supportdesk.env import env_bool, env_int, env_list, env_percent, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SUPPORTDESK_VAR_DIR", str(BASE_DIR / "var")))
@@ -145,6 +145,13 @@ ATTACHMENT_ALLOWED_EXTENSIONS = env_list(
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# SLA alerts (cases.tasks.send_sla_alerts): the owner is reminded of a due update when
+# this share of its interval is used, and owner and triage lead are warned that a target
+# is at risk at the second share; the breach itself follows at the due time.
+SLA_UPDATE_REMINDER_PERCENT = env_percent("SLA_UPDATE_REMINDER_PERCENT", 50)
+SLA_AT_RISK_PERCENT = env_percent("SLA_AT_RISK_PERCENT", 75)
+
+
 # Email. Everything the desk sends, Django's own mail included, waits in the
 # notifications outbox (EMAIL_BACKEND) until a worker hands it to the real transport,
 # EMAIL_DELIVERY_BACKEND; a mail-server outage delays mail but loses none.
@@ -210,8 +217,29 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
-# Periodic tasks; `expires` drops a run that waited past the next one instead of piling up.
+# The one beat's schedule. Every entry runs a sweep that catches up whatever it missed,
+# so a message that waited longer than one interval is dropped (`expires`) rather than
+# piling up behind a stalled worker. AUTOMATION_INTERVAL (seconds) is short in tests.
+AUTOMATION_INTERVAL = env_int("AUTOMATION_INTERVAL", 60)
+if AUTOMATION_INTERVAL < 1:
+    raise ImproperlyConfigured(f"AUTOMATION_INTERVAL must be at least 1, got {AUTOMATION_INTERVAL}")
+_CASE_SWEEPS = (
+    "send_sla_alerts",
+    "send_follow_ups",
+    "close_unanswered_cases",
+    "send_solution_reminders",
+    "close_silent_solutions",
+    "refresh_stale_clocks",
+)
 CELERY_BEAT_SCHEDULE: dict = {
+    **{
+        name: {
+            "task": f"cases.tasks.{name}",
+            "schedule": float(AUTOMATION_INTERVAL),
+            "options": {"expires": float(AUTOMATION_INTERVAL)},
+        }
+        for name in _CASE_SWEEPS
+    },
     "notifications-send-pending": {
         "task": "notifications.tasks.send_pending_notifications",
         "schedule": 60.0,

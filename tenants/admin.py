@@ -1,5 +1,11 @@
+# The admin layer sits above cases: editing a plan, its priorities or a tenant's plan
+# recomputes the due times of the open cases they govern.
 from django.contrib import admin
+from django.forms import ModelForm
+from django.http import HttpRequest
 
+from cases.admin_messages import report_recompute
+from cases.services.clocks import clocks_recompute_for_plans, clocks_recompute_for_tenant
 from supportdesk.admin_actions import run_for_each, with_text
 from tenants import services
 from tenants.models import (
@@ -25,6 +31,14 @@ class SupportPlanAdmin(admin.ModelAdmin):
     list_display = ["name", "max_portal_contacts", "calendar", "reopen_window_days"]
     inlines = [PlanPriorityInline]
 
+    def save_related(
+        self, request: HttpRequest, form: ModelForm, formsets: list, change: bool
+    ) -> None:
+        super().save_related(request, form, formsets, change)
+        if change:
+            # After the priorities inline is saved, so the new targets count.
+            report_recompute(self, request, clocks_recompute_for_plans(plan_ids=[form.instance.id]))
+
 
 class ContactInline(admin.TabularInline):
     model = AuthorizedContact
@@ -46,6 +60,11 @@ class TenantAdmin(admin.ModelAdmin):
     list_filter = ["plan", "is_active"]
     search_fields = ["name", "reference_prefix"]
     inlines = [ContactInline, NotificationAddressInline]
+
+    def save_model(self, request: HttpRequest, obj: Tenant, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "plan" in form.changed_data:
+            report_recompute(self, request, clocks_recompute_for_tenant(tenant_id=obj.id))
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -1,8 +1,11 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from sla.targets import Target
 
 
 class Category(models.TextChoices):
@@ -109,6 +112,18 @@ class PlanPriority(models.Model):
     def needs_phone(self) -> bool:
         """The plan wants its top priority raised by phone too (and has a number)."""
         return self.rank == 1 and self.plan.phone_for_critical and bool(self.plan.support_phone)
+
+    def clean(self) -> None:
+        errors = {}
+        for name in ("initial_response", "update_interval", "resolution"):
+            value = (getattr(self, name) or "").strip()
+            if value:
+                try:
+                    setattr(self, name, Target.parse(value).code)
+                except ValueError as error:
+                    errors[name] = str(error)
+        if errors:
+            raise ValidationError(errors)
 
 
 class Tenant(models.Model):

@@ -18,6 +18,8 @@ from cases.services.lifecycle import (
     case_reject_solution,
     case_reopen,
     case_request_info,
+    cases_close_after_silence,
+    cases_close_for_no_response,
 )
 from cases.services.surveys import case_answer_survey, survey_invitation
 from cases.services.watchers import case_watcher_add, case_watcher_remove
@@ -41,6 +43,8 @@ __all__ = [
     "case_request_info",
     "case_watcher_add",
     "case_watcher_remove",
+    "cases_close_after_silence",
+    "cases_close_for_no_response",
     "survey_invitation",
     "survey_link",
     "survey_token",

@@ -6,13 +6,16 @@ from collections.abc import Iterable
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db.models import F
+from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
 
 from cases.attachments import UploadLike, clean_filename, guess_content_type
 from cases.models import Attachment, Case, CaseEvent, Comment
 from cases.notify import notify_case_event
 from cases.selectors import cases_for
+from cases.services.bulk import bulk_save_fields
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
+from tenants.models import Tenant
 from tenants.roles import Role, has_role
 
 User = AbstractBaseUser
@@ -39,6 +42,17 @@ def locked_case(actor: User | None, case_id: int) -> Case:
         return base.select_for_update().select_related("tenant__plan").get(id=case_id)
     except Case.DoesNotExist:
         raise NotFound("No such case.") from None
+
+
+def with_tenants(cases: list[Case]) -> list[Case]:
+    """Give a batch of cases their tenant, plan and calendar from one small query, shared
+    between the cases (select_related would build them again for every row)."""
+    tenants = Tenant.objects.select_related("plan__calendar").in_bulk(
+        {case.tenant_id for case in cases}
+    )
+    for case in cases:
+        case.tenant = tenants[case.tenant_id]
+    return cases
 
 
 def check_version(case: Case, expected_version: int | None) -> None:
@@ -70,6 +84,44 @@ def save_case(case: Case, *fields: str) -> None:
     case.refresh_from_db(fields=["version"])
 
 
+def save_cases(cases: list[Case], *fields: str) -> None:
+    """`save_case` for many locked cases at once (the system's batch closures)."""
+    if len(cases) == 1:
+        save_case(cases[0], *fields)
+        return
+    now = timezone.now()
+    for case in cases:
+        case.updated_at = now
+    bulk_save_fields(cases, [*fields, "updated_at"], bump_version=True)
+    for case in cases:
+        case.version += 1  # exact: the rows are locked
+
+
+def event(
+    case: Case,
+    actor: User | None,
+    kind: str,
+    *,
+    public: bool = True,
+    from_state: str = "",
+    message: str = "",
+    comment: Comment | None = None,
+    **data: object,
+) -> CaseEvent:
+    """A timeline event, not yet saved (for bulk_create)."""
+    return CaseEvent(
+        case=case,
+        actor=actor,
+        kind=kind,
+        public=public,
+        from_state=from_state,
+        to_state=case.state if from_state else "",
+        message=message[:500],
+        comment=comment,
+        data=data,
+    )
+
+
 def record_event(
     case: Case,
     actor: User | None,
@@ -82,19 +134,45 @@ def record_event(
     **data: object,
 ) -> CaseEvent:
     """Write the timeline event and, in the same transaction, the emails it calls for."""
-    event = CaseEvent.objects.create(
-        case=case,
-        actor=actor,
-        kind=kind,
+    created = event(
+        case,
+        actor,
+        kind,
         public=public,
         from_state=from_state,
-        to_state=case.state if from_state else "",
-        message=message[:500],
+        message=message,
         comment=comment,
-        data=data,
+        **data,
     )
-    notify_case_event(event)
-    return event
+    created.save()
+    notify_case_event(created)
+    return created
+
+
+def record_events(events: Iterable[CaseEvent], *, skip_duplicates: bool = False) -> None:
+    """Save many timeline events in one INSERT and write the emails each calls for, in
+    the caller's transaction (the batch form of `record_event`, for the sweeps).
+
+    With `skip_duplicates`, an event whose dedupe key the case already has is left as it
+    was: the INSERT skips it, and its emails, already in the outbox under the same keys,
+    are not written twice."""
+    events = list(events)
+    if not events:
+        return
+    if not skip_duplicates:
+        for created in CaseEvent.objects.bulk_create(events):
+            notify_case_event(created)
+        return
+    CaseEvent.objects.bulk_create(events, ignore_conflicts=True)
+    # ON CONFLICT DO NOTHING leaves the new rows without ids; read them back by key.
+    wanted = {(e.case_id, e.dedupe_key) for e in events}
+    saved = CaseEvent.objects.filter(
+        case_id__in={case_id for case_id, _ in wanted},
+        dedupe_key__in={key for _, key in wanted},
+    ).select_related("case", "comment")
+    for created in saved:
+        if (created.case_id, created.dedupe_key) in wanted:
+            notify_case_event(created)
 
 
 def store_attachments(

@@ -1,7 +1,9 @@
 """Every change to a case, one function per verb.
 
 Each service runs in one transaction: it locks the case row, checks access and
-role, runs the django-fsm transition, writes the timeline event, and saves. Views,
+role, runs the django-fsm transition, writes the timeline event, saves, sets or clears
+the case's pending automations (`schedule`) and recomputes its SLA clocks from the
+timeline (`clocks`). Views,
 admin actions, the API, inbound mail and tasks call these and nothing else.
 """
 
@@ -14,6 +16,7 @@ from django.utils import timezone
 
 from cases.attachments import UploadLike, validate_uploads
 from cases.models import (
+    LONG_TEXT_FIELDS,
     STAFF_CLOSE_REASONS,
     BusinessImpact,
     Case,
@@ -26,15 +29,21 @@ from cases.models import (
     EnvironmentKind,
     State,
 )
+from cases.services import schedule
+from cases.services.clocks import CLOCK_FIELDS, case_recompute_clocks, cases_recompute_clocks
 from cases.services.common import (
     check_version,
+    event,
     locked_case,
     record_event,
+    record_events,
     require_staff,
     require_text,
     run_transition,
     save_case,
+    save_cases,
     store_attachments,
+    with_tenants,
 )
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
 from tenants.access import acting_partner_member, is_contact_of, tenants_for
@@ -161,6 +170,7 @@ def case_create(
         acknowledge=acknowledge,
     )
     store_attachments(case, actor, files, comment=None, public=True)
+    case_recompute_clocks(case)
     return case
 
 
@@ -226,7 +236,11 @@ def case_comment(
     from_state = ""
     if not staff and case.state == State.AWAITING_INFORMATION:
         from_state = run_transition(case, actor, "customer_reply")
-        fields.append("state")
+        # Any reply cancels the pending follow-up and closure of this wait.
+        fields += ["state", *schedule.clear(case, *schedule.FOLLOW_UP_FIELDS)]
+    elif not staff and case.state == State.SOLUTION_PROPOSED:
+        # Writing without accepting or rejecting is not silence: the period restarts.
+        fields += schedule.schedule_solution_silence(case, timezone.now())
     if staff and public and case.first_responded_at is None:
         case.first_responded_at = timezone.now()
         fields.append("first_responded_at")
@@ -245,6 +259,7 @@ def case_comment(
         by_staff=staff,
     )
     store_attachments(case, actor, files, comment=comment, public=public)
+    case_recompute_clocks(case)
     return comment
 
 
@@ -257,9 +272,10 @@ def case_request_info(
     check_version(case, expected_version)
     body = require_text(body, "body", "Say what information you need.")
     from_state = run_transition(case, actor, "request_info")
-    fields = ["state"]
+    now = timezone.now()
+    fields = ["state", *schedule.schedule_follow_up(case, now)]
     if case.first_responded_at is None:
-        case.first_responded_at = timezone.now()
+        case.first_responded_at = now
         fields.append("first_responded_at")
     save_case(case, *fields)
     comment = Comment.objects.create(case=case, author=actor, body=body, public=True, by_staff=True)
@@ -281,7 +297,10 @@ def case_request_info(
         message="Information requested (contact attempt 1)",
         round=round_number,
         number=1,
+        method=ContactAttempt.Method.REQUEST_INFO,
+        follow_up_due=case.follow_up_due_at.isoformat(),
     )
+    case_recompute_clocks(case)
     return case
 
 
@@ -304,6 +323,9 @@ def case_log_phone_attempt(*, case_id: int, actor: User, note: str) -> ContactAt
             f"Both contact attempts for {case.reference} have been made; "
             "the case now closes on its closure date unless the customer replies."
         )
+    # The call is attempt 2: like the follow-up note it would have replaced, it starts
+    # the closure period, and the customer gets the closure date in writing.
+    day, closes_at = schedule.closure_day(timezone.now(), case.tenant.plan)
     attempt = ContactAttempt.objects.create(
         case=case,
         round=current.round,
@@ -311,17 +333,39 @@ def case_log_phone_attempt(*, case_id: int, actor: User, note: str) -> ContactAt
         method=ContactAttempt.Method.PHONE,
         made_by=actor,
         note=note,
+        closure_date=closes_at,
     )
-    save_case(case)
+    fields = schedule.clear(case, "follow_up_due_at")
+    case.auto_close_at = closes_at
+    save_case(case, *fields, "auto_close_at")
+    comment = Comment.objects.create(
+        case=case,
+        author=actor,
+        body=(
+            f"We tried to reach you by phone about {case.reference} and still need the "
+            "information we asked for. Please reply to this case. If we don't hear from you "
+            f"by {schedule.human_date(day)}, we will close it as having received no response."
+        ),
+        public=True,
+        by_staff=True,
+        channel=Channel.PHONE,
+    )
     record_event(
         case,
         actor,
         CaseEvent.Kind.CONTACT_ATTEMPT,
-        public=False,
-        message=f"Phone call (contact attempt {attempt.number})",
+        comment=comment,
+        message=(
+            f"Phone call (contact attempt {attempt.number}); closes on "
+            f"{schedule.human_date(day)} without a reply"
+        ),
         round=attempt.round,
         number=attempt.number,
+        method=ContactAttempt.Method.PHONE,
+        closure_date=closes_at.isoformat(),
+        closure_day=day.isoformat(),
     )
+    case_recompute_clocks(case)
     return attempt
 
 
@@ -333,9 +377,10 @@ def case_propose_solution(
     check_version(case, expected_version)
     body = require_text(body, "body", "Describe the solution.")
     from_state = run_transition(case, actor, "propose_solution")
-    fields = ["state"]
+    now = timezone.now()
+    fields = ["state", *schedule.schedule_solution_silence(case, now)]
     if case.first_responded_at is None:
-        case.first_responded_at = timezone.now()
+        case.first_responded_at = now
         fields.append("first_responded_at")
     save_case(case, *fields)
     comment = Comment.objects.create(case=case, author=actor, body=body, public=True, by_staff=True)
@@ -347,33 +392,53 @@ def case_propose_solution(
         comment=comment,
         message="Solution proposed",
     )
+    case_recompute_clocks(case)
     return case
 
 
 def _close(case: Case, actor: User | None, verb: str, reason: str, note: str) -> Case:
-    from_state = run_transition(case, actor, verb)
-    case.close_reason = reason
-    case.closed_at = timezone.now()
-    save_case(case, "state", "close_reason", "closed_at")
-    comment = None
-    if note:
-        comment = Comment.objects.create(
-            case=case,
-            author=actor or case.reporter,
-            body=note,
-            public=True,
-            by_staff=actor is None or is_support_staff(actor),
-        )
-    record_event(
-        case,
-        actor,
-        CaseEvent.Kind.CLOSED,
-        from_state=from_state,
-        comment=comment,
-        message=f"Closed: {CloseReason(reason).label}",
-        reason=reason,
-    )
+    _close_cases([case], actor, verb, reason, {case.id: note} if note else {})
     return case
+
+
+def _close_cases(
+    cases: list[Case], actor: User | None, verb: str, reason: str, notes: dict[int, str]
+) -> None:
+    """Close locked cases with one reason; `notes` holds the closing note per case id.
+    The system (actor None) closes in batches, so this works on many cases at once."""
+    if not cases:
+        return
+    now = timezone.now()
+    from_states = {case.id: run_transition(case, actor, verb) for case in cases}
+    pending: list[str] = []
+    for case in cases:
+        case.close_reason = reason
+        case.closed_at = now
+        pending = schedule.clear(case, *schedule.FOLLOW_UP_FIELDS, *schedule.SOLUTION_FIELDS)
+    by_staff = actor is None or is_support_staff(actor)
+    comments = Comment.objects.bulk_create(
+        Comment(case=case, author=actor, body=notes[case.id], public=True, by_staff=by_staff)
+        for case in cases
+        if notes.get(case.id)
+    )
+    comment_of = {comment.case_id: comment for comment in comments}
+    extra = {} if actor is not None else {"automatic": True, "notify": ["customer", "owner"]}
+    record_events(
+        event(
+            case,
+            actor,
+            CaseEvent.Kind.CLOSED,
+            from_state=from_states[case.id],
+            comment=comment_of.get(case.id),
+            message=f"Closed: {CloseReason(reason).label}",
+            reason=reason,
+            **extra,
+        )
+        for case in cases
+    )
+    # The clocks read the new CLOSED event; one write then saves closure and clocks.
+    cases_recompute_clocks(cases, now=now, save=False)
+    save_cases(cases, "state", "close_reason", "closed_at", *pending, *CLOCK_FIELDS)
 
 
 @transaction.atomic
@@ -387,7 +452,7 @@ def case_reject_solution(*, case_id: int, actor: User, reason: str) -> Case:
     case = locked_case(actor, case_id)
     reason = require_text(reason, "reason", "Tell us why the solution does not work for you.")
     from_state = run_transition(case, actor, "reject_solution")
-    save_case(case, "state")
+    save_case(case, "state", *schedule.clear(case, *schedule.SOLUTION_FIELDS))
     comment = Comment.objects.create(case=case, author=actor, body=reason, public=True)
     record_event(
         case,
@@ -397,6 +462,7 @@ def case_reject_solution(*, case_id: int, actor: User, reason: str) -> Case:
         comment=comment,
         message="Solution rejected",
     )
+    case_recompute_clocks(case)
     return case
 
 
@@ -437,6 +503,54 @@ def case_close_after_silence(*, case_id: int, note: str) -> Case:
     return _close(case, None, "close_after_silence", CloseReason.RESOLVED, note)
 
 
+def _locked_in_state(case_ids: Iterable[int], state: str) -> list[Case]:
+    return with_tenants(
+        list(
+            Case.objects.filter(id__in=list(case_ids), state=state)
+            .defer(*LONG_TEXT_FIELDS)
+            .select_for_update()
+            .order_by("id")
+        )
+    )
+
+
+@transaction.atomic
+def cases_close_for_no_response(*, case_ids: Iterable[int]) -> list[Case]:
+    """The system's closure of the given cases still awaiting information, after both
+    contact attempts went unanswered by the named closure date; other cases are left
+    alone. Returns the cases closed."""
+    cases = _locked_in_state(case_ids, State.AWAITING_INFORMATION)
+    notes = {}
+    for case in cases:
+        plan = case.tenant.plan
+        day = schedule.closure_day_of(case.auto_close_at or timezone.now(), plan)
+        notes[case.id] = (
+            f"We closed {case.reference} because we did not hear back by "
+            f"{schedule.human_date(day)} after two attempts to reach you. If you still need "
+            f"help, reopen the case within {plan.reopen_window_days} days or file a new one "
+            "and mention it."
+        )
+    _close_cases(cases, None, "close_for_no_response", CloseReason.NO_RESPONSE, notes)
+    return cases
+
+
+@transaction.atomic
+def cases_close_after_silence(*, case_ids: Iterable[int]) -> list[Case]:
+    """The system's closure, as resolved, of the given cases whose proposed solution
+    went unanswered for the plan's silence period; other cases are left alone."""
+    cases = _locked_in_state(case_ids, State.SOLUTION_PROPOSED)
+    notes = {
+        case.id: (
+            f"We closed {case.reference} as resolved: we proposed a solution and have not "
+            "heard back. If the problem persists, reopen the case within "
+            f"{case.tenant.plan.reopen_window_days} days."
+        )
+        for case in cases
+    }
+    _close_cases(cases, None, "close_after_silence", CloseReason.RESOLVED, notes)
+    return cases
+
+
 @transaction.atomic
 def case_reopen(*, case_id: int, actor: User, reason: str) -> Case:
     """The customer reopens a closed case within the plan's window."""
@@ -463,6 +577,7 @@ def case_reopen(*, case_id: int, actor: User, reason: str) -> Case:
         message="Reopened",
         previous_close_reason=previous_reason,
     )
+    case_recompute_clocks(case)
     return case
 
 
@@ -502,4 +617,5 @@ def case_change_priority(
         priority=priority,
         reason=reason,
     )
+    case_recompute_clocks(case)
     return case

@@ -3,12 +3,14 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core import mail
 from django.db import transaction
 
 from cases import services
 from cases.models import Case, CaseEvent, ContactAttempt
 from cases.notify import notify_case_event, notify_known_issue_stage, survey_url
+from cases.services import automation
 from cases.services.common import record_event
 from knowledge.models import KnownIssue
 from notifications.models import Notification, NotificationPreference
@@ -156,12 +158,17 @@ def test_follow_up_names_the_closure_date(cast):
     assert "We still need your browser version." in message.body
 
 
-def test_phone_contact_attempt_emails_nobody(cast):
+def test_phone_attempt_as_attempt_two_writes_the_closure_date_to_the_customer(cast):
     case = owned(cast)
     services.case_request_info(case_id=case.id, actor=cast.engineer, body="Which browser?")
     delivered()
     services.case_log_phone_attempt(case_id=case.id, actor=cast.engineer, note="Voicemail")
-    assert delivered() == {}
+    attempt = case.contact_attempts.get(number=2)
+    sent = delivered()
+    assert set(sent) == {"ann@acme.test"}
+    (message,) = sent["ann@acme.test"]
+    assert "Voicemail" not in message.body
+    assert f"{attempt.closure_date:%a %d %b %Y}" in message.body
 
 
 def test_proposed_solution_and_its_rejection_reach_the_other_side(cast):
@@ -350,3 +357,40 @@ def test_people_on_the_case_notification_list_are_told_of_replies(cast):
     sent = delivered()
     assert "cfo@acme.test" in sent
     assert "A fix is deploying." in sent["cfo@acme.test"][0].body
+
+
+def test_sweeps_email_the_follow_up_and_the_closure_for_no_response(cast):
+    with time_machine.travel(dt.datetime(2026, 3, 2, 15, tzinfo=dt.UTC), tick=False):
+        case = owned(cast)
+        services.case_request_info(case_id=case.id, actor=cast.engineer, body="Logs?")
+    delivered()
+    later = dt.datetime(2026, 3, 16, 15, tzinfo=dt.UTC)
+    with time_machine.travel(later, tick=False):
+        assert automation.follow_ups_send(now=later) == 1
+        automation.follow_ups_send(now=later)
+    attempt = case.contact_attempts.get(number=2)
+    sent = delivered()
+    assert list(sent) == ["ann@acme.test"]
+    assert f"{attempt.closure_date:%a %d %b %Y}" in sent["ann@acme.test"][0].body
+    after = attempt.closure_date + dt.timedelta(hours=1)
+    with time_machine.travel(after, tick=False):
+        assert automation.unanswered_cases_close(now=after) == 1
+    sent = delivered()
+    assert list(sent) == ["ann@acme.test"]
+    assert "closed" in sent["ann@acme.test"][0].body
+
+
+def test_breach_sweep_warns_the_owner_and_escalates_to_the_managers(cast):
+    with time_machine.travel(dt.datetime(2026, 3, 2, 15, tzinfo=dt.UTC), tick=False):
+        case = owned(cast, priority="P1")
+    case.refresh_from_db()
+    delivered()
+    after = case.initial_response_due + dt.timedelta(minutes=5)
+    with time_machine.travel(after, tick=False):
+        automation.sla_alerts_send(now=after)
+        automation.sla_alerts_send(now=after)
+    sent = delivered()
+    assert "SLA breached" in sent["eve@support.test"][0].subject
+    assert [m.subject for m in sent["meg@support.test"]] == [
+        f"Escalated to you: [{case.reference}] {case.summary}"
+    ]

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.html import escape
 
 from cases import services
 from cases.models import CaseWatcher, State
@@ -49,6 +50,17 @@ def test_due_times_render_through_the_include_in_the_tenants_zone(client, cast, 
     assert "Tue 24 Nov, 10:00 EST" in html
     assert "Mon 30 Nov, 17:00 EST" in html
     assert "Times in America/New_York." in html
+
+
+def test_case_page_explains_how_the_due_times_were_derived(client, cast, sign_in):
+    case = file_case(cast)
+    case.refresh_from_db()
+    assert case.sla_explanation
+    sign_in(cast.contact_a)
+    html = client.get(url(case)).content.decode()
+    assert "How these times were worked out" in html
+    for line in case.sla_explanation:
+        assert escape(line) in html
 
 
 def test_outsider_gets_404_on_every_case_url(client, cast, sign_in):

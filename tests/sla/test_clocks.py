@@ -10,7 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sla.business_time import BusinessCalendar, business_time_between
-from sla.clocks import ClockEvent, ClockEventKind, ClockPolicy, DueTimes, compute_due_times
+from sla.clocks import (
+    ClockEvent,
+    ClockEventKind,
+    ClockPolicy,
+    DueTimes,
+    compute_due_times,
+    instant_when_used,
+)
 from sla.targets import Target
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -340,3 +347,58 @@ def test_paused_business_time_is_added_to_the_business_time_allowed(
     )
     allowed = business_time_between(start, times.initial_response_due, OFFICE)
     assert allowed - paused_before_due == timedelta(hours=4)
+
+
+def test_each_running_clock_reports_the_business_time_it_allows() -> None:
+    events = [ev(K.RECEIVED, at(16, 16, 30), "P2"), ev(K.PUBLIC_STAFF_REPLY, at(19, 10))]
+    times = due(events, now=at(19, 11))
+    assert times.budgets["initial_response"].allowed == timedelta(hours=4)
+    assert times.budgets["next_update"].allowed == timedelta(hours=8)
+    assert times.budgets["resolution"].allowed == timedelta(hours=40)
+    assert times.budgets["next_update"].calendar is OFFICE
+
+
+def test_clock_time_targets_are_budgeted_around_the_clock() -> None:
+    times = due([ev(K.RECEIVED, at(16, 16, 30), "P1")], now=at(16, 17))
+    budget = times.budgets["initial_response"]
+    assert budget.allowed == timedelta(hours=1)
+    assert budget.calendar.is_always_open
+
+
+def test_a_paused_clock_has_no_budget_until_it_resumes() -> None:
+    events = [ev(K.RECEIVED, at(12, 9), "P2"), ev(K.PAUSED, at(12, 10))]
+    assert "initial_response" not in due(events, now=at(12, 11)).budgets
+
+
+def test_three_quarters_of_a_target_are_used_counting_business_time_only() -> None:
+    # 4 business hours from Fri 16:30 end Mon 12:30; 3 of them are used by Mon 11:30.
+    times = due([ev(K.RECEIVED, at(16, 16, 30), "P2")], now=at(16, 17))
+    mark = instant_when_used(
+        times.initial_response_due, times.budgets["initial_response"], 0.75, at(16, 17)
+    )
+    assert mark == at(19, 11, 30)
+
+
+def test_the_mark_does_not_depend_on_when_it_is_asked_and_is_now_once_passed() -> None:
+    times = due([ev(K.RECEIVED, at(16, 16, 30), "P2")], now=at(16, 17))
+    response_due, budget = times.initial_response_due, times.budgets["initial_response"]
+    assert instant_when_used(response_due, budget, 0.75, at(17, 12)) == at(19, 11, 30)
+    assert instant_when_used(response_due, budget, 0.75, at(19, 12)) == at(19, 12)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        instant_when_used(response_due, budget, 1.5, at(19, 12))
+
+
+def test_the_mark_after_a_pause_counts_the_time_left_on_resumption() -> None:
+    # Received Mon 9:00, paused 10:00–Tue 10:00: 1h used, 3h left from Tue 10:00, due
+    # Tue 13:00; three quarters (3h) are used at Tue 12:00.
+    events = [
+        ev(K.RECEIVED, at(12, 9), "P2"),
+        ev(K.PAUSED, at(12, 10)),
+        ev(K.RESUMED, at(13, 10)),
+    ]
+    times = due(events, now=at(13, 10))
+    assert times.initial_response_due == at(13, 13)
+    mark = instant_when_used(
+        times.initial_response_due, times.budgets["initial_response"], 0.75, at(13, 10)
+    )
+    assert mark == at(13, 12)

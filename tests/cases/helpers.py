@@ -1,0 +1,65 @@
+"""Shared steps of the SLA and automation tests.
+
+The factory plan counts on "Mon–Fri 9–17 New York" with US holidays; April 2026 has no
+US holiday, and New York is on EDT (UTC−4) all month. Mon 6, Fri 10, Mon 13 April …
+"""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from cases import services
+from cases.models import Case
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def ny(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    """A moment of April 2026, New York time."""
+    return dt.datetime(2026, 4, day, hour, minute, tzinfo=NEW_YORK)
+
+
+def utc_iso(instant: dt.datetime) -> str:
+    """How event data carries an instant."""
+    return instant.astimezone(dt.UTC).isoformat()
+
+
+def file_case(cast, **overrides: object) -> Case:
+    data = {
+        "actor": cast.contact_a,
+        "tenant_id": cast.tenant_a.id,
+        "summary": "Invoices export fails with a timeout",
+        "category": "bug",
+        "priority": "P2",
+        "environment_access": "granted",
+    }
+    data.update(overrides)
+    return services.case_create(**data)
+
+
+def fresh(case: Case) -> Case:
+    return Case.objects.get(id=case.id)
+
+
+def taken(cast, **overrides: object) -> Case:
+    case = file_case(cast, **overrides)
+    return services.case_assign(case_id=case.id, actor=cast.engineer, owner=cast.engineer)
+
+
+def reply_as_staff(cast, case: Case, body: str = "We are on it.") -> None:
+    services.case_comment(case_id=case.id, actor=cast.engineer, body=body)
+
+
+def reply_as_customer(cast, case: Case, body: str = "Here is the HAR file.", **kwargs) -> None:
+    services.case_comment(case_id=case.id, actor=cast.contact_a, body=body, **kwargs)
+
+
+def request_info(cast, case: Case) -> Case:
+    return services.case_request_info(
+        case_id=case.id, actor=cast.engineer, body="Please send a HAR file of the failure."
+    )
+
+
+def propose(cast, case: Case) -> Case:
+    return services.case_propose_solution(
+        case_id=case.id, actor=cast.engineer, body="Raise the export timeout to 300 s."
+    )
