@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from cases.admin_customer import CustomerEscalationColumn
 from cases.inbound import route_record
 from cases.models import Case, CaseEvent, Comment
 from notifications.mailbox import inbound_reopen
@@ -32,11 +33,20 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
     """Cases as staff see them; every change goes through `cases.services`, so the form
     itself is read-only."""
 
-    list_display = ["reference", "summary", "tenant", "state", "priority", "owner", "created_at"]
+    list_display = [
+        "reference",
+        "summary",
+        "tenant",
+        "state",
+        "priority",
+        "owner",
+        "created_at",
+        "customer_escalation",  # issue 9: from CustomerEscalationColumn
+    ]
     list_filter = ["state", "priority", "category", "tenant"]
     search_fields = ["reference", "summary", "reporter__email"]
     list_select_related = ["tenant", "owner"]

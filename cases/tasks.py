@@ -6,6 +6,7 @@ from celery import shared_task
 from django.conf import settings
 
 from cases.inbound import receive_email
+from cases.services.escalations import escalations_rise_due
 from notifications.imap import FetchedMessage, MailboxError, poll_imap
 from notifications.models import InboundEmail
 
@@ -31,3 +32,10 @@ def poll_mailbox() -> int:
     except (MailboxError, OSError) as error:
         logger.warning("inbound mail: the mailbox could not be read (%s); next run retries", error)
         return 0
+
+
+@shared_task(ignore_result=True)
+def rise_customer_escalations() -> int:
+    """Beat, every minute: customer escalations left unacknowledged past their level's
+    time rise to the next level (see `cases.services.escalations`)."""
+    return escalations_rise_due()

@@ -1,11 +1,13 @@
 """Forms that parse what the browser sent. The rules (what is required, what is allowed)
 live in the services; these only turn text into values and carry the errors back."""
 
+from collections.abc import Iterable
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from cases.models import BusinessImpact, EnvironmentAccess, EnvironmentKind
-from tenants.models import Category, SupportPlan
+from tenants.models import Category, Environment, SupportPlan
 
 TEXTAREA = {"rows": 4}
 
@@ -72,10 +74,32 @@ class CaseForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
-    def __init__(self, *args: object, plan: SupportPlan, **kwargs: object) -> None:
+    tenant_environment_id = forms.TypedChoiceField(
+        label="Your environment",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text="Which of your systems is affected; it sets the environment type.",
+    )
+
+    def __init__(
+        self,
+        *args: object,
+        plan: SupportPlan,
+        environments: Iterable[Environment] = (),
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.priorities = list(plan.priorities.all())
         self.fields["priority"].choices = [(p.code, f"{p.code} {p.name}") for p in self.priorities]
+        self.environments = list(environments)
+        self.fields["tenant_environment_id"].choices = [
+            ("", "Not listed / not sure"),
+            *[
+                (env.id, f"{env.name} · {env.get_kind_display()} · {env.product} {env.version}")
+                for env in self.environments
+            ],
+        ]
 
     def service_arguments(self) -> dict[str, object]:
         data = dict(self.cleaned_data)
@@ -206,3 +230,17 @@ class SignInForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "Email"
         self.fields["username"].widget.attrs.update({"autocomplete": "email", "inputmode": "email"})
+
+
+class EscalateForm(forms.Form):
+    reason = forms.CharField(
+        label="What is wrong with how this case is handled?",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "required": True}),
+    )
+
+
+class SessionChoiceForm(forms.Form):
+    slot = forms.TypedChoiceField(
+        label="Choose a time", coerce=int, required=False, widget=forms.RadioSelect
+    )

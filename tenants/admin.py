@@ -3,13 +3,18 @@ from django.contrib import admin
 from supportdesk.admin_actions import run_for_each, with_text
 from tenants import services
 from tenants.models import (
+    AccountTeamMember,
     AuthorizedContact,
     ContactRequest,
+    Environment,
+    EnvironmentFlag,
+    EscalationLevel,
     LetterOfAuthorization,
     NotificationAddress,
     Partner,
     PartnerMember,
     PlanPriority,
+    ProductFlag,
     SupportPlan,
     Tenant,
 )
@@ -20,10 +25,19 @@ class PlanPriorityInline(admin.TabularInline):
     extra = 0
 
 
+class PlanEscalationLevelInline(admin.TabularInline):
+    """The plan's customer escalation path (tenants may have their own)."""
+
+    model = EscalationLevel
+    fk_name = "plan"
+    fields = ["level", "role", "rise_after"]
+    extra = 0
+
+
 @admin.register(SupportPlan)
 class SupportPlanAdmin(admin.ModelAdmin):
     list_display = ["name", "max_portal_contacts", "calendar", "reopen_window_days"]
-    inlines = [PlanPriorityInline]
+    inlines = [PlanPriorityInline, PlanEscalationLevelInline]
 
 
 class ContactInline(admin.TabularInline):
@@ -40,12 +54,43 @@ class NotificationAddressInline(admin.TabularInline):
     extra = 0
 
 
+class EnvironmentInline(admin.TabularInline):
+    model = Environment
+    fields = ["kind", "name", "product", "version", "url", "active"]
+    extra = 0
+    show_change_link = True
+    can_delete = False
+
+
+class AccountTeamInline(admin.TabularInline):
+    model = AccountTeamMember
+    fields = ["role", "user", "name", "email", "phone", "shown_in_portal"]
+    autocomplete_fields = ["user"]
+    extra = 0
+
+
+class TenantEscalationLevelInline(admin.TabularInline):
+    """Levels here replace the plan's escalation path for this tenant."""
+
+    model = EscalationLevel
+    fk_name = "tenant"
+    fields = ["level", "role", "rise_after"]
+    extra = 0
+    verbose_name_plural = "Escalation path (overrides the plan's)"
+
+
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
     list_display = ["name", "reference_prefix", "plan", "time_zone", "is_active"]
     list_filter = ["plan", "is_active"]
     search_fields = ["name", "reference_prefix"]
-    inlines = [ContactInline, NotificationAddressInline]
+    inlines = [
+        ContactInline,
+        NotificationAddressInline,
+        EnvironmentInline,
+        AccountTeamInline,
+        TenantEscalationLevelInline,
+    ]
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
@@ -164,3 +209,36 @@ class PartnerAdmin(admin.ModelAdmin):
     list_display = ["name", "is_active"]
     search_fields = ["name"]
     inlines = [PartnerMemberInline]
+
+
+class EnvironmentFlagInline(admin.TabularInline):
+    model = EnvironmentFlag
+    fields = ["flag", "enabled", "changed_at", "changed_by_request"]
+    readonly_fields = ["changed_at", "changed_by_request"]
+    extra = 0
+
+
+@admin.register(Environment)
+class EnvironmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "tenant", "kind", "product", "version", "active"]
+    list_filter = ["kind", "active", "product", "tenant"]
+    search_fields = ["name", "tenant__name", "product"]
+    inlines = [EnvironmentFlagInline]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ProductFlag)
+class ProductFlagAdmin(admin.ModelAdmin):
+    list_display = ["name", "key", "product", "active"]
+    list_filter = ["product", "active"]
+    search_fields = ["name", "key"]
+
+
+@admin.register(AccountTeamMember)
+class AccountTeamMemberAdmin(admin.ModelAdmin):
+    list_display = ["display_name", "role", "tenant", "address", "shown_in_portal"]
+    list_filter = ["role", "tenant"]
+    search_fields = ["name", "email", "user__email", "tenant__name"]
+    autocomplete_fields = ["user", "tenant"]
