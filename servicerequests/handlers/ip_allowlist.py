@@ -15,7 +15,7 @@ MAX_ENTRIES = 100
 MIN_PREFIX = {4: 16, 6: 48}
 
 
-def _networks(text: str, field: str) -> list[str]:
+def _networks(text: str, field: str, *, adding: bool) -> list[str]:
     entries = []
     for raw in (text or "").replace(",", "\n").splitlines():
         raw = raw.strip()
@@ -25,12 +25,12 @@ def _networks(text: str, field: str) -> list[str]:
             network = ipaddress.ip_network(raw, strict=False)
         except ValueError:
             raise refuse(field, f"{raw} is not an IP address or network (CIDR).") from None
-        if network.prefixlen < MIN_PREFIX[network.version]:
+        if adding and network.prefixlen < MIN_PREFIX[network.version]:
             raise refuse(
                 field,
                 f"{raw} is too broad: at most a /{MIN_PREFIX[network.version]} per entry.",
             )
-        if not network.is_global:
+        if adding and not network.is_global:
             raise refuse(
                 field, f"{raw} is a private or reserved network; list your public addresses."
             )
@@ -66,8 +66,8 @@ class IpAllowlistUpdate(RequestHandler):
     )
 
     def validate(self, *, tenant: Tenant, cleaned: dict, environment: Environment) -> dict:
-        add = _networks(cleaned.get("add", ""), "add")
-        remove = _networks(cleaned.get("remove", ""), "remove")
+        add = _networks(cleaned.get("add", ""), "add", adding=True)
+        remove = _networks(cleaned.get("remove", ""), "remove", adding=False)
         if not add and not remove:
             raise InvalidInput(
                 "List at least one network to add or remove.",
