@@ -45,7 +45,7 @@ def flags(estate):
 
 
 def test_flags_are_on_only_in_the_environment_whose_request_was_fulfilled(cast, estate, flags):
-    editor, export = flags
+    editor, _ = flags
     request = submit(cast, "feature_flags", environment=estate.sandbox.id, flags=[editor.id])
     assert not EnvironmentFlag.objects.exists()
     fulfil(cast, request)
