@@ -72,7 +72,14 @@ class RequestForm(forms.Form):
         environments = Environment.objects.filter(tenant=tenant, active=True)
         if environment_kinds:
             environments = environments.filter(kind__in=environment_kinds)
-        self.fields["environment"].queryset = environments.order_by("kind", "name")
+        field = self.fields["environment"]
+        field.queryset = environments.order_by("kind", "name")
+        field.label_from_instance = environment_label
+
+
+def environment_label(environment: Environment) -> str:
+    version = f" {environment.version}" if environment.version else ""
+    return f"{environment.name} · {environment.get_kind_display()} · {environment.product}{version}"
 
 
 class RequestHandler:
