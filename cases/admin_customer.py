@@ -169,6 +169,7 @@ class SessionProposalForm(forms.ModelForm):
     duration_minutes = forms.TypedChoiceField(
         coerce=int, choices=[(d, f"{d} minutes") for d in DURATIONS], initial=60
     )
+    meeting_url = forms.URLField(label="Meeting link", required=False, assume_scheme="https")
 
     class Meta:
         model = TroubleshootingSession

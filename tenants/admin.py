@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from supportdesk.admin_actions import run_for_each, with_text
 from tenants import services
@@ -54,8 +55,12 @@ class NotificationAddressInline(admin.TabularInline):
     extra = 0
 
 
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
+
 class EnvironmentInline(admin.TabularInline):
     model = Environment
+    formfield_overrides = HTTPS_URLS
     fields = ["kind", "name", "product", "version", "url", "active"]
     extra = 0
     show_change_link = True
@@ -220,6 +225,7 @@ class EnvironmentFlagInline(admin.TabularInline):
 
 @admin.register(Environment)
 class EnvironmentAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = ["name", "tenant", "kind", "product", "version", "active"]
     list_filter = ["kind", "active", "product", "tenant"]
     search_fields = ["name", "tenant__name", "product"]
