@@ -47,7 +47,8 @@ def _locked(actor: User, request_id: int) -> ServiceRequest:
     try:
         return (
             requests_for(actor)
-            .select_for_update()
+            # Only the request row: the environment join is an outer join.
+            .select_for_update(of=("self",))
             .select_related("tenant__plan", "request_type", "environment")
             .get(id=request_id)
         )
