@@ -56,14 +56,16 @@ def test_two_workers_raising_escalations_at_once_raise_each_level_once(cast):
     with time_machine.travel(start, tick=False):
         for case in cases:
             case_services.case_escalate(case_id=case.id, actor=cast.contact_a, reason="Slow.")
-    with time_machine.travel(start + dt.timedelta(days=2), tick=False):
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            risen = list(
-                pool.map(
-                    lambda _: _in_thread(lambda: case_services.escalations_rise_due(batch_size=3)),
-                    range(2),
-                )
+    with (
+        time_machine.travel(start + dt.timedelta(days=2), tick=False),
+        ThreadPoolExecutor(max_workers=2) as pool,
+    ):
+        risen = list(
+            pool.map(
+                lambda _: _in_thread(lambda: case_services.escalations_rise_due(batch_size=3)),
+                range(2),
             )
+        )
     assert sum(risen) == 20
     assert CustomerEscalationNotice.objects.filter(level=2).count() == 20
     level_two = Notification.objects.filter(dedup_key__contains=":level-2:")
