@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
+from cases.admin_customer import CustomerEscalationColumn
 from cases.inbound import route_record
 from cases.models import SYSTEM_AUTHOR, Case, CaseEvent, Comment
 from cases.services.clocks import METRICS
@@ -103,7 +104,7 @@ class EscalatedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
     """Cases as staff see them; every change goes through `cases.services`, so the form
     itself is read-only."""
 
@@ -117,6 +118,7 @@ class CaseAdmin(admin.ModelAdmin):
         "next_due_at",
         "sla_flag",
         "created_at",
+        "customer_escalation",  # from CustomerEscalationColumn
     ]
     list_filter = [EscalatedFilter, "state", "priority", "category", "tenant"]
     search_fields = ["reference", "summary", "reporter__email"]

@@ -126,6 +126,14 @@ class Case(ConcurrentTransitionMixin, models.Model):
     environment = models.PositiveSmallIntegerField(
         choices=EnvironmentKind.choices, default=EnvironmentKind.PRODUCTION
     )
+    tenant_environment = models.ForeignKey(
+        "tenants.Environment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        help_text="The tenant's environment the case concerns; its kind sets `environment`.",
+    )
     product = models.CharField(max_length=100, blank=True)
     product_version = models.CharField(max_length=50, blank=True)
     browsers = models.CharField(max_length=200, blank=True)
@@ -446,6 +454,15 @@ class CaseEvent(models.Model):
         WATCHER_REMOVED = "watcher_removed", "Removed from the notification list"
         SURVEY_ANSWERED = "survey_answered", "Satisfaction survey answered"
         ESCALATED = "escalated", "Escalated"
+        CUSTOMER_ESCALATION = "customer_escalation", "Escalated by the customer"
+        CUSTOMER_ESCALATION_ROSE = "customer_escalation_rose", "Customer escalation rose a level"
+        CUSTOMER_ESCALATION_ACKNOWLEDGED = (
+            "customer_escalation_acknowledged",
+            "Customer escalation acknowledged",
+        )
+        CUSTOMER_ESCALATION_ENDED = "customer_escalation_ended", "Customer escalation ended"
+        SESSION_PROPOSED = "session_proposed", "Troubleshooting session times proposed"
+        SESSION_BOOKED = "session_booked", "Troubleshooting session booked"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
@@ -586,3 +603,145 @@ class SatisfactionSurvey(models.Model):
 
     def __str__(self) -> str:
         return f"Survey for {self.case_id}: {self.service}/{self.timeliness}/{self.quality}"
+
+
+# --- The customer escalation path and live troubleshooting sessions (issue 9). Named
+# apart from the staff "escalate" of the queue: these are the customer's.
+
+
+class CustomerEscalation(models.Model):
+    """A contact's escalation of a case they are unhappy with. It starts at level 1 (the
+    customer success manager) and rises level by level along the tenant's path while it
+    is neither acknowledged nor resolved by `next_rise_at`."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        DE_ESCALATED = "de_escalated", "De-escalated"
+        RESOLVED = "resolved", "Case closed"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="customer_escalations")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    level = models.PositiveSmallIntegerField(default=1)
+    level_role = models.CharField(max_length=24, help_text="The account role of this level.")
+    raised_at = models.DateTimeField(auto_now_add=True)
+    level_since = models.DateTimeField()
+    next_rise_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it rises unless acknowledged; empty at the top."
+    )
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+    acknowledgement_note = models.TextField(blank=True)
+    de_escalation_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(status__in=["open", "acknowledged"]),
+                name="one_live_customer_escalation_per_case",
+            ),
+        ]
+        indexes = [
+            # The rise task reads only open escalations that are due.
+            models.Index(
+                fields=["next_rise_at"],
+                condition=Q(status="open"),
+                name="customer_escalation_due",
+            ),
+            models.Index(fields=["status", "-raised_at"], name="customer_escalation_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Escalation of {self.case.reference} (level {self.level})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in (self.Status.OPEN, self.Status.ACKNOWLEDGED)
+
+
+class CustomerEscalationNotice(models.Model):
+    """Who was told when the escalation reached a level: one row per escalation and
+    level, so a rise run twice (or by two workers) tells nobody twice."""
+
+    escalation = models.ForeignKey(
+        CustomerEscalation, on_delete=models.CASCADE, related_name="notices"
+    )
+    level = models.PositiveSmallIntegerField()
+    role = models.CharField(max_length=24)
+    recipients = models.JSONField(default=list, blank=True)
+    notified_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["escalation", "level"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["escalation", "level"], name="one_notice_per_escalation_level"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Level {self.level} of escalation {self.escalation_id}"
+
+
+class TroubleshootingSession(models.Model):
+    """A live session staff propose where the customer refused environment access: the
+    customer picks one of the proposed times, and both sides get a calendar invitation."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Times proposed"
+        BOOKED = "booked", "Booked"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="troubleshooting_sessions"
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PROPOSED)
+    duration_minutes = models.PositiveSmallIntegerField(default=60)
+    meeting_url = models.URLField(blank=True)
+    note = models.TextField(blank=True)
+    starts_at = models.DateTimeField(null=True, blank=True, help_text="The time booked.")
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    booked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(status="proposed"),
+                name="one_open_session_proposal_per_case",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Session on {self.case.reference} ({self.get_status_display()})"
+
+
+class SessionSlot(models.Model):
+    session = models.ForeignKey(
+        TroubleshootingSession, on_delete=models.CASCADE, related_name="slots"
+    )
+    starts_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "starts_at"], name="unique_session_slot"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.starts_at:%Y-%m-%d %H:%M} UTC"

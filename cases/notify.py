@@ -26,7 +26,8 @@ from knowledge.models import KnownIssue
 from notifications.outbox import OutgoingEmail, mail_domain, outbox_enqueue_many
 from notifications.reply_tokens import reply_address
 from tenants.access import can_act_for
-from tenants.models import NotificationAddress
+from tenants.account_teams import people_in_roles
+from tenants.models import AccountRole, NotificationAddress
 from tenants.roles import Role, is_support_staff
 
 User = AbstractBaseUser
@@ -444,7 +445,36 @@ def _parse_due(value: object) -> datetime | None:
     return None
 
 
+def _survey_answered(event: CaseEvent) -> list[int]:
+    """ "Please have a manager contact me" goes to the tenant's account team (the CSM and
+    their director), or to the support managers when the tenant has no team."""
+    if not event.data.get("manager_contact"):
+        return []
+    case = event.case
+    people = people_in_roles(
+        case.tenant, [AccountRole.CUSTOMER_SUCCESS_MANAGER, AccountRole.CUSTOMER_SUCCESS_DIRECTOR]
+    )
+    survey = case.surveys.order_by("-answered_at").first()
+    recipients = [Recipient(email=p.email, name=p.name, user=p.user, staff=True) for p in people]
+    return _write(
+        case,
+        _unique(recipients, None),
+        event_name="survey.manager_contact",
+        template="survey_manager_contact",
+        key=f"case-event:{event.id}",
+        event=event,
+        extra=lambda when: {
+            "service": event.data.get("service"),
+            "timeliness": event.data.get("timeliness"),
+            "quality": event.data.get("quality"),
+            "comment": survey.comment if survey is not None else "",
+        },
+        reply=False,
+    )
+
+
 _HANDLERS: dict[str, Callable[[CaseEvent], list[int]]] = {
+    CaseEvent.Kind.SURVEY_ANSWERED: _survey_answered,
     CaseEvent.Kind.CREATED: _created,
     CaseEvent.Kind.COMMENTED: _commented,
     CaseEvent.Kind.CONTACT_ATTEMPT: _contact_attempt,

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from cases.inbound import receive_email
 from cases.services import automation, clocks
+from cases.services.escalations import escalations_rise_due
 from notifications.imap import FetchedMessage, MailboxError, poll_imap
 from notifications.models import InboundEmail
 
@@ -69,3 +70,10 @@ def close_silent_solutions() -> int:
 @shared_task
 def refresh_stale_clocks() -> int:
     return clocks.clocks_refresh_stale(now=timezone.now())
+
+
+@shared_task(ignore_result=True)
+def rise_customer_escalations() -> int:
+    """Beat, every minute: customer escalations left unacknowledged past their level's
+    time rise to the next level (see `cases.services.escalations`)."""
+    return escalations_rise_due()

@@ -46,6 +46,21 @@ _KINDS = [
     EventKind("case.sla_at_risk", "A case is at risk of breaching its SLA", Audience.STAFF),
     EventKind("case.sla_breached", "A case breached its SLA", Audience.STAFF),
     EventKind("case.escalated", "A breached case is escalated to the managers", Audience.STAFF),
+    EventKind("request.submitted", "A request I made was received", Audience.CUSTOMER),
+    EventKind(
+        "request.state_changed", "A request I made is in fulfilment or done", Audience.CUSTOMER
+    ),
+    EventKind("request.rejected", "A request I made was rejected", Audience.CUSTOMER),
+    EventKind("escalation.customer_update", "News on a case I escalated", Audience.CUSTOMER),
+    EventKind(
+        "session.proposed", "Times proposed for a troubleshooting session", Audience.CUSTOMER
+    ),
+    EventKind("session.scheduled", "A troubleshooting session was booked", Audience.CUSTOMER),
+    EventKind("request.received", "A customer made a service request", Audience.STAFF),
+    EventKind("request.security_review", "A request needs Security's approval", Audience.STAFF),
+    EventKind("escalation.raised", "A customer escalation reached me", Audience.STAFF),
+    EventKind("survey.manager_contact", "A customer asked a manager to call", Audience.STAFF),
+    EventKind("session.scheduled_staff", "A troubleshooting session was booked", Audience.STAFF),
 ]
 
 EVENT_KINDS: dict[str, EventKind] = {kind.name: kind for kind in _KINDS}

@@ -46,7 +46,27 @@ def build_message(notification: Notification) -> EmailMessage:
         headers=headers,
     )
     message.attach_alternative(rendered.html, "text/html")
+    _attach(message, notification.attachments)
     return message
+
+
+def attachment_data(filename: str, content: bytes, mimetype: str) -> dict[str, str]:
+    """A file as the outbox stores it (JSON): Django's own mail and templated messages
+    keep their attachments the same way."""
+    return {
+        "filename": filename,
+        "content": base64.b64encode(content).decode("ascii"),
+        "mimetype": mimetype or "application/octet-stream",
+    }
+
+
+def _attach(message: EmailMessage, attachments: list[dict]) -> None:
+    for attachment in attachments:
+        message.attach(
+            attachment["filename"],
+            base64.b64decode(attachment["content"]),
+            attachment["mimetype"],
+        )
 
 
 def message_to_dict(message: EmailMessage) -> dict:
@@ -61,13 +81,7 @@ def message_to_dict(message: EmailMessage) -> dict:
             filename, content, mimetype = attachment
             if isinstance(content, str):
                 content = content.encode("utf-8")
-        attachments.append(
-            {
-                "filename": filename,
-                "content": base64.b64encode(content).decode("ascii"),
-                "mimetype": mimetype or "application/octet-stream",
-            }
-        )
+        attachments.append(attachment_data(filename, content, mimetype))
     return {
         "subject": str(message.subject),
         "body": str(message.body),
@@ -99,10 +113,5 @@ def message_from_dict(data: dict) -> EmailMultiAlternatives:
     message.content_subtype = data.get("content_subtype", "plain")
     for content, mimetype in data["alternatives"]:
         message.attach_alternative(content, mimetype)
-    for attachment in data["attachments"]:
-        message.attach(
-            attachment["filename"],
-            base64.b64decode(attachment["content"]),
-            attachment["mimetype"],
-        )
+    _attach(message, data["attachments"])
     return message

@@ -107,6 +107,12 @@ class Notification(models.Model):
     message_id = models.CharField(max_length=255, unique=True)
     reply_to = models.CharField(max_length=254, blank=True)
     references = models.CharField(max_length=998, blank=True)
+    attachments = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Files sent with a templated message (e.g. a calendar invitation), each "
+        "{filename, content (base64), mimetype}, as Django mail in the outbox stores them.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 

@@ -40,6 +40,8 @@ class OutgoingEmail:
     reply_to: str = ""
     references: tuple[str, ...] = ()
     message_id: str = ""
+    attachments: tuple[Mapping[str, str], ...] = ()
+    """Files to send along, as `notifications.messages.attachment_data` makes them."""
 
 
 def mail_domain() -> str:
@@ -100,6 +102,7 @@ def outbox_enqueue_many(emails: Iterable[OutgoingEmail]) -> list[int]:
             message_id=email.message_id or new_message_id(),
             reply_to=email.reply_to,
             references=" ".join(email.references),
+            attachments=[dict(attachment) for attachment in email.attachments],
         )
         for email in emails
         if email.recipient.strip() and (email.user_id, email.event) not in muted

@@ -1,12 +1,14 @@
 """Forms that parse what the browser sent. The rules (what is required, what is allowed)
 live in the services; these only turn text into values and carry the errors back."""
 
+from collections.abc import Iterable
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from cases.models import BusinessImpact, EnvironmentAccess, EnvironmentKind
 from notifications.models import Announcement
-from tenants.models import Category, SupportPlan
+from tenants.models import Category, Environment, SupportPlan
 
 TEXTAREA = {"rows": 4}
 
@@ -73,10 +75,32 @@ class CaseForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
-    def __init__(self, *args: object, plan: SupportPlan, **kwargs: object) -> None:
+    tenant_environment_id = forms.TypedChoiceField(
+        label="Your environment",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text="Which of your systems is affected; it sets the environment type.",
+    )
+
+    def __init__(
+        self,
+        *args: object,
+        plan: SupportPlan,
+        environments: Iterable[Environment] = (),
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.priorities = list(plan.priorities.all())
         self.fields["priority"].choices = [(p.code, f"{p.code} {p.name}") for p in self.priorities]
+        self.environments = list(environments)
+        self.fields["tenant_environment_id"].choices = [
+            ("", "Not listed / not sure"),
+            *[
+                (env.id, f"{env.name} · {env.get_kind_display()} · {env.product} {env.version}")
+                for env in self.environments
+            ],
+        ]
 
     def service_arguments(self) -> dict[str, object]:
         data = dict(self.cleaned_data)
@@ -215,4 +239,18 @@ class AnnouncementAlertsForm(forms.Form):
         required=False,
         choices=Announcement.Kind.choices,
         widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class EscalateForm(forms.Form):
+    reason = forms.CharField(
+        label="What is wrong with how this case is handled?",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "required": True}),
+    )
+
+
+class SessionChoiceForm(forms.Form):
+    slot = forms.TypedChoiceField(
+        label="Choose a time", coerce=int, required=False, widget=forms.RadioSelect
     )

@@ -2,7 +2,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from portal.forms import SignInForm
-from portal.views import articles, cases, dashboard, files, people, public, surveys
+from portal.views import (
+    articles,
+    case_extras,
+    cases,
+    dashboard,
+    files,
+    people,
+    public,
+    requests,
+    surveys,
+)
 
 app_name = "portal"
 
@@ -82,7 +92,25 @@ case_urls = [
         cases.case_watcher_remove,
         name="case_watcher_remove",
     ),
+    path("cases/<str:reference>/escalate/", case_extras.case_escalate, name="case_escalate"),
+    path(
+        "cases/<str:reference>/session/<int:session_id>/",
+        case_extras.session_book,
+        name="session_book",
+    ),
     path("files/<int:attachment_id>/", files.attachment_download, name="attachment"),
+]
+
+request_urls = [
+    path("requests/", requests.request_list, name="requests"),
+    path("requests/new/<slug:code>/", requests.request_new, name="request_new"),
+    path("requests/<str:reference>/", requests.request_detail, name="request"),
+    path(
+        "requests/<str:reference>/authorization/",
+        requests.request_authorization,
+        name="request_authorization",
+    ),
+    path("account/", requests.account, name="account"),
 ]
 
 urlpatterns = [
@@ -90,6 +118,7 @@ urlpatterns = [
     path("switch/", dashboard.switch_tenant, name="switch_tenant"),
     *auth_urls,
     *case_urls,
+    *request_urls,
     path("survey/<str:token>/", surveys.survey, name="survey"),
     path("contacts/", people.contacts, name="contacts"),
     path("contacts/request/", people.contact_request, name="contact_request"),

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "knowledge",
     "notifications",
     "cases",
+    "servicerequests",
     "portal",
 ]
 
@@ -247,6 +248,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "cases-poll-mailbox": {
         "task": "cases.tasks.poll_mailbox",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "cases-rise-customer-escalations": {
+        "task": "cases.tasks.rise_customer_escalations",
         "schedule": 60.0,
         "options": {"expires": 55},
     },

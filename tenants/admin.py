@@ -1,6 +1,7 @@
 # The admin layer sits above cases: editing a plan, its priorities or a tenant's plan
 # recomputes the due times of the open cases they govern.
 from django.contrib import admin
+from django.db import models
 from django.forms import ModelForm
 from django.http import HttpRequest
 
@@ -9,13 +10,18 @@ from cases.services.clocks import clocks_recompute_for_plans, clocks_recompute_f
 from supportdesk.admin_actions import run_for_each, with_text
 from tenants import services
 from tenants.models import (
+    AccountTeamMember,
     AuthorizedContact,
     ContactRequest,
+    Environment,
+    EnvironmentFlag,
+    EscalationLevel,
     LetterOfAuthorization,
     NotificationAddress,
     Partner,
     PartnerMember,
     PlanPriority,
+    ProductFlag,
     SupportPlan,
     Tenant,
 )
@@ -26,10 +32,19 @@ class PlanPriorityInline(admin.TabularInline):
     extra = 0
 
 
+class PlanEscalationLevelInline(admin.TabularInline):
+    """The plan's customer escalation path (tenants may have their own)."""
+
+    model = EscalationLevel
+    fk_name = "plan"
+    fields = ["level", "role", "rise_after"]
+    extra = 0
+
+
 @admin.register(SupportPlan)
 class SupportPlanAdmin(admin.ModelAdmin):
     list_display = ["name", "max_portal_contacts", "calendar", "reopen_window_days"]
-    inlines = [PlanPriorityInline]
+    inlines = [PlanPriorityInline, PlanEscalationLevelInline]
 
     def save_related(
         self, request: HttpRequest, form: ModelForm, formsets: list, change: bool
@@ -54,12 +69,47 @@ class NotificationAddressInline(admin.TabularInline):
     extra = 0
 
 
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
+
+class EnvironmentInline(admin.TabularInline):
+    model = Environment
+    formfield_overrides = HTTPS_URLS
+    fields = ["kind", "name", "product", "version", "url", "active"]
+    extra = 0
+    show_change_link = True
+    can_delete = False
+
+
+class AccountTeamInline(admin.TabularInline):
+    model = AccountTeamMember
+    fields = ["role", "user", "name", "email", "phone", "shown_in_portal"]
+    autocomplete_fields = ["user"]
+    extra = 0
+
+
+class TenantEscalationLevelInline(admin.TabularInline):
+    """Levels here replace the plan's escalation path for this tenant."""
+
+    model = EscalationLevel
+    fk_name = "tenant"
+    fields = ["level", "role", "rise_after"]
+    extra = 0
+    verbose_name_plural = "Escalation path (overrides the plan's)"
+
+
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
     list_display = ["name", "reference_prefix", "plan", "time_zone", "is_active"]
     list_filter = ["plan", "is_active"]
     search_fields = ["name", "reference_prefix"]
-    inlines = [ContactInline, NotificationAddressInline]
+    inlines = [
+        ContactInline,
+        NotificationAddressInline,
+        EnvironmentInline,
+        AccountTeamInline,
+        TenantEscalationLevelInline,
+    ]
 
     def save_model(self, request: HttpRequest, obj: Tenant, form: ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
@@ -183,3 +233,37 @@ class PartnerAdmin(admin.ModelAdmin):
     list_display = ["name", "is_active"]
     search_fields = ["name"]
     inlines = [PartnerMemberInline]
+
+
+class EnvironmentFlagInline(admin.TabularInline):
+    model = EnvironmentFlag
+    fields = ["flag", "enabled", "changed_at", "changed_by_request"]
+    readonly_fields = ["changed_at", "changed_by_request"]
+    extra = 0
+
+
+@admin.register(Environment)
+class EnvironmentAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
+    list_display = ["name", "tenant", "kind", "product", "version", "active"]
+    list_filter = ["kind", "active", "product", "tenant"]
+    search_fields = ["name", "tenant__name", "product"]
+    inlines = [EnvironmentFlagInline]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ProductFlag)
+class ProductFlagAdmin(admin.ModelAdmin):
+    list_display = ["name", "key", "product", "active"]
+    list_filter = ["product", "active"]
+    search_fields = ["name", "key"]
+
+
+@admin.register(AccountTeamMember)
+class AccountTeamMemberAdmin(admin.ModelAdmin):
+    list_display = ["display_name", "role", "tenant", "address", "shown_in_portal"]
+    list_filter = ["role", "tenant"]
+    search_fields = ["name", "email", "user__email", "tenant__name"]
+    autocomplete_fields = ["user", "tenant"]

@@ -307,3 +307,198 @@ class LetterOfAuthorization(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner} for {self.tenant} ({self.get_status_display()})"
+
+
+# --- Environments, their feature flags, and the account team (issue 9).
+
+
+class EnvironmentKind(models.IntegerChoices):
+    """Ordered as the queue orders work: production before sandbox before test. The
+    same values as `cases.Case.environment`, so a chosen environment sets that field."""
+
+    PRODUCTION = 1, "Production"
+    SANDBOX = 2, "Sandbox"
+    TEST = 3, "Test"
+
+
+class Environment(models.Model):
+    """One of a tenant's systems: production, a sandbox or a test system."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="environments")
+    kind = models.PositiveSmallIntegerField(choices=EnvironmentKind.choices)
+    name = models.CharField(max_length=100, help_text="e.g. Production, UAT sandbox.")
+    product = models.CharField(max_length=100)
+    version = models.CharField(max_length=50, blank=True)
+    url = models.URLField(blank=True)
+    ip_allowlist = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Networks allowed to reach the environment (CIDR); kept by IP allowlist "
+        "requests.",
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tenant", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="unique_environment_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+
+class ProductFlag(models.Model):
+    """A feature flag a product offers; customers ask for it per environment."""
+
+    product = models.CharField(max_length=100)
+    key = models.SlugField(max_length=100)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    active = models.BooleanField(default=True, help_text="Offered to customers.")
+
+    class Meta:
+        ordering = ["product", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "key"], name="unique_flag_per_product"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EnvironmentFlag(models.Model):
+    """Whether a flag is on in an environment, kept by fulfilled flag requests."""
+
+    environment = models.ForeignKey(Environment, on_delete=models.CASCADE, related_name="flags")
+    flag = models.ForeignKey(ProductFlag, on_delete=models.PROTECT, related_name="states")
+    enabled = models.BooleanField(default=False)
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by_request = models.CharField(
+        max_length=24, blank=True, help_text="The service request that last changed it."
+    )
+
+    class Meta:
+        ordering = ["environment", "flag"]
+        constraints = [
+            models.UniqueConstraint(fields=["environment", "flag"], name="one_state_per_flag"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.flag} {'on' if self.enabled else 'off'} in {self.environment}"
+
+
+class AccountRole(models.TextChoices):
+    """Who looks after a tenant on the vendor's side; escalation levels name these."""
+
+    CUSTOMER_SUCCESS_MANAGER = "csm", "Customer success manager"
+    CUSTOMER_SUCCESS_DIRECTOR = "cs_director", "Customer success director"
+    SOLUTIONS_ENGINEER = "solutions_engineer", "Solutions engineer"
+    COO = "coo", "Chief operating officer"
+    CEO = "ceo", "Chief executive officer"
+
+
+class AccountTeamMember(models.Model):
+    """A person of the tenant's account team: a staff user, or a named person with an
+    address (an executive without a desk account)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="account_team")
+    role = models.CharField(max_length=24, choices=AccountRole.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="account_teams",
+        help_text="A staff user; or leave empty and give a name and email.",
+    )
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    shown_in_portal = models.BooleanField(
+        default=True, help_text="Executives on the escalation path are often not shown."
+    )
+
+    class Meta:
+        ordering = ["tenant", "role", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "role"], name="one_person_per_account_role"),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(email=""),
+                name="account_team_member_has_user_or_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.get_role_display()}, {self.tenant})"
+
+    @property
+    def display_name(self) -> str:
+        if self.name:
+            return self.name
+        if self.user is not None:
+            return self.user.get_full_name() or self.user.get_username()
+        return self.email
+
+    @property
+    def address(self) -> str:
+        return self.email or (self.user.email if self.user is not None else "")
+
+
+class EscalationLevel(models.Model):
+    """One level of the customer escalation path: who hears of it, and how long it may
+    stay unacknowledged before it rises to the next level. A plan sets the path for its
+    tenants; a tenant with levels of its own uses those instead."""
+
+    plan = models.ForeignKey(
+        SupportPlan,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="escalation_levels",
+    )
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, null=True, blank=True, related_name="escalation_levels"
+    )
+    level = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    role = models.CharField(max_length=24, choices=AccountRole.choices)
+    rise_after = models.CharField(
+        max_length=16,
+        default="1bd",
+        help_text="SLA target form ('4bh', '1bd', '2h'), on the plan's calendar; rises to the "
+        "next level when neither acknowledged nor resolved by then.",
+    )
+
+    class Meta:
+        ordering = ["plan", "tenant", "level"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(plan__isnull=False, tenant__isnull=True)
+                | Q(plan__isnull=True, tenant__isnull=False),
+                name="escalation_level_for_plan_or_tenant",
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "level"],
+                condition=Q(plan__isnull=False),
+                name="one_escalation_level_per_plan",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "level"],
+                condition=Q(tenant__isnull=False),
+                name="one_escalation_level_per_tenant",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Level {self.level}: {self.get_role_display()}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from sla.targets import Target
+
+        try:
+            Target.parse(self.rise_after)
+        except ValueError as error:
+            raise ValidationError({"rise_after": str(error)}) from error

@@ -1,7 +1,9 @@
 """Staff roles, wired to Django auth groups.
 
 Roles nest: a manager may do what a triage lead may, and a triage lead what an
-engineer may. Superusers hold every role.
+engineer may. Security stands outside that chain: only its own members (and
+superusers) hold it, and holding it makes a user support staff who may see every
+tenant but work nothing else. Superusers hold every role.
 """
 
 from enum import StrEnum
@@ -13,9 +15,12 @@ class Role(StrEnum):
     ENGINEER = "Support engineer"
     TRIAGE_LEAD = "Triage lead"
     MANAGER = "Support manager"
+    SECURITY = "Security"
 
 
 _RANK = {Role.ENGINEER: 1, Role.TRIAGE_LEAD: 2, Role.MANAGER: 3}
+# Roles outside the chain: held only by their members, never implied by another role.
+_OUTSIDE_CHAIN = frozenset({Role.SECURITY})
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -28,25 +33,32 @@ def _group_names(user: User) -> frozenset[str]:
     return cached
 
 
+def _staff_account(user: User) -> bool:
+    return user.is_authenticated and user.is_active and user.is_staff
+
+
 def highest_role(user: User) -> Role | None:
-    if not user.is_authenticated or not user.is_active or not user.is_staff:
+    """The user's place in the engineer → triage lead → manager chain."""
+    if not _staff_account(user):
         return None
     if user.is_superuser:
         return Role.MANAGER
-    held = [role for role in Role if role.value in _group_names(user)]
+    held = [role for role in _RANK if role.value in _group_names(user)]
     return max(held, key=_RANK.__getitem__, default=None)
 
 
 def has_role(user: User, role: Role) -> bool:
+    if role in _OUTSIDE_CHAIN:
+        return _staff_account(user) and (user.is_superuser or role.value in _group_names(user))
     held = highest_role(user)
     return held is not None and _RANK[held] >= _RANK[role]
 
 
 def is_support_staff(user: User) -> bool:
-    return highest_role(user) is not None
+    return highest_role(user) is not None or has_role(user, Role.SECURITY)
 
 
-_OUR_APPS = ("tenants", "cases", "sla", "knowledge", "notifications")
+_OUR_APPS = ("tenants", "cases", "sla", "knowledge", "notifications", "servicerequests")
 _WORK_MODELS = {
     "case",
     "comment",
@@ -59,6 +71,9 @@ _WORK_MODELS = {
     "knownissue",
     "article",
     "announcement",
+    "servicerequest",
+    "customerescalation",
+    "troubleshootingsession",
 }
 _CONFIGURATION_MODELS = {
     "supportplan",
@@ -67,6 +82,12 @@ _CONFIGURATION_MODELS = {
     "partner",
     "partnermember",
     "calendar",
+    "environment",
+    "productflag",
+    "environmentflag",
+    "accountteammember",
+    "escalationlevel",
+    "requesttype",
 }
 
 
@@ -74,8 +95,10 @@ def ensure_role_groups(**_: object) -> None:
     """Create the role groups with the admin permissions each needs (after migrate).
 
     Every staff role may view everything and work cases; managers also configure plans,
-    tenants, partners and calendars. Nothing is deletable through a role: closure is a
-    state, not a delete."""
+    tenants, partners and calendars (and environments, flags, account teams, escalation
+    paths and the request catalogue). Security may view everything and change service
+    requests (its sign-off is an action on them). Nothing is deletable through a role:
+    closure is a state, not a delete."""
     from django.contrib.auth.models import Group, Permission
 
     ours = Permission.objects.filter(content_type__app_label__in=_OUR_APPS)
@@ -88,6 +111,7 @@ def ensure_role_groups(**_: object) -> None:
         Role.ENGINEER: [*view, *work],
         Role.TRIAGE_LEAD: [*view, *work],
         Role.MANAGER: [*view, *work, *configure],
+        Role.SECURITY: [*view, *ours.filter(codename="change_servicerequest")],
     }
     for role, permissions in grants.items():
         group, _ = Group.objects.get_or_create(name=role.value)

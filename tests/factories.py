@@ -10,17 +10,23 @@ from django.utils import timezone
 from cases.models import BusinessImpact, Case, EnvironmentAccess, EnvironmentKind
 from knowledge.models import Article, KnownIssue
 from notifications.models import Announcement
+from servicerequests.models import RequestType
 from sla.models import Calendar
 from tenants.models import (
+    AccountRole,
+    AccountTeamMember,
     AuthorizedContact,
     Category,
+    Environment,
     LetterOfAuthorization,
     Partner,
     PartnerMember,
     PlanPriority,
+    ProductFlag,
     SupportPlan,
     Tenant,
 )
+from tenants.models import EnvironmentKind as EnvironmentKindChoice
 from tenants.roles import Role
 
 PASSWORD = "correct-horse-battery"
@@ -187,3 +193,51 @@ class KnownIssueFactory(factory.django.DjangoModelFactory):
     public_summary = "Symptoms and the workaround."
     internal_notes = "Root cause: a race in the exporter."
     stage = KnownIssue.Stage.IN_DEVELOPMENT
+
+
+class EnvironmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Environment
+
+    tenant = factory.SubFactory(TenantFactory)
+    kind = EnvironmentKindChoice.PRODUCTION
+    name = factory.Sequence(lambda n: f"Environment {n}")
+    product = "SupportDesk Cloud"
+    version = "2026.10"
+
+
+class ProductFlagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProductFlag
+        django_get_or_create = ("product", "key")
+
+    product = "SupportDesk Cloud"
+    key = factory.Sequence(lambda n: f"flag-{n}")
+    name = factory.Sequence(lambda n: f"Flag {n}")
+
+
+class AccountTeamMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccountTeamMember
+
+    tenant = factory.SubFactory(TenantFactory)
+    role = AccountRole.CUSTOMER_SUCCESS_MANAGER
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"account{n}@vendor.test")
+
+
+class RequestTypeFactory(factory.django.DjangoModelFactory):
+    """A catalogue entry; `plans=[plan, …]` offers it to those plans."""
+
+    class Meta:
+        model = RequestType
+        django_get_or_create = ("code",)
+        skip_postgeneration_save = True
+
+    code = "sandbox_refresh"
+    name = factory.LazyAttribute(lambda o: o.code.replace("_", " ").capitalize())
+
+    @factory.post_generation
+    def plans(self, create: bool, extracted: list | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.plans.add(*extracted)

@@ -10,7 +10,8 @@ from django.core.management import call_command
 
 from cases.models import Case, SatisfactionSurvey, State
 from notifications.models import Announcement
-from tenants.models import LetterOfAuthorization, Tenant
+from servicerequests.models import ServiceRequest
+from tenants.models import AccountTeamMember, Environment, LetterOfAuthorization, Tenant
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,6 +29,14 @@ def test_seed_demo_builds_every_state_and_is_idempotent(capsys):
     assert Case.objects.filter(partner__isnull=False).exists()
     assert SatisfactionSurvey.objects.filter(case__state=State.CLOSED).count() == 1
     assert Announcement.objects.filter(published=True).count() == 3
+    assert Environment.objects.count() == 6
+    assert AccountTeamMember.objects.filter(tenant__reference_prefix="ACME").count() == 5
+    assert set(ServiceRequest.objects.values_list("state", flat=True)) == {
+        "submitted",
+        "in_fulfilment",
+        "done",
+    }
+    assert ServiceRequest.objects.get(state="done").authorization["signature"]
     assert "alice@acme.demo" in capsys.readouterr().out
 
 

@@ -30,6 +30,7 @@ from cases.models import (
     State,
 )
 from cases.services import schedule
+from cases.services.case_environments import tenant_environment_for_case
 from cases.services.clocks import CLOCK_FIELDS, case_recompute_clocks, cases_recompute_clocks
 from cases.services.common import (
     check_version,
@@ -77,6 +78,7 @@ def case_create(
     channel: str = Channel.PORTAL,
     business_impact: int = BusinessImpact.MEDIUM,
     environment: int = EnvironmentKind.PRODUCTION,
+    tenant_environment_id: int | None = None,
     users_affected: int | None = None,
     first_seen_at: object = None,
     reporter: User | None = None,
@@ -117,6 +119,9 @@ def case_create(
         errors["channel"] = ["Unknown channel."]
     if users_affected is not None and users_affected < 0:
         errors["users_affected"] = ["Users affected cannot be negative."]
+    chosen_environment = tenant_environment_for_case(tenant, tenant_environment_id, errors)
+    if chosen_environment is not None:
+        environment = chosen_environment.kind
     if errors:
         raise InvalidInput("Please correct the case details.", field_errors=errors)
     files = list(attachments)
@@ -153,6 +158,7 @@ def case_create(
         channel=channel,
         business_impact=business_impact,
         environment=environment,
+        tenant_environment=chosen_environment,
         users_affected=users_affected,
         first_seen_at=first_seen_at,
         reporter=reporter,

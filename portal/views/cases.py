@@ -34,7 +34,9 @@ from portal.forms import (
     WatcherForm,
 )
 from portal.presenters import due_times, timeline
+from portal.views.case_extras import customer_panels
 from supportdesk.errors import ServiceError
+from tenants.environments import environments_of
 from tenants.models import Category
 
 
@@ -49,7 +51,12 @@ def case_new(request: HttpRequest) -> HttpResponse:
     portal = request.portal
     plan = portal.tenant.plan
     initial = {"related_cases": request.GET.get("related", "")[:200]}
-    form = CaseForm(request.POST or None, plan=plan, initial=initial)
+    form = CaseForm(
+        request.POST or None,
+        plan=plan,
+        environments=environments_of(request.user, portal.tenant.id),
+        initial=initial,
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -138,6 +145,7 @@ def _case_page(
         "cancel_form": forms.get("cancel_form") or CancelForm(),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
         "watcher_form": forms.get("watcher_form") or WatcherForm(prefix="watcher"),
+        **customer_panels(request, case, forms),
     }
     return render(request, "portal/case_detail.html", context, status=status)
 

@@ -92,6 +92,10 @@ def test_editing_a_plans_priorities_recomputes_its_open_cases(client, cast, time
             "priorities-INITIAL_FORMS": len(priorities),
             "priorities-MIN_NUM_FORMS": 0,
             "priorities-MAX_NUM_FORMS": 1000,
+            "escalation_levels-TOTAL_FORMS": 0,
+            "escalation_levels-INITIAL_FORMS": 0,
+            "escalation_levels-MIN_NUM_FORMS": 0,
+            "escalation_levels-MAX_NUM_FORMS": 1000,
         }
     )
     for index, priority in enumerate(priorities):
@@ -113,7 +117,13 @@ def test_moving_a_tenant_to_another_plan_recomputes_its_open_cases(client, cast,
     tenant = cast.tenant_a
     client.login(username=cast.manager.username, password=PASSWORD)
     data = form_data(tenant, plan=premier.id)
-    for prefix in ("contacts", "notification_addresses"):
+    for prefix in (
+        "contacts",
+        "notification_addresses",
+        "environments",
+        "account_team",
+        "escalation_levels",
+    ):
         data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
     response = client.post(reverse("admin:tenants_tenant_change", args=[tenant.id]), data)
     assert response.status_code == 302, response.content.decode()[:3000]

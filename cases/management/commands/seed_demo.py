@@ -16,14 +16,23 @@ from cases import services
 from cases.models import BusinessImpact, Channel, CloseReason, EnvironmentKind
 from knowledge.models import Article, KnownIssue
 from notifications.models import Announcement
+from servicerequests import services as request_services
+from servicerequests.handlers import REGISTRY
+from servicerequests.models import RequestType
 from sla.models import Calendar
 from tenants.models import (
+    AccountRole,
+    AccountTeamMember,
     AuthorizedContact,
+    Environment,
+    EnvironmentFlag,
+    EscalationLevel,
     LetterOfAuthorization,
     NotificationAddress,
     Partner,
     PartnerMember,
     PlanPriority,
+    ProductFlag,
     SupportPlan,
     Tenant,
 )
@@ -206,6 +215,144 @@ class Command(BaseCommand):
 
         self._cases(tenants, contacts, partner_user, engineer)
         self._knowledge_and_announcements(admin)
+        self._accounts_and_requests(plans, tenants, contacts, engineer)
+
+    def _accounts_and_requests(self, plans, tenants, contacts, engineer) -> None:
+        """Environments and their flags, account teams and escalation paths, the request
+        catalogue, and a few requests filed and worked through the services."""
+        environments = {}
+        for prefix, name, kind, version in [
+            ("ACME", "Production", EnvironmentKind.PRODUCTION, "2026.10"),
+            ("ACME", "UAT sandbox", EnvironmentKind.SANDBOX, "2026.11"),
+            ("ACME", "QA", EnvironmentKind.TEST, "2026.11"),
+            ("GLOBEX", "Production", EnvironmentKind.PRODUCTION, "2026.10"),
+            ("GLOBEX", "Sandbox", EnvironmentKind.SANDBOX, "2026.10"),
+            ("INIT", "Production", EnvironmentKind.PRODUCTION, "2026.9"),
+        ]:
+            environments[(prefix, name)] = Environment.objects.create(
+                tenant=tenants[prefix],
+                kind=kind,
+                name=name,
+                product="SupportDesk Cloud",
+                version=version,
+                url=f"https://{prefix.lower()}-{name.split()[0].lower()}.supportdesk.demo",
+                ip_allowlist=["81.2.69.160/28"] if kind == EnvironmentKind.PRODUCTION else [],
+            )
+        flags = {
+            key: ProductFlag.objects.create(
+                product="SupportDesk Cloud", key=key, name=name, description=description
+            )
+            for key, name, description in [
+                ("new-editor", "New rich-text editor", "The 2027 editor with tables and mentions."),
+                ("bulk-export", "Bulk export API", "Exports of more than 100,000 rows."),
+                ("ai-summaries", "Case summaries", "Suggested summaries of long threads."),
+            ]
+        }
+        EnvironmentFlag.objects.create(
+            environment=environments[("ACME", "UAT sandbox")],
+            flag=flags["new-editor"],
+            enabled=True,
+        )
+        catalogue = {
+            "feature_flags": ("Feature flag enablement", False),
+            "sandbox_refresh": ("Sandbox refresh", False),
+            "ip_allowlist": ("IP allowlist update", True),
+            "sso_certificate": ("SSO certificate update", True),
+            "connector_installer": ("Connector installer", False),
+            "security_testing": ("Security testing authorization", False),
+        }
+        for position, (code, (name, sla)) in enumerate(catalogue.items()):
+            request_type = RequestType.objects.create(
+                code=code,
+                name=name,
+                description=REGISTRY[code].description,
+                sla_applies=sla,
+                response_target="1bd",
+                position=position,
+            )
+            offered = plans.values() if code != "security_testing" else [plans["Premier"]]
+            request_type.plans.set(offered)
+
+        security = self._staff("security@supportdesk.demo", "Sasha", "Secure", Role.SECURITY)
+        csm = self._staff("csm@supportdesk.demo", "Carla", "Success", Role.ENGINEER)
+        for prefix in ("ACME", "GLOBEX"):
+            tenant = tenants[prefix]
+            AccountTeamMember.objects.create(
+                tenant=tenant,
+                role=AccountRole.CUSTOMER_SUCCESS_MANAGER,
+                user=csm,
+                phone="+1 212 555 0142",
+            )
+            AccountTeamMember.objects.create(
+                tenant=tenant,
+                role=AccountRole.CUSTOMER_SUCCESS_DIRECTOR,
+                name="Dana Director",
+                email="dana.director@supportdesk.demo",
+            )
+            AccountTeamMember.objects.create(
+                tenant=tenant,
+                role=AccountRole.SOLUTIONS_ENGINEER,
+                name="Sol Engineer",
+                email="sol@supportdesk.demo",
+            )
+            for role, name, email in [
+                (AccountRole.COO, "Olga Operations", "coo@supportdesk.demo"),
+                (AccountRole.CEO, "Chris Chief", "ceo@supportdesk.demo"),
+            ]:
+                AccountTeamMember.objects.create(
+                    tenant=tenant, role=role, name=name, email=email, shown_in_portal=False
+                )
+        for level, role, rise in [
+            (1, AccountRole.CUSTOMER_SUCCESS_MANAGER, "4bh"),
+            (2, AccountRole.COO, "1bd"),
+            (3, AccountRole.CEO, "1bd"),
+        ]:
+            EscalationLevel.objects.create(
+                plan=plans["Premier"], level=level, role=role, rise_after=rise
+            )
+
+        alice = contacts["ACME"]
+        flags_request = request_services.service_request_submit(
+            actor=alice,
+            tenant_id=tenants["ACME"].id,
+            type_code="feature_flags",
+            data={
+                "environment": environments[("ACME", "UAT sandbox")].id,
+                "flags": [flags["bulk-export"].id],
+                "reason": "Nightly exports to our data warehouse.",
+            },
+        )
+        request_services.service_request_start(actor=engineer, request_id=flags_request.id)
+        request_services.service_request_submit(
+            actor=alice,
+            tenant_id=tenants["ACME"].id,
+            type_code="sandbox_refresh",
+            data={"environment": environments[("ACME", "UAT sandbox")].id},
+        )
+        starts = timezone.localdate() + dt.timedelta(days=7)
+        security_request = request_services.service_request_submit(
+            actor=alice,
+            tenant_id=tenants["ACME"].id,
+            type_code="security_testing",
+            data={
+                "environment": environments[("ACME", "Production")].id,
+                "scope": "https://acme-production.supportdesk.demo: authenticated web test",
+                "starts_on": starts.isoformat(),
+                "ends_on": (starts + dt.timedelta(days=4)).isoformat(),
+                "testing_organisation": "Redteam Ltd",
+                "contact_name": "Rita Red",
+                "contact_email": "rita@redteam.demo",
+            },
+        )
+        request_services.service_request_start(actor=engineer, request_id=security_request.id)
+        for step, actor in [
+            ("review", engineer),
+            ("security_approval", security),
+            ("security_sign_off", security),
+        ]:
+            request_services.service_request_step_done(
+                actor=actor, request_id=security_request.id, step_code=step, note="Demo."
+            )
 
     def _cases(self, tenants, contacts, partner_user, engineer) -> None:
         def file(prefix: str, summary: str, **extra: object):
@@ -361,6 +508,8 @@ class Command(BaseCommand):
             "  support engineer         eng@supportdesk.demo      /admin/\n"
             "  triage lead              lead@supportdesk.demo     /admin/\n"
             "  support manager          manager@supportdesk.demo  /admin/\n"
+            "  security (signs testing) security@supportdesk.demo /admin/\n"
+            "  customer success manager csm@supportdesk.demo      /admin/\n"
             "Portal (customers and partners) at /, staff queue at /admin/.\n"
             "  customer, Acme (Premier) alice@acme.demo\n"
             "  customer, Globex         grace@globex.demo\n"

@@ -1,0 +1,252 @@
+"""The customer's side of the queue: escalations the customers raised (their own list,
+with acknowledge and de-escalate) and live troubleshooting sessions staff propose."""
+
+import datetime as dt
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html
+
+from cases import services
+from cases.models import (
+    Case,
+    CustomerEscalation,
+    CustomerEscalationNotice,
+    EnvironmentAccess,
+    SessionSlot,
+    TroubleshootingSession,
+)
+from cases.services.sessions import DURATIONS
+from supportdesk.admin_actions import with_text
+from supportdesk.errors import ServiceError
+from tenants.models import AccountRole
+
+
+class CustomerEscalationColumn:
+    """A mixin for the case list: a flag on cases the customer escalated, with the level."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        live = CustomerEscalation.objects.filter(
+            case=OuterRef("pk"),
+            status__in=[CustomerEscalation.Status.OPEN, CustomerEscalation.Status.ACKNOWLEDGED],
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                customer_escalation_level=Subquery(live.values("level")[:1]),
+                customer_escalation_open=Exists(live.filter(status=CustomerEscalation.Status.OPEN)),
+            )
+        )
+
+    @admin.display(description="Customer escalation", ordering="customer_escalation_level")
+    def customer_escalation(self, obj: Case) -> str:
+        level = getattr(obj, "customer_escalation_level", None)
+        if level is None:
+            return ""
+        state = "open" if obj.customer_escalation_open else "acknowledged"
+        return format_html(
+            '<span class="customer-escalation" title="Escalated by the customer ({})" '
+            'style="color:#b42318;font-weight:600">⚑ Level {}</span>',
+            state,
+            level,
+        )
+
+
+class NoticeInline(admin.TabularInline):
+    model = CustomerEscalationNotice
+    extra = 0
+    can_delete = False
+    fields = ["level", "role", "recipients", "notified_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class LiveFilter(admin.SimpleListFilter):
+    title = "live"
+    parameter_name = "live"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [("yes", "Open or acknowledged"), ("no", "Ended")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        live = [CustomerEscalation.Status.OPEN, CustomerEscalation.Status.ACKNOWLEDGED]
+        if self.value() == "yes":
+            return queryset.filter(status__in=live)
+        if self.value() == "no":
+            return queryset.exclude(status__in=live)
+        return queryset
+
+
+@admin.register(CustomerEscalation)
+class CustomerEscalationAdmin(admin.ModelAdmin):
+    list_display = [
+        "case_reference",
+        "tenant",
+        "level_badge",
+        "status",
+        "raised_by",
+        "raised_at",
+        "rises",
+        "handled_by",
+    ]
+    list_filter = [LiveFilter, "status", "level", "case__tenant"]
+    search_fields = ["case__reference", "case__summary", "reason", "raised_by__email"]
+    list_select_related = ["case__tenant", "raised_by", "handled_by"]
+    ordering = ["status", "next_rise_at", "-raised_at"]
+    inlines = [NoticeInline]
+    actions = [
+        with_text(
+            description="Acknowledge escalation",
+            label="Note for the customer (who has it, what happens next)",
+            done="Escalations acknowledged",
+            perform=lambda request, obj, text: services.customer_escalation_acknowledge(
+                actor=request.user, escalation_id=obj.id, note=text
+            ),
+        ),
+        with_text(
+            description="De-escalate",
+            label="Note for the customer (how it was resolved)",
+            done="Escalations ended",
+            perform=lambda request, obj, text: services.customer_escalation_de_escalate(
+                actor=request.user, escalation_id=obj.id, note=text
+            ),
+        ),
+    ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+        return [field.name for field in CustomerEscalation._meta.fields]
+
+    @admin.display(description="Case", ordering="case__reference")
+    def case_reference(self, obj: CustomerEscalation) -> str:
+        return f"{obj.case.reference} {obj.case.summary}"[:80]
+
+    @admin.display(description="Tenant", ordering="case__tenant__name")
+    def tenant(self, obj: CustomerEscalation) -> str:
+        return obj.case.tenant.name
+
+    @admin.display(description="Level", ordering="level")
+    def level_badge(self, obj: CustomerEscalation) -> str:
+        role = AccountRole(obj.level_role).label if obj.level_role in AccountRole.values else ""
+        return format_html("⚑ {} <span style='color:#5d6678'>{}</span>", obj.level, role)
+
+    @admin.display(description="Rises at", ordering="next_rise_at")
+    def rises(self, obj: CustomerEscalation) -> str:
+        if obj.next_rise_at is None:
+            return "—"
+        if obj.next_rise_at <= timezone.now():
+            return format_html("<strong>due now</strong>")
+        return obj.next_rise_at.strftime("%d %b %H:%M")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class SlotInline(admin.TabularInline):
+    model = SessionSlot
+    extra = 0
+    can_delete = False
+    readonly_fields = ["starts_at"]
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class SessionProposalForm(forms.ModelForm):
+    """Staff propose up to three times; the service checks and records them."""
+
+    slot_1 = forms.DateTimeField(label="Time 1", help_text="In the desk's time zone.")
+    slot_2 = forms.DateTimeField(label="Time 2", required=False)
+    slot_3 = forms.DateTimeField(label="Time 3", required=False)
+    duration_minutes = forms.TypedChoiceField(
+        coerce=int, choices=[(d, f"{d} minutes") for d in DURATIONS], initial=60
+    )
+    meeting_url = forms.URLField(label="Meeting link", required=False, assume_scheme="https")
+
+    class Meta:
+        model = TroubleshootingSession
+        fields = ["case", "duration_minutes", "meeting_url", "note"]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if "case" in self.fields:
+            self.fields["case"].queryset = Case.objects.filter(
+                environment_access=EnvironmentAccess.REFUSED
+            ).exclude(state="closed")
+            self.fields["case"].help_text = "Open cases whose customer refused environment access."
+
+    def slots(self) -> list[dt.datetime]:
+        return [
+            self.cleaned_data[f] for f in ("slot_1", "slot_2", "slot_3") if self.cleaned_data.get(f)
+        ]
+
+
+@admin.register(TroubleshootingSession)
+class TroubleshootingSessionAdmin(admin.ModelAdmin):
+    list_display = ["case", "status", "starts_at", "duration_minutes", "proposed_by", "booked_by"]
+    list_filter = ["status"]
+    search_fields = ["case__reference", "case__summary"]
+    list_select_related = ["case", "proposed_by", "booked_by"]
+    inlines = [SlotInline]
+
+    def get_form(self, request: HttpRequest, obj: object = None, **kwargs: object) -> type:
+        if obj is None:
+            kwargs["form"] = SessionProposalForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+        if obj is None:
+            return ["case", "slot_1", "slot_2", "slot_3", "duration_minutes", "meeting_url", "note"]
+        return super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+        if obj is None:
+            return []
+        return [field.name for field in TroubleshootingSession._meta.fields]
+
+    def get_inlines(self, request: HttpRequest, obj: object) -> list:
+        return [SlotInline] if obj is not None else []
+
+    def save_model(
+        self, request: HttpRequest, obj: TroubleshootingSession, form: forms.Form, change: bool
+    ) -> None:
+        """Proposals go through the service (it checks the case and tells the customer)."""
+        if change:
+            return
+        try:
+            session = services.session_propose(
+                actor=request.user,
+                case_id=form.cleaned_data["case"].id,
+                starts=form.slots(),
+                duration_minutes=form.cleaned_data["duration_minutes"],
+                meeting_url=form.cleaned_data.get("meeting_url", ""),
+                note=form.cleaned_data.get("note", ""),
+            )
+        except ServiceError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            raise _Refused from error
+        obj.pk = session.pk
+        obj.id = session.id
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None):
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except _Refused:
+            from django.shortcuts import redirect
+
+            return redirect(request.get_full_path())
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class _Refused(Exception):
+    """The service refused the proposal; the message is already shown."""

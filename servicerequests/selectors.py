@@ -1,0 +1,64 @@
+"""Reads of service requests, all starting from the one access function."""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+
+from servicerequests.handlers import REGISTRY
+from servicerequests.models import OPEN_STATES, RequestEvent, RequestType, ServiceRequest, State
+from supportdesk.errors import NotFound
+from tenants.access import tenants_for
+from tenants.models import Tenant
+from tenants.roles import is_support_staff
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def requests_for(user: User) -> QuerySet[ServiceRequest]:
+    """Requests of the tenants the user may act for (all of them for support staff)."""
+    if is_support_staff(user):
+        return ServiceRequest.objects.all()
+    return ServiceRequest.objects.filter(tenant__in=tenants_for(user))
+
+
+def request_list_for(user: User, *, tenant_id: int, closed: bool = False) -> QuerySet:
+    requests = requests_for(user).filter(tenant_id=tenant_id)
+    if closed:
+        requests = requests.exclude(state__in=OPEN_STATES)
+    else:
+        requests = requests.filter(state__in=OPEN_STATES)
+    return requests.select_related("request_type", "environment", "requested_by").order_by(
+        "-created_at", "-id"
+    )
+
+
+def request_by_reference(user: User, reference: str) -> ServiceRequest:
+    """The request if the user may see it; NotFound for another tenant's, as for none."""
+    request = (
+        requests_for(user)
+        .select_related("tenant__plan", "request_type", "environment", "requested_by", "owner")
+        .filter(reference=reference)
+        .first()
+    )
+    if request is None:
+        raise NotFound("No such request.")
+    return request
+
+
+def request_types_for(tenant: Tenant) -> QuerySet[RequestType]:
+    """The catalogue as the tenant's plan offers it."""
+    return RequestType.objects.filter(active=True, plans=tenant.plan_id, code__in=list(REGISTRY))
+
+
+def request_events_for(user: User, request: ServiceRequest) -> QuerySet[RequestEvent]:
+    events = request.events.select_related("actor")
+    return events if is_support_staff(user) else events.filter(public=True)
+
+
+__all__ = [
+    "State",
+    "request_by_reference",
+    "request_events_for",
+    "request_list_for",
+    "request_types_for",
+    "requests_for",
+]

@@ -1,0 +1,29 @@
+"""The Security role stands outside the engineer → lead → manager chain."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from tenants.access import tenants_for
+from tenants.roles import Role, has_role, is_support_staff
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_security_is_held_only_by_its_members_and_superusers(cast):
+    officer = UserFactory(username="sec@support.test", roles=[Role.SECURITY])
+    admin = UserFactory(username="root@support.test", is_staff=True, is_superuser=True)
+    assert has_role(officer, Role.SECURITY)
+    assert has_role(admin, Role.SECURITY)
+    assert not has_role(cast.manager, Role.SECURITY)
+    assert not has_role(officer, Role.ENGINEER)
+    assert is_support_staff(officer)
+    assert set(tenants_for(officer)) == {cast.tenant_a, cast.tenant_b}
+
+
+def test_migrate_creates_the_security_group_with_view_and_request_rights():
+    group = Group.objects.get(name=Role.SECURITY.value)
+    codenames = set(group.permissions.values_list("codename", flat=True))
+    assert "change_servicerequest" in codenames
+    assert "view_case" in codenames
+    assert "change_case" not in codenames
