@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "tenants",
     "sla",
     "knowledge",
@@ -184,11 +186,54 @@ CACHES = {
     )
 }
 
+# The REST API under /api/v1/ (supportdesk/api/ holds what its parts share).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tenants.api_access.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["tenants.api_access.HasDeskAccess"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "supportdesk.api.throttles.TokenRateThrottle",
+        "supportdesk.api.throttles.AddressRateThrottle",
+    ],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "supportdesk.api.schema.ApiAutoSchema",
+    "EXCEPTION_HANDLER": "supportdesk.api.errors.exception_handler",
+    "NUM_PROXIES": env_int("API_NUM_PROXIES", 0),
+}
+# "<requests>/<second|minute|hour|day>" per API token (or signed-in user), and per
+# client address across everyone behind it.
+API_THROTTLE_RATES = {
+    "token": env_str("API_RATE_PER_TOKEN", "240/minute"),
+    "address": env_str("API_RATE_PER_ADDRESS", "600/minute"),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SupportDesk API",
+    "VERSION": "1.0.0",
+    # The schema's introduction: authentication, errors, preconditions, pagination.
+    "DESCRIPTION": (BASE_DIR / "docs" / "api.md").read_text(encoding="utf-8"),
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CaseState": "cases.models.State",
+        "CaseCategory": "tenants.models.Category",
+        "EventKind": "cases.models.CaseEvent.Kind",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "supportdesk.api.schema.forbid_unknown_request_fields",
+    ],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Transport security: on unless DEBUG; HTTPS=false turns it off behind a plain-HTTP

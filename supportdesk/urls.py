@@ -7,5 +7,6 @@ admin.site.index_title = "Queue and configuration"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("supportdesk.api_urls")),
     path("", include("portal.urls")),
 ]

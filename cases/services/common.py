@@ -11,7 +11,7 @@ from django_fsm import can_proceed, has_transition_perm
 from cases.attachments import UploadLike, clean_filename, guess_content_type
 from cases.models import Attachment, Case, CaseEvent, Comment
 from cases.selectors import cases_for
-from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
+from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict, VersionConflict
 from tenants.roles import Role, has_role
 
 User = AbstractBaseUser
@@ -42,7 +42,7 @@ def locked_case(actor: User | None, case_id: int) -> Case:
 
 def check_version(case: Case, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != case.version:
-        raise StateConflict(
+        raise VersionConflict(
             f"{case.reference} was changed by someone else since you opened it. "
             "Reload it to see the change, then try again."
         )
