@@ -5,6 +5,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from cases.models import BusinessImpact, EnvironmentAccess, EnvironmentKind
+from tenants.api_tokens import EXPIRY_CHOICES_DAYS
 from tenants.models import Category, SupportPlan
 
 TEXTAREA = {"rows": 4}
@@ -206,3 +207,16 @@ class SignInForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "Email"
         self.fields["username"].widget.attrs.update({"autocomplete": "email", "inputmode": "email"})
+
+
+class ApiTokenForm(forms.Form):
+    name = _text("Name", required=True, maxlength=100, placeholder="e.g. Monitoring alerts")
+    expires_in_days = forms.TypedChoiceField(
+        label="Expires",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        choices=[("", "Never (revoke it when no longer needed)")]
+        + [(days, f"In {days} days") for days in EXPIRY_CHOICES_DAYS],
+        initial=90,
+    )

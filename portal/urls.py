@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from portal.forms import SignInForm
-from portal.views import articles, cases, dashboard, files, people, public, surveys
+from portal.views import articles, cases, dashboard, files, people, public, surveys, tokens
 
 app_name = "portal"
 
@@ -96,6 +96,13 @@ urlpatterns = [
     path("contacts/<int:contact_id>/remove/", people.contact_remove, name="contact_remove"),
     path("letters/", people.letters, name="letters"),
     path("letters/<int:letter_id>/rescind/", people.letter_rescind, name="letter_rescind"),
+    path("account/api-tokens/", tokens.api_tokens, name="api_tokens"),
+    path("account/api-tokens/new/", tokens.api_token_new, name="api_token_new"),
+    path(
+        "account/api-tokens/<int:token_id>/revoke/",
+        tokens.api_token_revoke_view,
+        name="api_token_revoke",
+    ),
     path("status/", public.status, name="status"),
     path("help/articles/<int:article_id>/", articles.article, name="article"),
     path("help/known-issues/<int:issue_id>/", articles.known_issue, name="known_issue"),

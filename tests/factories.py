@@ -1,6 +1,7 @@
 """factory_boy factories for the domain; tests build what they need from these."""
 
 import datetime as dt
+import secrets
 
 import factory
 from django.contrib.auth import get_user_model
@@ -11,7 +12,9 @@ from cases.models import BusinessImpact, Case, EnvironmentAccess, EnvironmentKin
 from knowledge.models import Article, KnownIssue
 from notifications.models import Announcement
 from sla.models import Calendar
+from tenants.api_tokens import TOKEN_PREFIX, digest
 from tenants.models import (
+    ApiToken,
     AuthorizedContact,
     Category,
     LetterOfAuthorization,
@@ -187,3 +190,13 @@ class KnownIssueFactory(factory.django.DjangoModelFactory):
     public_summary = "Symptoms and the workaround."
     internal_notes = "Root cause: a race in the exporter."
     stage = KnownIssue.Stage.IN_DEVELOPMENT
+
+
+def api_token_for(user: object, name: str = "tests", **fields: object) -> tuple[ApiToken, str]:
+    """A working API token for the user and its secret, made directly (the service
+    refuses people without portal access, who may still hold an older token)."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=secret[:12], key_hash=digest(secret), **fields
+    )
+    return token, secret
