@@ -5,17 +5,16 @@ from django.db.models import QuerySet
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from knowledge.models import Article, KnownIssue
 from knowledge.search import MAX_QUERY_LENGTH, search_articles, search_known_issues
 from knowledge.selectors import public_known_issue, published_article
 from supportdesk.api import converters  # noqa: F401  (registers the URL converters)
 from supportdesk.api.pagination import NumberedPage
-from supportdesk.api.serializers import StrictInput, validated
+from supportdesk.api.serializers import StrictInput
+from supportdesk.api.views import ApiListView, ApiView
 
 
 class ArticleSummarySerializer(serializers.ModelSerializer):
@@ -64,12 +63,13 @@ class KnownIssueFilter(ArticleFilter):
 
 
 @extend_schema(tags=["knowledge"])
-class ArticleList(ListAPIView):
+class ArticleList(ApiListView):
     pagination_class = NumberedPage
     serializer_class = ArticleSummarySerializer
+    query_class = ArticleFilter
 
     def get_queryset(self) -> QuerySet[Article]:
-        filters = validated(ArticleFilter, self.request.query_params)
+        filters = self.query
         if filters.get("search", "").strip():
             return search_articles(filters["search"])
         return Article.objects.filter(is_published=True).order_by("title", "id")
@@ -84,19 +84,20 @@ class ArticleList(ListAPIView):
 
 
 @extend_schema(tags=["knowledge"])
-class ArticleDetail(APIView):
+class ArticleDetail(ApiView):
     @extend_schema(operation_id="articles_read", summary="One article", responses=ArticleSerializer)
     def get(self, request: Request, article_id: int) -> Response:
         return Response(ArticleSerializer(published_article(article_id)).data)
 
 
 @extend_schema(tags=["knowledge"])
-class KnownIssueList(ListAPIView):
+class KnownIssueList(ApiListView):
     pagination_class = NumberedPage
     serializer_class = KnownIssueSerializer
+    query_class = KnownIssueFilter
 
     def get_queryset(self) -> QuerySet[KnownIssue]:
-        filters = validated(KnownIssueFilter, self.request.query_params)
+        filters = self.query
         if filters.get("search", "").strip():
             issues = search_known_issues(filters["search"])
         else:
@@ -117,7 +118,7 @@ class KnownIssueList(ListAPIView):
 
 
 @extend_schema(tags=["knowledge"])
-class KnownIssueDetail(APIView):
+class KnownIssueDetail(ApiView):
     @extend_schema(
         operation_id="known_issues_read", summary="One known issue", responses=KnownIssueSerializer
     )

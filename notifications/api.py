@@ -6,10 +6,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from notifications.announcements import current_announcements
 from notifications.models import Announcement
+from supportdesk.api.views import ApiView
 
 
 class AnnouncementSerializer(serializers.ModelSerializer):
@@ -22,7 +22,7 @@ class AnnouncementSerializer(serializers.ModelSerializer):
 
 
 @extend_schema(tags=["announcements"])
-class AnnouncementList(APIView):
+class AnnouncementList(ApiView):
     @extend_schema(
         operation_id="announcements_list",
         summary="Current announcements",

@@ -203,6 +203,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "supportdesk.api.schema.ApiAutoSchema",
+    # No OPTIONS self-description: the OpenAPI schema is the one description.
+    "DEFAULT_METADATA_CLASS": None,
     "EXCEPTION_HANDLER": "supportdesk.api.errors.exception_handler",
     "NUM_PROXIES": env_int("API_NUM_PROXIES", 0),
 }

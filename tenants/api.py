@@ -9,14 +9,13 @@ from django.db.models import QuerySet
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from supportdesk.api import converters  # noqa: F401  (registers the URL converters)
 from supportdesk.api.pagination import CursorPage
-from supportdesk.api.serializers import Person, StrictInput, validated
+from supportdesk.api.serializers import Person, Rfc3339Date, StrictInput, validated
+from supportdesk.api.views import ApiListView, ApiView
 from supportdesk.errors import NotFound
 from tenants import services
 from tenants.access import is_contact_of
@@ -145,7 +144,7 @@ class ContactRequestInput(StrictInput):
     email = serializers.CharField(max_length=254, allow_blank=True)
     phone = serializers.CharField(max_length=40, allow_blank=True, required=False, default="")
     training_completed = serializers.CharField(max_length=200, allow_blank=True)
-    effective_from = serializers.DateField(
+    effective_from = Rfc3339Date(
         required=False, allow_null=True, default=None, help_text="Defaults to today."
     )
 
@@ -185,7 +184,7 @@ class LetterSerializer(serializers.ModelSerializer):
 
 
 @extend_schema(tags=["account"])
-class MeView(APIView):
+class MeView(ApiView):
     @extend_schema(
         operation_id="me",
         summary="Who is calling, and the customers they act for",
@@ -205,7 +204,7 @@ class MeView(APIView):
 
 
 @extend_schema(tags=["customers"])
-class TenantList(APIView):
+class TenantList(ApiView):
     @extend_schema(
         operation_id="tenants_list",
         summary="The customers you act for",
@@ -219,7 +218,7 @@ class TenantList(APIView):
 
 
 @extend_schema(tags=["customers"])
-class TenantDetail(APIView):
+class TenantDetail(ApiView):
     @extend_schema(operation_id="tenants_read", summary="One customer", responses=TenantSerializer)
     def get(self, request: Request, tenant_id: int) -> Response:
         tenant = tenant_for(request.user, tenant_id)
@@ -227,7 +226,7 @@ class TenantDetail(APIView):
 
 
 @extend_schema(tags=["customers"])
-class ContactList(APIView):
+class ContactList(ApiView):
     @extend_schema(
         operation_id="contacts_list",
         summary="The customer's portal contacts",
@@ -240,7 +239,7 @@ class ContactList(APIView):
 
 
 @extend_schema(tags=["customers"])
-class ContactRemove(APIView):
+class ContactRemove(ApiView):
     error_statuses = (409,)
 
     @extend_schema(
@@ -261,7 +260,7 @@ class ContactRemove(APIView):
 
 
 @extend_schema(tags=["customers"])
-class ContactRequestList(ListAPIView):
+class ContactRequestList(ApiListView):
     pagination_class = CursorPage
     serializer_class = ContactRequestSerializer
 
@@ -291,7 +290,7 @@ class ContactRequestList(ListAPIView):
 
 
 @extend_schema(tags=["letters"])
-class LetterList(APIView):
+class LetterList(ApiView):
     @extend_schema(
         operation_id="letters_list",
         summary="Letters of authorization you may see",
@@ -305,14 +304,14 @@ class LetterList(APIView):
 
 
 @extend_schema(tags=["letters"])
-class LetterDetail(APIView):
+class LetterDetail(ApiView):
     @extend_schema(operation_id="letters_read", summary="One letter", responses=LetterSerializer)
     def get(self, request: Request, letter_id: int) -> Response:
         return Response(LetterSerializer(_letter(request, letter_id)).data)
 
 
 @extend_schema(tags=["letters"])
-class LetterRescind(APIView):
+class LetterRescind(ApiView):
     error_statuses = (409,)
 
     @extend_schema(

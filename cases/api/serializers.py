@@ -20,7 +20,7 @@ from cases.models import (
     EnvironmentKind,
     State,
 )
-from supportdesk.api.serializers import Person, StrictInput
+from supportdesk.api.serializers import Person, Rfc3339DateTime, StrictInput
 from tenants.api import TenantRef
 from tenants.models import Category
 
@@ -275,7 +275,7 @@ class CaseFilter(StrictInput):
         max_length=200,
         help_text="Words that must all appear in the summary, or a case reference.",
     )
-    updated_since = serializers.DateTimeField(
+    updated_since = Rfc3339DateTime(
         required=False, help_text="Only cases changed at or after this instant."
     )
 
@@ -305,7 +305,7 @@ class CaseCreateInput(StrictInput):
     users_affected = serializers.IntegerField(
         min_value=0, max_value=MAX_USERS_AFFECTED, required=False, allow_null=True, default=None
     )
-    first_seen_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    first_seen_at = Rfc3339DateTime(required=False, allow_null=True, default=None)
     description = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True)
     steps_to_reproduce = serializers.CharField(
         max_length=MAX_TEXT, required=False, allow_blank=True

@@ -10,14 +10,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
-from rest_framework.generics import ListAPIView
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
-from rest_framework.views import APIView
 
 from cases import services
 from cases.api.serializers import (
@@ -51,6 +49,7 @@ from cases.selectors import (
 from supportdesk.api.conditional import expected_version, not_modified, with_etag
 from supportdesk.api.pagination import CursorPage, OldestFirstCursorPage
 from supportdesk.api.serializers import validated
+from supportdesk.api.views import ApiListView, ApiView
 from supportdesk.errors import NotFound
 from tenants.selectors import tenant_choices
 
@@ -94,12 +93,14 @@ def _is_multipart(request: Request) -> bool:
 
 
 @extend_schema(tags=["cases"])
-class CaseList(ListAPIView):
+class CaseList(ApiListView):
     pagination_class = CursorPage
     serializer_class = CaseSummarySerializer
+    query_class = CaseFilter
+    error_statuses = {"post": (404,)}  # a customer you do not act for
 
     def get_queryset(self) -> QuerySet[Case]:
-        filters = validated(CaseFilter, self.request.query_params)
+        filters = self.query
         return cases_matching(
             self.request.user,
             tenant_id=filters.get("tenant"),
@@ -153,7 +154,7 @@ def _only_tenant(request: Request) -> int:
 
 
 @extend_schema(tags=["cases"])
-class CaseDetail(APIView):
+class CaseDetail(ApiView):
     @extend_schema(
         operation_id="cases_read",
         summary="One case",
@@ -171,7 +172,7 @@ class CaseDetail(APIView):
 
 
 @extend_schema(tags=["cases"])
-class CaseSla(APIView):
+class CaseSla(ApiView):
     @extend_schema(
         operation_id="cases_sla",
         summary="The case's SLA state: due times, targets and whose move it is",
@@ -185,7 +186,7 @@ class CaseSla(APIView):
 
 
 @extend_schema(tags=["cases"])
-class CaseComments(ListAPIView):
+class CaseComments(ApiListView):
     pagination_class = OldestFirstCursorPage
     serializer_class = CommentSerializer
     error_statuses = (409, 412)
@@ -235,7 +236,7 @@ class CaseComments(ListAPIView):
 
 
 @extend_schema(tags=["cases"])
-class CaseEvents(ListAPIView):
+class CaseEvents(ApiListView):
     pagination_class = OldestFirstCursorPage
     serializer_class = EventSerializer
 
@@ -253,7 +254,7 @@ class CaseEvents(ListAPIView):
 
 
 @extend_schema(tags=["cases"])
-class CaseAttachments(APIView):
+class CaseAttachments(ApiView):
     @extend_schema(
         operation_id="attachments_list",
         summary="The case's files",
@@ -283,7 +284,7 @@ class _ErrorsAsJson(BaseContentNegotiation):
 
 
 @extend_schema(tags=["cases"])
-class AttachmentContent(APIView):
+class AttachmentContent(ApiView):
     content_negotiation_class = _ErrorsAsJson
 
     @extend_schema(
@@ -310,7 +311,7 @@ class AttachmentContent(APIView):
 
 
 @extend_schema(tags=["cases"])
-class CaseWatchers(APIView):
+class CaseWatchers(ApiView):
     error_statuses = (409, 412)
 
     @extend_schema(
@@ -340,7 +341,7 @@ class CaseWatchers(APIView):
 
 
 @extend_schema(tags=["cases"])
-class CaseWatcher(APIView):
+class CaseWatcher(ApiView):
     error_statuses = (412,)
 
     @extend_schema(
@@ -358,7 +359,7 @@ class CaseWatcher(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class CaseAction(APIView):
+class CaseAction(ApiView):
     """One lifecycle verb: the case by reference, `If-Match` required, one service call."""
 
     error_statuses = (409, 412, 428)

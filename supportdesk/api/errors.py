@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from django.core import signals
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -127,6 +128,8 @@ def exception_handler(exc: Exception, context: Mapping[str, object]) -> Response
     return Response(body, status=status_code, headers=headers)
 
 
+@csrf_exempt
 def not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:
-    """Any address under the API that names no endpoint."""
+    """Any address under the API that names no endpoint (a POST too: it changes nothing,
+    so it needs no CSRF check, and must not answer with the HTML refusal page)."""
     return JsonResponse(error_body("not_found", "No such endpoint."), status=404)

@@ -28,7 +28,8 @@ _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 class ApiAutoSchema(AutoSchema):
     """Adds the error responses an operation can give. A view names the ones particular
-    to it in `error_statuses` (e.g. 409, 412, 428 on case actions)."""
+    to it in `error_statuses` (e.g. 409, 412, 428 on case actions), or per method in a
+    dict (`{"post": (404,)}`)."""
 
     def _error_statuses(self) -> set[int]:
         statuses = {429}
@@ -40,9 +41,15 @@ class ApiAutoSchema(AutoSchema):
             statuses |= {400, 415} if self.method != "DELETE" else {400}
             if "multipart/form-data" in self.map_parsers():
                 statuses.add(413)
-        if any(p.get("in") == "query" for p in self._get_parameters()):
+        query = [p["name"] for p in self._get_parameters() if p.get("in") == "query"]
+        if query:
             statuses.add(400)
-        statuses |= set(getattr(self.view, "error_statuses", ()))
+        if "page" in query:
+            statuses.add(404)  # a page past the last
+        particular = getattr(self.view, "error_statuses", ())
+        if isinstance(particular, dict):
+            particular = particular.get(self.method.lower(), ())
+        statuses |= set(particular)
         return statuses
 
     def _get_response_bodies(self, direction: str = "response") -> dict:
