@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
@@ -48,7 +48,9 @@ def api_tokens_of(user: User) -> QuerySet[ApiToken]:
     """The user's tokens, usable ones first, newest first."""
     if not user.is_authenticated:
         return ApiToken.objects.none()
-    return ApiToken.objects.filter(user=user).order_by(Q(revoked_at__isnull=False), "-created_at")
+    return ApiToken.objects.filter(user=user).order_by(
+        F("revoked_at").desc(nulls_first=True), "-created_at"
+    )
 
 
 def _active(user: User, now: dt.datetime) -> QuerySet[ApiToken]:

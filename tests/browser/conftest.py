@@ -72,9 +72,15 @@ def screenshot():
     """Save a full-page screenshot of `page` as docs/screenshots/<name>.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def _shot(page, name: str) -> None:
+    def _shot(page, name: str, mask: list | None = None) -> None:
         page.evaluate("window.scrollTo(0, 0)")
         path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True, animations="disabled")
+        page.screenshot(
+            path=str(path),
+            full_page=True,
+            animations="disabled",
+            mask=mask or [],
+            mask_color="#cfd6e1",
+        )
 
     return _shot
