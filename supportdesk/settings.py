@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from supportdesk.env import env_bool, env_int, env_list, env_str
+from supportdesk.env import env_bool, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SUPPORTDESK_VAR_DIR", str(BASE_DIR / "var")))
@@ -211,8 +211,8 @@ REST_FRAMEWORK = {
 # "<requests>/<second|minute|hour|day>" per API token (or signed-in user), and per
 # client address across everyone behind it.
 API_THROTTLE_RATES = {
-    "token": env_str("API_RATE_PER_TOKEN", "240/minute"),
-    "address": env_str("API_RATE_PER_ADDRESS", "600/minute"),
+    "token": env_rate("API_RATE_PER_TOKEN", "240/minute"),
+    "address": env_rate("API_RATE_PER_ADDRESS", "600/minute"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SupportDesk API",

@@ -171,3 +171,22 @@ def test_one_address_is_limited_across_tokens_and_anonymous_calls(cast, settings
         # A forged X-Forwarded-For does not buy a fresh budget.
         forged = bearer(second).get(ME, HTTP_X_FORWARDED_FOR="203.0.113.9")
         assert forged.status_code == 429
+
+
+@pytest.mark.parametrize("value", ["240/minute", "5/s", "10000/day"])
+def test_rate_setting_accepts_drf_rates(monkeypatch, value):
+    from supportdesk.env import env_rate
+
+    monkeypatch.setenv("API_RATE_PER_TOKEN", value)
+    assert env_rate("API_RATE_PER_TOKEN", "1/minute") == value
+
+
+@pytest.mark.parametrize("value", ["lots", "240", "0/minute", "240/fortnight"])
+def test_bad_rate_setting_stops_start_up_naming_the_variable(monkeypatch, value):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from supportdesk.env import env_rate
+
+    monkeypatch.setenv("API_RATE_PER_TOKEN", value)
+    with pytest.raises(ImproperlyConfigured, match="API_RATE_PER_TOKEN"):
+        env_rate("API_RATE_PER_TOKEN", "240/minute")
