@@ -46,6 +46,7 @@ def acting_as(user: object, tenant: Tenant) -> str:
 
 
 class PrioritySerializer(serializers.ModelSerializer):
+    rank = serializers.IntegerField(help_text="1 is the most urgent.")
     needs_phone = serializers.BooleanField(
         read_only=True, help_text="The plan asks for this priority to be raised by phone too."
     )

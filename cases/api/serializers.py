@@ -180,6 +180,8 @@ class CaseSerializer(CaseSummarySerializer):
         help_text="A closed case may be reopened until then.",
     )
     sla = DueTimes(source="*")
+    # Declared, not derived from the model: the derived bounds differ per database.
+    users_affected = serializers.IntegerField(allow_null=True, min_value=0)
 
     class Meta(CaseSummarySerializer.Meta):
         fields = [

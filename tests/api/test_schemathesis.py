@@ -2,9 +2,13 @@
 requests each (derandomised, so a run is repeatable), as a contact with a token. No
 answer may be a 5xx or disagree with the schema (status, content type, headers, body)."""
 
+from collections.abc import Iterator
+
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -17,7 +21,19 @@ SCHEMA_URL = "/api/v1/schema/?format=json"
 
 
 @pytest.fixture
-def api_world(cast, settings) -> dict:
+def _connection_kept_across_requests() -> Iterator[None]:
+    """The real WSGI handler closes a connection that is not in autocommit at the start
+    and end of each request, which is the test's own transaction. Django's test client
+    turns that off; do the same for the handler Schemathesis calls."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_world(cast, settings, _connection_kept_across_requests) -> dict:
     """A tenant with cases in several states, knowledge to find, and a token."""
     settings.API_THROTTLE_RATES = {"token": "100000/minute", "address": "100000/minute"}
     open_case = file_case(cast)
