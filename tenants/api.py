@@ -324,6 +324,7 @@ class LetterRescind(ApiView):
         responses=LetterSerializer,
     )
     def post(self, request: Request, letter_id: int) -> Response:
+        _letter(request, letter_id)  # 404 before anything else for a letter one cannot see
         data = validated(RecordedReason, request.data)
         services.letter_rescind(actor=request.user, letter_id=letter_id, reason=data["reason"])
         return Response(LetterSerializer(_letter(request, letter_id)).data)
