@@ -199,7 +199,7 @@ class MeView(ApiView):
             "email": user.email,
             "is_support_staff": is_support_staff(user),
             "authenticated_by": "token" if request.auth is not None else "session",
-            "tenants": list(tenant_choices(user)),
+            "tenants": list(tenant_choices(user).prefetch_related("plan__priorities")),
         }
         return Response(MeSerializer(data, context={"request": request}).data)
 
