@@ -18,9 +18,19 @@ class UploadLike(Protocol):
     def read(self, size: int = -1) -> bytes: ...
 
 
+MAX_FILENAME_LENGTH = 120
+
+
 def clean_filename(name: str) -> str:
-    """The bare file name, without any path a browser or mail client sent along."""
-    return PurePath(name.replace("\\", "/")).name.strip() or "attachment"
+    """The bare file name, without any path a browser or mail client sent along, without
+    control characters, and short enough to store (the extension is kept)."""
+    printable = "".join(ch for ch in name if ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF)
+    bare = PurePath(printable.replace("\\", "/")).name.strip().strip(".") or "attachment"
+    if len(bare) > MAX_FILENAME_LENGTH:
+        path = PurePath(bare)
+        suffix = path.suffix[:20]
+        bare = path.stem[: MAX_FILENAME_LENGTH - len(suffix)] + suffix
+    return bare
 
 
 def validate_uploads(files: list[UploadLike]) -> None:
@@ -74,3 +84,28 @@ def upload_rules() -> UploadRules:
         max_bytes=settings.ATTACHMENT_MAX_BYTES,
         extensions=tuple(sorted({ext.lower() for ext in settings.ATTACHMENT_ALLOWED_EXTENSIONS})),
     )
+
+
+# Types a browser shows without running anything; everything else goes out as bytes.
+_PASSIVE_PREFIXES = ("image/", "video/", "audio/")
+_PASSIVE_TYPES = {
+    "text/plain",
+    "text/csv",
+    "application/pdf",
+    "application/json",
+    "application/zip",
+    "application/gzip",
+    "application/x-gzip",
+    "message/rfc822",
+}
+_ACTIVE_TYPES = {"image/svg+xml"}
+
+
+def download_type(content_type: str) -> str:
+    """The type a file is served as: passive types as they are, anything a browser
+    might run (HTML, SVG, scripts) as plain bytes."""
+    base = content_type.split(";")[0].strip().lower()
+    passive = base.startswith(_PASSIVE_PREFIXES) or base in _PASSIVE_TYPES
+    if base.startswith("application/vnd.openxmlformats-officedocument."):
+        passive = True
+    return base if passive and base not in _ACTIVE_TYPES else "application/octet-stream"

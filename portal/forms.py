@@ -8,6 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm
 
 from cases.models import BusinessImpact, EnvironmentAccess, EnvironmentKind
 from notifications.models import Announcement
+from tenants.api_tokens import EXPIRY_CHOICES_DAYS
 from tenants.models import Category, Environment, SupportPlan
 
 TEXTAREA = {"rows": 4}
@@ -253,4 +254,17 @@ class EscalateForm(forms.Form):
 class SessionChoiceForm(forms.Form):
     slot = forms.TypedChoiceField(
         label="Choose a time", coerce=int, required=False, widget=forms.RadioSelect
+    )
+
+
+class ApiTokenForm(forms.Form):
+    name = _text("Name", required=True, maxlength=100, placeholder="e.g. Monitoring alerts")
+    expires_in_days = forms.TypedChoiceField(
+        label="Expires",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        choices=[("", "Never (revoke it when no longer needed)")]
+        + [(days, f"In {days} days") for days in EXPIRY_CHOICES_DAYS],
+        initial=90,
     )

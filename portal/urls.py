@@ -12,6 +12,7 @@ from portal.views import (
     public,
     requests,
     surveys,
+    tokens,
 )
 
 app_name = "portal"
@@ -125,6 +126,13 @@ urlpatterns = [
     path("contacts/<int:contact_id>/remove/", people.contact_remove, name="contact_remove"),
     path("letters/", people.letters, name="letters"),
     path("letters/<int:letter_id>/rescind/", people.letter_rescind, name="letter_rescind"),
+    path("account/api-tokens/", tokens.api_tokens, name="api_tokens"),
+    path("account/api-tokens/new/", tokens.api_token_new, name="api_token_new"),
+    path(
+        "account/api-tokens/<int:token_id>/revoke/",
+        tokens.api_token_revoke_view,
+        name="api_token_revoke",
+    ),
     path("status/", public.status, name="status"),
     path("status/alerts/", public.announcement_alerts, name="announcement_alerts"),
     path("help/articles/<int:article_id>/", articles.article, name="article"),

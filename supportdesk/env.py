@@ -5,6 +5,7 @@ surfacing later as an odd behaviour deep inside a request.
 """
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -50,3 +51,16 @@ def env_percent(name: str, default: int) -> int:
     if not 0 < value <= 100:
         raise ImproperlyConfigured(f"{name} must be a percentage from 1 to 100, got {value}")
     return value
+
+
+_RATE = re.compile(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A request rate such as `240/minute`, as DRF's throttles read it."""
+    raw = os.environ.get(name, default).strip()
+    if not _RATE.fullmatch(raw):
+        raise ImproperlyConfigured(
+            f"{name} must be a rate like 240/minute (per second, minute, hour or day), got {raw!r}"
+        )
+    return raw

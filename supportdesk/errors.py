@@ -41,3 +41,10 @@ class NotFound(ServiceError):
 
     status_code = 404
     code = "not_found"
+
+
+class VersionConflict(StateConflict):
+    """The change was based on a version of the object that is no longer current. The
+    API answers it with 412 when the version came from an `If-Match` header."""
+
+    code = "stale_version"

@@ -11,7 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from supportdesk.env import env_bool, env_int, env_list, env_percent, env_str
+from supportdesk.env import env_bool, env_int, env_list, env_percent, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SUPPORTDESK_VAR_DIR", str(BASE_DIR / "var")))
@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "tenants",
     "sla",
     "knowledge",
@@ -267,11 +269,56 @@ CACHES = {
     )
 }
 
+# The REST API under /api/v1/ (supportdesk/api/ holds what its parts share).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tenants.api_access.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["tenants.api_access.HasDeskAccess"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "supportdesk.api.throttles.TokenRateThrottle",
+        "supportdesk.api.throttles.AddressRateThrottle",
+    ],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "supportdesk.api.schema.ApiAutoSchema",
+    # No OPTIONS self-description: the OpenAPI schema is the one description.
+    "DEFAULT_METADATA_CLASS": None,
+    "EXCEPTION_HANDLER": "supportdesk.api.errors.exception_handler",
+    "NUM_PROXIES": env_int("API_NUM_PROXIES", 0),
+}
+# "<requests>/<second|minute|hour|day>" per API token (or signed-in user), and per
+# client address across everyone behind it.
+API_THROTTLE_RATES = {
+    "token": env_rate("API_RATE_PER_TOKEN", "240/minute"),
+    "address": env_rate("API_RATE_PER_ADDRESS", "600/minute"),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SupportDesk API",
+    "VERSION": "1.0.0",
+    # The schema's introduction: authentication, errors, preconditions, pagination.
+    "DESCRIPTION": (BASE_DIR / "docs" / "api.md").read_text(encoding="utf-8"),
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CaseState": "cases.models.State",
+        "CaseCategory": "tenants.models.Category",
+        "EventKind": "cases.models.CaseEvent.Kind",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "supportdesk.api.schema.forbid_unknown_request_fields",
+    ],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Transport security: on unless DEBUG; HTTPS=false turns it off behind a plain-HTTP

@@ -7,6 +7,6 @@ admin.site.index_title = "Queue and configuration"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/v1/", include("servicerequests.api_urls")),
+    path("api/v1/", include("supportdesk.api_urls")),
     path("", include("portal.urls")),
 ]

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -502,3 +504,32 @@ class EscalationLevel(models.Model):
             Target.parse(self.rise_after)
         except ValueError as error:
             raise ValidationError({"rise_after": str(error)}) from error
+
+
+class ApiToken(models.Model):
+    """A personal token for the REST API. Only its SHA-256 digest is stored; the token
+    itself is shown once, when it is made. It acts as its user, so what it may reach is
+    decided on every request by the same access function as the portal."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. 'CI alerts'.")
+    prefix = models.CharField(
+        max_length=16, help_text="The token's first characters, to recognise it in lists."
+    )
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="api_token_user")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_usable(self, now: dt.datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

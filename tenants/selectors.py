@@ -1,10 +1,18 @@
 """Reads of a tenant's people and letters, all starting from the one access function."""
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from tenants.access import tenants_for
-from tenants.models import AuthorizedContact, ContactRequest, LetterOfAuthorization, Tenant
+from supportdesk.errors import NotFound, NotPermitted
+from tenants.access import is_contact_of, tenants_for
+from tenants.models import (
+    AuthorizedContact,
+    ContactRequest,
+    LetterOfAuthorization,
+    PartnerMember,
+    Tenant,
+)
+from tenants.roles import is_support_staff
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -38,3 +46,36 @@ def letters_of(user: User, tenant_id: int) -> QuerySet[LetterOfAuthorization]:
         .select_related("partner", "rescinded_by")
         .order_by("status", "-created_at")
     )
+
+
+def tenant_for(user: User, tenant_id: int) -> Tenant:
+    """A tenant the user may act for; NotFound for any other, existing or not."""
+    tenant = tenants_for(user).select_related("plan").filter(id=tenant_id).first()
+    if tenant is None:
+        raise NotFound("No such customer.")
+    return tenant
+
+
+def tenant_of_contact(user: User, tenant_id: int) -> Tenant:
+    """A tenant whose people and letters the user may manage: its own contacts (and
+    support staff). A partner acting for the tenant is refused, saying why."""
+    tenant = tenant_for(user, tenant_id)
+    if not (is_support_staff(user) or is_contact_of(user, tenant.id)):
+        raise NotPermitted(
+            f"Only {tenant.name}'s authorized contacts manage its portal contacts and "
+            "letters of authorization."
+        )
+    return tenant
+
+
+def letters_visible_to(user: User) -> QuerySet[LetterOfAuthorization]:
+    """Letters the user may read: all for staff; a contact's tenants' letters; a partner
+    member's own company's letters (whatever their status, so a partner sees a rescission)."""
+    letters = LetterOfAuthorization.objects.select_related("partner", "tenant", "rescinded_by")
+    if not user.is_authenticated or not user.is_active:
+        return letters.none()
+    if is_support_staff(user):
+        return letters.all()
+    contact_tenants = [tenant.id for tenant in tenants_for(user) if is_contact_of(user, tenant.id)]
+    partners = PartnerMember.objects.filter(user=user, is_active=True).values("partner_id")
+    return letters.filter(Q(tenant_id__in=contact_tenants) | Q(partner_id__in=partners))

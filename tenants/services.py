@@ -20,6 +20,7 @@ from tenants.models import (
     Tenant,
 )
 from tenants.roles import Role, has_role
+from tenants.selectors import letters_visible_to
 
 User = AbstractBaseUser
 
@@ -305,6 +306,10 @@ def letter_rescind(*, actor: User, letter_id: int, reason: str) -> LetterOfAutho
     reason = _required(reason, "reason", "Rescission must be in writing: give the reason.")
     letter = _locked_letter(letter_id)
     if not (is_contact_of(actor, letter.tenant_id) or has_role(actor, Role.ENGINEER)):
+        if letters_visible_to(actor).filter(id=letter.id).exists():
+            raise NotPermitted(
+                "Only the customer's authorized contacts may rescind its letter of authorization."
+            )
         raise NotFound("No such letter of authorization.")
     if letter.status != LetterOfAuthorization.Status.ACTIVE:
         raise StateConflict(f"This letter is {letter.get_status_display().lower()}, not active.")

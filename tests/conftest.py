@@ -1,3 +1,4 @@
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -35,6 +36,25 @@ def _plain_http_and_private_media(settings, tmp_path) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(scope="module")
+def live_server() -> Iterator[object]:
+    """pytest-django's live server, started over plain HTTP: the security middleware
+    reads its settings when the server's handler is built, so they are set first."""
+    from django.test.utils import override_settings
+    from pytest_django.live_server_helper import LiveServer
+
+    plain_http = override_settings(
+        SECURE_SSL_REDIRECT=False,
+        SECURE_HSTS_SECONDS=0,
+        SESSION_COOKIE_SECURE=False,
+        CSRF_COOKIE_SECURE=False,
+    )
+    with plain_http:
+        server = LiveServer("localhost")
+        yield server
+        server.stop()
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """factory_boy factories for the domain; tests build what they need from these."""
 
 import datetime as dt
+import secrets
 
 import factory
 from django.contrib.auth import get_user_model
@@ -12,9 +13,11 @@ from knowledge.models import Article, KnownIssue
 from notifications.models import Announcement
 from servicerequests.models import RequestType
 from sla.models import Calendar
+from tenants.api_tokens import TOKEN_PREFIX, digest
 from tenants.models import (
     AccountRole,
     AccountTeamMember,
+    ApiToken,
     AuthorizedContact,
     Category,
     Environment,
@@ -241,3 +244,13 @@ class RequestTypeFactory(factory.django.DjangoModelFactory):
     def plans(self, create: bool, extracted: list | None, **kwargs: object) -> None:
         if create and extracted:
             self.plans.add(*extracted)
+
+
+def api_token_for(user: object, name: str = "tests", **fields: object) -> tuple[ApiToken, str]:
+    """A working API token for the user and its secret, made directly (the service
+    refuses people without portal access, who may still hold an older token)."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=secret[:12], key_hash=digest(secret), **fields
+    )
+    return token, secret

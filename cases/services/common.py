@@ -14,7 +14,7 @@ from cases.models import Attachment, Case, CaseEvent, Comment
 from cases.notify import notify_case_event
 from cases.selectors import cases_for
 from cases.services.bulk import bulk_save_fields
-from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
+from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict, VersionConflict
 from tenants.models import Tenant
 from tenants.roles import Role, has_role
 
@@ -57,7 +57,7 @@ def with_tenants(cases: list[Case]) -> list[Case]:
 
 def check_version(case: Case, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != case.version:
-        raise StateConflict(
+        raise VersionConflict(
             f"{case.reference} was changed by someone else since you opened it. "
             "Reload it to see the change, then try again."
         )

@@ -122,6 +122,10 @@ def case_create(
     chosen_environment = tenant_environment_for_case(tenant, tenant_environment_id, errors)
     if chosen_environment is not None:
         environment = chosen_environment.kind
+    for field in INTAKE_TEXT_FIELDS:
+        limit = Case._meta.get_field(field).max_length
+        if limit and len((intake.get(field) or "").strip()) > limit:
+            errors[field] = [f"Keep this under {limit} characters."]
     if errors:
         raise InvalidInput("Please correct the case details.", field_errors=errors)
     files = list(attachments)
@@ -226,10 +230,12 @@ def case_comment(
     public: bool = True,
     channel: str = Channel.PORTAL,
     attachments: Iterable[UploadLike] = (),
+    expected_version: int | None = None,
 ) -> Comment:
     """A reply or an internal note. A customer's reply while the case awaits information
     resumes it; a staff reply is public unless marked internal."""
     case = locked_case(actor, case_id)
+    check_version(case, expected_version)
     body = require_text(body, "body", "Write a message.")
     files = list(attachments)
     validate_uploads(files)
@@ -274,6 +280,7 @@ def case_request_info(
     *, case_id: int, actor: User, body: str, expected_version: int | None = None
 ) -> Case:
     """Contact attempt 1: ask the customer for what is missing; the case waits on them."""
+    require_staff(actor)
     case = locked_case(actor, case_id)
     check_version(case, expected_version)
     body = require_text(body, "body", "Say what information you need.")
@@ -379,6 +386,7 @@ def case_log_phone_attempt(*, case_id: int, actor: User, note: str) -> ContactAt
 def case_propose_solution(
     *, case_id: int, actor: User, body: str, expected_version: int | None = None
 ) -> Case:
+    require_staff(actor)
     case = locked_case(actor, case_id)
     check_version(case, expected_version)
     body = require_text(body, "body", "Describe the solution.")
@@ -448,14 +456,20 @@ def _close_cases(
 
 
 @transaction.atomic
-def case_accept_solution(*, case_id: int, actor: User, note: str = "") -> Case:
+def case_accept_solution(
+    *, case_id: int, actor: User, note: str = "", expected_version: int | None = None
+) -> Case:
     case = locked_case(actor, case_id)
+    check_version(case, expected_version)
     return _close(case, actor, "accept_solution", CloseReason.RESOLVED, note.strip())
 
 
 @transaction.atomic
-def case_reject_solution(*, case_id: int, actor: User, reason: str) -> Case:
+def case_reject_solution(
+    *, case_id: int, actor: User, reason: str, expected_version: int | None = None
+) -> Case:
     case = locked_case(actor, case_id)
+    check_version(case, expected_version)
     reason = require_text(reason, "reason", "Tell us why the solution does not work for you.")
     from_state = run_transition(case, actor, "reject_solution")
     save_case(case, "state", *schedule.clear(case, *schedule.SOLUTION_FIELDS))
@@ -473,8 +487,11 @@ def case_reject_solution(*, case_id: int, actor: User, reason: str) -> Case:
 
 
 @transaction.atomic
-def case_cancel(*, case_id: int, actor: User, reason: str) -> Case:
+def case_cancel(
+    *, case_id: int, actor: User, reason: str, expected_version: int | None = None
+) -> Case:
     case = locked_case(actor, case_id)
+    check_version(case, expected_version)
     reason = require_text(reason, "reason", "Tell us why you are cancelling the case.")
     return _close(case, actor, "cancel", CloseReason.CANCELLED, reason)
 
@@ -558,9 +575,12 @@ def cases_close_after_silence(*, case_ids: Iterable[int]) -> list[Case]:
 
 
 @transaction.atomic
-def case_reopen(*, case_id: int, actor: User, reason: str) -> Case:
+def case_reopen(
+    *, case_id: int, actor: User, reason: str, expected_version: int | None = None
+) -> Case:
     """The customer reopens a closed case within the plan's window."""
     case = locked_case(actor, case_id)
+    check_version(case, expected_version)
     reason = require_text(reason, "reason", "Tell us why the case needs to be reopened.")
     if case.state == State.CLOSED and case.reopen_deadline < timezone.now():
         raise StateConflict(

@@ -6,7 +6,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from cases.models import CaseEvent, CaseWatcher
-from cases.services.common import locked_case, record_event, save_case
+from cases.services.common import check_version, locked_case, record_event, save_case
 from supportdesk.errors import InvalidInput, NotFound, StateConflict
 
 User = AbstractBaseUser
@@ -16,10 +16,18 @@ MAX_WATCHERS_PER_CASE = 20
 
 
 @transaction.atomic
-def case_watcher_add(*, case_id: int, actor: User, email: str, name: str = "") -> CaseWatcher:
+def case_watcher_add(
+    *,
+    case_id: int,
+    actor: User,
+    email: str,
+    name: str = "",
+    expected_version: int | None = None,
+) -> CaseWatcher:
     """Copy someone on the case's updates. Anyone who may act for the case's tenant (or
     staff) may add them while the case is open."""
     case = locked_case(actor, case_id)
+    check_version(case, expected_version)
     email = (email or "").strip().lower()
     name = (name or "").strip()[:200]
     try:
@@ -47,10 +55,13 @@ def case_watcher_add(*, case_id: int, actor: User, email: str, name: str = "") -
 
 
 @transaction.atomic
-def case_watcher_remove(*, case_id: int, actor: User, watcher_id: int) -> None:
+def case_watcher_remove(
+    *, case_id: int, actor: User, watcher_id: int, expected_version: int | None = None
+) -> None:
     """Take someone off the case's notification list (allowed on closed cases too, so
     nobody keeps getting mail about a case they left)."""
     case = locked_case(actor, case_id)
+    check_version(case, expected_version)
     watcher = case.watchers.filter(id=watcher_id).first()
     if watcher is None:
         raise NotFound("That person is not on this case's notification list.")

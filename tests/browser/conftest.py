@@ -43,25 +43,6 @@ def browser() -> Iterator[object]:
             launched.close()
 
 
-@pytest.fixture(scope="module")
-def live_server() -> Iterator[object]:
-    """pytest-django's live server, started over plain HTTP: the security middleware
-    reads its settings when the server's handler is built, so they are set first."""
-    from django.test.utils import override_settings
-    from pytest_django.live_server_helper import LiveServer
-
-    plain_http = override_settings(
-        SECURE_SSL_REDIRECT=False,
-        SECURE_HSTS_SECONDS=0,
-        SESSION_COOKIE_SECURE=False,
-        CSRF_COOKIE_SECURE=False,
-    )
-    with plain_http:
-        server = LiveServer("localhost")
-        yield server
-        server.stop()
-
-
 @pytest.fixture
 def frozen_clock() -> Iterator[None]:
     with time_machine.travel(FROZEN_AT, tick=True):
@@ -91,9 +72,15 @@ def screenshot():
     """Save a full-page screenshot of `page` as docs/screenshots/<name>.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def _shot(page, name: str) -> None:
+    def _shot(page, name: str, mask: list | None = None) -> None:
         page.evaluate("window.scrollTo(0, 0)")
         path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True, animations="disabled")
+        page.screenshot(
+            path=str(path),
+            full_page=True,
+            animations="disabled",
+            mask=mask or [],
+            mask_color="#cfd6e1",
+        )
 
     return _shot

@@ -11,6 +11,7 @@ import pytest
 from cases import services
 from cases.models import Case, SatisfactionSurvey, State
 from tenants.models import LetterOfAuthorization
+from tests.browser.conftest import SCREENSHOTS
 from tests.factories import PASSWORD, AnnouncementFactory, ArticleFactory, KnownIssueFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -319,3 +320,39 @@ def test_contacts_status_and_a_phone_sized_screen(desk, new_page, screenshot):
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "the case page must not scroll sideways on a phone"
     screenshot(phone, "case-phone")
+
+
+def test_contact_makes_an_api_token_sees_it_once_and_revokes_it(desk, new_page, screenshot):
+    page = new_page()
+    sign_in(page, desk.contact_a)
+    page.get_by_role("link", name="API tokens").click()
+    expect(page.get_by_role("heading", name="API tokens")).to_be_visible()
+    page.get_by_label("Name").fill("Monitoring alerts")
+    page.get_by_role("button", name="Create token").click()
+    secret = page.locator("#new-token").inner_text()
+    assert secret.startswith("sdk_")
+    expect(page.get_by_text("copy it now")).to_be_visible()
+    # The token is random: masked, so the screenshot is the same on every run.
+    screenshot(page, "api-tokens", mask=[page.locator("code")])
+    page.goto("/account/api-tokens/")
+    expect(page.locator("#new-token")).to_have_count(0)
+    page.get_by_role("button", name="Revoke Monitoring alerts").click()
+    expect(page.get_by_text("is revoked: it no longer works")).to_be_visible()
+
+
+def test_api_docs_page_renders_the_schema_without_a_cdn(desk, new_page):
+    page = new_page()
+    outside = []
+    page.on(
+        "request",
+        lambda request: (
+            outside.append(request.url)
+            if not request.url.startswith(("http://localhost", "data:"))
+            else None
+        ),
+    )
+    page.goto("/api/v1/docs/")
+    expect(page.get_by_role("heading", name=re.compile("SupportDesk API"))).to_be_visible()
+    expect(page.get_by_text("/api/v1/cases/{reference}/accept/").first).to_be_visible()
+    assert outside == []
+    page.screenshot(path=str(SCREENSHOTS / "api-docs.png"), animations="disabled")

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cases import services
 from cases.models import Case, CaseEvent, Channel, CloseReason, ContactAttempt, State
-from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
+from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict, VersionConflict
 
 pytestmark = pytest.mark.django_db
 
@@ -386,3 +386,61 @@ def test_internal_events_and_notes_are_hidden_from_customers(cast):
     assert [c.body for c in comments_for(cast.contact_a, case)] == ["Investigating"]
     assert len(comments_for(cast.engineer, case)) == 2
     assert all(e.public for e in events_for(cast.contact_a, case))
+
+
+@pytest.mark.parametrize(
+    ("verb", "arguments"),
+    [
+        (services.case_accept_solution, {"note": ""}),
+        (services.case_reject_solution, {"reason": "Still slow"}),
+        (services.case_cancel, {"reason": "Not needed"}),
+    ],
+)
+def test_customer_verbs_refuse_a_stale_version_and_change_nothing(cast, verb, arguments):
+    case = solution_proposed(cast)
+    seen = case.version
+    services.case_comment(case_id=case.id, actor=cast.engineer, body="One more thing.")
+    with pytest.raises(VersionConflict, match="changed by someone else"):
+        verb(case_id=case.id, actor=cast.contact_a, expected_version=seen, **arguments)
+    case.refresh_from_db()
+    assert case.state == State.SOLUTION_PROPOSED
+    verb(case_id=case.id, actor=cast.contact_a, expected_version=case.version, **arguments)
+
+
+def test_reply_and_reopen_refuse_a_stale_version(cast):
+    case = file_case(cast)
+    stale = case.version
+    services.case_cancel(case_id=case.id, actor=cast.contact_a, reason="Not needed")
+    with pytest.raises(VersionConflict):
+        services.case_reopen(
+            case_id=case.id, actor=cast.contact_a, reason="Back", expected_version=stale
+        )
+    with pytest.raises(VersionConflict):
+        services.case_comment(
+            case_id=case.id, actor=cast.engineer, body="Hi", expected_version=stale
+        )
+
+
+@pytest.mark.parametrize("verb", [services.case_request_info, services.case_propose_solution])
+def test_staff_verbs_refuse_customers_whatever_the_state(cast, verb):
+    for case in (file_case(cast), in_progress(cast)):
+        with pytest.raises(NotPermitted, match="support engineer"):
+            verb(case_id=case.id, actor=cast.contact_a, body="Try this")
+
+
+def test_overlong_intake_text_is_refused_before_anything_is_stored(cast):
+    with pytest.raises(InvalidInput) as error:
+        file_case(cast, product="p" * 101, browsers="b" * 201)
+    assert set(error.value.field_errors) == {"product", "browsers"}
+    assert not Case.objects.exists()
+
+
+def test_attachment_names_are_cleaned_and_kept_short():
+    from cases.attachments import clean_filename
+
+    assert clean_filename("C:\\Users\\ann\\trace.log") == "trace.log"
+    assert clean_filename("bad\x00name.txt") == "badname.txt"
+    assert clean_filename("..") == "attachment"
+    long_name = clean_filename("x" * 300 + ".log")
+    assert len(long_name) == 120
+    assert long_name.endswith(".log")

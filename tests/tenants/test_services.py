@@ -107,7 +107,12 @@ def test_other_tenants_contact_and_the_partner_cannot_rescind(cast):
     with pytest.raises(NotFound):
         letter_rescind(actor=cast.contact_b, letter_id=cast.letter.id, reason="Mischief")
     with pytest.raises(NotFound):
+        letter_rescind(actor=cast.partner_without_letter, letter_id=cast.letter.id, reason="No")
+    # The partner sees its own letter, so it is told why it may not rescind it.
+    with pytest.raises(NotPermitted, match="authorized contacts"):
         letter_rescind(actor=cast.partner_with_letter, letter_id=cast.letter.id, reason="No")
+    cast.letter.refresh_from_db()
+    assert cast.letter.status == LetterOfAuthorization.Status.ACTIVE
 
 
 def test_rescinded_letter_cannot_be_rescinded_again(cast):

@@ -1,0 +1,441 @@
+"""Cases over the API: list and file, read, reply, the lifecycle verbs, files, the
+notification list and the SLA state. Each view finds the case through `cases_for`
+(another tenant's case is a 404) and calls one service."""
+
+from collections.abc import Callable
+
+from django.db.models import QuerySet
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import Serializer
+
+from cases import services
+from cases.api.serializers import (
+    AttachmentSerializer,
+    BodyInput,
+    CaseCreateInput,
+    CaseCreateUpload,
+    CaseFilter,
+    CaseSerializer,
+    CaseSummarySerializer,
+    CommentInput,
+    CommentSerializer,
+    CommentUpload,
+    EventSerializer,
+    NoteInput,
+    ReasonInput,
+    SlaSerializer,
+    WatcherInput,
+    WatcherSerializer,
+)
+from cases.attachments import download_type
+from cases.models import Case, CaseEvent, Channel, Comment
+from cases.selectors import (
+    attachments_for,
+    case_by_reference,
+    cases_matching,
+    comments_for,
+    events_for,
+    watchers_for,
+)
+from supportdesk.api.conditional import expected_version, not_modified, with_etag
+from supportdesk.api.pagination import CursorPage, OldestFirstCursorPage
+from supportdesk.api.serializers import validated
+from supportdesk.api.views import ApiListView, ApiView
+from supportdesk.errors import NotFound
+from tenants.selectors import tenant_choices
+
+IF_MATCH_DOC = (
+    'The case\'s ETag as last read (its `version` in quotes, e.g. `"3"`). If the case '
+    "changed since, nothing is done and the answer is 412. `*` acts on any version."
+)
+IF_MATCH_REQUIRED = OpenApiParameter(
+    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True, description=IF_MATCH_DOC
+)
+IF_MATCH_OPTIONAL = OpenApiParameter(
+    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, description=IF_MATCH_DOC
+)
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="An ETag you hold: if the case has not changed, the answer is 304 without a body.",
+)
+ETAG = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200, 201],
+    description="The case's version, for `If-Match` on the next change.",
+)
+MULTIPART = "multipart/form-data"
+
+
+def _case(request: Request, reference: str) -> Case:
+    return case_by_reference(request.user, reference)
+
+
+def case_response(request: Request, case: Case, code: int = status.HTTP_200_OK) -> Response:
+    data = CaseSerializer(case, context={"request": request}).data
+    return with_etag(Response(data, status=code), case.version)
+
+
+def _is_multipart(request: Request) -> bool:
+    return request.content_type.split(";")[0].strip().lower() == MULTIPART
+
+
+@extend_schema(tags=["cases"])
+class CaseList(ApiListView):
+    pagination_class = CursorPage
+    serializer_class = CaseSummarySerializer
+    query_class = CaseFilter
+    error_statuses = {"post": (404,)}  # a customer you do not act for
+
+    def get_queryset(self) -> QuerySet[Case]:
+        filters = self.query
+        return cases_matching(
+            self.request.user,
+            tenant_id=filters.get("tenant"),
+            status=filters["status"],
+            states=[filters["state"]] if filters.get("state") else [],
+            priority=filters.get("priority", ""),
+            category=filters.get("category", ""),
+            query=filters.get("search", ""),
+            updated_since=filters.get("updated_since"),
+        )
+
+    @extend_schema(
+        operation_id="cases_list",
+        summary="Cases of the customers you act for",
+        description="Newest first, a page at a time: follow `next`. Filter by customer, "
+        "open/closed, state, priority, category, words of the summary or a reference, "
+        "and `updated_since` to pick up what changed since your last poll.",
+        parameters=[CaseFilter],
+    )
+    def get(self, request: Request) -> Response:
+        return self.list(request)
+
+    @extend_schema(
+        operation_id="cases_create",
+        summary="File a case",
+        description="JSON, or multipart/form-data to attach files (repeat `attachments`). "
+        "The answer carries the case's ETag and its address in `Location`.",
+        request={"application/json": CaseCreateInput, MULTIPART: CaseCreateUpload},
+        responses={201: CaseSerializer},
+        parameters=[ETAG],
+    )
+    def post(self, request: Request) -> Response:
+        upload = _is_multipart(request)
+        data = validated(CaseCreateUpload if upload else CaseCreateInput, request.data)
+        tenant_id = data.pop("tenant", None) or _only_tenant(request)
+        case = services.case_create(
+            actor=request.user, tenant_id=tenant_id, channel=Channel.API, **data
+        )
+        response = case_response(request, case, status.HTTP_201_CREATED)
+        response["Location"] = response.data["url"]
+        return response
+
+
+def _only_tenant(request: Request) -> int:
+    tenants = list(tenant_choices(request.user).values_list("id", flat=True)[:2])
+    if len(tenants) != 1:
+        raise ValidationError(
+            {"tenant": ["You act for several customers: say which (ids from /api/v1/tenants/)."]}
+        )
+    return tenants[0]
+
+
+@extend_schema(tags=["cases"])
+class CaseDetail(ApiView):
+    @extend_schema(
+        operation_id="cases_read",
+        summary="One case",
+        parameters=[IF_NONE_MATCH, ETAG],
+        responses={
+            200: CaseSerializer,
+            304: OpenApiResponse(description="Not modified since the ETag you sent."),
+        },
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        case = _case(request, reference)
+        if not_modified(request, case.version):
+            return with_etag(Response(status=status.HTTP_304_NOT_MODIFIED), case.version)
+        return case_response(request, case)
+
+
+@extend_schema(tags=["cases"])
+class CaseSla(ApiView):
+    @extend_schema(
+        operation_id="cases_sla",
+        summary="The case's SLA state: due times, targets and whose move it is",
+        description="Due times are stored on the case and recomputed by every change.",
+        parameters=[ETAG],
+        responses=SlaSerializer,
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        case = _case(request, reference)
+        return with_etag(Response(SlaSerializer(case).data), case.version)
+
+
+@extend_schema(tags=["cases"])
+class CaseComments(ApiListView):
+    pagination_class = OldestFirstCursorPage
+    serializer_class = CommentSerializer
+    error_statuses = (409, 412)
+
+    def get_queryset(self) -> QuerySet[Comment]:
+        return comments_for(self.request.user, self.case)
+
+    def get_serializer_context(self) -> dict:
+        visible = attachments_for(self.request.user).filter(case=self.case)
+        return {
+            **super().get_serializer_context(),
+            "visible_attachments": set(visible.values_list("id", flat=True)),
+        }
+
+    @extend_schema(
+        operation_id="comments_list",
+        summary="The case's conversation, oldest first",
+        description="Public replies (support staff also see internal notes), with their files.",
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        self.case = _case(request, reference)
+        return self.list(request)
+
+    @extend_schema(
+        operation_id="comments_create",
+        summary="Reply on the case",
+        description="A reply while the case awaits your information puts it back with "
+        "support. JSON, or multipart/form-data to attach files. `If-Match` is honoured "
+        "when sent.",
+        request={"application/json": CommentInput, MULTIPART: CommentUpload},
+        responses={201: CommentSerializer},
+        parameters=[IF_MATCH_OPTIONAL],
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        self.case = _case(request, reference)
+        version = expected_version(request, required=False)
+        data = validated(CommentUpload if _is_multipart(request) else CommentInput, request.data)
+        comment = services.case_comment(
+            case_id=self.case.id,
+            actor=request.user,
+            channel=Channel.API,
+            expected_version=version,
+            **data,
+        )
+        comment = comments_for(request.user, self.case).get(id=comment.id)
+        return Response(self.get_serializer(comment).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["cases"])
+class CaseEvents(ApiListView):
+    pagination_class = OldestFirstCursorPage
+    serializer_class = EventSerializer
+
+    @extend_schema(
+        operation_id="events_list",
+        summary="The case's timeline, oldest first",
+        description="Every public change: filed, state changes, replies, files, closure.",
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        self.case = _case(request, reference)
+        return self.list(request)
+
+    def get_queryset(self) -> QuerySet[CaseEvent]:
+        return events_for(self.request.user, self.case)
+
+
+@extend_schema(tags=["cases"])
+class CaseAttachments(ApiView):
+    @extend_schema(
+        operation_id="attachments_list",
+        summary="The case's files",
+        responses=AttachmentSerializer(many=True),
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        case = _case(request, reference)
+        files = attachments_for(request.user).filter(case=case).order_by("created_at", "id")
+        return Response(AttachmentSerializer(files, many=True, context={"request": request}).data)
+
+
+class _AnyRenderer(BaseRenderer):
+    media_type = "*/*"
+    format = "file"
+
+
+class _ErrorsAsJson(BaseContentNegotiation):
+    """A download answers with the file whatever `Accept` says; refusals are JSON."""
+
+    def select_parser(self, request: Request, parsers: list[BaseParser]) -> BaseParser:
+        return parsers[0]
+
+    def select_renderer(
+        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        return renderers[0], renderers[0].media_type
+
+
+@extend_schema(tags=["cases"])
+class AttachmentContent(ApiView):
+    content_negotiation_class = _ErrorsAsJson
+
+    @extend_schema(
+        operation_id="attachments_download",
+        summary="Download a file",
+        description="Always as an attachment (`Content-Disposition: attachment`, `nosniff`); "
+        "types a browser could run are sent as application/octet-stream.",
+        responses={(200, "*/*"): OpenApiTypes.BINARY},
+    )
+    def get(self, request: Request, attachment_id: int) -> FileResponse:
+        attachment = attachments_for(request.user).filter(id=attachment_id).first()
+        if attachment is None:
+            raise NotFound("No such file.")
+        response = FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.filename,
+            content_type=download_type(attachment.content_type),
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+@extend_schema(tags=["cases"])
+class CaseWatchers(ApiView):
+    error_statuses = (409, 412)
+
+    @extend_schema(
+        operation_id="watchers_list",
+        summary="Who is copied on the case's updates",
+        responses=WatcherSerializer(many=True),
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        case = _case(request, reference)
+        return Response(WatcherSerializer(watchers_for(request.user, case), many=True).data)
+
+    @extend_schema(
+        operation_id="watchers_add",
+        summary="Copy someone on the case's updates",
+        request=WatcherInput,
+        responses={201: WatcherSerializer},
+        parameters=[IF_MATCH_OPTIONAL],
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        case = _case(request, reference)
+        version = expected_version(request, required=False)
+        data = validated(WatcherInput, request.data)
+        watcher = services.case_watcher_add(
+            case_id=case.id, actor=request.user, expected_version=version, **data
+        )
+        return Response(WatcherSerializer(watcher).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["cases"])
+class CaseWatcher(ApiView):
+    error_statuses = (412,)
+
+    @extend_schema(
+        operation_id="watchers_remove",
+        summary="Stop copying someone on the case's updates",
+        parameters=[IF_MATCH_OPTIONAL],
+        responses={204: None},
+    )
+    def delete(self, request: Request, reference: str, watcher_id: int) -> Response:
+        case = _case(request, reference)
+        version = expected_version(request, required=False)
+        services.case_watcher_remove(
+            case_id=case.id, actor=request.user, watcher_id=watcher_id, expected_version=version
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CaseAction(ApiView):
+    """One lifecycle verb: the case by reference, `If-Match` required, one service call."""
+
+    error_statuses = (409, 412, 428)
+    input_class: type[Serializer]
+    verb: Callable[..., Case]
+
+    def post(self, request: Request, reference: str) -> Response:
+        case = _case(request, reference)
+        version = expected_version(request, required=True)
+        data = validated(self.input_class, request.data)
+        changed = type(self).verb(
+            case_id=case.id, actor=request.user, expected_version=version, **data
+        )
+        return case_response(request, changed)
+
+
+def case_action(
+    name: str, verb: Callable[..., Case], input_class: type[Serializer], summary: str, about: str
+) -> type[CaseAction]:
+    @extend_schema(
+        operation_id=f"cases_{name.replace('-', '_')}",
+        summary=summary,
+        description=about,
+        request=input_class,
+        responses=CaseSerializer,
+        parameters=[IF_MATCH_REQUIRED, ETAG],
+    )
+    def post(self: CaseAction, request: Request, reference: str) -> Response:
+        return CaseAction.post(self, request, reference)
+
+    attributes = {"post": post, "verb": staticmethod(verb), "input_class": input_class}
+    view = type(f"Case{name.title().replace('-', '')}", (CaseAction,), attributes)
+    return extend_schema(tags=["case actions"])(view)
+
+
+ACTIONS = {
+    "request-info": case_action(
+        "request-info",
+        services.case_request_info,
+        BodyInput,
+        "Ask the customer for information (support staff)",
+        "Contact attempt 1: the case waits on the customer. Customers are refused (403).",
+    ),
+    "propose-solution": case_action(
+        "propose-solution",
+        services.case_propose_solution,
+        BodyInput,
+        "Propose a solution (support staff)",
+        "The customer then accepts or rejects it. Customers are refused (403).",
+    ),
+    "accept": case_action(
+        "accept",
+        services.case_accept_solution,
+        NoteInput,
+        "Accept the proposed solution; the case closes as resolved",
+        "For the customer (or a partner acting for them).",
+    ),
+    "reject": case_action(
+        "reject",
+        services.case_reject_solution,
+        ReasonInput,
+        "Reject the proposed solution; the case goes back to support",
+        "Say what is still wrong in `reason`.",
+    ),
+    "cancel": case_action(
+        "cancel",
+        services.case_cancel,
+        ReasonInput,
+        "Cancel the case",
+        "The case closes as cancelled; it can be reopened within the plan's window.",
+    ),
+    "reopen": case_action(
+        "reopen",
+        services.case_reopen,
+        ReasonInput,
+        "Reopen a closed case",
+        "Within the plan's reopen window (`reopen_until` on the case); later, file a new case.",
+    ),
+}
