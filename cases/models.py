@@ -33,10 +33,11 @@ STAFF_CLOSE_REASONS = [
     CloseReason.RESOLVED,
     CloseReason.OUTSIDE_CAUSE,
     CloseReason.DUPLICATE,
-    CloseReason.ENHANCEMENT_TRANSFERRED,
-    CloseReason.KNOWN_ISSUE_RESOLVED,
     CloseReason.CANCELLED,
 ]
+"""Reasons staff may give when closing a case directly. "Known issue resolved" and
+"enhancement transferred" have verbs of their own (resolving the known issue,
+transferring to product management) because each keeps a record beside the closure."""
 
 
 class Channel(models.TextChoices):
@@ -74,6 +75,11 @@ def _staff(case: "Case", user: object) -> bool:
 
 def _customer(case: "Case", user: object) -> bool:
     return not is_support_staff(user) and can_act_for(user, case.tenant_id)
+
+
+def _system(case: "Case", user: object) -> bool:
+    """Transitions only scheduled tasks run (the services pass no actor)."""
+    return False
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
@@ -142,6 +148,30 @@ class Case(ConcurrentTransitionMixin, models.Model):
         null=True, blank=True, help_text="The earliest of the due times; what the queue sorts on."
     )
 
+    known_issue = models.ForeignKey(
+        "knowledge.KnownIssue",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        help_text="The known defect this case is an instance of; it closes when that is resolved.",
+    )
+    escalated_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set while the case is escalated to management."
+    )
+    escalated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    escalation_reason = models.TextField(blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_cases",
+        help_text="The case this duplicate was merged into; the conversation continues there.",
+    )
+
     version = models.PositiveIntegerField(
         default=1,
         editable=False,
@@ -165,6 +195,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["state", "priority", "business_impact"], name="case_queue"),
             models.Index(fields=["next_due_at"], name="case_next_due"),
             models.Index(fields=["owner", "state"], name="case_owner_state"),
+            # The queue's own order over open cases, so its first page is an index scan
+            # rather than a sort of every open case (see bench/bench_queue.py).
+            models.Index(
+                fields=["priority", "business_impact", "environment", "created_at", "id"],
+                condition=~Q(state="closed"),
+                name="case_open_queue_order",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -173,6 +210,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
     @property
     def is_open(self) -> bool:
         return self.state != State.CLOSED
+
+    @property
+    def is_escalated(self) -> bool:
+        return self.escalated_at is not None
 
     # The lifecycle of DESIGN.md. One transition per verb; each changes the state only.
 
@@ -230,11 +271,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def close(self) -> None:
         """Staff close with a reason (duplicate, outside cause, enhancement transferred …)."""
 
-    @transition(field=state, source=State.AWAITING_INFORMATION, target=State.CLOSED)
+    @transition(
+        field=state, source=State.AWAITING_INFORMATION, target=State.CLOSED, permission=_system
+    )
     def close_for_no_response(self) -> None:
         """The system closes a case whose follow-up closure date passed without a reply."""
 
-    @transition(field=state, source=State.SOLUTION_PROPOSED, target=State.CLOSED)
+    @transition(
+        field=state, source=State.SOLUTION_PROPOSED, target=State.CLOSED, permission=_system
+    )
     def close_after_silence(self) -> None:
         """The system closes a proposed solution the customer left unanswered."""
 
@@ -303,6 +348,11 @@ class CaseEvent(models.Model):
         ATTACHMENT_ADDED = "attachment_added", "Attachment added"
         CLOSED = "closed", "Closed"
         REOPENED = "reopened", "Reopened"
+        ESCALATED = "escalated", "Escalated"
+        DE_ESCALATED = "de_escalated", "Escalation handled"
+        KNOWN_ISSUE_LINKED = "known_issue_linked", "Linked to a known issue"
+        KNOWN_ISSUE_UNLINKED = "known_issue_unlinked", "Unlinked from a known issue"
+        MERGED = "merged", "Duplicates merged in"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(

@@ -1,18 +1,19 @@
 """What every case service shares: the row lock, the access and role checks, the
-guarded transition, the versioned save and the timeline event."""
+guarded transition, the versioned save, the timeline event and closing with a reason."""
 
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db.models import F
+from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
 
 from cases.attachments import UploadLike, clean_filename, guess_content_type
-from cases.models import Attachment, Case, CaseEvent, Comment
+from cases.models import Attachment, Case, CaseEvent, CloseReason, Comment
 from cases.selectors import cases_for
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
-from tenants.roles import Role, has_role
+from tenants.roles import Role, has_role, is_support_staff
 
 User = AbstractBaseUser
 
@@ -35,7 +36,9 @@ def locked_case(actor: User | None, case_id: int) -> Case:
     """The case, row-locked for the rest of the transaction; NotFound outside access."""
     base = Case.objects.all() if actor is None else cases_for(actor)
     try:
-        return base.select_for_update().select_related("tenant__plan").get(id=case_id)
+        # of=("self",): lock the case only, not the tenant and plan rows joined for reading,
+        # which every case of the tenant (and of every tenant on the plan) would queue behind.
+        return base.select_for_update(of=("self",)).select_related("tenant__plan").get(id=case_id)
     except Case.DoesNotExist:
         raise NotFound("No such case.") from None
 
@@ -127,3 +130,41 @@ def require_text(value: str, field: str, message: str) -> str:
 def require_staff(actor: User, role: Role = Role.ENGINEER) -> None:
     if not has_role(actor, role):
         raise NotPermitted(f"Only a {role.value.lower()} may do this.")
+
+
+def close_with_reason(
+    case: Case,
+    actor: User | None,
+    verb: str,
+    reason: str,
+    note: str,
+    *,
+    extra_fields: Iterable[str] = (),
+    **data: object,
+) -> Case:
+    """Close a locked case through the fsm transition `verb`, with a closing note for the
+    customer and the reason on the timeline; `extra_fields` are saved with it."""
+    from_state = run_transition(case, actor, verb)
+    case.close_reason = reason
+    case.closed_at = timezone.now()
+    save_case(case, "state", "close_reason", "closed_at", *extra_fields)
+    comment = None
+    if note:
+        comment = Comment.objects.create(
+            case=case,
+            author=actor or case.reporter,
+            body=note,
+            public=True,
+            by_staff=actor is None or is_support_staff(actor),
+        )
+    record_event(
+        case,
+        actor,
+        CaseEvent.Kind.CLOSED,
+        from_state=from_state,
+        comment=comment,
+        message=f"Closed: {CloseReason(reason).label}",
+        reason=reason,
+        **data,
+    )
+    return case

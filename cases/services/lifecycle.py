@@ -29,6 +29,7 @@ from cases.models import (
 )
 from cases.services.common import (
     check_version,
+    close_with_reason,
     locked_case,
     record_event,
     require_staff,
@@ -37,10 +38,11 @@ from cases.services.common import (
     save_case,
     store_attachments,
 )
+from cases.services.permissions import StaffAction, require_permission
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
 from tenants.access import acting_partner_member, is_contact_of, tenants_for
 from tenants.models import Category, Tenant
-from tenants.roles import Role, has_role, is_support_staff
+from tenants.roles import is_support_staff
 
 User = AbstractBaseUser
 
@@ -173,8 +175,8 @@ def case_assign(
     check_version(case, expected_version)
     if owner is not None and not is_support_staff(owner):
         raise InvalidInput("Cases can only be owned by support staff.")
-    if owner != actor and not has_role(actor, Role.TRIAGE_LEAD):
-        raise NotPermitted("Only a triage lead may assign a case to someone else.")
+    if owner != actor:
+        require_permission(actor, StaffAction.ASSIGN_OTHERS)
     if not case.is_open:
         raise StateConflict(f"{case.reference} is closed; reopen it before assigning it.")
     previous_owner = case.owner
@@ -348,36 +350,10 @@ def case_propose_solution(
     return case
 
 
-def _close(case: Case, actor: User | None, verb: str, reason: str, note: str) -> Case:
-    from_state = run_transition(case, actor, verb)
-    case.close_reason = reason
-    case.closed_at = timezone.now()
-    save_case(case, "state", "close_reason", "closed_at")
-    comment = None
-    if note:
-        comment = Comment.objects.create(
-            case=case,
-            author=actor or case.reporter,
-            body=note,
-            public=True,
-            by_staff=actor is None or is_support_staff(actor),
-        )
-    record_event(
-        case,
-        actor,
-        CaseEvent.Kind.CLOSED,
-        from_state=from_state,
-        comment=comment,
-        message=f"Closed: {CloseReason(reason).label}",
-        reason=reason,
-    )
-    return case
-
-
 @transaction.atomic
 def case_accept_solution(*, case_id: int, actor: User, note: str = "") -> Case:
     case = locked_case(actor, case_id)
-    return _close(case, actor, "accept_solution", CloseReason.RESOLVED, note.strip())
+    return close_with_reason(case, actor, "accept_solution", CloseReason.RESOLVED, note.strip())
 
 
 @transaction.atomic
@@ -402,7 +378,19 @@ def case_reject_solution(*, case_id: int, actor: User, reason: str) -> Case:
 def case_cancel(*, case_id: int, actor: User, reason: str) -> Case:
     case = locked_case(actor, case_id)
     reason = require_text(reason, "reason", "Tell us why you are cancelling the case.")
-    return _close(case, actor, "cancel", CloseReason.CANCELLED, reason)
+    return close_with_reason(case, actor, "cancel", CloseReason.CANCELLED, reason)
+
+
+_REASONS_WITH_THEIR_OWN_VERB = {
+    CloseReason.KNOWN_ISSUE_RESOLVED: (
+        "Cases close as “known issue resolved” when their known issue is resolved; "
+        "link the case to the known issue instead."
+    ),
+    CloseReason.ENHANCEMENT_TRANSFERRED: (
+        "Transfer the enhancement request to product management instead: that closes the "
+        "case and keeps the request on the product-feedback list."
+    ),
+}
 
 
 @transaction.atomic
@@ -412,27 +400,31 @@ def case_close(
     """Staff close a case with one of the contract's closure reasons and a note."""
     case = locked_case(actor, case_id)
     check_version(case, expected_version)
+    if reason in _REASONS_WITH_THEIR_OWN_VERB:
+        raise InvalidInput(
+            _REASONS_WITH_THEIR_OWN_VERB[reason], field_errors={"reason": ["Not a closure reason."]}
+        )
     if reason not in STAFF_CLOSE_REASONS:
         raise InvalidInput(
             "Choose a closure reason.",
             field_errors={"reason": [f"One of: {', '.join(STAFF_CLOSE_REASONS)}."]},
         )
     note = require_text(note, "note", "Add a closing note for the customer.")
-    return _close(case, actor, "close", reason, note)
+    return close_with_reason(case, actor, "close", reason, note)
 
 
 @transaction.atomic
 def case_close_for_no_response(*, case_id: int, note: str) -> Case:
     """The system's closure after both contact attempts went unanswered."""
     case = locked_case(None, case_id)
-    return _close(case, None, "close_for_no_response", CloseReason.NO_RESPONSE, note)
+    return close_with_reason(case, None, "close_for_no_response", CloseReason.NO_RESPONSE, note)
 
 
 @transaction.atomic
 def case_close_after_silence(*, case_id: int, note: str) -> Case:
     """The system's closure of a proposed solution left unanswered for the plan's period."""
     case = locked_case(None, case_id)
-    return _close(case, None, "close_after_silence", CloseReason.RESOLVED, note)
+    return close_with_reason(case, None, "close_after_silence", CloseReason.RESOLVED, note)
 
 
 @transaction.atomic
