@@ -1,9 +1,14 @@
 """Reads of cases, all starting from the one access function."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from cases.models import Attachment, Case, CaseEvent, Comment
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from cases.models import Attachment, Case, CaseEvent, Comment, State
 from tenants.access import tenants_for
 from tenants.roles import is_support_staff
 
@@ -31,3 +36,130 @@ def attachments_for(user: User) -> QuerySet[Attachment]:
     """Attachments the user may download: of visible cases, and public unless staff."""
     attachments = Attachment.objects.filter(case__in=cases_for(user))
     return attachments if is_support_staff(user) else attachments.filter(public=True)
+
+
+# The contracts' order of work: priority (plan codes run P1, P2 … in rank order, so the
+# code sorts as the rank), business impact, affected environment (production first),
+# then time received. The id makes the order total, so pages never overlap; the partial
+# index `case_open_queue_order` serves it for open cases.
+QUEUE_ORDER = ["priority", "business_impact", "environment", "created_at", "id"]
+
+
+def queue_for(user: User) -> QuerySet[Case]:
+    """The staff queue: every case the user may see, in the order work is taken, with what
+    the queue's columns show joined in (a fixed number of queries per page)."""
+    return (
+        cases_for(user)
+        .select_related("tenant__plan", "owner", "known_issue")
+        .order_by(*QUEUE_ORDER)
+    )
+
+
+def at_risk_window() -> timedelta:
+    return timedelta(minutes=settings.SLA_AT_RISK_MINUTES)
+
+
+def open_cases_q() -> Q:
+    return ~Q(state=State.CLOSED)
+
+
+def breached_q(now: datetime) -> Q:
+    """Open cases whose next due time has passed (a case without a clock never breaches)."""
+    return open_cases_q() & Q(next_due_at__lt=now)
+
+
+def at_risk_q(now: datetime) -> Q:
+    return open_cases_q() & Q(next_due_at__gte=now, next_due_at__lt=now + at_risk_window())
+
+
+def due_within_q(now: datetime, hours: int) -> Q:
+    """Open cases due in the next `hours` hours and not yet breached."""
+    return open_cases_q() & Q(next_due_at__gte=now, next_due_at__lte=now + timedelta(hours=hours))
+
+
+@dataclass(frozen=True)
+class DueStatus:
+    level: str  # "breached", "at_risk", "on_track" or "none"
+    time_left: timedelta | None
+
+    @property
+    def label(self) -> str:
+        if self.time_left is None:
+            return "no clock"
+        words = _duration_words(abs(self.time_left))
+        return f"{words} overdue" if self.level == "breached" else f"{words} left"
+
+
+def due_status(case: Case, now: datetime) -> DueStatus:
+    """How the case stands against its next due time: NULL (closed, paused, or a category
+    without targets) is no clock."""
+    if case.next_due_at is None or not case.is_open:
+        return DueStatus("none", None)
+    left = case.next_due_at - now
+    if left < timedelta(0):
+        return DueStatus("breached", left)
+    if left < at_risk_window():
+        return DueStatus("at_risk", left)
+    return DueStatus("on_track", left)
+
+
+def _duration_words(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m"
+
+
+def triage_queue(user: User) -> QuerySet[Case]:
+    """New cases nobody owns yet, in the queue's order, with what the artifacts checklist
+    needs counted in the same query."""
+    files = Attachment.objects.filter(case=OuterRef("pk")).order_by().values("case")
+    visual = files.filter(
+        Q(content_type__startswith="image/") | Q(content_type__startswith="video/")
+    )
+    # Correlated counts rather than a join and GROUP BY, so only the page's rows are counted.
+    return (
+        cases_for(user)
+        .filter(state=State.NEW, owner__isnull=True)
+        .select_related("tenant__plan", "reporter")
+        .annotate(
+            attachment_count=Coalesce(Subquery(files.annotate(n=Count("id")).values("n")), 0),
+            screenshot_count=Coalesce(Subquery(visual.annotate(n=Count("id")).values("n")), 0),
+        )
+        .order_by(*QUEUE_ORDER)
+    )
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    label: str
+    present: bool
+    detail: str = ""
+
+
+def artifacts_checklist(case: Case) -> list[ChecklistItem]:
+    """What triage looks for before work starts; `case` comes from `triage_queue`."""
+    attachments = getattr(case, "attachment_count", 0)
+    screenshots = getattr(case, "screenshot_count", 0)
+    impact_parts = [case.business_impact_details.strip()]
+    if case.users_affected is not None:
+        impact_parts.append(f"{case.users_affected} users affected")
+    impact = "; ".join(part for part in impact_parts if part)
+    files = f"{attachments} file(s), {screenshots} screenshot(s) or video(s)"
+    return [
+        ChecklistItem("Steps to reproduce", bool(case.steps_to_reproduce.strip())),
+        ChecklistItem(
+            "Expected and actual result",
+            bool(case.expected_result.strip() and case.actual_result.strip()),
+        ),
+        ChecklistItem(
+            "Screenshots or attachments",
+            attachments > 0,
+            files if attachments else "",
+        ),
+        ChecklistItem("Business impact", bool(impact), impact[:120]),
+    ]

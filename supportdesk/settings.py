@@ -141,6 +141,9 @@ ATTACHMENT_ALLOWED_EXTENSIONS = env_list(
         "eml",
     ],
 )
+# The staff queue highlights a case as at risk when its next due time is this close.
+SLA_AT_RISK_MINUTES = env_int("SLA_AT_RISK_MINUTES", 120)
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Email: messages wait in the notifications outbox until this backend accepts them.

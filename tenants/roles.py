@@ -6,7 +6,9 @@ engineer may. Superusers hold every role.
 
 from enum import StrEnum
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
 
 
 class Role(StrEnum):
@@ -44,6 +46,21 @@ def has_role(user: User, role: Role) -> bool:
 
 def is_support_staff(user: User) -> bool:
     return highest_role(user) is not None
+
+
+def support_staff() -> QuerySet:
+    """Active users who hold a staff role (superusers included), by name: who may own a
+    case."""
+    return (
+        get_user_model()
+        .objects.filter(
+            Q(is_superuser=True) | Q(groups__name__in=[role.value for role in Role]),
+            is_active=True,
+            is_staff=True,
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
 
 
 _OUR_APPS = ("tenants", "cases", "sla", "knowledge", "notifications")

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from cases.models import BusinessImpact, Case, EnvironmentAccess, EnvironmentKind
+from knowledge.models import Article, KnownIssue
 from sla.models import Calendar
 from tenants.models import (
     AuthorizedContact,
@@ -152,3 +153,21 @@ class CaseFactory(factory.django.DjangoModelFactory):
     business_impact = BusinessImpact.MEDIUM
     environment = EnvironmentKind.PRODUCTION
     reporter = factory.SubFactory(UserFactory)
+
+
+class KnownIssueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KnownIssue
+
+    title = factory.Faker("sentence", nb_words=5)
+    public_summary = "Exports over 50,000 rows time out. Workaround: export one month at a time."
+    stage = KnownIssue.Stage.IN_DEVELOPMENT
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Article
+
+    title = factory.Faker("sentence", nb_words=5)
+    slug = factory.Sequence(lambda n: f"article-{n}")
+    body = "Open Settings, then Security, and choose Rotate."
