@@ -202,6 +202,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
                 condition=~Q(state="closed"),
                 name="case_open_queue_order",
             ),
+            models.Index(
+                fields=["escalated_at"],
+                condition=Q(escalated_at__isnull=False),
+                name="case_escalated",
+            ),
         ]
 
     def __str__(self) -> str:

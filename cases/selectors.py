@@ -1,9 +1,11 @@
 """Reads of cases, all starting from the one access function."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -53,6 +55,27 @@ def queue_for(user: User) -> QuerySet[Case]:
         .select_related("tenant__plan", "owner", "known_issue")
         .order_by(*QUEUE_ORDER)
     )
+
+
+_REFERENCE = re.compile(r"^([A-Za-z][A-Za-z0-9]{1,9})-0*(\d{1,9})$")
+
+
+def search_cases(cases: QuerySet[Case], text: str) -> QuerySet[Case]:
+    """The queue's search box. Every word must match: a case reference (ACME-42 or
+    ACME-00042) finds that case, an email address (or part with "@") the cases its contact
+    reported, any other word the summary or the reference. Each kind uses an index (the
+    reference's unique index, the reporter's foreign key, trigram indexes on PostgreSQL)."""
+    for word in text.split()[:8]:
+        reference = _REFERENCE.match(word)
+        if reference:
+            prefix, number = reference.groups()
+            cases = cases.filter(reference=f"{prefix.upper()}-{int(number):05d}")
+        elif "@" in word:
+            reporters = get_user_model().objects.filter(email__icontains=word).values("id")
+            cases = cases.filter(reporter_id__in=reporters)
+        else:
+            cases = cases.filter(Q(summary__icontains=word) | Q(reference__icontains=word))
+    return cases
 
 
 def at_risk_window() -> timedelta:

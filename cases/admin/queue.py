@@ -30,7 +30,7 @@ from cases.admin.filters import (
 )
 from cases.admin.triage import triage_view
 from cases.models import BusinessImpact, Case, EnvironmentKind
-from cases.selectors import QUEUE_ORDER, due_status, queue_for
+from cases.selectors import QUEUE_ORDER, due_status, queue_for, search_cases
 from cases.services import StaffAction, may
 from supportdesk.admin_actions import run_for_each, with_form, with_text
 from supportdesk.errors import ServiceError
@@ -194,10 +194,8 @@ class CaseAdmin(admin.ModelAdmin):
         "summary_column",
         "priority",
         "impact_column",
-        "environment_column",
         "state_column",
-        "next_due_column",
-        "time_left_column",
+        "due_column",
         "owner_column",
         "tenant",
         "plan_column",
@@ -218,7 +216,7 @@ class CaseAdmin(admin.ModelAdmin):
         EscalatedFilter,
     ]
     search_fields = ["reference", "summary", "reporter__email"]
-    search_help_text = "Reference, summary or the contact's email address."
+    search_help_text = "A reference (ACME-42), words of the summary, or the contact's email."
     list_per_page = 50
     list_max_show_all = 500
     # Counting all cases and counting per filter choice are the two queries that grow with
@@ -233,6 +231,11 @@ class CaseAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
         # The list shows none of the long intake texts: leave them in the database.
         return queue_for(request.user).defer(*_LONG_TEXTS)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        return search_cases(queryset, search_term), False
 
     def get_ordering(self, request: HttpRequest) -> list[str]:
         return QUEUE_ORDER
@@ -310,13 +313,10 @@ class CaseAdmin(admin.ModelAdmin):
             format_html_join(" ", '<span class="sd-badge {}">{}</span>', badges),
         )
 
-    @admin.display(description="Impact", ordering="business_impact")
+    @admin.display(description="Impact · env.", ordering="business_impact")
     def impact_column(self, case: Case) -> str:
-        return _IMPACT_SHORT.get(case.business_impact, "")
-
-    @admin.display(description="Env.", ordering="environment")
-    def environment_column(self, case: Case) -> str:
-        return _ENVIRONMENT_SHORT.get(case.environment, "")
+        impact = _IMPACT_SHORT.get(case.business_impact, "")
+        return f"{impact} · {_ENVIRONMENT_SHORT.get(case.environment, '')}"
 
     @admin.display(description="State", ordering="state")
     def state_column(self, case: Case) -> str:
@@ -324,16 +324,19 @@ class CaseAdmin(admin.ModelAdmin):
             '<span class="sd-state sd-state-{}">{}</span>', case.state, case.get_state_display()
         )
 
-    @admin.display(description="Next due", ordering="next_due_at")
-    def next_due_column(self, case: Case) -> str:
-        if case.next_due_at is None or not case.is_open:
-            return "—"
-        return timezone.localtime(case.next_due_at).strftime("%d %b %H:%M")
-
-    @admin.display(description="Time left", ordering="next_due_at")
-    def time_left_column(self, case: Case) -> str:
+    @admin.display(description="Time left · next due", ordering="next_due_at")
+    def due_column(self, case: Case) -> str:
+        """The SLA columns in one cell: time left (highlighted when breached or at risk)
+        over the due time itself."""
         status = due_status(case, timezone.now())
-        return format_html('<span class="sd-due sd-due-{}">{}</span>', status.level, status.label)
+        if status.time_left is None:
+            return format_html('<span class="sd-due sd-due-none">{}</span>', status.label)
+        return format_html(
+            '<span class="sd-due sd-due-{}">{}</span><br><small>{}</small>',
+            status.level,
+            status.label,
+            timezone.localtime(case.next_due_at).strftime("%d %b %H:%M"),
+        )
 
     @admin.display(description="Owner", ordering="owner__first_name")
     def owner_column(self, case: Case) -> str:
