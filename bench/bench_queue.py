@@ -299,7 +299,7 @@ def load(args: argparse.Namespace) -> dict:
     }
 
 
-def measure(client: object, url: str, repeats: int) -> tuple[float, float, int, int]:
+def measure(client: object, url: str, repeats: int) -> tuple[float, float, float, int, int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -309,14 +309,16 @@ def measure(client: object, url: str, repeats: int) -> tuple[float, float, int, 
         response = client.get(url)
     # Read now: the next request resets the connection's query log.
     query_count = len(queries.captured_queries)
-    timings = []
+    timings, cpu = [], []
     for _ in range(repeats):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         response = client.get(url)
         timings.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
     assert response.status_code == 200, url
     p95 = statistics.quantiles(timings, n=20)[18]
-    return statistics.median(timings), p95, query_count, len(response.content)
+    size = len(response.content)
+    return statistics.median(timings), p95, statistics.median(cpu), query_count, size
 
 
 def explain(client: object, url: str) -> None:
@@ -380,15 +382,15 @@ def main() -> None:
         ]
         print(
             f"\nPostgreSQL {connection.cursor().connection.info.server_version}, "
-            f"{args.repeats} requests per page after 3 warm-ups; server time in ms\n"
+            f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
+            f"{args.repeats} requests per page after 3 warm-ups. Server time in ms "
+            "(wall clock; 'cpu' is this process's own CPU time, without PostgreSQL's)\n"
         )
-        print(f"{'page':36} {'median':>8} {'p95':>8} {'queries':>8} {'KiB':>6}")
-        for label, page in pages:
-            median, p95, count, size = measure(client, page, args.repeats)
-            print(f"{label:36} {median:8.1f} {p95:8.1f} {count:8d} {size / 1024:6.0f}")
-        for label, who, page in extra:
-            median, p95, count, size = measure(who, page, args.repeats)
-            print(f"{label:36} {median:8.1f} {p95:8.1f} {count:8d} {size / 1024:6.0f}")
+        print(f"{'page':36} {'median':>8} {'p95':>8} {'cpu':>6} {'queries':>8} {'KiB':>6}")
+        for label, who, page in [(label, client, page) for label, page in pages] + extra:
+            median, p95, cpu, count, size = measure(who, page, args.repeats)
+            print(f"{label:36} {median:8.1f} {p95:8.1f} {cpu:6.1f} {count:8d} {size / 1024:6.0f}")
+        print(f"\nload average at the end {os.getloadavg()[0]:.1f}")
         if args.explain:
             for _, page in pages:
                 explain(client, page)

@@ -45,6 +45,11 @@ class PageAction:
     def form(self, case: Case, data: object = None, files: object = None) -> forms.Form:
         return self.form_class(data, files, case=case, prefix=self.name)
 
+    @property
+    def asks(self) -> bool:
+        """Whether the action asks for anything; a plain button otherwise."""
+        return any(not f.widget.is_hidden for f in self.form_class.base_fields.values())
+
 
 def _name(user: User | None) -> str:
     if user is None:
@@ -359,10 +364,15 @@ def case_page(
     case = _case_or_404(request, object_id)
     user = request.user
     available = frozenset(t.name for t in case.get_available_user_state_transitions(user))
+    # A form that asks for something is fetched when its button is opened (cases/staff.js),
+    # so the page renders only the forms it shows: a refused one, kept open, and buttons.
     offered = []
     for action in PAGE_ACTIONS:
         if action.offered(case, user, available):
-            form = bound[1] if bound and bound[0] is action else action.form(case)
+            if bound and bound[0] is action:
+                form = bound[1]
+            else:
+                form = None if action.asks else action.form(case)
             offered.append((action, form))
     reply_form = bound[1] if bound and bound[0] is REPLY else REPLY.form(case)
     timeline = (
@@ -403,7 +413,7 @@ def case_act(
     case = _case_or_404(request, object_id)
     page = reverse("admin:cases_case_change", args=[case.id])
     if request.method != "POST":
-        return HttpResponseRedirect(f"{page}#action-{name}")
+        return _action_form(model_admin, request, case, action, action.form(case))
     form = action.form(case, request.POST, request.FILES)
     status = 400
     if form.is_valid():
@@ -425,6 +435,26 @@ def case_act(
     else:
         messages.error(request, "Please correct the form below.")
     return case_page(model_admin, request, object_id, bound=(action, form), status=status)
+
+
+def _action_form(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    case: Case,
+    action: PageAction,
+    form: forms.Form,
+) -> TemplateResponse:
+    """The form of one action: the fragment the case page fetches when a button opens, or a
+    page of its own when asked for without script."""
+    context = {"case": case, "action": action, "form": form}
+    if request.headers.get("X-Requested-With") == "fetch":
+        return TemplateResponse(request, "admin/cases/case/action_form.html", context)
+    context |= {
+        **model_admin.admin_site.each_context(request),
+        "opts": Case._meta,
+        "title": f"{case.reference}: {action.label}",
+    }
+    return TemplateResponse(request, "admin/cases/case/action_page.html", context)
 
 
 # Raster images open in the browser; anything else (SVG included) downloads.

@@ -12,11 +12,45 @@ from knowledge.models import KnownIssue
 from tenants.models import PlanPriority
 from tenants.roles import support_staff
 
+SELECT_TEMPLATE = "admin/cases/filter_select.html"
 
-class DropdownFilter(admin.RelatedFieldListFilter):
-    """A related-object filter rendered as a select: 200 tenants do not fit a list."""
 
-    template = "admin/cases/filter_dropdown.html"
+class SelectChoices:
+    """Render a filter as a select whose options carry the raw value; a line of script
+    sets the parameter. A list of 200 customers does not fit the sidebar, and building a
+    full query string for each option would cost more than the rest of the page."""
+
+    template = SELECT_TEMPLATE
+
+    def choices(self, changelist: object) -> object:
+        current = self.selected_values()
+        yield {"selected": not current, "value": "", "display": "All"}
+        for value, label in self.lookup_choices:
+            yield {"selected": str(value) in current, "value": value, "display": label}
+
+
+class DropdownFilter(SelectChoices, admin.RelatedFieldListFilter):
+    """Customer or plan, by name."""
+
+    @property
+    def parameter(self) -> str:
+        return self.lookup_kwarg
+
+    def selected_values(self) -> list[str]:
+        return [str(value) for value in self.lookup_val or []]
+
+    def field_choices(self, field: object, request: HttpRequest, model_admin: object) -> list:
+        related = field.remote_field.model
+        return list(related._default_manager.order_by("name").values_list("pk", "name"))
+
+
+class SelectListFilter(SelectChoices, admin.SimpleListFilter):
+    @property
+    def parameter(self) -> str:
+        return self.parameter_name
+
+    def selected_values(self) -> list[str]:
+        return [self.value()] if self.value() else []
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -61,10 +95,9 @@ class PriorityFilter(admin.SimpleListFilter):
         return queryset.filter(priority=self.value()) if self.value() else queryset
 
 
-class OwnerFilter(admin.SimpleListFilter):
+class OwnerFilter(SelectListFilter):
     title = "owner"
     parameter_name = "owner"
-    template = "admin/cases/filter_dropdown.html"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
         staff = [
@@ -127,10 +160,9 @@ class DueWithinFilter(admin.SimpleListFilter):
         return queryset
 
 
-class KnownIssueFilter(admin.SimpleListFilter):
+class KnownIssueFilter(SelectListFilter):
     title = "known issue"
     parameter_name = "known_issue"
-    template = "admin/cases/filter_dropdown.html"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
         issues = KnownIssue.objects.exclude(stage=KnownIssue.Stage.RESOLVED).order_by("-id")

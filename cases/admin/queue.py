@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from cases import services
 from cases.admin import forms as case_forms
@@ -197,9 +198,9 @@ class CaseAdmin(admin.ModelAdmin):
         "state_column",
         "due_column",
         "owner_column",
-        "tenant",
+        "tenant_column",
         "plan_column",
-        "channel",
+        "channel_column",
         "received_column",
     ]
     list_display_links = ["reference"]
@@ -299,6 +300,37 @@ class CaseAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
+    def queue_row(self, list_display: list[str], case: Case, case_url: str) -> str:
+        """One row of the queue in a single pass over `list_display`: the same cells and
+        classes the admin would render, without its per-cell lookups, which cost more than
+        the rest of the page (see bench/bench_queue.py)."""
+        cells = []
+        for name in list_display:
+            if name == "action_checkbox":
+                cells.append(
+                    format_html(
+                        '<td class="action-checkbox"><input type="checkbox" '
+                        'name="_selected_action" value="{}" class="action-select" '
+                        'aria-label="Select {}"></td>',
+                        case.pk,
+                        case.reference,
+                    )
+                )
+            elif name in self.list_display_links:
+                cells.append(
+                    format_html(
+                        '<th class="field-{}"><a href="{}">{}</a></th>',
+                        name,
+                        case_url,
+                        getattr(case, name),
+                    )
+                )
+            else:
+                method = getattr(self, name, None)
+                value = method(case) if method else getattr(case, name)
+                cells.append(format_html('<td class="field-{}">{}</td>', name, value))
+        return mark_safe("".join(cells))  # noqa: S308 - every cell built by format_html
+
     @admin.display(description="Summary", ordering="summary")
     def summary_column(self, case: Case) -> str:
         badges = []
@@ -324,7 +356,7 @@ class CaseAdmin(admin.ModelAdmin):
             '<span class="sd-state sd-state-{}">{}</span>', case.state, case.get_state_display()
         )
 
-    @admin.display(description="Time left · next due", ordering="next_due_at")
+    @admin.display(description="SLA: time left", ordering="next_due_at")
     def due_column(self, case: Case) -> str:
         """The SLA columns in one cell: time left (highlighted when breached or at risk)
         over the due time itself."""
@@ -343,6 +375,14 @@ class CaseAdmin(admin.ModelAdmin):
         if case.owner is None:
             return format_html('<span class="sd-unassigned">{}</span>', "unassigned")
         return case.owner.get_full_name() or case.owner.get_username()
+
+    @admin.display(description="Customer", ordering="tenant__name")
+    def tenant_column(self, case: Case) -> str:
+        return case.tenant.name
+
+    @admin.display(description="Channel", ordering="channel")
+    def channel_column(self, case: Case) -> str:
+        return case.get_channel_display()
 
     @admin.display(description="Plan", ordering="tenant__plan__name")
     def plan_column(self, case: Case) -> str:

@@ -283,12 +283,29 @@ def test_action_on_a_case_in_the_wrong_state_is_refused_with_the_reason(client, 
     assert not CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.STATE_CHANGED).exists()
 
 
-def test_unknown_action_is_404_and_get_goes_back_to_the_page(client, cast):
+def test_unknown_action_is_404(client, cast):
     case = file_case(cast)
     client.force_login(cast.engineer)
     assert client.post(reverse("admin:cases_case_act", args=[case.id, "delete"])).status_code == 404
-    response = client.get(reverse("admin:cases_case_act", args=[case.id, "close"]))
-    assert response["Location"] == page_url(case) + "#action-close"
+
+
+def test_action_forms_are_fetched_when_opened_or_shown_on_a_page_of_their_own(client, cast):
+    case = taken(cast)
+    client.force_login(cast.engineer)
+    page = open_page(client, cast.engineer, case)
+    lazy = {action.name: form for action, form in page.context["offered"]}
+    assert lazy["close"] is None
+    assert f'data-src="/admin/cases/case/{case.id}/act/close/"' in page.content.decode()
+    url = reverse("admin:cases_case_act", args=[case.id, "close"])
+    fragment = client.get(url, headers={"X-Requested-With": "fetch"})
+    html = fragment.content.decode()
+    assert "<html" not in html
+    assert 'name="close-reason"' in html
+    assert f'name="close-expected_version" value="{case.version}"' in html
+    assert "csrfmiddlewaretoken" in html
+    standalone = client.get(url)
+    assert "<html" in standalone.content.decode()
+    assert 'name="close-note"' in standalone.content.decode()
 
 
 def test_next_sends_back_to_a_local_page_only(client, cast):

@@ -253,6 +253,20 @@ def test_time_left_is_highlighted_when_breached_or_at_risk(client, cast):
     assert '<span class="sd-due sd-due-none">no clock</span>' in html
 
 
+def test_each_row_has_a_selectable_checkbox_a_link_and_one_cell_per_header(client, cast):
+    case = CaseFactory(tenant=cast.tenant_a, summary="Login <b>broken</b>")
+    client.force_login(cast.engineer)
+    html = client.get(QUEUE).content.decode()
+    head, body = html.split("<tbody>")[1].split("</tbody>")[0], html.split("<thead>")[1]
+    headers = body.split("</thead>")[0].count("<th ")
+    assert head.count("<td") + head.count("<th") == headers
+    assert f'name="_selected_action" value="{case.id}" class="action-select"' in head
+    assert f'href="/admin/cases/case/{case.id}/change/">{case.reference}</a>' in head
+    assert "Login &lt;b&gt;broken&lt;/b&gt;" in head
+    assert ">Acme Corp<" in head
+    assert ">Portal<" in head
+
+
 def test_customers_and_staff_without_a_role_do_not_get_the_queue(client, cast):
     CaseFactory(tenant=cast.tenant_a)
     client.force_login(cast.contact_a)
