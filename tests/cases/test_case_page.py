@@ -2,6 +2,8 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases import services
@@ -351,3 +353,42 @@ def test_customer_is_sent_to_the_login_for_a_case_page(client, cast):
     client.force_login(cast.contact_a)
     assert client.get(page_url(case)).status_code == 302
     assert client.post(reverse("admin:cases_case_act", args=[case.id, "take"])).status_code == 302
+
+
+def test_case_page_queries_do_not_grow_with_the_timeline(
+    client, cast, django_assert_max_num_queries
+):
+    case = taken(cast)
+    services.case_comment(case_id=case.id, actor=cast.engineer, body="First look")
+    client.force_login(cast.engineer)
+    client.get(page_url(case))
+    with CaptureQueriesContext(connection) as few:
+        client.get(page_url(case))
+    for number in range(15):
+        shot = SimpleUploadedFile(f"shot{number}.png", b"png", content_type="image/png")
+        services.case_comment(
+            case_id=case.id,
+            actor=cast.engineer,
+            body=f"Update {number}",
+            public=number % 2 == 0,
+            attachments=[shot],
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(page_url(case))
+    assert b"Update 14" in response.content
+
+
+def test_triage_queries_do_not_grow_with_the_number_of_cases(
+    client, cast, django_assert_max_num_queries
+):
+    triage = reverse("admin:cases_case_triage")
+    file_case(cast)
+    client.force_login(cast.triage_lead)
+    client.get(triage)
+    with CaptureQueriesContext(connection) as few:
+        client.get(triage)
+    for number in range(20):
+        file_case(cast, summary=f"Case {number}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(triage)
+    assert len(response.context["rows"]) == 21
