@@ -60,16 +60,24 @@ def queue_for(user: User) -> QuerySet[Case]:
 _REFERENCE = re.compile(r"^([A-Za-z][A-Za-z0-9]{1,9})-0*(\d{1,9})$")
 
 
+def normal_reference(text: str) -> str | None:
+    """ACME-42, acme-00042 → ACME-00042; None when the text is not a case reference."""
+    match = _REFERENCE.match(text.strip())
+    if match is None:
+        return None
+    prefix, number = match.groups()
+    return f"{prefix.upper()}-{int(number):05d}"
+
+
 def search_cases(cases: QuerySet[Case], text: str) -> QuerySet[Case]:
     """The queue's search box. Every word must match: a case reference (ACME-42 or
     ACME-00042) finds that case, an email address (or part with "@") the cases its contact
     reported, any other word the summary or the reference. Each kind uses an index (the
     reference's unique index, the reporter's foreign key, trigram indexes on PostgreSQL)."""
     for word in text.split()[:8]:
-        reference = _REFERENCE.match(word)
+        reference = normal_reference(word)
         if reference:
-            prefix, number = reference.groups()
-            cases = cases.filter(reference=f"{prefix.upper()}-{int(number):05d}")
+            cases = cases.filter(reference=reference)
         elif "@" in word:
             reporters = get_user_model().objects.filter(email__icontains=word).values("id")
             cases = cases.filter(reporter_id__in=reporters)

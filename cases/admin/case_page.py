@@ -22,7 +22,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from cases import services
 from cases.admin import forms as case_forms
 from cases.models import Case, State
-from cases.selectors import attachments_for, due_status, events_for, queue_for
+from cases.selectors import (
+    attachments_for,
+    due_status,
+    events_for,
+    normal_reference,
+    queue_for,
+)
 from cases.services import StaffAction, may
 from knowledge.search import search_articles, search_known_issues
 from supportdesk.errors import NotFound, ServiceError
@@ -186,7 +192,7 @@ def _de_escalate(request: HttpRequest, case: Case, data: dict) -> str:
 
 
 def _merge(request: HttpRequest, case: Case, data: dict) -> str:
-    reference = data["into"].strip().upper()
+    reference = normal_reference(data["into"]) or data["into"].strip()
     into = queue_for(request.user).filter(reference=reference).values_list("id", flat=True)
     if not into:
         raise NotFound(f"There is no case {reference}.")
