@@ -363,6 +363,7 @@ def main() -> None:
             ("filtered: my cases, SLA breached", f"{queue}?owner=mine&sla=breached"),
             ("filtered: due within 4 hours", f"{queue}?due_within=4"),
             ("search: a reference", f"{queue}?q={case.reference}"),
+            ("search: two words of the summary", f"{queue}?q=timeout+export"),
             ("case page", reverse("admin:cases_case_change", args=[case.id])),
         ]
         client = Client()
