@@ -1,4 +1,5 @@
-"""Figures for the manager dashboard: reads only, each one or two aggregate queries.
+"""Figures for the manager dashboard: reads only, each one or two aggregate queries over
+the cases given (the dashboard passes `cases_for(user)`).
 
 SLA compliance is measured on the initial response, the one target every clocked case
 has: a case filed in the window whose `initial_response_due` is set either met it
@@ -29,10 +30,10 @@ class OpenByPriority:
         return sum(self.by_state.values())
 
 
-def open_by_priority_and_state() -> list[OpenByPriority]:
+def open_by_priority_and_state(cases: QuerySet[Case]) -> list[OpenByPriority]:
     rows: dict[str, dict[str, int]] = {}
     counts = (
-        Case.objects.filter(open_cases_q())
+        cases.filter(open_cases_q())
         .values("priority", "state")
         .annotate(n=Count("id"))
         .order_by("priority")
@@ -60,7 +61,9 @@ class Compliance:
         return round(100 * self.met / self.measured, 1) if self.measured else None
 
 
-def sla_compliance(*, since: datetime, now: datetime, group_by: str) -> list[Compliance]:
+def sla_compliance(
+    cases: QuerySet[Case], *, since: datetime, now: datetime, group_by: str
+) -> list[Compliance]:
     """Initial-response compliance of cases filed since `since`, per plan
     (`group_by="tenant__plan__name"`) or per tenant (`"tenant__name"`), worst first."""
     clocked = Q(initial_response_due__isnull=False)
@@ -71,7 +74,7 @@ def sla_compliance(*, since: datetime, now: datetime, group_by: str) -> list[Com
     )
     pending = clocked & Q(first_responded_at__isnull=True, initial_response_due__gte=now)
     rows = (
-        Case.objects.filter(created_at__gte=since)
+        cases.filter(created_at__gte=since)
         .values(group_by)
         .annotate(
             met=Count("id", filter=met),
@@ -97,8 +100,8 @@ class Breaches:
     missed_per_day: list[tuple[date, int]] = field(default_factory=list)
 
 
-def breaches(*, since: datetime, now: datetime) -> Breaches:
-    breached = Case.objects.filter(breached_q(now))
+def breaches(cases: QuerySet[Case], *, since: datetime, now: datetime) -> Breaches:
+    breached = cases.filter(breached_q(now))
     by_priority = dict(
         breached.values_list("priority").annotate(n=Count("id")).order_by("priority")
     )
@@ -108,7 +111,7 @@ def breaches(*, since: datetime, now: datetime) -> Breaches:
     # Cases filed in the window, as for compliance (and through the created_at index); a
     # response is due after its case was filed, so every day falls inside the series.
     missed = (
-        Case.objects.filter(created_at__gte=since, initial_response_due__lt=now)
+        cases.filter(created_at__gte=since, initial_response_due__lt=now)
         .filter(
             Q(first_responded_at__isnull=True) | Q(first_responded_at__gt=F("initial_response_due"))
         )
@@ -126,9 +129,9 @@ def breaches(*, since: datetime, now: datetime) -> Breaches:
     return Breaches(sum(by_priority.values()), by_priority, most_overdue, series)
 
 
-def escalated_cases() -> QuerySet[Case]:
+def escalated_cases(cases: QuerySet[Case]) -> QuerySet[Case]:
     return (
-        Case.objects.filter(open_cases_q(), escalated_at__isnull=False)
+        cases.filter(open_cases_q(), escalated_at__isnull=False)
         .select_related("tenant", "owner", "escalated_by")
         .order_by("escalated_at")
     )
@@ -168,13 +171,16 @@ def csat_model() -> type | None:
     return model
 
 
-def csat_averages(*, since: datetime, group_by: str = "case__tenant__plan__name") -> list:
-    """Average ratings of surveys on cases closed since `since`, per plan, plus the overall
+def csat_averages(
+    cases: QuerySet[Case], *, since: datetime, group_by: str = "case__tenant__plan__name"
+) -> list:
+    """Average ratings of surveys on `cases` closed since `since`, per plan, plus the overall
     figure first; an empty list when there is no survey model yet."""
     model = csat_model()
     if model is None:
         return []
-    answered = model.objects.filter(case__closed_at__gte=since).filter(
+    closed = cases.filter(closed_at__gte=since).values("id")
+    answered = model.objects.filter(case__in=closed).filter(
         Q(service__isnull=False) | Q(timeliness__isnull=False) | Q(quality__isnull=False)
     )
     averages = {name: Avg(name) for name in CSAT_RATINGS}

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from cases import metrics
 from cases.models import Case, State
+from cases.selectors import cases_for
 from cases.services import StaffAction, may
 
 WINDOWS = (30, 90)
@@ -78,10 +79,11 @@ def dashboard_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> Templ
     days = int(request.GET.get("days", "30")) if request.GET.get("days") in {"30", "90"} else 30
     now = timezone.now()
     since = now - timedelta(days=days)
-    open_rows = metrics.open_by_priority_and_state()
-    per_plan = metrics.sla_compliance(since=since, now=now, group_by="tenant__plan__name")
-    per_tenant = metrics.sla_compliance(since=since, now=now, group_by="tenant__name")
-    breaches = metrics.breaches(since=since, now=now)
+    cases = cases_for(request.user)
+    open_rows = metrics.open_by_priority_and_state(cases)
+    per_plan = metrics.sla_compliance(cases, since=since, now=now, group_by="tenant__plan__name")
+    per_tenant = metrics.sla_compliance(cases, since=since, now=now, group_by="tenant__name")
+    breaches = metrics.breaches(cases, since=since, now=now)
     csat_installed = metrics.csat_model() is not None
     context = {
         **model_admin.admin_site.each_context(request),
@@ -101,8 +103,8 @@ def dashboard_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> Templ
         "breaches": breaches,
         "missed_columns": _columns(breaches.missed_per_day),
         "missed_total": sum(count for _, count in breaches.missed_per_day),
-        "escalated": list(metrics.escalated_cases()[:20]),
+        "escalated": list(metrics.escalated_cases(cases)[:20]),
         "csat_installed": csat_installed,
-        "csat": metrics.csat_averages(since=since) if csat_installed else [],
+        "csat": metrics.csat_averages(cases, since=since) if csat_installed else [],
     }
     return TemplateResponse(request, "admin/cases/case/dashboard.html", context)

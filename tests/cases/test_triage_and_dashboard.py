@@ -10,7 +10,7 @@ from django.urls import reverse
 from cases import metrics, services
 from cases.admin.dashboard import compliance_tone
 from cases.models import CloseReason, State
-from cases.selectors import artifacts_checklist, triage_queue
+from cases.selectors import artifacts_checklist, cases_for, triage_queue
 from tests.factories import CaseFactory, SupportPlanFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -108,7 +108,10 @@ def test_sla_compliance_counts_met_missed_pending_and_unclocked_per_plan(cast):
         CaseFactory(tenant=cast.tenant_a)  # no clock
     _clocked(gold, due=due, created=NOW - dt.timedelta(days=40))  # outside 30 days
     rows = metrics.sla_compliance(
-        since=NOW - dt.timedelta(days=30), now=NOW, group_by="tenant__plan__name"
+        cases_for(cast.manager),
+        since=NOW - dt.timedelta(days=30),
+        now=NOW,
+        group_by="tenant__plan__name",
     )
     (plan_row,) = rows
     assert (plan_row.label, plan_row.met, plan_row.missed, plan_row.pending) == (
@@ -119,7 +122,10 @@ def test_sla_compliance_counts_met_missed_pending_and_unclocked_per_plan(cast):
     )
     assert (plan_row.unclocked, plan_row.percent) == (1, 50.0)
     wider = metrics.sla_compliance(
-        since=NOW - dt.timedelta(days=90), now=NOW, group_by="tenant__plan__name"
+        cases_for(cast.manager),
+        since=NOW - dt.timedelta(days=90),
+        now=NOW,
+        group_by="tenant__plan__name",
     )
     assert [row.label for row in wider] == ["Gold", cast.tenant_a.plan.name]
 
@@ -128,7 +134,7 @@ def test_tenant_without_clocked_cases_is_not_applicable_not_perfect(cast):
     with time_machine.travel(NOW - dt.timedelta(days=1), tick=False):
         CaseFactory(tenant=cast.tenant_b)
     (row,) = metrics.sla_compliance(
-        since=NOW - dt.timedelta(days=30), now=NOW, group_by="tenant__name"
+        cases_for(cast.manager), since=NOW - dt.timedelta(days=30), now=NOW, group_by="tenant__name"
     )
     assert (row.label, row.percent, row.unclocked) == ("Globex", None, 1)
 
@@ -144,7 +150,7 @@ def test_breaches_count_open_overdue_cases_and_missed_responses_per_day(cast):
         closed_at=NOW,
     )
     _clocked(cast.tenant_a, due=NOW - dt.timedelta(days=3))
-    found = metrics.breaches(since=NOW - dt.timedelta(days=30), now=NOW)
+    found = metrics.breaches(cases_for(cast.manager), since=NOW - dt.timedelta(days=30), now=NOW)
     assert found.open_breached == 1
     assert found.breached_by_priority == {"P1": 1}
     assert found.most_overdue == [overdue]
@@ -157,7 +163,9 @@ def test_open_cases_by_priority_and_state(cast):
     CaseFactory(tenant=cast.tenant_a, priority="P1")
     CaseFactory(tenant=cast.tenant_a, priority="P1", state=State.IN_PROGRESS)
     CaseFactory(tenant=cast.tenant_b, priority="P3", state=State.AWAITING_INFORMATION)
-    rows = {row.priority: row for row in metrics.open_by_priority_and_state()}
+    rows = {
+        row.priority: row for row in metrics.open_by_priority_and_state(cases_for(cast.manager))
+    }
     assert rows["P1"].total == 2
     assert rows["P1"].by_state[State.IN_PROGRESS] == 1
     assert rows["P3"].by_state[State.AWAITING_INFORMATION] == 1
@@ -165,7 +173,7 @@ def test_open_cases_by_priority_and_state(cast):
 
 def test_csat_is_absent_until_the_survey_model_exists(cast):
     assert metrics.csat_model() is None
-    assert metrics.csat_averages(since=NOW - dt.timedelta(days=30)) == []
+    assert metrics.csat_averages(cases_for(cast.manager), since=NOW - dt.timedelta(days=30)) == []
 
 
 # Dashboard page
