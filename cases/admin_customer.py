@@ -25,22 +25,22 @@ from supportdesk.errors import ServiceError
 from tenants.models import AccountRole
 
 
-class CustomerEscalationColumn:
-    """A mixin for the case list: a flag on cases the customer escalated, with the level."""
+def with_customer_escalation(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """The cases with the level of the customer's live escalation (if any) joined in,
+    for the queue's flag column."""
+    live = CustomerEscalation.objects.filter(
+        case=OuterRef("pk"),
+        status__in=[CustomerEscalation.Status.OPEN, CustomerEscalation.Status.ACKNOWLEDGED],
+    )
+    return cases.annotate(
+        customer_escalation_level=Subquery(live.values("level")[:1]),
+        customer_escalation_open=Exists(live.filter(status=CustomerEscalation.Status.OPEN)),
+    )
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        live = CustomerEscalation.objects.filter(
-            case=OuterRef("pk"),
-            status__in=[CustomerEscalation.Status.OPEN, CustomerEscalation.Status.ACKNOWLEDGED],
-        )
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                customer_escalation_level=Subquery(live.values("level")[:1]),
-                customer_escalation_open=Exists(live.filter(status=CustomerEscalation.Status.OPEN)),
-            )
-        )
+
+class CustomerEscalationColumn:
+    """A mixin for the case list: a flag on cases the customer escalated, with the level
+    (the queryset comes from `with_customer_escalation`)."""
 
     @admin.display(description="Customer escalation", ordering="customer_escalation_level")
     def customer_escalation(self, obj: Case) -> str:

@@ -37,10 +37,11 @@ STAFF_CLOSE_REASONS = [
     CloseReason.RESOLVED,
     CloseReason.OUTSIDE_CAUSE,
     CloseReason.DUPLICATE,
-    CloseReason.ENHANCEMENT_TRANSFERRED,
-    CloseReason.KNOWN_ISSUE_RESOLVED,
     CloseReason.CANCELLED,
 ]
+"""Reasons staff may give when closing a case directly. "Known issue resolved" and
+"enhancement transferred" have verbs of their own (resolving the known issue,
+transferring to product management) because each keeps a record beside the closure."""
 
 
 class Channel(models.TextChoices):
@@ -99,6 +100,11 @@ def _staff(case: "Case", user: object) -> bool:
 
 def _customer(case: "Case", user: object) -> bool:
     return not is_support_staff(user) and can_act_for(user, case.tenant_id)
+
+
+def _system(case: "Case", user: object) -> bool:
+    """Transitions only scheduled tasks run (the services pass no actor)."""
+    return False
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
@@ -190,7 +196,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
         null=True,
         blank=True,
         editable=False,
-        help_text="When a breach escalated the case to the support managers.",
+        help_text="Set while the case is escalated to the support managers: by staff "
+        "(escalated_by, escalation_reason) or by an SLA breach (no escalated_by).",
     )
 
     # When each automation next has work on this case: the periodic tasks select
@@ -228,6 +235,27 @@ class Case(ConcurrentTransitionMixin, models.Model):
         help_text="Set when the plan or calendar changed; the clocks are recomputed in batches.",
     )
 
+    known_issue = models.ForeignKey(
+        "knowledge.KnownIssue",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        help_text="The known defect this case is an instance of; it closes when that is resolved.",
+    )
+    escalated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    escalation_reason = models.TextField(blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_cases",
+        help_text="The case this duplicate was merged into; the conversation continues there.",
+    )
+
     version = models.PositiveIntegerField(
         default=1,
         editable=False,
@@ -257,6 +285,26 @@ class Case(ConcurrentTransitionMixin, models.Model):
                 )
                 for column, name in AUTOMATION_INDEXES.items()
             ),
+            # The queue's own order over open cases, so its first page is an index scan
+            # rather than a sort of every open case (see bench/bench_queue.py).
+            models.Index(
+                fields=["priority", "business_impact", "environment", "created_at", "id"],
+                condition=~Q(state="closed"),
+                include=["state"],
+                name="case_open_queue_order",
+            ),
+            # The dashboard's SLA figures over the last 30/90 days read only these columns,
+            # so PostgreSQL answers them from the index without visiting the table.
+            models.Index(
+                fields=["created_at"],
+                include=["id", "tenant", "initial_response_due", "first_responded_at"],
+                name="case_received_sla",
+            ),
+            models.Index(
+                fields=["escalated_at"],
+                condition=Q(escalated_at__isnull=False),
+                name="case_escalated",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -273,6 +321,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
             return None
         return self.closed_at + datetime.timedelta(days=self.tenant.plan.reopen_window_days)
 
+    @property
     def is_escalated(self) -> bool:
         return self.escalated_at is not None
 
@@ -358,11 +407,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def close(self) -> None:
         """Staff close with a reason (duplicate, outside cause, enhancement transferred …)."""
 
-    @transition(field=state, source=State.AWAITING_INFORMATION, target=State.CLOSED)
+    @transition(
+        field=state, source=State.AWAITING_INFORMATION, target=State.CLOSED, permission=_system
+    )
     def close_for_no_response(self) -> None:
         """The system closes a case whose follow-up closure date passed without a reply."""
 
-    @transition(field=state, source=State.SOLUTION_PROPOSED, target=State.CLOSED)
+    @transition(
+        field=state, source=State.SOLUTION_PROPOSED, target=State.CLOSED, permission=_system
+    )
     def close_after_silence(self) -> None:
         """The system closes a proposed solution the customer left unanswered."""
 
@@ -463,6 +516,10 @@ class CaseEvent(models.Model):
         CUSTOMER_ESCALATION_ENDED = "customer_escalation_ended", "Customer escalation ended"
         SESSION_PROPOSED = "session_proposed", "Troubleshooting session times proposed"
         SESSION_BOOKED = "session_booked", "Troubleshooting session booked"
+        DE_ESCALATED = "de_escalated", "Escalation handled"
+        KNOWN_ISSUE_LINKED = "known_issue_linked", "Linked to a known issue"
+        KNOWN_ISSUE_UNLINKED = "known_issue_unlinked", "Unlinked from a known issue"
+        MERGED = "merged", "Duplicates merged in"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(

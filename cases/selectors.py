@@ -1,10 +1,15 @@
 """Reads of cases, all starting from the one access function."""
 
+import re
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from cases.models import (
     OPEN_STATES,
@@ -133,3 +138,159 @@ def closure_survey(case: Case) -> SatisfactionSurvey | None:
     if case.closed_at is None:
         return None
     return case.surveys.filter(closed_at=case.closed_at).first()
+
+
+# The contracts' order of work: priority (plan codes run P1, P2 … in rank order, so the
+# code sorts as the rank), business impact, affected environment (production first),
+# then time received. The id makes the order total, so pages never overlap; the partial
+# index `case_open_queue_order` serves it for open cases.
+QUEUE_ORDER = ["priority", "business_impact", "environment", "created_at", "id"]
+
+
+def queue_for(user: User) -> QuerySet[Case]:
+    """The staff queue: every case the user may see, in the order work is taken, with what
+    the queue's columns show joined in (a fixed number of queries per page)."""
+    return (
+        cases_for(user)
+        .select_related("tenant__plan", "owner", "known_issue")
+        .order_by(*QUEUE_ORDER)
+    )
+
+
+_REFERENCE = re.compile(r"^([A-Za-z][A-Za-z0-9]{1,9})-0*(\d{1,9})$")
+
+
+def normal_reference(text: str) -> str | None:
+    """ACME-42, acme-00042 → ACME-00042; None when the text is not a case reference."""
+    match = _REFERENCE.match(text.strip())
+    if match is None:
+        return None
+    prefix, number = match.groups()
+    return f"{prefix.upper()}-{int(number):05d}"
+
+
+def search_cases(cases: QuerySet[Case], text: str) -> QuerySet[Case]:
+    """The queue's search box. Every word must match: a case reference (ACME-42 or
+    ACME-00042) finds that case, an email address (or part with "@") the cases its contact
+    reported, any other word the summary or the reference. Each kind uses an index (the
+    reference's unique index, the reporter's foreign key, trigram indexes on PostgreSQL)."""
+    for word in text.split()[:8]:
+        reference = normal_reference(word)
+        if reference:
+            cases = cases.filter(reference=reference)
+        elif "@" in word:
+            reporters = get_user_model().objects.filter(email__icontains=word).values("id")
+            cases = cases.filter(reporter_id__in=reporters)
+        else:
+            cases = cases.filter(Q(summary__icontains=word) | Q(reference__icontains=word))
+    return cases
+
+
+def at_risk_window() -> timedelta:
+    return timedelta(minutes=settings.SLA_AT_RISK_MINUTES)
+
+
+def open_cases_q() -> Q:
+    return ~Q(state=State.CLOSED)
+
+
+def breached_q(now: datetime) -> Q:
+    """Open cases whose next due time has passed (a case without a clock never breaches)."""
+    return open_cases_q() & Q(next_due_at__lt=now)
+
+
+def at_risk_q(now: datetime) -> Q:
+    return open_cases_q() & Q(next_due_at__gte=now, next_due_at__lt=now + at_risk_window())
+
+
+def due_within_q(now: datetime, hours: int) -> Q:
+    """Open cases due in the next `hours` hours and not yet breached."""
+    return open_cases_q() & Q(next_due_at__gte=now, next_due_at__lte=now + timedelta(hours=hours))
+
+
+@dataclass(frozen=True)
+class DueStatus:
+    level: str  # "breached", "at_risk", "on_track" or "none"
+    time_left: timedelta | None
+
+    @property
+    def label(self) -> str:
+        if self.time_left is None:
+            return "no clock"
+        words = _duration_words(abs(self.time_left))
+        return f"{words} overdue" if self.level == "breached" else f"{words} left"
+
+
+def due_status(case: Case, now: datetime) -> DueStatus:
+    """How the case stands against its next due time: NULL (closed, paused, or a category
+    without targets) is no clock."""
+    if case.next_due_at is None or not case.is_open:
+        return DueStatus("none", None)
+    left = case.next_due_at - now
+    if left < timedelta(0):
+        return DueStatus("breached", left)
+    if left < at_risk_window():
+        return DueStatus("at_risk", left)
+    return DueStatus("on_track", left)
+
+
+def _duration_words(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m"
+
+
+def triage_queue(user: User) -> QuerySet[Case]:
+    """New cases nobody owns yet, in the queue's order, with what the artifacts checklist
+    needs counted in the same query."""
+    files = Attachment.objects.filter(case=OuterRef("pk")).order_by().values("case")
+    visual = files.filter(
+        Q(content_type__startswith="image/") | Q(content_type__startswith="video/")
+    )
+    # Correlated counts rather than a join and GROUP BY, so only the page's rows are counted.
+    return (
+        cases_for(user)
+        .filter(state=State.NEW, owner__isnull=True)
+        .select_related("tenant__plan", "reporter")
+        .annotate(
+            attachment_count=Coalesce(Subquery(files.annotate(n=Count("id")).values("n")), 0),
+            screenshot_count=Coalesce(Subquery(visual.annotate(n=Count("id")).values("n")), 0),
+        )
+        .order_by(*QUEUE_ORDER)
+    )
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    label: str
+    present: bool
+    detail: str = ""
+
+
+def artifacts_checklist(case: Case) -> list[ChecklistItem]:
+    """What triage looks for before work starts; `case` comes from `triage_queue`."""
+    attachments = getattr(case, "attachment_count", 0)
+    screenshots = getattr(case, "screenshot_count", 0)
+    impact_parts = [case.business_impact_details.strip()]
+    if case.users_affected is not None:
+        impact_parts.append(f"{case.users_affected} users affected")
+    impact = "; ".join(part for part in impact_parts if part)
+    files = f"{attachments} file(s), {screenshots} screenshot(s) or video(s)"
+    return [
+        ChecklistItem("Steps to reproduce", bool(case.steps_to_reproduce.strip())),
+        ChecklistItem(
+            "Expected and actual result",
+            bool(case.expected_result.strip() and case.actual_result.strip()),
+        ),
+        ChecklistItem(
+            "Screenshots or attachments",
+            attachments > 0,
+            files if attachments else "",
+        ),
+        ChecklistItem("Business impact", bool(impact), impact[:120]),
+    ]

@@ -24,6 +24,9 @@ class KnownIssue(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.TextField(
+        blank=True, help_text="Sent to the customers of the linked cases as the closing note."
+    )
 
     class Meta:
         ordering = ["-updated_at"]
@@ -57,3 +60,41 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ProductFeedback(models.Model):
+    """An enhancement request support transferred to product management: the product
+    team's list, kept after the case itself closes."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        UNDER_REVIEW = "under_review", "Under review"
+        PLANNED = "planned", "Planned"
+        DECLINED = "declined", "Declined"
+        SHIPPED = "shipped", "Shipped"
+
+    case = models.OneToOneField(
+        "cases.Case", on_delete=models.PROTECT, related_name="product_feedback"
+    )
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.PROTECT, related_name="product_feedback"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(help_text="The request in product terms, written by support.")
+    product = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    status_note = models.CharField(max_length=500, blank=True)
+    transferred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "product feedback"
+        verbose_name_plural = "product feedback"
+        indexes = [models.Index(fields=["status", "-created_at"], name="feedback_status")]
+
+    def __str__(self) -> str:
+        return f"PF-{self.pk}: {self.title}"

@@ -7,9 +7,10 @@ own message when it refuses.
 
 from collections.abc import Callable
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 
 from supportdesk.errors import ServiceError
@@ -69,3 +70,74 @@ def with_text(
 
     action.__name__ = description.lower().replace(" ", "_")
     return admin.action(description=description)(action)
+
+
+def with_form(
+    *,
+    description: str,
+    done: str,
+    make_form: Callable[[HttpRequest, QuerySet, object], forms.Form],
+    perform: Callable[[HttpRequest, Model, dict], object],
+    name: str | None = None,
+) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet], HttpResponse | None]:
+    """An action that first asks for what the service needs through a small form (an owner,
+    a priority and a reason …), then calls the service once per selected row."""
+
+    def action(
+        modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
+    ) -> HttpResponse | None:
+        form = make_form(request, queryset, request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            run_for_each(
+                modeladmin,
+                request,
+                queryset,
+                lambda obj: perform(request, obj, form.cleaned_data),
+                done,
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/action_with_form.html",
+            {
+                **modeladmin.admin_site.each_context(request),
+                "title": description,
+                "form": form,
+                "objects": queryset,
+                "action": request.POST.get("action"),
+                "opts": modeladmin.model._meta,
+            },
+        )
+
+    action.__name__ = name or description.lower().replace(" ", "_")
+    return admin.action(description=description)(action)
+
+
+def add_service_errors(form: forms.BaseForm, error: ServiceError) -> None:
+    """Show a service's refusal on the form: per field where it names one, else on top."""
+    placed = False
+    for field, errors in error.field_errors.items():
+        if field in form.fields:
+            form.add_error(field, errors)
+            placed = True
+    if not placed:
+        form.add_error(None, error.message)
+
+
+class ServiceBackedAdmin(admin.ModelAdmin):
+    """A ModelAdmin whose add/change form saves through a service. The form validates with
+    the service's own validator (see `add_service_errors`); a refusal that only the save
+    can find (a role, a state) rolls the save back and comes back as a message."""
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())

@@ -4,6 +4,8 @@ from django.urls import include, path
 admin.site.site_header = "SupportDesk staff"
 admin.site.site_title = "SupportDesk"
 admin.site.index_title = "Queue and configuration"
+# The queue needs the width more than a second menu; the index page lists every model.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("admin/", admin.site.urls),

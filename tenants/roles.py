@@ -8,7 +8,9 @@ tenant but work nothing else. Superusers hold every role.
 
 from enum import StrEnum
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
 
 
 class Role(StrEnum):
@@ -56,6 +58,22 @@ def has_role(user: User, role: Role) -> bool:
 
 def is_support_staff(user: User) -> bool:
     return highest_role(user) is not None or has_role(user, Role.SECURITY)
+
+
+def support_staff() -> QuerySet:
+    """Active users who hold a staff role (superusers included), by name: who may own a
+    case."""
+    return (
+        get_user_model()
+        .objects.filter(
+            Q(is_superuser=True)
+            | Q(groups__name__in=[role.value for role in Role if role not in _OUTSIDE_CHAIN]),
+            is_active=True,
+            is_staff=True,
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
 
 
 _OUR_APPS = ("tenants", "cases", "sla", "knowledge", "notifications", "servicerequests")

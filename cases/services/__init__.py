@@ -3,12 +3,25 @@
 Views, admin actions, the API, inbound mail and tasks import from here.
 """
 
-from cases.services.escalations import (
+from cases.services.enhancements import (
+    case_transfer_enhancement,
+)
+from cases.services.escalation import (
+    case_de_escalate,
     case_escalate,
+)
+from cases.services.escalations import (
+    case_escalate_by_customer,
     customer_escalation_acknowledge,
     customer_escalation_de_escalate,
     escalations_rise_due,
     live_escalation,
+)
+from cases.services.known_issues import (
+    case_create_known_issue,
+    case_link_known_issue,
+    case_unlink_known_issue,
+    known_issue_resolve,
 )
 from cases.services.lifecycle import (
     case_accept_solution,
@@ -28,12 +41,34 @@ from cases.services.lifecycle import (
     cases_close_after_silence,
     cases_close_for_no_response,
 )
-from cases.services.sessions import open_session, session_book, session_propose
-from cases.services.surveys import case_answer_survey, survey_invitation
-from cases.services.watchers import case_watcher_add, case_watcher_remove
-from cases.survey_links import survey_link, survey_token
+from cases.services.merge import (
+    case_merge,
+)
+from cases.services.permissions import (
+    StaffAction,
+    may,
+    require_permission,
+)
+from cases.services.sessions import (
+    open_session,
+    session_book,
+    session_propose,
+)
+from cases.services.surveys import (
+    case_answer_survey,
+    survey_invitation,
+)
+from cases.services.watchers import (
+    case_watcher_add,
+    case_watcher_remove,
+)
+from cases.survey_links import (
+    survey_link,
+    survey_token,
+)
 
 __all__ = [
+    "StaffAction",
     "case_accept_solution",
     "case_answer_survey",
     "case_assign",
@@ -44,12 +79,19 @@ __all__ = [
     "case_close_for_no_response",
     "case_comment",
     "case_create",
+    "case_create_known_issue",
+    "case_de_escalate",
     "case_escalate",
+    "case_escalate_by_customer",
+    "case_link_known_issue",
     "case_log_phone_attempt",
+    "case_merge",
     "case_propose_solution",
     "case_reject_solution",
     "case_reopen",
     "case_request_info",
+    "case_transfer_enhancement",
+    "case_unlink_known_issue",
     "case_watcher_add",
     "case_watcher_remove",
     "cases_close_after_silence",
@@ -57,8 +99,11 @@ __all__ = [
     "customer_escalation_acknowledge",
     "customer_escalation_de_escalate",
     "escalations_rise_due",
+    "known_issue_resolve",
     "live_escalation",
+    "may",
     "open_session",
+    "require_permission",
     "session_book",
     "session_propose",
     "survey_invitation",

@@ -1,5 +1,5 @@
 """What every case service shares: the row lock, the access and role checks, the
-guarded transition, the versioned save and the timeline event."""
+guarded transition, the versioned save, the timeline event and closing with a reason."""
 
 from collections.abc import Iterable
 
@@ -39,7 +39,9 @@ def locked_case(actor: User | None, case_id: int) -> Case:
     """The case, row-locked for the rest of the transaction; NotFound outside access."""
     base = Case.objects.all() if actor is None else cases_for(actor)
     try:
-        return base.select_for_update().select_related("tenant__plan").get(id=case_id)
+        # of=("self",): lock the case only, not the tenant and plan rows joined for reading,
+        # which every case of the tenant (and of every tenant on the plan) would queue behind.
+        return base.select_for_update(of=("self",)).select_related("tenant__plan").get(id=case_id)
     except Case.DoesNotExist:
         raise NotFound("No such case.") from None
 

@@ -137,7 +137,7 @@ def _reach_level(escalation: CustomerEscalation, level: PathLevel) -> bool:
 
 
 @transaction.atomic
-def case_escalate(*, case_id: int, actor: User, reason: str) -> CustomerEscalation:
+def case_escalate_by_customer(*, case_id: int, actor: User, reason: str) -> CustomerEscalation:
     """A customer unhappy with how the case is handled escalates it (level 1: the CSM)."""
     if is_support_staff(actor):
         raise NotPermitted("Customer escalations are raised by the customer.")

@@ -46,10 +46,11 @@ from cases.services.common import (
     store_attachments,
     with_tenants,
 )
+from cases.services.permissions import StaffAction, require_permission
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
 from tenants.access import acting_partner_member, is_contact_of, tenants_for
 from tenants.models import Category, Tenant
-from tenants.roles import Role, has_role, is_support_staff
+from tenants.roles import is_support_staff
 
 User = AbstractBaseUser
 
@@ -195,8 +196,8 @@ def case_assign(
     check_version(case, expected_version)
     if owner is not None and not is_support_staff(owner):
         raise InvalidInput("Cases can only be owned by support staff.")
-    if owner != actor and not has_role(actor, Role.TRIAGE_LEAD):
-        raise NotPermitted("Only a triage lead may assign a case to someone else.")
+    if owner != actor:
+        require_permission(actor, StaffAction.ASSIGN_OTHERS)
     if not case.is_open:
         raise StateConflict(f"{case.reference} is closed; reopen it before assigning it.")
     previous_owner = case.owner
@@ -410,13 +411,40 @@ def case_propose_solution(
     return case
 
 
-def _close(case: Case, actor: User | None, verb: str, reason: str, note: str) -> Case:
-    _close_cases([case], actor, verb, reason, {case.id: note} if note else {})
+def close_with_reason(
+    case: Case,
+    actor: User | None,
+    verb: str,
+    reason: str,
+    note: str,
+    *,
+    extra_fields: Iterable[str] = (),
+    **data: object,
+) -> Case:
+    """Close a locked case through the fsm transition `verb`, with a closing note for the
+    customer and the reason on the timeline; `extra_fields` are saved with it and `data`
+    goes on the CLOSED event."""
+    _close_cases(
+        [case],
+        actor,
+        verb,
+        reason,
+        {case.id: note} if note else {},
+        extra_fields=extra_fields,
+        data=data,
+    )
     return case
 
 
 def _close_cases(
-    cases: list[Case], actor: User | None, verb: str, reason: str, notes: dict[int, str]
+    cases: list[Case],
+    actor: User | None,
+    verb: str,
+    reason: str,
+    notes: dict[int, str],
+    *,
+    extra_fields: Iterable[str] = (),
+    data: dict[str, object] | None = None,
 ) -> None:
     """Close locked cases with one reason; `notes` holds the closing note per case id.
     The system (actor None) closes in batches, so this works on many cases at once."""
@@ -447,12 +475,13 @@ def _close_cases(
             message=f"Closed: {CloseReason(reason).label}",
             reason=reason,
             **extra,
+            **(data or {}),
         )
         for case in cases
     )
     # The clocks read the new CLOSED event; one write then saves closure and clocks.
     cases_recompute_clocks(cases, now=now, save=False)
-    save_cases(cases, "state", "close_reason", "closed_at", *pending, *CLOCK_FIELDS)
+    save_cases(cases, "state", "close_reason", "closed_at", *pending, *CLOCK_FIELDS, *extra_fields)
 
 
 @transaction.atomic
@@ -461,7 +490,7 @@ def case_accept_solution(
 ) -> Case:
     case = locked_case(actor, case_id)
     check_version(case, expected_version)
-    return _close(case, actor, "accept_solution", CloseReason.RESOLVED, note.strip())
+    return close_with_reason(case, actor, "accept_solution", CloseReason.RESOLVED, note.strip())
 
 
 @transaction.atomic
@@ -493,7 +522,19 @@ def case_cancel(
     case = locked_case(actor, case_id)
     check_version(case, expected_version)
     reason = require_text(reason, "reason", "Tell us why you are cancelling the case.")
-    return _close(case, actor, "cancel", CloseReason.CANCELLED, reason)
+    return close_with_reason(case, actor, "cancel", CloseReason.CANCELLED, reason)
+
+
+_REASONS_WITH_THEIR_OWN_VERB = {
+    CloseReason.KNOWN_ISSUE_RESOLVED: (
+        "Cases close as “known issue resolved” when their known issue is resolved; "
+        "link the case to the known issue instead."
+    ),
+    CloseReason.ENHANCEMENT_TRANSFERRED: (
+        "Transfer the enhancement request to product management instead: that closes the "
+        "case and keeps the request on the product-feedback list."
+    ),
+}
 
 
 @transaction.atomic
@@ -503,27 +544,31 @@ def case_close(
     """Staff close a case with one of the contract's closure reasons and a note."""
     case = locked_case(actor, case_id)
     check_version(case, expected_version)
+    if reason in _REASONS_WITH_THEIR_OWN_VERB:
+        raise InvalidInput(
+            _REASONS_WITH_THEIR_OWN_VERB[reason], field_errors={"reason": ["Not a closure reason."]}
+        )
     if reason not in STAFF_CLOSE_REASONS:
         raise InvalidInput(
             "Choose a closure reason.",
             field_errors={"reason": [f"One of: {', '.join(STAFF_CLOSE_REASONS)}."]},
         )
     note = require_text(note, "note", "Add a closing note for the customer.")
-    return _close(case, actor, "close", reason, note)
+    return close_with_reason(case, actor, "close", reason, note)
 
 
 @transaction.atomic
 def case_close_for_no_response(*, case_id: int, note: str) -> Case:
     """The system's closure after both contact attempts went unanswered."""
     case = locked_case(None, case_id)
-    return _close(case, None, "close_for_no_response", CloseReason.NO_RESPONSE, note)
+    return close_with_reason(case, None, "close_for_no_response", CloseReason.NO_RESPONSE, note)
 
 
 @transaction.atomic
 def case_close_after_silence(*, case_id: int, note: str) -> Case:
     """The system's closure of a proposed solution left unanswered for the plan's period."""
     case = locked_case(None, case_id)
-    return _close(case, None, "close_after_silence", CloseReason.RESOLVED, note)
+    return close_with_reason(case, None, "close_after_silence", CloseReason.RESOLVED, note)
 
 
 def _locked_in_state(case_ids: Iterable[int], state: str) -> list[Case]:

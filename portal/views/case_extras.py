@@ -47,7 +47,7 @@ def case_escalate(request: HttpRequest, reference: str) -> HttpResponse:
     form = EscalateForm(request.POST)
     form.is_valid()
     try:
-        escalation = services.case_escalate(
+        escalation = services.case_escalate_by_customer(
             case_id=case.id, actor=request.user, reason=form.cleaned_data.get("reason", "")
         )
     except ServiceError as error:

@@ -52,7 +52,7 @@ def case(cast):
 
 
 def escalate(cast, case):
-    return services.case_escalate(
+    return services.case_escalate_by_customer(
         case_id=case.id, actor=cast.contact_a, reason="Three days without an update."
     )
 
@@ -198,10 +198,10 @@ def test_rise_times_follow_a_24x7_calendar_in_clock_time(cast, case, path):
 
 def test_only_the_customer_escalates_and_only_their_own_cases(cast, case, path):
     with pytest.raises(NotPermitted):
-        services.case_escalate(case_id=case.id, actor=cast.engineer, reason="x")
+        services.case_escalate_by_customer(case_id=case.id, actor=cast.engineer, reason="x")
     with pytest.raises(NotFound):
-        services.case_escalate(case_id=case.id, actor=cast.contact_b, reason="x")
-    escalation = services.case_escalate(
+        services.case_escalate_by_customer(case_id=case.id, actor=cast.contact_b, reason="x")
+    escalation = services.case_escalate_by_customer(
         case_id=case.id, actor=cast.partner_with_letter, reason="Our client is waiting."
     )
     with pytest.raises(NotPermitted):

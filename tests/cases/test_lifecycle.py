@@ -212,7 +212,7 @@ def test_customer_cancels_with_reason(cast):
 
 @pytest.mark.parametrize(
     "reason",
-    [CloseReason.DUPLICATE, CloseReason.OUTSIDE_CAUSE, CloseReason.ENHANCEMENT_TRANSFERRED],
+    [CloseReason.RESOLVED, CloseReason.DUPLICATE, CloseReason.OUTSIDE_CAUSE, CloseReason.CANCELLED],
 )
 def test_staff_close_with_each_reason(cast, reason):
     case = in_progress(cast)
@@ -227,6 +227,21 @@ def test_staff_close_refuses_no_response_reason_which_only_the_system_uses(cast)
         services.case_close(
             case_id=case.id, actor=cast.engineer, reason=CloseReason.NO_RESPONSE, note="x"
         )
+
+
+@pytest.mark.parametrize(
+    ("reason", "pointer"),
+    [
+        (CloseReason.KNOWN_ISSUE_RESOLVED, "link the case to the known issue"),
+        (CloseReason.ENHANCEMENT_TRANSFERRED, "Transfer the enhancement request"),
+    ],
+)
+def test_staff_close_points_reasons_with_their_own_verb_to_that_verb(cast, reason, pointer):
+    case = in_progress(cast)
+    with pytest.raises(InvalidInput, match=pointer):
+        services.case_close(case_id=case.id, actor=cast.engineer, reason=reason, note="x")
+    case.refresh_from_db()
+    assert case.state == State.IN_PROGRESS
 
 
 def test_system_closes_for_no_response_only_when_awaiting_information(cast):

@@ -32,7 +32,7 @@ def test_case_page_shows_the_due_times_and_how_they_were_derived(client, cast, t
     case = file_case(cast)
     client.login(username=cast.engineer.username, password=PASSWORD)
     page = client.get(reverse("admin:cases_case_change", args=[case.id])).content.decode()
-    assert "How the due times were derived" in page
+    assert "How these times were worked out" in page
     assert "Initial response: next business day from the receipt at Fri 2026-04-10 16:30" in (page)
     assert "Mon–Fri 09:00–17:00 (America/New_York)" in page
     assert "At-risk warning to owner and triage lead for the initial response" in page

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import BusinessImpact, Channel, CloseReason, EnvironmentKind
+from knowledge import services as knowledge_services
 from knowledge.models import Article, KnownIssue
 from notifications.models import Announcement
 from servicerequests import services as request_services
@@ -165,7 +166,7 @@ class Command(BaseCommand):
             "admin@supportdesk.demo", "Ada", "Admin", is_staff=True, is_superuser=True
         )
         engineer = self._staff("eng@supportdesk.demo", "Erin", "Engineer", Role.ENGINEER)
-        self._staff("lead@supportdesk.demo", "Theo", "Triage", Role.TRIAGE_LEAD)
+        self._lead = self._staff("lead@supportdesk.demo", "Theo", "Triage", Role.TRIAGE_LEAD)
         self._staff("manager@supportdesk.demo", "Mona", "Manager", Role.MANAGER)
         contacts = {}
         for prefix, first, last, cert in [
@@ -436,6 +437,27 @@ class Command(BaseCommand):
             reason=CloseReason.DUPLICATE,
             note="Same root cause as INIT-00001; we continue there.",
         )
+        services.case_create_known_issue(
+            case_id=working.id,
+            actor=engineer,
+            title="Nightly export skips rows written after 23:00 UTC",
+            public_summary="Rows added in the last hour before the nightly export are missing "
+            "from it. Workaround: run the export manually after midnight.",
+            stage="in_development",
+        )
+        services.case_escalate(
+            case_id=working.id,
+            actor=engineer,
+            reason="Globex's month-end close depends on this export.",
+        )
+        article = knowledge_services.article_create(
+            actor=engineer,
+            title="Rotating the API signing key",
+            summary="Replace the key without downtime.",
+            body="Open Settings > Security > API keys, choose Rotate, and deploy the new key "
+            "within 24 hours; the old key keeps working until then.",
+        )
+        knowledge_services.article_publish(article_id=article.id, actor=self._lead)
 
     def _knowledge_and_announcements(self, admin) -> None:
         now = timezone.now()

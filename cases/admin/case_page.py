@@ -1,0 +1,508 @@
+"""The staff case page: intake, the whole timeline, reply or note, and one button per
+action the case's state and the engineer's role allow.
+
+Which lifecycle buttons show comes from django-fsm (`get_available_user_state_transitions`);
+the other actions show by the role table in `cases.services.permissions`. Either way the
+service decides: a button is an offer, the service's refusal is the answer.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from cases import services
+from cases.admin import forms as case_forms
+from cases.models import Case, State
+from cases.selectors import (
+    attachments_for,
+    due_status,
+    events_for,
+    normal_reference,
+    queue_for,
+)
+from cases.services import StaffAction, may
+from cases.services.clocks import METRICS
+from knowledge.search import search_articles, search_known_issues
+from supportdesk.errors import NotFound, ServiceError
+
+User = AbstractBaseUser
+Offered = Callable[[Case, User, frozenset[str]], bool]
+Perform = Callable[[HttpRequest, Case, dict], str]
+
+
+@dataclass(frozen=True)
+class PageAction:
+    name: str
+    label: str
+    form_class: type[case_forms.CaseForm]
+    offered: Offered
+    perform: Perform
+    tone: str = ""
+    multipart: bool = False
+
+    def form(self, case: Case, data: object = None, files: object = None) -> forms.Form:
+        return self.form_class(data, files, case=case, prefix=self.name)
+
+    @property
+    def asks(self) -> bool:
+        """Whether the action asks for anything; a plain button otherwise."""
+        return any(not f.widget.is_hidden for f in self.form_class.base_fields.values())
+
+
+def _name(user: User | None) -> str:
+    if user is None:
+        return "nobody"
+    return user.get_full_name() or user.get_username()
+
+
+def _version(data: dict) -> int | None:
+    return data.get("expected_version")
+
+
+def _open(case: Case, user: User, available: frozenset[str]) -> bool:
+    return case.is_open and may(user, StaffAction.WORK_CASES)
+
+
+def _transition(name: str) -> Offered:
+    """Offered exactly when django-fsm says the transition is open to this user now."""
+    return lambda case, user, available: name in available
+
+
+def _take(request: HttpRequest, case: Case, data: dict) -> str:
+    services.case_assign(
+        case_id=case.id, actor=request.user, owner=request.user, expected_version=_version(data)
+    )
+    return f"{case.reference} is yours."
+
+
+def _assign(request: HttpRequest, case: Case, data: dict) -> str:
+    owner = data["owner"]
+    services.case_assign(
+        case_id=case.id, actor=request.user, owner=owner, expected_version=_version(data)
+    )
+    return f"{case.reference} assigned to {_name(owner)}."
+
+
+def _reply(request: HttpRequest, case: Case, data: dict) -> str:
+    public = data["visibility"] == "public"
+    services.case_comment(
+        case_id=case.id,
+        actor=request.user,
+        body=data["body"],
+        public=public,
+        attachments=data["attachments"],
+    )
+    return "Reply sent to the customer." if public else "Internal note added."
+
+
+def _request_info(request: HttpRequest, case: Case, data: dict) -> str:
+    services.case_request_info(
+        case_id=case.id, actor=request.user, body=data["body"], expected_version=_version(data)
+    )
+    return f"Information requested; {case.reference} now waits on the customer."
+
+
+def _phone(request: HttpRequest, case: Case, data: dict) -> str:
+    attempt = services.case_log_phone_attempt(
+        case_id=case.id, actor=request.user, note=data["note"]
+    )
+    return f"Phone call logged as contact attempt {attempt.number}."
+
+
+def _propose(request: HttpRequest, case: Case, data: dict) -> str:
+    services.case_propose_solution(
+        case_id=case.id, actor=request.user, body=data["body"], expected_version=_version(data)
+    )
+    return "Solution proposed to the customer."
+
+
+def _close(request: HttpRequest, case: Case, data: dict) -> str:
+    closed = services.case_close(
+        case_id=case.id,
+        actor=request.user,
+        reason=data["reason"],
+        note=data["note"],
+        expected_version=_version(data),
+    )
+    return f"{case.reference} closed: {closed.get_close_reason_display()}."
+
+
+def _priority(request: HttpRequest, case: Case, data: dict) -> str:
+    services.case_change_priority(
+        case_id=case.id,
+        actor=request.user,
+        priority=data["priority"],
+        reason=data["reason"],
+        expected_version=_version(data),
+    )
+    return f"{case.reference} is now {data['priority']}."
+
+
+def _link(request: HttpRequest, case: Case, data: dict) -> str:
+    services.case_link_known_issue(
+        case_id=case.id,
+        actor=request.user,
+        known_issue_id=data["known_issue"].id,
+        expected_version=_version(data),
+    )
+    return f"{case.reference} linked to {data['known_issue']}."
+
+
+def _unlink(request: HttpRequest, case: Case, data: dict) -> str:
+    services.case_unlink_known_issue(
+        case_id=case.id, actor=request.user, reason=data["reason"], expected_version=_version(data)
+    )
+    return f"{case.reference} is no longer linked to a known issue."
+
+
+def _create_known_issue(request: HttpRequest, case: Case, data: dict) -> str:
+    issue = services.case_create_known_issue(
+        case_id=case.id,
+        actor=request.user,
+        title=data["title"],
+        public_summary=data["public_summary"],
+        internal_notes=data["internal_notes"],
+        stage=data["stage"],
+        target_date=data["target_date"],
+        expected_version=_version(data),
+    )
+    return f"{issue} recorded and {case.reference} linked to it."
+
+
+def _escalate(request: HttpRequest, case: Case, data: dict) -> str:
+    services.case_escalate(
+        case_id=case.id, actor=request.user, reason=data["reason"], expected_version=_version(data)
+    )
+    return f"{case.reference} escalated to management."
+
+
+def _de_escalate(request: HttpRequest, case: Case, data: dict) -> str:
+    services.case_de_escalate(
+        case_id=case.id, actor=request.user, note=data["note"], expected_version=_version(data)
+    )
+    return f"Escalation of {case.reference} marked handled."
+
+
+def _merge(request: HttpRequest, case: Case, data: dict) -> str:
+    reference = normal_reference(data["into"]) or data["into"].strip()
+    into = queue_for(request.user).filter(reference=reference).values_list("id", flat=True)
+    if not into:
+        raise NotFound(f"There is no case {reference}.")
+    primary = services.case_merge(
+        actor=request.user, into_id=into[0], duplicate_ids=[case.id], note=data["note"]
+    )
+    return f"{case.reference} merged into {primary.reference}."
+
+
+def _transfer(request: HttpRequest, case: Case, data: dict) -> str:
+    feedback = services.case_transfer_enhancement(
+        case_id=case.id,
+        actor=request.user,
+        title=data["title"],
+        description=data["description"],
+        note=data["note"],
+        expected_version=_version(data),
+    )
+    return f"{case.reference} transferred to product management as PF-{feedback.id} and closed."
+
+
+REPLY = PageAction(
+    "reply",
+    "Reply or add a note",
+    case_forms.ReplyForm,
+    lambda case, user, available: may(user, StaffAction.WORK_CASES),
+    _reply,
+    multipart=True,
+)
+
+PAGE_ACTIONS = [
+    PageAction(
+        "take",
+        "Assign to me",
+        case_forms.TakeForm,
+        lambda case, user, available: (
+            "start_work" in available or (_open(case, user, available) and case.owner != user)
+        ),
+        _take,
+        tone="primary",
+    ),
+    PageAction(
+        "assign",
+        "Assign to …",
+        case_forms.AssignForm,
+        lambda case, user, available: case.is_open and may(user, StaffAction.ASSIGN_OTHERS),
+        _assign,
+    ),
+    PageAction(
+        "request_info",
+        "Request information",
+        case_forms.RequestInfoForm,
+        _transition("request_info"),
+        _request_info,
+    ),
+    PageAction(
+        "log_phone_attempt",
+        "Log a phone contact attempt",
+        case_forms.PhoneAttemptForm,
+        lambda case, user, available: (
+            case.state == State.AWAITING_INFORMATION and may(user, StaffAction.WORK_CASES)
+        ),
+        _phone,
+    ),
+    PageAction(
+        "propose_solution",
+        "Propose a solution",
+        case_forms.ProposeSolutionForm,
+        _transition("propose_solution"),
+        _propose,
+        tone="primary",
+    ),
+    PageAction("change_priority", "Change priority", case_forms.PriorityForm, _open, _priority),
+    PageAction(
+        "link_known_issue",
+        "Link to a known issue",
+        case_forms.LinkKnownIssueForm,
+        _open,
+        _link,
+    ),
+    PageAction(
+        "create_known_issue",
+        "Record a new known issue from this case",
+        case_forms.CreateKnownIssueForm,
+        lambda case, user, available: _open(case, user, available) and case.known_issue is None,
+        _create_known_issue,
+    ),
+    PageAction(
+        "unlink_known_issue",
+        "Unlink the known issue",
+        case_forms.UnlinkKnownIssueForm,
+        lambda case, user, available: _open(case, user, available) and case.known_issue is not None,
+        _unlink,
+    ),
+    PageAction(
+        "escalate",
+        "Escalate to management",
+        case_forms.EscalateForm,
+        lambda case, user, available: _open(case, user, available) and not case.is_escalated,
+        _escalate,
+        tone="danger",
+    ),
+    PageAction(
+        "de_escalate",
+        "Mark the escalation handled",
+        case_forms.DeEscalateForm,
+        lambda case, user, available: (
+            case.is_escalated and may(user, StaffAction.HANDLE_ESCALATION)
+        ),
+        _de_escalate,
+    ),
+    PageAction(
+        "transfer_enhancement",
+        "Transfer to product management",
+        case_forms.TransferEnhancementForm,
+        _transition("close"),
+        _transfer,
+    ),
+    PageAction(
+        "merge",
+        "Merge into another case",
+        case_forms.MergeIntoForm,
+        lambda case, user, available: "close" in available and may(user, StaffAction.MERGE),
+        _merge,
+    ),
+    PageAction(
+        "close", "Close with a reason", case_forms.CloseForm, _transition("close"), _close, "danger"
+    ),
+]
+ACTIONS_BY_NAME = {action.name: action for action in [REPLY, *PAGE_ACTIONS]}
+
+
+def _case_or_404(request: HttpRequest, object_id: str) -> Case:
+    if not str(object_id).isdigit():
+        raise Http404("No such case.")
+    return get_object_or_404(
+        queue_for(request.user).select_related(
+            "reporter", "partner", "escalated_by", "merged_into"
+        ),
+        pk=int(object_id),
+    )
+
+
+def _intake(case: Case) -> list[tuple[str, object]]:
+    rows = [
+        ("Summary", case.summary),
+        ("Category", case.get_category_display()),
+        ("Priority", case.priority),
+        ("Business impact", case.get_business_impact_display()),
+        ("Impact details", case.business_impact_details),
+        ("Users affected", case.users_affected),
+        ("Environment", case.get_environment_display()),
+        ("Product", " ".join(filter(None, [case.product, case.product_version]))),
+        ("Browsers", case.browsers),
+        ("First seen", case.first_seen_at),
+        ("Related cases", case.related_cases),
+        ("Environment access", case.get_environment_access_display()),
+        ("Channel", case.get_channel_display()),
+        ("Description", case.description),
+        ("Steps to reproduce", case.steps_to_reproduce),
+        ("Expected result", case.expected_result),
+        ("Actual result", case.actual_result),
+    ]
+    return [(label, value) for label, value in rows if value not in ("", None)]
+
+
+def case_page(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    object_id: str,
+    *,
+    bound: tuple[PageAction, forms.Form] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    case = _case_or_404(request, object_id)
+    user = request.user
+    available = frozenset(t.name for t in case.get_available_user_state_transitions(user))
+    # A form that asks for something is fetched when its button is opened (cases/staff.js),
+    # so the page renders only the forms it shows: a refused one, kept open, and buttons.
+    offered = []
+    for action in PAGE_ACTIONS:
+        if action.offered(case, user, available):
+            if bound and bound[0] is action:
+                form = bound[1]
+            else:
+                form = None if action.asks else action.form(case)
+            offered.append((action, form))
+    reply_form = bound[1] if bound and bound[0] is REPLY else REPLY.form(case)
+    timeline = (
+        events_for(user, case)
+        .select_related("comment__author")
+        .prefetch_related("comment__attachments")
+    )
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": Case._meta,
+        "title": f"{case.reference}: {case.summary}",
+        "case": case,
+        "due": due_status(case, timezone.now()),
+        "intake": _intake(case),
+        "intake_attachments": case.attachments.filter(comment__isnull=True),
+        "timeline": timeline,
+        "contact_attempts": case.contact_attempts.select_related("made_by"),
+        "merged_cases": case.merged_cases.only("id", "reference", "summary"),
+        "offered": offered,
+        "open_action": bound[0].name if bound else "",
+        "reply_form": reply_form if REPLY.offered(case, user, available) else None,
+        "known_issue_suggestions": []
+        if case.known_issue_id or not case.is_open
+        else list(search_known_issues(case.summary, include_resolved=False)[:5]),
+        "article_suggestions": list(search_articles(case.summary)[:5]),
+        "pending_alerts": pending_alerts(case),
+    }
+    return TemplateResponse(request, "admin/cases/case/case_page.html", context, status=status)
+
+
+ALERT_WORDS = {
+    "update_reminder": "Update reminder to the owner",
+    "sla_at_risk": "At-risk warning to owner and triage lead",
+    "sla_breached": "Breach check, escalation to the managers",
+}
+
+
+def pending_alerts(case: Case) -> list[str]:
+    """The SLA alerts the beat will send for this case, in words, earliest first."""
+    return [
+        "{} for the {} due {}: {}".format(
+            ALERT_WORDS.get(alert["kind"], alert["kind"]),
+            METRICS.get(alert["metric"], alert["metric"]).lower(),
+            alert.get("due_text", alert["due"]),
+            timezone.localtime(datetime.fromisoformat(alert["at"])).strftime(
+                "%a %Y-%m-%d %H:%M %Z"
+            ),
+        )
+        for alert in case.sla_alerts
+    ]
+
+
+def case_act(
+    model_admin: admin.ModelAdmin, request: HttpRequest, object_id: str, name: str
+) -> HttpResponse:
+    """Run one page action: the form parses, the service decides. A refusal re-renders the
+    case page with the form open, the typed text kept and the service's message shown."""
+    action = ACTIONS_BY_NAME.get(name)
+    if action is None:
+        raise Http404("No such action.")
+    case = _case_or_404(request, object_id)
+    page = reverse("admin:cases_case_change", args=[case.id])
+    if request.method != "POST":
+        return _action_form(model_admin, request, case, action, action.form(case))
+    form = action.form(case, request.POST, request.FILES)
+    status = 400
+    if form.is_valid():
+        try:
+            message = action.perform(request, case, form.cleaned_data)
+        except ServiceError as error:
+            for field, errors in error.field_errors.items():
+                if field in form.fields:
+                    form.add_error(field, errors)
+            messages.error(request, error.message)
+            status = error.status_code
+        else:
+            messages.success(request, message)
+            target = request.POST.get("next", "")
+            safe = url_has_allowed_host_and_scheme(
+                target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            )
+            return HttpResponseRedirect(target if target and safe else page)
+    else:
+        messages.error(request, "Please correct the form below.")
+    return case_page(model_admin, request, object_id, bound=(action, form), status=status)
+
+
+def _action_form(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    case: Case,
+    action: PageAction,
+    form: forms.Form,
+) -> TemplateResponse:
+    """The form of one action: the fragment the case page fetches when a button opens, or a
+    page of its own when asked for without script."""
+    context = {"case": case, "action": action, "form": form}
+    if request.headers.get("X-Requested-With") == "fetch":
+        return TemplateResponse(request, "admin/cases/case/action_form.html", context)
+    context |= {
+        **model_admin.admin_site.each_context(request),
+        "opts": Case._meta,
+        "title": f"{case.reference}: {action.label}",
+    }
+    return TemplateResponse(request, "admin/cases/case/action_page.html", context)
+
+
+# Raster images open in the browser; anything else (SVG included) downloads.
+_SHOWN_INLINE = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+
+
+def case_attachment(
+    model_admin: admin.ModelAdmin, request: HttpRequest, object_id: str, attachment_id: str
+) -> FileResponse:
+    if not (str(object_id).isdigit() and str(attachment_id).isdigit()):
+        raise Http404("No such file.")
+    attachment = get_object_or_404(
+        attachments_for(request.user), case_id=int(object_id), id=int(attachment_id)
+    )
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=attachment.content_type not in _SHOWN_INLINE,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+    )

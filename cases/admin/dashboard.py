@@ -1,0 +1,108 @@
+"""The manager dashboard: open work, SLA compliance, breaches, escalations and CSAT,
+drawn as bars and columns rendered on the server (no script, no CDN)."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from cases import metrics
+from cases.models import Case, State
+from cases.selectors import cases_for
+from cases.services import StaffAction, may
+
+WINDOWS = (30, 90)
+TENANTS_SHOWN = 15
+
+
+@dataclass(frozen=True)
+class Segment:
+    state: str
+    label: str
+    count: int
+    width: float  # percent of the widest bar
+
+
+@dataclass(frozen=True)
+class Column:
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str
+
+
+def compliance_tone(percent: float | None) -> str:
+    if percent is None:
+        return "na"
+    if percent >= 95:
+        return "good"
+    return "fair" if percent >= 85 else "poor"
+
+
+def _open_bars(rows: list[metrics.OpenByPriority]) -> list[tuple[str, int, list[Segment]]]:
+    widest = max((row.total for row in rows), default=0) or 1
+    labels = dict(State.choices)
+    return [
+        (
+            row.priority,
+            row.total,
+            [
+                Segment(state, labels[state], count, 100 * count / widest)
+                for state, count in row.by_state.items()
+                if count
+            ],
+        )
+        for row in rows
+    ]
+
+
+def _columns(series: list, width: float = 720, height: float = 120) -> list[Column]:
+    tallest = max((count for _, count in series), default=0) or 1
+    step = width / max(len(series), 1)
+    columns = []
+    for i, (day, count) in enumerate(series):
+        bar = height * count / tallest
+        columns.append(
+            Column(i * step + 1, height - bar, max(step - 2, 1), bar, f"{day:%d %b}: {count}")
+        )
+    return columns
+
+
+def dashboard_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> TemplateResponse:
+    if not may(request.user, StaffAction.DASHBOARD):
+        raise PermissionDenied
+    days = int(request.GET.get("days", "30")) if request.GET.get("days") in {"30", "90"} else 30
+    now = timezone.now()
+    since = now - timedelta(days=days)
+    cases = cases_for(request.user)
+    open_rows = metrics.open_by_priority_and_state(cases)
+    per_plan = metrics.sla_compliance(cases, since=since, now=now, group_by="tenant__plan__name")
+    per_tenant = metrics.sla_compliance(cases, since=since, now=now, group_by="tenant__name")
+    breaches = metrics.breaches(cases, since=since, now=now)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": Case._meta,
+        "title": "Support dashboard",
+        "days": days,
+        "windows": WINDOWS,
+        "states": [(state, label) for state, label in State.choices if state != State.CLOSED],
+        "open_bars": _open_bars(open_rows),
+        "open_total": sum(row.total for row in open_rows),
+        "per_plan": [(row, compliance_tone(row.percent)) for row in per_plan],
+        "per_tenant": [(row, compliance_tone(row.percent)) for row in per_tenant if row.measured][
+            :TENANTS_SHOWN
+        ],
+        "tenants_measured": sum(1 for row in per_tenant if row.measured),
+        "tenants_unmeasured": sum(1 for row in per_tenant if not row.measured),
+        "breaches": breaches,
+        "missed_columns": _columns(breaches.missed_per_day),
+        "missed_total": sum(count for _, count in breaches.missed_per_day),
+        "escalated": list(metrics.escalated_cases(cases)[:20]),
+        "csat": metrics.csat_averages(cases, since=since),
+    }
+    return TemplateResponse(request, "admin/cases/case/dashboard.html", context)

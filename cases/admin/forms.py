@@ -1,0 +1,204 @@
+"""Forms that collect what a case service needs. They parse and nothing more: every rule
+(which reasons, which owners, which states) is the service's, and its refusals come back
+as messages and field errors."""
+
+from django import forms
+
+from cases.models import STAFF_CLOSE_REASONS, Case, CloseReason
+from knowledge.models import KnownIssue
+from tenants.models import PlanPriority
+from tenants.roles import support_staff
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data: object, initial: object = None) -> list:
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        clean_one = super().clean
+        return [clean_one(item, initial) for item in files]
+
+
+def _text(label: str, rows: int = 4, required: bool = True, help_text: str = "") -> forms.Field:
+    return forms.CharField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows, "cols": 60}),
+    )
+
+
+def staff_choice(required: bool = True) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        queryset=support_staff(),
+        required=required,
+        label="Owner",
+        empty_label="— nobody (unassign) —" if not required else "— choose —",
+    )
+
+
+def open_known_issue_choice() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        queryset=KnownIssue.objects.exclude(stage=KnownIssue.Stage.RESOLVED).order_by("-id"),
+        label="Known issue",
+    )
+
+
+class CaseForm(forms.Form):
+    """A form about one case; fields may start from what the case already says."""
+
+    def __init__(self, *args: object, case: Case | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.case = case
+        if case is not None:
+            for field, value in self.initial_from(case).items():
+                self.fields[field].initial = value
+
+    def initial_from(self, case: Case) -> dict[str, object]:
+        return {}
+
+
+class VersionedForm(CaseForm):
+    """Carries the case version the page showed, so a change based on a stale page is
+    refused with a clear conflict instead of overwriting someone else's work."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: object, case: Case | None = None, **kwargs: object) -> None:
+        super().__init__(*args, case=case, **kwargs)
+        if case is not None:
+            self.fields["expected_version"].initial = case.version
+
+
+class TakeForm(VersionedForm):
+    pass
+
+
+class AssignForm(VersionedForm):
+    owner = staff_choice(required=False)
+
+
+class PriorityForm(VersionedForm):
+    priority = forms.ChoiceField(label="New priority")
+    reason = _text("Reason for the change", rows=2)
+
+    def __init__(self, *args: object, case: Case | None = None, **kwargs: object) -> None:
+        super().__init__(*args, case=case, **kwargs)
+        priorities = PlanPriority.objects.order_by("rank")
+        if case is not None:
+            priorities = priorities.filter(plan_id=case.tenant.plan_id)
+        choices = {p.code: f"{p.code} {p.name}" for p in priorities}
+        if case is None:
+            choices = {code: code for code in choices}
+        self.fields["priority"].choices = list(choices.items())
+
+
+class RequestInfoForm(VersionedForm):
+    body = _text(
+        "What do you need from the customer?",
+        help_text="Sent to the customer; the case waits on them (contact attempt 1).",
+    )
+
+
+class PhoneAttemptForm(VersionedForm):
+    note = _text("What happened on the call?", rows=3)
+
+
+class ProposeSolutionForm(VersionedForm):
+    body = _text("The solution", rows=6, help_text="Sent to the customer to accept or reject.")
+
+
+class CloseForm(VersionedForm):
+    reason = forms.ChoiceField(
+        label="Closure reason",
+        choices=[(reason.value, reason.label) for reason in map(CloseReason, STAFF_CLOSE_REASONS)],
+    )
+    note = _text("Closing note for the customer", rows=3)
+
+
+class LinkKnownIssueForm(VersionedForm):
+    known_issue = open_known_issue_choice()
+
+
+class UnlinkKnownIssueForm(VersionedForm):
+    reason = _text("Why is this not the known issue?", rows=2)
+
+
+class CreateKnownIssueForm(VersionedForm):
+    title = forms.CharField(max_length=200)
+    public_summary = _text(
+        "Public summary", help_text="What customers see: the symptoms and any workaround."
+    )
+    internal_notes = _text("Internal notes", rows=3, required=False)
+    stage = forms.ChoiceField(
+        choices=[c for c in KnownIssue.Stage.choices if c[0] != KnownIssue.Stage.RESOLVED]
+    )
+    target_date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Target date"
+    )
+
+    def initial_from(self, case: Case) -> dict[str, object]:
+        return {"title": case.summary}
+
+
+class EscalateForm(VersionedForm):
+    reason = _text("Why does management need to look at this?", rows=3)
+
+
+class DeEscalateForm(VersionedForm):
+    note = _text("How was the escalation handled?", rows=3)
+
+
+class MergeIntoForm(VersionedForm):
+    into = forms.CharField(
+        label="Merge this case into", max_length=24, help_text="The reference, e.g. ACME-00042."
+    )
+    note = _text("Note for the customer", rows=2)
+
+
+class TransferEnhancementForm(VersionedForm):
+    title = forms.CharField(max_length=200, label="Title for product management")
+    description = _text("The request in product terms", rows=5)
+    note = _text(
+        "Closing note for the customer",
+        rows=2,
+        required=False,
+        help_text="Leave empty for the standard note naming the product-feedback record.",
+    )
+
+    def initial_from(self, case: Case) -> dict[str, object]:
+        return {"title": case.summary, "description": case.description}
+
+
+class ReplyForm(CaseForm):
+    VISIBILITY = [("public", "Reply to the customer"), ("internal", "Internal note")]
+
+    visibility = forms.ChoiceField(
+        choices=VISIBILITY, initial="public", widget=forms.RadioSelect, label=""
+    )
+    body = _text("Message", rows=6)
+    attachments = MultipleFileField(required=False)
+
+
+# Bulk actions on the queue: the same services, once per selected case.
+
+
+class BulkAssignForm(forms.Form):
+    owner = staff_choice(required=True)
+
+
+class BulkMergeForm(forms.Form):
+    into = forms.ModelChoiceField(
+        queryset=Case.objects.none(),
+        widget=forms.RadioSelect,
+        label="Keep this case; close the others as its duplicates",
+    )
+    note = _text("Note for the customers", rows=2)
+
+    def __init__(self, *args: object, cases: object = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["into"].queryset = cases

@@ -1,0 +1,43 @@
+"""Inbound mail as staff see it. Registered with the cases admin because processing a
+message again is the cases app's routing."""
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from cases.inbound import route_record
+from notifications.mailbox import inbound_reopen
+from notifications.models import InboundEmail
+from supportdesk.admin_actions import run_for_each
+
+
+@admin.register(InboundEmail)
+class InboundEmailAdmin(admin.ModelAdmin):
+    """Every message the desk received, kept as it arrived, with what became of it.
+    Registered here because processing a message again is the cases app's routing."""
+
+    list_display = ["received_at", "sender", "subject", "status", "case", "outcome"]
+    list_filter = ["status", "source"]
+    search_fields = ["sender", "subject", "message_id", "case__reference"]
+    list_select_related = ["case"]
+    date_hierarchy = "received_at"
+    actions = ["process_again"]
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        return [field.name for field in InboundEmail._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Process again (e.g. after adding the sender as a contact)")
+    def process_again(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda obj: route_record(inbound_reopen(inbound_id=obj.id)),
+            "Messages processed again",
+        )

@@ -1,0 +1,189 @@
+"""Known issues in the staff admin: stages with a target date, the public summary, the
+linked cases, and resolution, which closes those cases through `cases.services`.
+
+Registered from `cases` because resolving is a case service: `knowledge` never imports
+`cases`."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from cases import services
+from cases.selectors import cases_for
+from cases.services import StaffAction, may
+from knowledge import services as knowledge_services
+from knowledge.models import KnownIssue
+from knowledge.search import search_known_issues
+from supportdesk.admin_actions import ServiceBackedAdmin, add_service_errors, with_text
+from supportdesk.errors import InvalidInput, ServiceError
+
+
+class KnownIssueForm(forms.ModelForm):
+    stage = forms.ChoiceField(
+        choices=[c for c in KnownIssue.Stage.choices if c[0] != KnownIssue.Stage.RESOLVED]
+    )
+
+    class Meta:
+        model = KnownIssue
+        fields = ["title", "public_summary", "internal_notes", "product", "stage", "target_date"]
+        widgets = {"target_date": forms.DateInput(attrs={"type": "date"})}
+
+    def clean(self) -> dict:
+        data = super().clean()
+        try:
+            knowledge_services.validate_known_issue(
+                title=data.get("title", ""),
+                public_summary=data.get("public_summary", ""),
+                stage=data.get("stage", ""),
+                target_date=data.get("target_date"),
+            )
+        except InvalidInput as error:
+            add_service_errors(self, error)
+        return data
+
+
+class ResolveForm(forms.Form):
+    note = forms.CharField(
+        label="How was it resolved? (the closing note each linked case's customer reads)",
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 70}),
+    )
+
+
+@admin.register(KnownIssue)
+class KnownIssueAdmin(ServiceBackedAdmin):
+    form = KnownIssueForm
+    list_display = ["__str__", "stage", "target_date", "open_cases", "product", "updated_at"]
+    list_filter = ["stage", "product"]
+    search_fields = ["title"]
+    search_help_text = "Words of the title or public summary."
+    readonly_fields = ["created_by", "created_at", "resolved_at", "resolution_note"]
+    fieldsets = [
+        (None, {"fields": ["title", "product", "stage", "target_date"]}),
+        ("What customers see", {"fields": ["public_summary"]}),
+        ("Internal", {"fields": ["internal_notes", "created_by", "created_at"]}),
+        ("Resolution", {"fields": ["resolved_at", "resolution_note"]}),
+    ]
+    actions = [
+        with_text(
+            description="Resolve and close linked cases",
+            label="How was it resolved? (the closing note each linked case's customer reads)",
+            done="Known issues resolved",
+            perform=lambda request, issue, text: services.known_issue_resolve(
+                known_issue_id=issue.id, actor=request.user, note=text
+            ),
+        )
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[KnownIssue]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("created_by")
+            .annotate(open_case_count=Count("cases", filter=~Q(cases__state="closed")))
+        )
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        if not search_term.strip():
+            return queryset, False
+        found = search_known_issues(search_term).values("id")
+        return queryset.filter(id__in=found), False
+
+    def get_urls(self) -> list:
+        resolve = self.admin_site.admin_view(self.resolve_view)
+        return [
+            path("<path:object_id>/resolve/", resolve, name="knowledge_knownissue_resolve"),
+            *super().get_urls(),
+        ]
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        if not may(request.user, StaffAction.RESOLVE_KNOWN_ISSUE):
+            actions.pop("resolve_and_close_linked_cases", None)
+        return actions
+
+    def has_change_permission(self, request: HttpRequest, obj: KnownIssue | None = None) -> bool:
+        if obj is not None and obj.is_resolved:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: KnownIssue, form: forms.ModelForm, change: bool
+    ) -> None:
+        fields = {name: form.cleaned_data[name] for name in KnownIssueForm.Meta.fields}
+        if change:
+            saved = knowledge_services.known_issue_update(
+                known_issue_id=obj.id, actor=request.user, **fields
+            )
+        else:
+            saved = knowledge_services.known_issue_create(actor=request.user, **fields)
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        extra = dict(extra_context or {})
+        if str(object_id).isdigit():
+            extra["linked_cases"] = (
+                cases_for(request.user)
+                .filter(known_issue_id=int(object_id))
+                .select_related("tenant", "owner")
+                .order_by("state", "id")
+            )
+            if may(request.user, StaffAction.RESOLVE_KNOWN_ISSUE):
+                extra["resolve_url"] = reverse(
+                    "admin:knowledge_knownissue_resolve", args=[int(object_id)]
+                )
+        return super().change_view(request, object_id, form_url, extra)
+
+    @admin.display(description="Open cases", ordering="open_case_count")
+    def open_cases(self, issue: KnownIssue) -> int:
+        return issue.open_case_count
+
+    def resolve_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Resolve one known issue from its page: the note, then the case service."""
+        if not may(request.user, StaffAction.RESOLVE_KNOWN_ISSUE):
+            raise PermissionDenied
+        if not str(object_id).isdigit():
+            raise Http404("No such known issue.")
+        issue = get_object_or_404(KnownIssue, pk=int(object_id))
+        form = ResolveForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                closed = services.known_issue_resolve(
+                    known_issue_id=issue.id, actor=request.user, note=form.cleaned_data["note"]
+                )
+            except ServiceError as error:
+                add_service_errors(form, error)
+            else:
+                done = f"{issue} resolved; {len(closed)} linked case(s) closed."
+                self.message_user(request, done, messages.SUCCESS)
+                return HttpResponseRedirect(
+                    reverse("admin:knowledge_knownissue_change", args=[issue.id])
+                )
+        open_count = (
+            cases_for(request.user).filter(known_issue=issue).exclude(state="closed").count()
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": KnownIssue._meta,
+            "title": f"Resolve {issue}",
+            "issue": issue,
+            "form": form,
+            "open_count": open_count,
+        }
+        return TemplateResponse(request, "admin/knowledge/knownissue/resolve.html", context)

@@ -1,0 +1,395 @@
+"""The staff queue: every customer's cases in the order the contracts say to work them,
+with the SLA columns, filters, bulk actions, the case page, triage and the dashboard.
+
+It holds no rules: reads come from `cases.selectors`, every change from `cases.services`.
+"""
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+from cases import services
+from cases.admin import forms as case_forms
+from cases.admin.case_page import case_act, case_attachment, case_page
+from cases.admin.dashboard import dashboard_view
+from cases.admin.filters import (
+    DropdownFilter,
+    DueWithinFilter,
+    EscalatedFilter,
+    KnownIssueFilter,
+    OwnerFilter,
+    PriorityFilter,
+    SlaFilter,
+    StateFilter,
+)
+from cases.admin.triage import triage_view
+from cases.admin_customer import CustomerEscalationColumn, with_customer_escalation
+from cases.models import BusinessImpact, Case, EnvironmentKind
+from cases.selectors import QUEUE_ORDER, due_status, queue_for, search_cases
+from cases.services import StaffAction, may
+from supportdesk.admin_actions import run_for_each, with_form, with_text
+from supportdesk.errors import ServiceError
+
+_IMPACT_SHORT = {
+    BusinessImpact.CRITICAL: "Critical",
+    BusinessImpact.HIGH: "High",
+    BusinessImpact.MEDIUM: "Medium",
+    BusinessImpact.LOW: "Low",
+}
+_LONG_TEXTS = [
+    "description",
+    "steps_to_reproduce",
+    "expected_result",
+    "actual_result",
+    "business_impact_details",
+    "escalation_reason",
+]
+_ENVIRONMENT_SHORT = {
+    EnvironmentKind.PRODUCTION: "Prod",
+    EnvironmentKind.SANDBOX: "Sandbox",
+    EnvironmentKind.TEST: "Test",
+}
+
+
+@admin.action(description="Assign to me")
+def assign_to_me(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+    run_for_each(
+        modeladmin,
+        request,
+        queryset,
+        lambda case: services.case_assign(case_id=case.id, actor=request.user, owner=request.user),
+        "Assigned to you",
+    )
+
+
+@admin.action(description="Merge duplicates into one of the selected cases")
+def merge_duplicates(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
+) -> HttpResponse | None:
+    """One call for the whole selection: the chosen case stays, the others close as its
+    duplicates."""
+    data = request.POST if "apply" in request.POST else None
+    form = case_forms.BulkMergeForm(data, cases=queryset)
+    if form.is_bound and form.is_valid():
+        into = form.cleaned_data["into"]
+        try:
+            services.case_merge(
+                actor=request.user,
+                into_id=into.id,
+                duplicate_ids=[case.id for case in queryset if case.id != into.id],
+                note=form.cleaned_data["note"],
+            )
+        except ServiceError as error:
+            modeladmin.message_user(request, error.message, messages.ERROR)
+        else:
+            modeladmin.message_user(
+                request, f"Merged {queryset.count() - 1} case(s) into {into.reference}."
+            )
+        return None
+    return TemplateResponse(
+        request,
+        "admin/action_with_form.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": "Merge duplicates",
+            "form": form,
+            "objects": queryset,
+            "action": request.POST.get("action"),
+            "opts": modeladmin.model._meta,
+        },
+    )
+
+
+_BULK_ACTIONS = [
+    assign_to_me,
+    with_form(
+        description="Assign to an engineer",
+        name="assign_to",
+        done="Assigned",
+        make_form=lambda request, queryset, data: case_forms.BulkAssignForm(data),
+        perform=lambda request, case, data: services.case_assign(
+            case_id=case.id, actor=request.user, owner=data["owner"]
+        ),
+    ),
+    with_form(
+        description="Change priority",
+        name="change_priority",
+        done="Priority changed",
+        make_form=lambda request, queryset, data: case_forms.PriorityForm(data),
+        perform=lambda request, case, data: services.case_change_priority(
+            case_id=case.id, actor=request.user, priority=data["priority"], reason=data["reason"]
+        ),
+    ),
+    with_text(
+        description="Request information",
+        label="What do you need from the customer? (sent as contact attempt 1)",
+        done="Information requested",
+        perform=lambda request, case, text: services.case_request_info(
+            case_id=case.id, actor=request.user, body=text
+        ),
+    ),
+    with_text(
+        description="Log a phone contact attempt",
+        label="What happened on the call?",
+        done="Phone attempts logged",
+        perform=lambda request, case, text: services.case_log_phone_attempt(
+            case_id=case.id, actor=request.user, note=text
+        ),
+    ),
+    with_text(
+        description="Propose a solution",
+        label="The solution, sent to each customer",
+        done="Solutions proposed",
+        perform=lambda request, case, text: services.case_propose_solution(
+            case_id=case.id, actor=request.user, body=text
+        ),
+    ),
+    with_form(
+        description="Link to a known issue",
+        name="link_known_issue",
+        done="Linked",
+        make_form=lambda request, queryset, data: case_forms.LinkKnownIssueForm(data),
+        perform=lambda request, case, data: services.case_link_known_issue(
+            case_id=case.id, actor=request.user, known_issue_id=data["known_issue"].id
+        ),
+    ),
+    with_text(
+        description="Escalate to management",
+        label="Why does management need to look at these?",
+        done="Escalated",
+        perform=lambda request, case, text: services.case_escalate(
+            case_id=case.id, actor=request.user, reason=text
+        ),
+    ),
+    with_form(
+        description="Close with a reason",
+        name="close_with_reason",
+        done="Closed",
+        make_form=lambda request, queryset, data: case_forms.CloseForm(data),
+        perform=lambda request, case, data: services.case_close(
+            case_id=case.id, actor=request.user, reason=data["reason"], note=data["note"]
+        ),
+    ),
+    merge_duplicates,
+]
+# Offered only to the roles the services accept them from (the services check anyway).
+_ACTION_NEEDS = {
+    "assign_to": StaffAction.ASSIGN_OTHERS,
+    "merge_duplicates": StaffAction.MERGE,
+}
+
+
+@admin.register(Case)
+class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
+    """The queue. Ordered as the contracts order work; the form is replaced by the case
+    page, whose buttons call `cases.services`."""
+
+    list_display = [
+        "reference",
+        "summary_column",
+        "priority",
+        "impact_column",
+        "state_column",
+        "due_column",
+        "owner_column",
+        "tenant_column",
+        "plan_column",
+        "channel_column",
+        "received_column",
+        "customer_escalation",
+    ]
+    list_display_links = ["reference"]
+    list_filter = [
+        StateFilter,
+        PriorityFilter,
+        ("tenant", DropdownFilter),
+        ("tenant__plan", DropdownFilter),
+        OwnerFilter,
+        SlaFilter,
+        DueWithinFilter,
+        "category",
+        KnownIssueFilter,
+        EscalatedFilter,
+    ]
+    search_fields = ["reference", "summary", "reporter__email"]
+    search_help_text = "A reference (ACME-42), words of the summary, or the contact's email."
+    list_per_page = 50
+    list_max_show_all = 500
+    # Counting all cases and counting per filter choice are the two queries that grow with
+    # the desk, not with the page; the queue shows neither.
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    actions = _BULK_ACTIONS
+
+    class Media:
+        css = {"all": ["cases/staff.css"]}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
+        # The list shows none of the long intake texts: leave them in the database.
+        return with_customer_escalation(queue_for(request.user).defer(*_LONG_TEXTS))
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        return search_cases(queryset, search_term), False
+
+    def get_ordering(self, request: HttpRequest) -> list[str]:
+        return QUEUE_ORDER
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        for name, needed in _ACTION_NEEDS.items():
+            if not may(request.user, needed):
+                actions.pop(name, None)
+        return actions
+
+    def get_urls(self) -> list:
+        def wrap(view: object) -> object:
+            return self.admin_site.admin_view(
+                lambda request, *args, **kwargs: view(self, request, *args, **kwargs)
+            )
+
+        return [
+            path("triage/", wrap(triage_view), name="cases_case_triage"),
+            path("dashboard/", wrap(dashboard_view), name="cases_case_dashboard"),
+            path("<path:object_id>/act/<str:name>/", wrap(case_act), name="cases_case_act"),
+            path(
+                "<path:object_id>/attachments/<str:attachment_id>/",
+                wrap(case_attachment),
+                name="cases_case_attachment",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return case_page(self, request, object_id)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> object:
+        user = request.user
+        return super().changelist_view(
+            request,
+            {
+                **(extra_context or {}),
+                "title": "Queue",
+                "at_risk_minutes": settings.SLA_AT_RISK_MINUTES,
+                "triage_url": reverse("admin:cases_case_triage")
+                if may(user, StaffAction.TRIAGE)
+                else "",
+                "dashboard_url": reverse("admin:cases_case_dashboard")
+                if may(user, StaffAction.DASHBOARD)
+                else "",
+            },
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def queue_row(self, list_display: list[str], case: Case, case_url: str) -> str:
+        """One row of the queue in a single pass over `list_display`: the same cells and
+        classes the admin would render, without its per-cell lookups, which cost more than
+        the rest of the page (see bench/bench_queue.py)."""
+        cells = []
+        for name in list_display:
+            if name == "action_checkbox":
+                cells.append(
+                    format_html(
+                        '<td class="action-checkbox"><input type="checkbox" '
+                        'name="_selected_action" value="{}" class="action-select" '
+                        'aria-label="Select {}"></td>',
+                        case.pk,
+                        case.reference,
+                    )
+                )
+            elif name in self.list_display_links:
+                cells.append(
+                    format_html(
+                        '<th class="field-{}"><a href="{}">{}</a></th>',
+                        name,
+                        case_url,
+                        getattr(case, name),
+                    )
+                )
+            else:
+                method = getattr(self, name, None)
+                value = method(case) if method else getattr(case, name)
+                cells.append(format_html('<td class="field-{}">{}</td>', name, value))
+        return mark_safe("".join(cells))  # noqa: S308 - every cell built by format_html
+
+    @admin.display(description="Summary", ordering="summary")
+    def summary_column(self, case: Case) -> str:
+        badges = []
+        if case.is_escalated:
+            badges.append(("sd-escalated", "Escalated"))
+        if case.known_issue_id:
+            badges.append(("sd-ki", f"KI-{case.known_issue_id}"))
+        summary = case.summary if len(case.summary) <= 80 else case.summary[:79] + "…"
+        return format_html(
+            "{} {}",
+            summary,
+            format_html_join(" ", '<span class="sd-badge {}">{}</span>', badges),
+        )
+
+    @admin.display(description="Impact · env.", ordering="business_impact")
+    def impact_column(self, case: Case) -> str:
+        impact = _IMPACT_SHORT.get(case.business_impact, "")
+        return f"{impact} · {_ENVIRONMENT_SHORT.get(case.environment, '')}"
+
+    @admin.display(description="State", ordering="state")
+    def state_column(self, case: Case) -> str:
+        return format_html(
+            '<span class="sd-state sd-state-{}">{}</span>', case.state, case.get_state_display()
+        )
+
+    @admin.display(description="SLA: time left", ordering="next_due_at")
+    def due_column(self, case: Case) -> str:
+        """The SLA columns in one cell: time left (highlighted when breached or at risk)
+        over the due time itself."""
+        status = due_status(case, timezone.now())
+        if status.time_left is None:
+            return format_html('<span class="sd-due sd-due-none">{}</span>', status.label)
+        return format_html(
+            '<span class="sd-due sd-due-{}">{}</span><br><small>{}</small>',
+            status.level,
+            status.label,
+            timezone.localtime(case.next_due_at).strftime("%d %b %H:%M"),
+        )
+
+    @admin.display(description="Owner", ordering="owner__first_name")
+    def owner_column(self, case: Case) -> str:
+        if case.owner is None:
+            return format_html('<span class="sd-unassigned">{}</span>', "unassigned")
+        return case.owner.get_full_name() or case.owner.get_username()
+
+    @admin.display(description="Customer", ordering="tenant__name")
+    def tenant_column(self, case: Case) -> str:
+        return case.tenant.name
+
+    @admin.display(description="Channel", ordering="channel")
+    def channel_column(self, case: Case) -> str:
+        return case.get_channel_display()
+
+    @admin.display(description="Plan", ordering="tenant__plan__name")
+    def plan_column(self, case: Case) -> str:
+        return case.tenant.plan.name
+
+    @admin.display(description="Received", ordering="created_at")
+    def received_column(self, case: Case) -> str:
+        return timezone.localtime(case.created_at).strftime("%d %b %H:%M")

@@ -1,0 +1,167 @@
+"""Cases and known issues: linking a case to a known defect, recording a new known issue
+from a case, and resolving a known issue, which closes its open cases.
+
+Resolution lives here rather than in `knowledge` because it changes cases; this is the
+one place where linked cases are closed as "known issue resolved" (and where the
+notification of those customers will hook in).
+"""
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from cases.models import Case, CaseEvent, CloseReason
+from cases.services.common import (
+    check_version,
+    locked_case,
+    record_event,
+    require_text,
+    save_case,
+)
+from cases.services.lifecycle import close_with_reason
+from cases.services.permissions import StaffAction, require_permission
+from knowledge.models import KnownIssue
+from knowledge.services import known_issue_create
+from supportdesk.errors import NotFound, StateConflict
+
+User = AbstractBaseUser
+
+
+def _locked_known_issue(known_issue_id: int) -> KnownIssue:
+    """Linking and resolving both lock the known issue first (then cases), so a case
+    cannot be linked to an issue at the moment its linked cases are being closed."""
+    try:
+        return KnownIssue.objects.select_for_update().get(id=known_issue_id)
+    except KnownIssue.DoesNotExist:
+        raise NotFound("No such known issue.") from None
+
+
+def _link(case: Case, actor: User, issue: KnownIssue) -> None:
+    if not case.is_open:
+        raise StateConflict(f"{case.reference} is closed; reopen it before linking it.")
+    if issue.is_resolved:
+        raise StateConflict(
+            f"{issue} is already resolved. If the problem is back, record a new known issue."
+        )
+    if case.known_issue_id == issue.id:
+        raise StateConflict(f"{case.reference} is already linked to {issue}.")
+    previous = case.known_issue
+    case.known_issue = issue
+    save_case(case, "known_issue")
+    record_event(
+        case,
+        actor,
+        CaseEvent.Kind.KNOWN_ISSUE_LINKED,
+        message=f"Identified as known issue {issue}",
+        known_issue=issue.id,
+        previous_known_issue=previous.id if previous else None,
+    )
+
+
+@transaction.atomic
+def case_link_known_issue(
+    *, case_id: int, actor: User, known_issue_id: int, expected_version: int | None = None
+) -> Case:
+    """The case is an instance of a known defect; it closes when the defect is resolved."""
+    require_permission(actor, StaffAction.WORK_CASES)
+    issue = _locked_known_issue(known_issue_id)
+    case = locked_case(actor, case_id)
+    check_version(case, expected_version)
+    _link(case, actor, issue)
+    return case
+
+
+@transaction.atomic
+def case_unlink_known_issue(
+    *, case_id: int, actor: User, reason: str, expected_version: int | None = None
+) -> Case:
+    require_permission(actor, StaffAction.WORK_CASES)
+    case = locked_case(actor, case_id)
+    check_version(case, expected_version)
+    reason = require_text(reason, "reason", "Say why the case is not this known issue after all.")
+    if case.known_issue is None:
+        raise StateConflict(f"{case.reference} is not linked to a known issue.")
+    if not case.is_open:
+        raise StateConflict(f"{case.reference} is closed; its known issue stays on record.")
+    issue = case.known_issue
+    case.known_issue = None
+    save_case(case, "known_issue")
+    record_event(
+        case,
+        actor,
+        CaseEvent.Kind.KNOWN_ISSUE_UNLINKED,
+        message=f"Not known issue {issue} after all: {reason}",
+        known_issue=issue.id,
+        reason=reason,
+    )
+    return case
+
+
+@transaction.atomic
+def case_create_known_issue(
+    *,
+    case_id: int,
+    actor: User,
+    title: str,
+    public_summary: str,
+    internal_notes: str = "",
+    product: str = "",
+    stage: str = KnownIssue.Stage.INVESTIGATING,
+    target_date: dt.date | None = None,
+    expected_version: int | None = None,
+) -> KnownIssue:
+    """Record a new known issue from the case in front of you, and link the case to it."""
+    require_permission(actor, StaffAction.WORK_CASES)
+    case = locked_case(actor, case_id)
+    check_version(case, expected_version)
+    if not case.is_open:
+        raise StateConflict(f"{case.reference} is closed; reopen it before linking it.")
+    issue = known_issue_create(
+        actor=actor,
+        title=title,
+        public_summary=public_summary,
+        internal_notes=internal_notes,
+        product=product or case.product,
+        stage=stage,
+        target_date=target_date,
+    )
+    _link(case, actor, issue)
+    return issue
+
+
+@transaction.atomic
+def known_issue_resolve(*, known_issue_id: int, actor: User, note: str) -> list[Case]:
+    """Mark the known issue resolved and close every open case linked to it with the reason
+    "known issue resolved"; `note` is the closing note each customer reads."""
+    require_permission(actor, StaffAction.RESOLVE_KNOWN_ISSUE)
+    issue = _locked_known_issue(known_issue_id)
+    note = require_text(note, "note", "Tell the customers how the issue was resolved.")
+    if issue.is_resolved:
+        raise StateConflict(f"{issue} was already resolved on {issue.resolved_at:%d %b %Y}.")
+    issue.stage = KnownIssue.Stage.RESOLVED
+    issue.resolved_at = timezone.now()
+    issue.resolution_note = note
+    issue.save(update_fields=["stage", "resolved_at", "resolution_note", "updated_at"])
+    closed = []
+    # Ids in order, so two resolutions sharing a case lock in the same order.
+    open_ids = (
+        Case.objects.filter(known_issue=issue)
+        .exclude(state="closed")
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    for case_id in list(open_ids):
+        case = locked_case(actor, case_id)
+        closed.append(
+            close_with_reason(
+                case,
+                actor,
+                "close",
+                CloseReason.KNOWN_ISSUE_RESOLVED,
+                f"{issue.title}: {note}",
+                known_issue=issue.id,
+            )
+        )
+    return closed

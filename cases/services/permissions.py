@@ -1,0 +1,52 @@
+"""Which staff role each queue action needs: the one table the services enforce and the
+admin reads to decide which buttons and actions to offer.
+
+Roles nest (a manager may do what a triage lead may, a triage lead what an engineer may),
+so each action names the lowest role that may do it.
+"""
+
+from enum import StrEnum
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from supportdesk.errors import NotPermitted
+from tenants.roles import Role, has_role
+
+User = AbstractBaseUser | AnonymousUser
+
+
+class StaffAction(StrEnum):
+    WORK_CASES = "work cases"
+    ASSIGN_OTHERS = "assign cases to someone else"
+    MERGE = "merge duplicate cases"
+    RESOLVE_KNOWN_ISSUE = "resolve a known issue and close its cases"
+    TRIAGE = "use the triage view"
+    HANDLE_ESCALATION = "handle an escalation"
+    DASHBOARD = "see the manager dashboard"
+
+
+REQUIRED_ROLE: dict[StaffAction, Role] = {
+    # Take a case, reply, add notes, request information, log calls, propose a solution,
+    # change priority (with a reason), link or create known issues, escalate, close,
+    # transfer an enhancement request.
+    StaffAction.WORK_CASES: Role.ENGINEER,
+    # Handing work to others and folding customers' cases together are triage decisions.
+    StaffAction.ASSIGN_OTHERS: Role.TRIAGE_LEAD,
+    StaffAction.MERGE: Role.TRIAGE_LEAD,
+    StaffAction.TRIAGE: Role.TRIAGE_LEAD,
+    # Resolving a known issue closes every linked open case, across customers.
+    StaffAction.RESOLVE_KNOWN_ISSUE: Role.TRIAGE_LEAD,
+    # An escalation asks for management's attention; management decides it is handled.
+    StaffAction.HANDLE_ESCALATION: Role.MANAGER,
+    StaffAction.DASHBOARD: Role.MANAGER,
+}
+
+
+def may(actor: User, action: StaffAction) -> bool:
+    return has_role(actor, REQUIRED_ROLE[action])
+
+
+def require_permission(actor: User, action: StaffAction) -> None:
+    if not may(actor, action):
+        role = REQUIRED_ROLE[action].value.lower()
+        raise NotPermitted(f"Only a {role} may {action.value}.")

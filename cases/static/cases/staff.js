@@ -1,0 +1,50 @@
+// The case page fetches an action's form when its button is opened, so the page itself
+// renders fast; without script, the button's link opens the form on a page of its own.
+(function () {
+  "use strict";
+
+  function load(details) {
+    if (!details.open || !details.dataset.src || details.dataset.loaded) {
+      return;
+    }
+    details.dataset.loaded = "1";
+    const body = details.querySelector(".sd-action-body");
+    fetch(details.dataset.src, {
+      headers: { "X-Requested-With": "fetch" },
+      credentials: "same-origin",
+    })
+      .then(function (response) {
+        return response.ok ? response.text() : Promise.reject(response.status);
+      })
+      .then(function (html) {
+        body.innerHTML = html;
+        const first = body.querySelector("textarea, select, input:not([type=hidden])");
+        if (first) {
+          first.focus();
+        }
+      })
+      .catch(function () {
+        details.dataset.loaded = "";
+      });
+  }
+
+  // "toggle" does not bubble; listen in the capture phase for every details element.
+  document.addEventListener(
+    "toggle",
+    function (event) {
+      if (event.target instanceof HTMLDetailsElement) {
+        load(event.target);
+      }
+    },
+    true
+  );
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.location.hash.indexOf("#action-") === 0) {
+      const details = document.getElementById(window.location.hash.slice(1));
+      if (details instanceof HTMLDetailsElement) {
+        details.open = true;
+      }
+    }
+  });
+})();
