@@ -54,6 +54,7 @@ class ClockEventKind(StrEnum):
     PRIORITY_CHANGED = "priority_changed"
     SOLUTION_PROPOSED = "solution_proposed"
     KNOWN_ISSUE_LINKED = "known_issue_linked"
+    KNOWN_ISSUE_UNLINKED = "known_issue_unlinked"
     SOLUTION_REJECTED = "solution_rejected"
     REOPENED = "reopened"
     CLOSED = "closed"
@@ -191,6 +192,11 @@ def _apply(history: _History, event: ClockEvent) -> None:
     elif kind is ClockEventKind.KNOWN_ISSUE_LINKED:
         history.update_stop = _Mark(at, "a known issue was linked")
         history.resolution_stop = _Mark(at, "a known issue was linked")
+    elif kind is ClockEventKind.KNOWN_ISSUE_UNLINKED:
+        # Work on the case's own cause resumes: updates are due again from now.
+        history.update_stop = None
+        history.resolution_stop = None
+        history.update_anchor = _Mark(at, "known issue unlinked")
     elif kind is ClockEventKind.SOLUTION_REJECTED:
         _close(history.holds, at)
         if history.resolution_stop is None:

@@ -121,9 +121,7 @@ class KnownIssueAdmin(ServiceBackedAdmin):
     ) -> None:
         fields = {name: form.cleaned_data[name] for name in KnownIssueForm.Meta.fields}
         if change:
-            saved = knowledge_services.known_issue_update(
-                known_issue_id=obj.id, actor=request.user, **fields
-            )
+            saved = services.known_issue_edit(known_issue_id=obj.id, actor=request.user, **fields)
         else:
             saved = knowledge_services.known_issue_create(actor=request.user, **fields)
         obj.pk = saved.pk

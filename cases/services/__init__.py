@@ -21,6 +21,7 @@ from cases.services.known_issues import (
     case_create_known_issue,
     case_link_known_issue,
     case_unlink_known_issue,
+    known_issue_edit,
     known_issue_resolve,
 )
 from cases.services.lifecycle import (
@@ -99,6 +100,7 @@ __all__ = [
     "customer_escalation_acknowledge",
     "customer_escalation_de_escalate",
     "escalations_rise_due",
+    "known_issue_edit",
     "known_issue_resolve",
     "live_escalation",
     "may",

@@ -139,6 +139,10 @@ def clock_events(
             result.append(ClockEvent(at, ClockEventKind.PRIORITY_CHANGED, priority))
         if event.comment_id in staff_replies:
             result.append(ClockEvent(at, ClockEventKind.PUBLIC_STAFF_REPLY))
+        if kind == kinds.KNOWN_ISSUE_LINKED:
+            result.append(ClockEvent(at, ClockEventKind.KNOWN_ISSUE_LINKED))
+        elif kind == kinds.KNOWN_ISSUE_UNLINKED:
+            result.append(ClockEvent(at, ClockEventKind.KNOWN_ISSUE_UNLINKED))
         if kind == kinds.CLOSED:
             result.append(ClockEvent(at, ClockEventKind.CLOSED))
         elif kind == kinds.REOPENED:

@@ -2,17 +2,22 @@
 from a case, and resolving a known issue, which closes its open cases.
 
 Resolution lives here rather than in `knowledge` because it changes cases; this is the
-one place where linked cases are closed as "known issue resolved" (and where the
-notification of those customers will hook in).
+one place where linked cases are closed as "known issue resolved" (their customers get
+the closure email), and where the customers of linked open cases are told when the
+known issue moves to another development stage.
 """
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, CloseReason
+from cases.notify import notify_known_issue_stage
+from cases.services.clocks import case_recompute_clocks
 from cases.services.common import (
     check_version,
     locked_case,
@@ -23,7 +28,7 @@ from cases.services.common import (
 from cases.services.lifecycle import close_with_reason
 from cases.services.permissions import StaffAction, require_permission
 from knowledge.models import KnownIssue
-from knowledge.services import known_issue_create
+from knowledge.services import known_issue_create, known_issue_update
 from supportdesk.errors import NotFound, StateConflict
 
 User = AbstractBaseUser
@@ -58,6 +63,8 @@ def _link(case: Case, actor: User, issue: KnownIssue) -> None:
         known_issue=issue.id,
         previous_known_issue=previous.id if previous else None,
     )
+    # Updates are no longer due while the known issue is worked on (the contracts' rule).
+    case_recompute_clocks(case)
 
 
 @transaction.atomic
@@ -96,6 +103,7 @@ def case_unlink_known_issue(
         known_issue=issue.id,
         reason=reason,
     )
+    case_recompute_clocks(case)
     return case
 
 
@@ -165,3 +173,39 @@ def known_issue_resolve(*, known_issue_id: int, actor: User, note: str) -> list[
             )
         )
     return closed
+
+
+@transaction.atomic
+def known_issue_edit(
+    *,
+    known_issue_id: int,
+    actor: User,
+    title: str,
+    public_summary: str,
+    stage: str,
+    internal_notes: str = "",
+    product: str = "",
+    target_date: dt.date | None = None,
+) -> KnownIssue:
+    """Edit a known issue (`knowledge.services.known_issue_update` decides what is valid);
+    when its stage or target date moves, the customers of every open linked case are told,
+    in the same transaction."""
+    before = KnownIssue.objects.filter(id=known_issue_id).values("stage", "target_date").first()
+    issue = known_issue_update(
+        known_issue_id=known_issue_id,
+        actor=actor,
+        title=title,
+        public_summary=public_summary,
+        internal_notes=internal_notes,
+        product=product,
+        stage=stage,
+        target_date=target_date,
+    )
+    if before is not None and (before["stage"], before["target_date"]) != (
+        issue.stage,
+        issue.target_date,
+    ):
+        path = reverse("portal:known_issue", args=[issue.id])
+        for case in Case.objects.filter(known_issue=issue).exclude(state="closed"):
+            notify_known_issue_stage(case, issue, known_issue_url=f"{settings.SITE_URL}{path}")
+    return issue

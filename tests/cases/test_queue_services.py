@@ -421,3 +421,40 @@ def test_customers_cannot_use_staff_verbs(cast, verb, kwargs):
     case = file_case(cast)
     with pytest.raises(NotPermitted):
         getattr(services, verb)(case_id=case.id, actor=cast.contact_a, **kwargs)
+
+
+def test_customers_of_linked_open_cases_hear_when_the_known_issue_moves_on(cast):
+    from django.core import mail
+
+    from notifications.tasks import send_pending_notifications
+
+    issue = KnownIssueFactory(stage=KnownIssue.Stage.IN_DEVELOPMENT)
+    case = in_progress(cast)
+    services.case_link_known_issue(case_id=case.id, actor=cast.engineer, known_issue_id=issue.id)
+    send_pending_notifications()
+    mail.outbox.clear()
+    fields = {"title": issue.title, "public_summary": issue.public_summary}
+    services.known_issue_edit(
+        known_issue_id=issue.id, actor=cast.engineer, stage=KnownIssue.Stage.IN_TESTING, **fields
+    )
+    services.known_issue_edit(
+        known_issue_id=issue.id, actor=cast.engineer, stage=KnownIssue.Stage.IN_TESTING, **fields
+    )
+    send_pending_notifications()
+    assert [m.to[0] for m in mail.outbox] == [cast.contact_a.email]
+    assert "Fix in testing" in mail.outbox[0].body
+
+
+def test_linking_a_known_issue_stops_the_update_clock_and_unlinking_restarts_it(cast):
+    case = in_progress(cast)
+    services.case_comment(case_id=case.id, actor=cast.engineer, body="Looking into it.")
+    case.refresh_from_db()
+    assert case.next_update_due is not None
+    issue = KnownIssueFactory()
+    services.case_link_known_issue(case_id=case.id, actor=cast.engineer, known_issue_id=issue.id)
+    case.refresh_from_db()
+    assert case.next_update_due is None
+    assert any("known issue was linked" in line for line in case.sla_explanation)
+    services.case_unlink_known_issue(case_id=case.id, actor=cast.engineer, reason="Other cause")
+    case.refresh_from_db()
+    assert case.next_update_due is not None
