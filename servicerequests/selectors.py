@@ -1,10 +1,20 @@
 """Reads of service requests, all starting from the one access function."""
 
+import datetime as dt
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from servicerequests.handlers import REGISTRY
-from servicerequests.models import OPEN_STATES, RequestEvent, RequestType, ServiceRequest, State
+from servicerequests.handlers.security import authorization_is_valid
+from servicerequests.models import (
+    OPEN_STATES,
+    FulfilmentStep,
+    RequestEvent,
+    RequestType,
+    ServiceRequest,
+    State,
+)
 from supportdesk.errors import NotFound
 from tenants.access import tenants_for
 from tenants.models import Tenant
@@ -31,17 +41,59 @@ def request_list_for(user: User, *, tenant_id: int, closed: bool = False) -> Que
     )
 
 
+def requests_matching(
+    user: User,
+    *,
+    tenant_id: int | None = None,
+    status: str = "all",
+    state: str = "",
+    type_code: str = "",
+    updated_since: dt.datetime | None = None,
+) -> QuerySet[ServiceRequest]:
+    """Requests the user may see, filtered as the API's list asks, with what a list shows."""
+    requests = requests_for(user).select_related(
+        "tenant", "request_type", "environment", "requested_by", "owner", "partner"
+    )
+    if tenant_id is not None:
+        requests = requests.filter(tenant_id=tenant_id)
+    if status == "open":
+        requests = requests.filter(state__in=OPEN_STATES)
+    elif status == "closed":
+        requests = requests.exclude(state__in=OPEN_STATES)
+    if state:
+        requests = requests.filter(state=state)
+    if type_code:
+        requests = requests.filter(request_type__code=type_code)
+    if updated_since is not None:
+        requests = requests.filter(updated_at__gte=updated_since)
+    return requests.order_by("-created_at", "-id")
+
+
 def request_by_reference(user: User, reference: str) -> ServiceRequest:
     """The request if the user may see it; NotFound for another tenant's, as for none."""
     request = (
         requests_for(user)
-        .select_related("tenant__plan", "request_type", "environment", "requested_by", "owner")
+        .select_related(
+            "tenant__plan", "request_type", "environment", "requested_by", "owner", "partner"
+        )
+        .prefetch_related(
+            Prefetch("steps", queryset=FulfilmentStep.objects.select_related("done_by"))
+        )
         .filter(reference=reference)
         .first()
     )
     if request is None:
         raise NotFound("No such request.")
     return request
+
+
+def signed_authorization(request: ServiceRequest) -> dict | None:
+    """The request's signed authorization (document and signature) while its signature
+    still matches; None when it has none or it was altered."""
+    authorization = request.authorization
+    if not authorization or not authorization_is_valid(authorization):
+        return None
+    return authorization
 
 
 def request_types_for(tenant: Tenant) -> QuerySet[RequestType]:
@@ -61,4 +113,6 @@ __all__ = [
     "request_list_for",
     "request_types_for",
     "requests_for",
+    "requests_matching",
+    "signed_authorization",
 ]

@@ -19,7 +19,7 @@ from servicerequests.selectors import request_types_for, requests_for
 from sla.business_time import add_business_time
 from sla.calendars import to_business_calendar
 from sla.targets import Target
-from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
+from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict, VersionConflict
 from tenants.access import acting_partner_member, is_contact_of, tenants_for
 from tenants.models import Tenant
 from tenants.roles import Role, has_role, is_support_staff
@@ -54,6 +54,15 @@ def _locked(actor: User, request_id: int) -> ServiceRequest:
         )
     except ServiceRequest.DoesNotExist:
         raise NotFound("No such request.") from None
+
+
+def _check_version(request: ServiceRequest, expected_version: int | None) -> None:
+    """The change was based on the version the caller read (None: on whatever is current)."""
+    if expected_version is not None and expected_version != request.version:
+        raise VersionConflict(
+            f"{request.reference} was changed by someone else since you opened it. "
+            "Reload it to see the change, then try again."
+        )
 
 
 def _save(request: ServiceRequest, *fields: str) -> None:
@@ -142,11 +151,16 @@ def service_request_submit(
 
 @transaction.atomic
 def service_request_start(
-    *, actor: User, request_id: int, owner: User | None = None
+    *,
+    actor: User,
+    request_id: int,
+    owner: User | None = None,
+    expected_version: int | None = None,
 ) -> ServiceRequest:
     """Staff take the request on (it is theirs, or the owner's they name)."""
     _require_staff(actor)
     request = _locked(actor, request_id)
+    _check_version(request, expected_version)
     if not can_proceed(request.start):
         raise StateConflict(f"{request.reference} is {request.get_state_display().lower()}.")
     owner = owner or actor
@@ -169,13 +183,19 @@ def service_request_start(
 
 @transaction.atomic
 def service_request_step_done(
-    *, actor: User, request_id: int, step_code: str, note: str = ""
+    *,
+    actor: User,
+    request_id: int,
+    step_code: str,
+    note: str = "",
+    expected_version: int | None = None,
 ) -> ServiceRequest:
     """Mark the next fulfilment step done, by staff of the step's role. Steps go in
     order; when the last is done the request is done and its changes take effect."""
     if not is_support_staff(actor):
         raise NotPermitted("Fulfilment steps are done by support staff.")
     request = _locked(actor, request_id)
+    _check_version(request, expected_version)
     if request.state != State.IN_FULFILMENT:
         raise StateConflict(
             f"{request.reference} is {request.get_state_display().lower()}; "
@@ -218,7 +238,9 @@ def service_request_step_done(
 
 
 @transaction.atomic
-def service_request_reject(*, actor: User, request_id: int, reason: str) -> ServiceRequest:
+def service_request_reject(
+    *, actor: User, request_id: int, reason: str, expected_version: int | None = None
+) -> ServiceRequest:
     """Staff turn a request down, telling the customer why."""
     _require_staff(actor)
     reason = (reason or "").strip()
@@ -226,6 +248,7 @@ def service_request_reject(*, actor: User, request_id: int, reason: str) -> Serv
         message = "Tell the customer why the request is rejected."
         raise InvalidInput(message, field_errors={"reason": [message]})
     request = _locked(actor, request_id)
+    _check_version(request, expected_version)
     if not can_proceed(request.reject):
         raise StateConflict(f"{request.reference} is {request.get_state_display().lower()}.")
     request.reject()

@@ -13,7 +13,7 @@ urlpatterns = [
     path("", include("cases.api")),
     path("", include("knowledge.api")),
     path("", include("notifications.api")),
-    path("", include("servicerequests.api_urls")),
+    path("", include("servicerequests.api")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     re_path(r"", not_found),

@@ -317,6 +317,10 @@ SPECTACULAR_SETTINGS = {
         "CaseState": "cases.models.State",
         "CaseCategory": "tenants.models.Category",
         "EventKind": "cases.models.CaseEvent.Kind",
+        "EnvironmentEnum": "tenants.api.ENVIRONMENT_KINDS",
+        "ServiceRequestState": "servicerequests.models.State",
+        "RequestEventKind": "servicerequests.models.RequestEvent.Kind",
+        "RequestTypeCode": "servicerequests.models.handler_choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -22,6 +22,7 @@ from tenants.access import is_contact_of
 from tenants.models import (
     AuthorizedContact,
     ContactRequest,
+    EnvironmentKind,
     LetterOfAuthorization,
     PlanPriority,
     Tenant,
@@ -37,6 +38,9 @@ from tenants.selectors import (
 )
 
 ACTING_AS = ["contact", "partner", "staff"]
+# Environment kinds as the API names them ("production", …): one schema enum for every
+# field that takes or shows one (ENUM_NAME_OVERRIDES).
+ENVIRONMENT_KINDS = [(kind.name.lower(), kind.label) for kind in EnvironmentKind]
 
 
 def acting_as(user: object, tenant: Tenant) -> str:

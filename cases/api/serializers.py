@@ -1,7 +1,6 @@
 """What the cases API reads and writes. Output serializers only present; input ones only
 parse types and sizes. Every rule (what is required, allowed, when) is in `cases.services`."""
 
-from django.db.models import IntegerChoices
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -20,28 +19,13 @@ from cases.models import (
     EnvironmentKind,
     State,
 )
-from supportdesk.api.serializers import Person, Rfc3339DateTime, StrictInput
+from supportdesk.api.serializers import NamedChoiceField, Person, Rfc3339DateTime, StrictInput
 from tenants.api import TenantRef
 from tenants.models import Category
 
 # Case.users_affected is a PositiveIntegerField: the largest value every database stores.
 MAX_USERS_AFFECTED = 2_147_483_647
 MAX_TEXT = 20_000
-
-
-class NamedChoiceField(serializers.ChoiceField):
-    """An integer choice shown and accepted by its name: "critical", "production"."""
-
-    def __init__(self, enum: type[IntegerChoices], **kwargs: object) -> None:
-        self.enum = enum
-        super().__init__(choices=[(m.name.lower(), m.label) for m in enum], **kwargs)
-
-    def to_representation(self, value: int) -> str:
-        return self.enum(value).name.lower()
-
-    def to_internal_value(self, data: object) -> int:
-        name = super().to_internal_value(data)
-        return self.enum[name.upper()].value
 
 
 class OptionalChoiceField(serializers.ChoiceField):

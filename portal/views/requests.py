@@ -11,13 +11,13 @@ from portal.context import portal_page
 from portal.errors import apply_service_error, form_invalid, found_or_404
 from servicerequests import services
 from servicerequests.handlers import handler_for
-from servicerequests.handlers.security import authorization_is_valid
 from servicerequests.models import ServiceRequest
 from servicerequests.selectors import (
     request_by_reference,
     request_events_for,
     request_list_for,
     request_types_for,
+    signed_authorization,
 )
 from supportdesk.errors import ServiceError
 from tenants.account_teams import account_team_of
@@ -81,10 +81,9 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
     context = {
         "sr": service_request,
         "lines": _lines(service_request),
-        "steps": service_request.steps.select_related("done_by"),
+        "steps": service_request.steps.all(),
         "events": request_events_for(request.user, service_request),
-        "signed": bool(service_request.authorization)
-        and authorization_is_valid(service_request.authorization),
+        "signed": signed_authorization(service_request) is not None,
     }
     return render(request, "portal/request_detail.html", context)
 
@@ -93,8 +92,8 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
 @portal_page
 def request_authorization(request: HttpRequest, reference: str) -> HttpResponse:
     service_request = found_or_404(request_by_reference, request.user, reference)
-    authorization = service_request.authorization
-    if not authorization or not authorization_is_valid(authorization):
+    authorization = signed_authorization(service_request)
+    if authorization is None:
         raise Http404("There is no signed authorization for this request.")
     context = {
         "sr": service_request,

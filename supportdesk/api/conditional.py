@@ -36,9 +36,7 @@ def expected_version(request: Request, *, required: bool) -> int | None:
         or not (versions[0].isascii() and versions[0].isdigit())
         or len(versions[0]) > 9
     ):
-        raise ValidationError(
-            {"If-Match": ['Send one ETag as read from the case, e.g. If-Match: "3".']}
-        )
+        raise ValidationError({"If-Match": ['Send one ETag as you read it, e.g. If-Match: "3".']})
     return int(versions[0])
 
 

@@ -26,5 +26,18 @@ class ReferenceConverter:
         return value
 
 
+class CodeConverter:
+    """A code from a fixed list, e.g. a fulfilment step's `enable`."""
+
+    regex = "[a-z][a-z0-9_]{0,39}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
 register_converter(IdConverter, "api_id")
+register_converter(CodeConverter, "code")
 register_converter(ReferenceConverter, "reference")

@@ -31,15 +31,15 @@ NON_FIELD = "__all__"
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_code = "precondition_failed"
-    default_detail = "The case changed since you read it. Read it again, then retry."
+    default_detail = "It changed since you read it. Read it again, then retry."
 
 
 class PreconditionRequired(exceptions.APIException):
     status_code = status.HTTP_428_PRECONDITION_REQUIRED
     default_code = "precondition_required"
     default_detail = (
-        "Send the case's ETag in an If-Match header, so a change you have not seen is "
-        "not overwritten."
+        "Send the ETag you last read (of the case or request) in an If-Match header, so a "
+        "change you have not seen is not overwritten."
     )
 
 
@@ -62,7 +62,7 @@ def _flatten(detail: object, prefix: str = "") -> dict[str, list[str]]:
         flat: dict[str, list[str]] = {}
         for key, value in detail.items():
             name = NON_FIELD if key == api_settings.NON_FIELD_ERRORS_KEY else str(key)
-            for field, messages in _flatten(value, f"{prefix}{name}").items():
+            for field, messages in _flatten(value, f"{prefix}.{name}" if prefix else name).items():
                 flat.setdefault(field, []).extend(messages)
         return flat
     if isinstance(detail, Sequence) and not isinstance(detail, str):

@@ -66,10 +66,33 @@ class ApiAutoSchema(AutoSchema):
 
 def forbid_unknown_request_fields(result: dict, **kwargs: object) -> dict:
     """drf-spectacular postprocessing hook: request bodies refuse unknown fields
-    (`StrictInput`), so their schemas say `additionalProperties: false`."""
-    for name, component in result.get("components", {}).get("schemas", {}).items():
-        if name.endswith("Request") and component.get("type") == "object":
-            component["additionalProperties"] = False
+    (`StrictInput`), so their schemas say `additionalProperties: false`.
+
+    The components are found by following request bodies, not by name: an output
+    component may end in "Request" too (`ServiceRequest`)."""
+    schemas = result.get("components", {}).get("schemas", {})
+    pending = [
+        media.get("schema", {})
+        for operations in result.get("paths", {}).values()
+        for operation in operations.values()
+        if isinstance(operation, dict)
+        for media in operation.get("requestBody", {}).get("content", {}).values()
+    ]
+    seen: set[str] = set()
+    while pending:
+        node = pending.pop()
+        if isinstance(node, list):
+            pending.extend(node)
+        elif isinstance(node, dict):
+            ref = node.get("$ref", "")
+            name = ref.rsplit("/", 1)[-1]
+            if ref.startswith("#/components/schemas/") and name not in seen:
+                seen.add(name)
+                pending.append(schemas.get(name, {}))
+            pending.extend(node.values())
+    for name in seen:
+        if schemas[name].get("type") == "object":
+            schemas[name]["additionalProperties"] = False
     return result
 
 

@@ -3,6 +3,7 @@
 import re
 from collections.abc import Mapping
 
+from django.db.models import IntegerChoices
 from rest_framework import serializers
 
 from supportdesk.api import API_VERSION
@@ -91,6 +92,21 @@ class Rfc3339Date(serializers.DateField):
         if not isinstance(value, str) or not self._pattern.fullmatch(value):
             self.fail("invalid", format="YYYY-MM-DD")
         return super().to_internal_value(value)
+
+
+class NamedChoiceField(serializers.ChoiceField):
+    """An integer choice shown and accepted by its name: "critical", "production"."""
+
+    def __init__(self, enum: type[IntegerChoices], **kwargs: object) -> None:
+        self.enum = enum
+        super().__init__(choices=[(m.name.lower(), m.label) for m in enum], **kwargs)
+
+    def to_representation(self, value: int) -> str:
+        return self.enum(value).name.lower()
+
+    def to_internal_value(self, data: object) -> int:
+        name = super().to_internal_value(data)
+        return self.enum[name.upper()].value
 
 
 class ErrorDetail(serializers.Serializer):

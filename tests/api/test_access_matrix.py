@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from cases import services
 from cases.models import Attachment
 from tests.api.conftest import error_of
+from tests.api.test_requests import submitted_request
 from tests.cases.test_lifecycle import file_case
 from tests.factories import ArticleFactory, ContactFactory, KnownIssueFactory
 
@@ -29,8 +30,11 @@ def objects(cast) -> dict[str, object]:
     """Real objects of tenant A for every path parameter."""
     case = file_case(cast, attachments=[SimpleUploadedFile("a.txt", b"hi", "text/plain")])
     watcher = services.case_watcher_add(case_id=case.id, actor=cast.contact_a, email="o@a.test")
+    service_request = submitted_request(cast)
     return {
         "reference": case.reference,
+        "request_reference": service_request.reference,
+        "step": service_request.steps.first().code,
         "tenant_id": cast.tenant_a.id,
         "contact_id": ContactFactory(tenant=cast.tenant_a).id,
         "letter_id": cast.letter.id,
@@ -42,6 +46,8 @@ def objects(cast) -> dict[str, object]:
 
 
 def call(client: object, method: str, path: str, objects: dict) -> object:
+    if path.startswith("/api/v1/requests/{reference}/"):
+        objects = {**objects, "reference": objects["request_reference"]}
     url = path.format(**objects)
     headers = {"HTTP_IF_MATCH": "*"}
     if method == "GET":
@@ -54,6 +60,7 @@ def call(client: object, method: str, path: str, objects: dict) -> object:
 def test_the_matrix_covers_every_operation():
     assert len(OPERATIONS) >= 30
     assert ("POST", "/api/v1/cases/{reference}/accept/") in OPERATIONS
+    assert ("POST", "/api/v1/requests/{reference}/steps/{step}/done/") in OPERATIONS
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)

@@ -13,8 +13,10 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from cases import services
+from tenants.roles import Role
+from tests.api.test_requests import signed_security_request, submitted_request
 from tests.cases.test_lifecycle import file_case, solution_proposed
-from tests.factories import ArticleFactory, KnownIssueFactory, api_token_for
+from tests.factories import ArticleFactory, KnownIssueFactory, UserFactory, api_token_for
 
 pytestmark = pytest.mark.django_db
 SCHEMA_URL = "/api/v1/schema/?format=json"
@@ -34,18 +36,24 @@ def _connection_kept_across_requests() -> Iterator[None]:
 
 @pytest.fixture
 def api_world(cast, settings, _connection_kept_across_requests) -> dict:
-    """A tenant with cases in several states, knowledge to find, and a token."""
+    """A tenant with cases and service requests in several states, knowledge to find,
+    and a token."""
     settings.API_THROTTLE_RATES = {"token": "100000/minute", "address": "100000/minute"}
     open_case = file_case(cast)
     services.case_watcher_add(case_id=open_case.id, actor=cast.contact_a, email="ops@acme.test")
     proposed = solution_proposed(cast)
     ArticleFactory(title="Exporting invoices")
     KnownIssueFactory(title="Export times out")
+    submitted = submitted_request(cast)
+    security_officer = UserFactory(username="sam@support.test", roles=[Role.SECURITY])
+    signed = signed_security_request(cast, security_officer)
     _, secret = api_token_for(cast.contact_a)
     return {
         "secret": secret,
         "references": [open_case.reference, proposed.reference],
         "tenant_id": cast.tenant_a.id,
+        "requests": [submitted.reference, signed.reference],
+        "steps": [step.code for step in submitted.steps.all()],
     }
 
 
@@ -70,8 +78,12 @@ def test_api_answers_as_its_schema_says(case: schemathesis.Case, api_world: dict
     # Half the generated ids stay random (the 404 path); half name real objects, so the
     # deeper paths (validation, services, preconditions) are exercised too.
     reference, tenant_id = params.get("reference"), params.get("tenant_id")
+    objects = "requests" if case.operation.path.startswith("/api/v1/requests/") else "references"
     if isinstance(reference, str) and len(reference) % 2 == 0:
-        params["reference"] = api_world["references"][len(reference) % 4 // 2]
+        params["reference"] = api_world[objects][len(reference) % 4 // 2]
+    step = params.get("step")
+    if isinstance(step, str) and len(step) % 2 == 0:
+        params["step"] = api_world["steps"][len(step) % len(api_world["steps"])]
     if isinstance(tenant_id, int) and tenant_id % 2 == 0:
         params["tenant_id"] = api_world["tenant_id"]
     case.call_and_validate(
