@@ -207,13 +207,33 @@ def cases_recompute_clocks(
         else:
             if plan.id not in policies:
                 policies[plan.id] = clock_policies(plan)
-            values = _clock_values(timelines[case.id], staff_replies, policies[plan.id], now)
+            timeline = _from_receipt(case, timelines[case.id])
+            values = _clock_values(timeline, staff_replies, policies[plan.id], now)
         for name, value in values.items():
             setattr(case, name, value)
     if save:
         # Due times are derived data: they bump neither the case's version (which guards
         # edits made on a stale page) nor its updated_at.
         bulk_save_fields(cases, CLOCK_FIELDS)
+
+
+def _from_receipt(case: Case, timeline: list[TimelineEntry]) -> list[TimelineEntry]:
+    """The timeline as the clocks need it, starting with the receipt. Cases filed through
+    the services always start so; one brought in without its CREATED event (an import)
+    counts from when it was created, at its current priority."""
+    if timeline and timeline[0].kind == CaseEvent.Kind.CREATED:
+        return timeline
+    receipt = TimelineEntry(
+        case.id,
+        case.created_at,
+        CaseEvent.Kind.CREATED,
+        "",
+        "",
+        {"priority": case.priority},
+        None,
+        "",
+    )
+    return [receipt, *timeline]
 
 
 def _without_clocks(case: Case) -> dict[str, object]:

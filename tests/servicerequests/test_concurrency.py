@@ -55,7 +55,9 @@ def test_two_workers_raising_escalations_at_once_raise_each_level_once(cast):
     start = dt.datetime(2026, 5, 4, 14, 0, tzinfo=dt.UTC)
     with time_machine.travel(start, tick=False):
         for case in cases:
-            case_services.case_escalate(case_id=case.id, actor=cast.contact_a, reason="Slow.")
+            case_services.case_escalate_by_customer(
+                case_id=case.id, actor=cast.contact_a, reason="Slow."
+            )
     with (
         time_machine.travel(start + dt.timedelta(days=2), tick=False),
         ThreadPoolExecutor(max_workers=2) as pool,
