@@ -7,7 +7,8 @@ timeline (`clocks`). Views,
 admin actions, the API, inbound mail and tasks call these and nothing else.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -276,6 +277,28 @@ def case_comment(
     return comment
 
 
+def _staff_message_transition(
+    case: Case,
+    actor: User,
+    verb: str,
+    body: str,
+    schedule_automation: Callable[[Case, datetime], list[str]],
+) -> tuple[str, Comment]:
+    """A transition staff make with a public message (a request for information, a
+    proposed solution): the message is a reply, so it can be the initial response, and
+    the automation that waits on the customer is scheduled. Returns the old state and the
+    message."""
+    from_state = run_transition(case, actor, verb)
+    now = timezone.now()
+    fields = ["state", *schedule_automation(case, now)]
+    if case.first_responded_at is None:
+        case.first_responded_at = now
+        fields.append("first_responded_at")
+    save_case(case, *fields)
+    comment = Comment.objects.create(case=case, author=actor, body=body, public=True, by_staff=True)
+    return from_state, comment
+
+
 @transaction.atomic
 def case_request_info(
     *, case_id: int, actor: User, body: str, expected_version: int | None = None
@@ -285,14 +308,9 @@ def case_request_info(
     case = locked_case(actor, case_id)
     check_version(case, expected_version)
     body = require_text(body, "body", "Say what information you need.")
-    from_state = run_transition(case, actor, "request_info")
-    now = timezone.now()
-    fields = ["state", *schedule.schedule_follow_up(case, now)]
-    if case.first_responded_at is None:
-        case.first_responded_at = now
-        fields.append("first_responded_at")
-    save_case(case, *fields)
-    comment = Comment.objects.create(case=case, author=actor, body=body, public=True, by_staff=True)
+    from_state, comment = _staff_message_transition(
+        case, actor, "request_info", body, schedule.schedule_follow_up
+    )
     round_number = (case.contact_attempts.aggregate(last=Max("round"))["last"] or 0) + 1
     ContactAttempt.objects.create(
         case=case,
@@ -391,14 +409,9 @@ def case_propose_solution(
     case = locked_case(actor, case_id)
     check_version(case, expected_version)
     body = require_text(body, "body", "Describe the solution.")
-    from_state = run_transition(case, actor, "propose_solution")
-    now = timezone.now()
-    fields = ["state", *schedule.schedule_solution_silence(case, now)]
-    if case.first_responded_at is None:
-        case.first_responded_at = now
-        fields.append("first_responded_at")
-    save_case(case, *fields)
-    comment = Comment.objects.create(case=case, author=actor, body=body, public=True, by_staff=True)
+    from_state, comment = _staff_message_transition(
+        case, actor, "propose_solution", body, schedule.schedule_solution_silence
+    )
     record_event(
         case,
         actor,
