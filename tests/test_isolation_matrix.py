@@ -230,16 +230,19 @@ def test_portal_routes_show_each_role_only_its_tenants_data(cast, world, role):
             allowed = allowed | {405}
         if role in A_PEOPLE and route_params and name in {"case", "attachment"}:
             allowed = {200}
-        if role == "anonymous" and response.status_code == 302:
-            if not response["Location"].startswith(reverse("portal:sign_in")):
-                failures.append(f"{url}: anonymous redirected to {response['Location']}")
+        to_sign_in = response.get("Location", "").startswith(reverse("portal:sign_in"))
+        if role == "anonymous" and response.status_code == 302 and not to_sign_in:
+            failures.append(f"{url}: anonymous redirected to {response['Location']}")
         if response.status_code not in allowed:
             failures.append(
                 f"{url}: {response.status_code} {response.get('Location', '')}, "
                 f"expected one of {sorted(allowed)}"
             )
-        if leaks := _leaks(role, _body(response)):
+        body = _body(response)
+        if leaks := _leaks(role, body):
             failures.append(f"{url}: shows {leaks}")
+        if role in A_PEOPLE and name in {"dashboard", "case"} and MARK_A not in body:
+            failures.append(f"{url}: tenant A's own marker is missing (the check would be blind)")
     assert not failures, "\n".join(failures)
 
 
@@ -269,8 +272,11 @@ def test_api_operations_show_each_role_only_its_tenants_data(cast, world, role):
             allowed = {200, 403} if partner_refused else {200}
         if status not in allowed:
             failures.append(f"GET {url}: {status}, expected one of {sorted(allowed)}")
-        if leaks := _leaks(role, _body(response)):
+        body = _body(response)
+        if leaks := _leaks(role, body):
             failures.append(f"GET {url}: shows {leaks}")
+        if url == "/api/v1/cases/" and role in A_PEOPLE | STAFF and MARK_A not in body:
+            failures.append(f"GET {url}: tenant A's own marker is missing")
     assert not failures, "\n".join(failures)
 
 
@@ -288,8 +294,12 @@ def test_admin_pages_are_staff_only(cast, world, role):
                 failures.append(f"{url}: {response.status_code} for {role}")
         elif response.status_code != 302 or not response["Location"].startswith(login):
             failures.append(f"{url}: {response.status_code}, expected a redirect to {login}")
-        if leaks := _leaks(role, _body(response)):
+        body = _body(response)
+        if leaks := _leaks(role, body):
             failures.append(f"{url}: shows {leaks}")
+        staff_case_page = role in STAFF and url.endswith(f"/{world['case_b'].id}/change/")
+        if staff_case_page and MARK_B not in body:
+            failures.append(f"{url}: tenant B's marker is missing for staff")
     assert not failures, "\n".join(failures)
 
 
