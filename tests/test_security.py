@@ -98,10 +98,12 @@ def test_session_and_csrf_cookies_are_secure_http_only_and_same_site(cast, setti
         {"username": cast.contact_a.username, "password": PASSWORD},
     )
     session = response.cookies[settings.SESSION_COOKIE_NAME]
-    assert session["secure"] and session["httponly"]
+    assert session["secure"]
+    assert session["httponly"]
     assert session["samesite"] == "Lax"
     csrf = client.cookies[settings.CSRF_COOKIE_NAME]
-    assert csrf["secure"] and csrf["httponly"]
+    assert csrf["secure"]
+    assert csrf["httponly"]
 
 
 def _policy(response) -> dict[str, str]:
