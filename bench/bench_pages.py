@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import time
@@ -154,7 +155,7 @@ def main() -> None:
         repeats = 1 if name.startswith("task ") else args.repeats
         median, p95, count, queries = measure(run, repeats)
         case_queries |= {
-            q for q in queries if "cases_case" in q and q.lstrip().startswith("SELECT")
+            q for q in queries if '"cases_case"' in q and q.lstrip().startswith("SELECT")
         }
         print(f"{name:44} {median:10.1f} {p95:10.1f} {count:8d}")
 
@@ -163,7 +164,7 @@ def main() -> None:
         for sql in sorted(case_queries):
             cursor.execute("EXPLAIN " + sql)
             plan = "\n".join(row[0] for row in cursor.fetchall())
-            if "Seq Scan on cases_case" in plan:
+            if re.search(r"Seq Scan on cases_case\b(?!\w)", plan):
                 seq_scans.append((sql, plan))
     print(f"\nEXPLAIN: {len(case_queries)} distinct queries over cases_case; sequential scans:")
     for sql, plan in seq_scans:

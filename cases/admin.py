@@ -9,6 +9,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
 from cases.admin_customer import CustomerEscalationColumn
+from cases.admin_scale import EstimatedCountPaginator, PriorityFilter
 from cases.inbound import route_record
 from cases.models import SYSTEM_AUTHOR, Case, CaseEvent, Comment
 from cases.services.clocks import METRICS
@@ -120,8 +121,12 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
         "created_at",
         "customer_escalation",  # from CustomerEscalationColumn
     ]
-    list_filter = [EscalatedFilter, "state", "priority", "category", "tenant"]
+    list_filter = [EscalatedFilter, "state", PriorityFilter, "category", "tenant"]
     search_fields = ["reference", "summary", "reporter__email"]
+    # At a million cases: no second count of the whole table, and its estimate when
+    # unfiltered (cases/admin_scale.py).
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
     list_select_related = ["tenant", "owner"]
     inlines = [CommentInline, EventInline]
 
