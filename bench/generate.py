@@ -38,7 +38,7 @@ STATES = [  # (state, weight): a desk that has run for years is mostly closed ca
     ("solution_proposed", 3),
 ]
 PRIORITIES = [("P1", 3), ("P2", 17), ("P3", 50), ("P4", 30)]
-CATEGORIES = ["bug", "question", "functionality_issue", "outage", "performance"]
+CATEGORIES = ["bug", "question", "functionality_issue", "outage", "performance_issue"]
 CLOSE_REASONS = ["resolved"] * 8 + ["no_response", "cancelled", "duplicate"]
 WORDS = [
     *("export", "import", "invoice", "report", "timeout", "login", "password", "sync"),
@@ -202,7 +202,7 @@ def main() -> None:
                     "tenant_id": tenant_id,
                     "user_id": user_id,
                     "certification": "Bench certification",
-                    "effective_from": now.date(),
+                    "effective_from": now.date() - dt.timedelta(days=365),
                     "is_active": True,
                     "created_at": now,
                 }

@@ -67,7 +67,7 @@ class Contact(HttpUser):
             {
                 "csrfmiddlewaretoken": _csrf(form.text),
                 "summary": "Load test: export is slow",
-                "category": "performance",
+                "category": "performance_issue",
                 "priority": "P4",
                 "environment_access": "granted",
                 "business_impact": "3",
