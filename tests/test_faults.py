@@ -11,6 +11,7 @@ import time_machine
 from django.core import mail
 from django.db import connection
 from django.urls import reverse
+from kombu import pools as kombu_pools
 from rest_framework.test import APIClient
 
 from cases import services
@@ -54,6 +55,11 @@ def broker_down():
     use(CLOSED_BROKER)
     yield use
     use("memory://")
+    # The memory transport's pool was closed above and kombu keeps pools process-wide:
+    # forget them all so later tests publish through fresh ones.
+    kombu_pools.reset()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 def _staff_and_customer_work(cast, client, on_commit) -> Case:
@@ -199,6 +205,7 @@ def test_a_dropped_database_connection_is_replaced_on_the_next_request(live_serv
     status = live_server.url + reverse("portal:status")
     with urllib.request.urlopen(status) as response:  # noqa: S310 (loopback)
         assert response.status == 200
+    connection.ensure_connection()  # this thread's connection is dropped too
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)
     params.pop("context", None)
