@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Protocol
 
+import puremagic
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
@@ -16,6 +17,8 @@ class UploadLike(Protocol):
     size: int
 
     def read(self, size: int = -1) -> bytes: ...
+
+    def seek(self, offset: int) -> int: ...
 
 
 MAX_FILENAME_LENGTH = 120
@@ -33,8 +36,63 @@ def clean_filename(name: str) -> str:
     return bare
 
 
+# What the first bytes of a file of each binary extension must be, as the extensions
+# puremagic names for them (Office files are zip archives; QuickTime and MP4 share "ftyp").
+_BINARY_SIGNATURES = {
+    "png": {".png"},
+    "jpg": {".jpg", ".jpeg", ".jfif", ".jpe"},
+    "jpeg": {".jpg", ".jpeg", ".jfif", ".jpe"},
+    "gif": {".gif"},
+    "webp": {".webp"},
+    "pdf": {".pdf"},
+    "zip": {".zip", ".docx", ".xlsx", ".pptx", ".jar"},
+    "gz": {".gz", ".tgz", ".gzip"},
+    "mp4": {".mp4", ".m4v", ".mov", ".3gp"},
+    "mov": {".mov", ".mp4", ".qt", ".3gp"},
+    "webm": {".webm", ".mkv"},
+    "docx": {".docx", ".zip"},
+    "xlsx": {".xlsx", ".zip"},
+}
+# Extensions that must hold text: no NUL bytes and hardly any control characters.
+_TEXT_EXTENSIONS = {"txt", "log", "csv", "json", "xml", "har", "eml"}
+_SNIFF_BYTES = 8192
+
+
+def _head(upload: UploadLike) -> bytes:
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    head = upload.read(_SNIFF_BYTES)
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    return head
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    controls = sum(1 for byte in head if byte < 32 and byte not in b"\t\n\r\f\x1b")
+    return controls <= len(head) // 100
+
+
+def content_matches_extension(extension: str, head: bytes) -> bool:
+    """Whether the file's first bytes are what its extension says: the type is sniffed
+    from the content, so a program renamed to .png is refused."""
+    if extension in _TEXT_EXTENSIONS:
+        return _looks_like_text(head)
+    expected = _BINARY_SIGNATURES.get(extension)
+    if expected is None:
+        # An extension an operator allowed that we hold no signature for: any content.
+        return True
+    try:
+        found = {match.extension.lower() for match in puremagic.magic_string(head)}
+    except puremagic.PureError:
+        return False
+    return bool(found & expected)
+
+
 def validate_uploads(files: list[UploadLike]) -> None:
-    """Refuse the whole set if any file is empty, too large or of a type we don't take."""
+    """Refuse the whole set if any file is empty, too large, of a type we don't take, or
+    not what its name says (the content is sniffed)."""
     allowed = {ext.lower() for ext in settings.ATTACHMENT_ALLOWED_EXTENSIONS}
     limit = settings.ATTACHMENT_MAX_BYTES
     errors = []
@@ -52,6 +110,11 @@ def validate_uploads(files: list[UploadLike]) -> None:
             errors.append(
                 f"{filename} is {filesizeformat(upload.size)}; "
                 f"the limit is {filesizeformat(limit)} per file."
+            )
+        elif not content_matches_extension(extension, _head(upload)):
+            errors.append(
+                f"{filename}: the content is not a .{extension} file. "
+                "Please attach the original file, with the extension of its type."
             )
     if errors:
         raise InvalidInput(" ".join(errors), field_errors={"attachments": errors})

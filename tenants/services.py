@@ -97,8 +97,8 @@ def contact_grant(
 
 @transaction.atomic
 def contact_remove(*, actor: User, contact_id: int, reason: str) -> AuthorizedContact:
-    """A tenant's contact or staff remove a contact; their portal access ends at once."""
-    reason = _required(reason, "reason", "Say why the contact is removed.")
+    """A tenant's contact or staff remove a contact; their portal access ends at once.
+    Another tenant's contact is not found before the input is judged."""
     contact = (
         AuthorizedContact.objects.select_for_update()
         .filter(tenant__in=tenants_for(actor), id=contact_id)
@@ -108,6 +108,7 @@ def contact_remove(*, actor: User, contact_id: int, reason: str) -> AuthorizedCo
         raise NotFound("No such contact.")
     if not (has_role(actor, Role.ENGINEER) or is_contact_of(actor, contact.tenant_id)):
         raise NotPermitted("Only the customer's own contacts or support staff may remove one.")
+    reason = _required(reason, "reason", "Say why the contact is removed.")
     if not contact.is_active:
         raise StateConflict("That contact was already removed.")
     contact.is_active = False
@@ -302,8 +303,8 @@ def letter_reject(*, actor: User, letter_id: int, note: str) -> LetterOfAuthoriz
 @transaction.atomic
 def letter_rescind(*, actor: User, letter_id: int, reason: str) -> LetterOfAuthorization:
     """The tenant withdraws the letter in writing; the partner's access ends at once.
-    Cases the partner filed stay with the tenant."""
-    reason = _required(reason, "reason", "Rescission must be in writing: give the reason.")
+    Cases the partner filed stay with the tenant. Another tenant's letter is not found
+    before the input is judged."""
     letter = _locked_letter(letter_id)
     if not (is_contact_of(actor, letter.tenant_id) or has_role(actor, Role.ENGINEER)):
         if letters_visible_to(actor).filter(id=letter.id).exists():
@@ -311,6 +312,7 @@ def letter_rescind(*, actor: User, letter_id: int, reason: str) -> LetterOfAutho
                 "Only the customer's authorized contacts may rescind its letter of authorization."
             )
         raise NotFound("No such letter of authorization.")
+    reason = _required(reason, "reason", "Rescission must be in writing: give the reason.")
     if letter.status != LetterOfAuthorization.Status.ACTIVE:
         raise StateConflict(f"This letter is {letter.get_status_display().lower()}, not active.")
     letter.status = LetterOfAuthorization.Status.RESCINDED

@@ -31,6 +31,9 @@ def _plain_http_and_private_media(settings, tmp_path) -> None:
     settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # A deliberately slow hasher protects real passwords; tests only need a fast one.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The test client's login() calls authenticate() without a request, which django-axes
+    # refuses; sign-in throttling has its own tests (tests/test_security.py) that enable it.
+    settings.AXES_ENABLED = False
     # Production serves collected, hashed static files; tests render without collecting.
     settings.STORAGES = {
         **settings.STORAGES,

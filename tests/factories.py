@@ -254,3 +254,10 @@ def api_token_for(user: object, name: str = "tests", **fields: object) -> tuple[
         user=user, name=name, prefix=secret[:12], key_hash=digest(secret), **fields
     )
     return token, secret
+
+
+# The first bytes of a PNG file: uploads are sniffed by content, so a test's "screenshot"
+# must start like one.
+PNG_BYTES = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
+)

@@ -31,6 +31,7 @@ from cases.admin.filters import (
 )
 from cases.admin.triage import triage_view
 from cases.admin_customer import CustomerEscalationColumn, with_customer_escalation
+from cases.admin_scale import EstimatedCountPaginator
 from cases.models import BusinessImpact, Case, EnvironmentKind
 from cases.selectors import QUEUE_ORDER, due_status, queue_for, search_cases
 from cases.services import StaffAction, may
@@ -225,6 +226,7 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
     # Counting all cases and counting per filter choice are the two queries that grow with
     # the desk, not with the page; the queue shows neither.
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     show_facets = admin.ShowFacets.NEVER
     actions = _BULK_ACTIONS
 

@@ -11,6 +11,7 @@ from cases import services
 from cases.models import Attachment, Case, CaseEvent, Channel, Comment, State
 from tests.api.conftest import error_of
 from tests.cases.test_lifecycle import file_case, in_progress, solution_proposed
+from tests.factories import PNG_BYTES
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +64,7 @@ def test_contact_files_a_case_as_json_and_gets_it_back_with_etag_and_location(ca
 def test_case_filed_with_attachments_as_multipart(cast, api):
     files = [
         SimpleUploadedFile("error.log", b"504 Gateway Timeout", "text/plain"),
-        SimpleUploadedFile("screen.png", b"\x89PNG fake", "image/png"),
+        SimpleUploadedFile("screen.png", PNG_BYTES, "image/png"),
     ]
     response = api(cast.contact_a).post(
         CASES, {**NEW_CASE, "attachments": files}, format="multipart"

@@ -9,7 +9,7 @@ from django.urls import reverse
 from cases import services
 from cases.models import Case, CaseEvent, CloseReason, State
 from knowledge.models import KnownIssue, ProductFeedback
-from tests.factories import CaseFactory, KnownIssueFactory
+from tests.factories import PNG_BYTES, CaseFactory, KnownIssueFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -162,7 +162,7 @@ def test_triage_lead_assigns_and_engineer_is_refused_with_403(client, cast):
 def test_public_reply_with_an_attachment_and_an_internal_note(client, cast):
     case = taken(cast)
     client.force_login(cast.engineer)
-    shot = SimpleUploadedFile("trace.png", b"\x89PNG...", content_type="image/png")
+    shot = SimpleUploadedFile("trace.png", PNG_BYTES, content_type="image/png")
     response = post(client, case, "reply", visibility="public", body="Fixed?", files=[shot])
     assert response.status_code == 302
     post(client, case, "reply", visibility="internal", body="Between us")
@@ -366,7 +366,7 @@ def test_case_page_queries_do_not_grow_with_the_timeline(
     with CaptureQueriesContext(connection) as few:
         client.get(page_url(case))
     for number in range(15):
-        shot = SimpleUploadedFile(f"shot{number}.png", b"png", content_type="image/png")
+        shot = SimpleUploadedFile(f"shot{number}.png", PNG_BYTES, content_type="image/png")
         services.case_comment(
             case_id=case.id,
             actor=cast.engineer,

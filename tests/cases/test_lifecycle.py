@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from cases import services
 from cases.models import Case, CaseEvent, Channel, CloseReason, ContactAttempt, State
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict, VersionConflict
+from tests.factories import PNG_BYTES
 
 pytestmark = pytest.mark.django_db
 
@@ -116,7 +117,7 @@ def test_attachments_are_stored_with_the_case(cast):
 def test_bad_attachment_refuses_the_whole_case(cast, settings, upload, message):
     settings.ATTACHMENT_MAX_BYTES = 1024
     with pytest.raises(InvalidInput, match=message):
-        file_case(cast, attachments=[SimpleUploadedFile("ok.png", b"png"), upload])
+        file_case(cast, attachments=[SimpleUploadedFile("ok.png", PNG_BYTES), upload])
     assert not Case.objects.exists()
 
 

@@ -11,7 +11,7 @@ from cases import metrics, services
 from cases.admin.dashboard import compliance_tone
 from cases.models import CloseReason, SatisfactionSurvey, State
 from cases.selectors import artifacts_checklist, cases_for, triage_queue
-from tests.factories import CaseFactory, SupportPlanFactory, TenantFactory
+from tests.factories import PNG_BYTES, CaseFactory, SupportPlanFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,7 @@ def test_triage_lists_new_unassigned_cases_with_their_artifacts_checklist(client
         expected_result="CSV",
         actual_result="504",
         business_impact_details="Month-end close blocked",
-        attachments=[SimpleUploadedFile("shot.png", b"png", content_type="image/png")],
+        attachments=[SimpleUploadedFile("shot.png", PNG_BYTES, content_type="image/png")],
     )
     bare = file_case(cast, summary="Bare")
     owned = file_case(cast, summary="Owned")

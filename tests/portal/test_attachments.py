@@ -7,6 +7,7 @@ from django.urls import reverse
 from cases import services
 from portal.views.files import download_type
 from tests.cases.test_lifecycle import file_case, in_progress
+from tests.factories import PNG_BYTES
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ def download(client, attachment):
 
 
 def test_download_is_an_attachment_with_nosniff(client, cast, sign_in):
-    attachment = attach(cast, "screen.png", b"\x89PNG data", "image/png")
+    attachment = attach(cast, "screen.png", PNG_BYTES, "image/png")
     sign_in(cast.contact_a)
     response = download(client, attachment)
     assert response.status_code == 200
@@ -29,7 +30,7 @@ def test_download_is_an_attachment_with_nosniff(client, cast, sign_in):
     assert response["Content-Type"] == "image/png"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in response["Content-Security-Policy"]
-    assert b"".join(response.streaming_content) == b"\x89PNG data"
+    assert b"".join(response.streaming_content) == PNG_BYTES
 
 
 def test_html_smuggled_in_an_allowed_type_never_goes_out_as_html(client, cast, sign_in, settings):

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cases.models import Case, CaseEvent
-from tests.factories import ArticleFactory, KnownIssueFactory
+from tests.factories import PNG_BYTES, ArticleFactory, KnownIssueFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +70,7 @@ def test_filing_creates_the_case_with_every_field_and_opens_it(client, cast, sig
     cast.tenant_a.save()
     sign_in(cast.contact_a)
     files = [
-        SimpleUploadedFile("screen.png", b"\x89PNG fake", content_type="image/png"),
+        SimpleUploadedFile("screen.png", PNG_BYTES, content_type="image/png"),
         SimpleUploadedFile("app.log", b"ERROR boom", content_type="text/plain"),
     ]
     response = client.post(URL, {**intake(), "attachments": files})

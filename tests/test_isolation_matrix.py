@@ -1,0 +1,317 @@
+"""The cross-tenant leak matrix, generated: every GET route of the portal (walked from the
+URL resolver), every GET operation of the API (walked from the live OpenAPI schema) and
+every admin page (walked from the admin site's registry) × every role of the cast.
+
+Tenant A's objects carry a unique marker in every free-text field, and so do tenant B's.
+Each cell asserts the status class the role may get and that the body shows no marker of a
+tenant the role may not see. New routes join the matrix by themselves; a route with a path
+parameter the matrix has no object for fails `test_every_route_parameter_has_an_object`.
+"""
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from drf_spectacular.generators import SchemaGenerator
+
+from cases import services
+from cases.models import Attachment
+from servicerequests import services as sr_services
+from tenants.api_tokens import api_token_create
+from tests.factories import (
+    PASSWORD,
+    ArticleFactory,
+    ContactFactory,
+    EnvironmentFactory,
+    KnownIssueFactory,
+    RequestTypeFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+MARK_A = "zqxA7marker"
+MARK_B = "zqxB7marker"
+ROLES = (
+    "anonymous",
+    "contact_a",
+    "contact_b",
+    "partner_with_letter",
+    "partner_without_letter",
+    "engineer",
+    "triage_lead",
+    "manager",
+)
+STAFF = {"engineer", "triage_lead", "manager"}
+A_PEOPLE = {"contact_a", "partner_with_letter"}
+OUTSIDERS = {"anonymous", "contact_b", "partner_without_letter"}
+# Portal routes that are public or about the signed-in user, not any tenant's objects.
+PORTAL_PUBLIC = {"sign_in", "password_reset", "password_reset_done", "password_reset_complete"}
+# Form targets with no object of a tenant: an empty post is bad input (400).
+PORTAL_FORMS = {"contact_request", "api_token_new"}
+
+
+def _portal_routes() -> Iterator[tuple[str, list[str]]]:
+    """(url name, path parameters) of every route in the portal namespace."""
+    resolver = get_resolver()
+    (portal,) = [
+        p for p in resolver.url_patterns if isinstance(p, URLResolver) and p.namespace == "portal"
+    ]
+    for pattern in portal.url_patterns:
+        if isinstance(pattern, URLPattern) and pattern.name:
+            yield pattern.name, list(pattern.pattern.converters)
+
+
+def _api_operations() -> list[str]:
+    """Every GET path of the live schema (so new endpoints join without a schema refresh)."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return sorted(path for path, ops in schema["paths"].items() if "get" in ops)
+
+
+def _admin_pages() -> list[str]:
+    pages = [reverse("admin:index")]
+    for model in admin.site._registry:
+        meta = model._meta
+        pages.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
+    return pages
+
+
+@pytest.fixture
+def world(cast, django_capture_on_commit_callbacks) -> dict[str, object]:
+    """Tenant A's and tenant B's objects, every text carrying its tenant's marker; the
+    value of every path parameter, pointing at tenant A's objects."""
+    with django_capture_on_commit_callbacks(execute=False):
+        case_a = services.case_create(
+            actor=cast.contact_a,
+            tenant_id=cast.tenant_a.id,
+            summary=f"Export fails {MARK_A}",
+            category="bug",
+            priority="P2",
+            environment_access="refused",
+            steps_to_reproduce=f"Steps {MARK_A}",
+            expected_result="A CSV file.",
+            actual_result="Error 504.",
+            attachments=[SimpleUploadedFile(f"log-{MARK_A}.txt", b"trace", "text/plain")],
+        )
+        services.case_comment(case_id=case_a.id, actor=cast.contact_a, body=f"More detail {MARK_A}")
+        watcher = services.case_watcher_add(
+            case_id=case_a.id, actor=cast.contact_a, email=f"{MARK_A.lower()}@acme.test"
+        )
+        session = services.session_propose(
+            actor=cast.engineer,
+            case_id=case_a.id,
+            starts=[case_a.created_at.replace(year=case_a.created_at.year + 1)],
+            duration_minutes=30,
+            meeting_url="https://meet.example.test/acme",
+        )
+        case_b = services.case_create(
+            actor=cast.contact_b,
+            tenant_id=cast.tenant_b.id,
+            summary=f"Login broken {MARK_B}",
+            category="bug",
+            priority="P3",
+            environment_access="granted",
+            steps_to_reproduce=f"Steps {MARK_B}",
+            expected_result="Signed in.",
+            actual_result="Error.",
+        )
+    other_contact = ContactFactory(
+        tenant=cast.tenant_a, user=UserFactory(username="ola@acme.test", first_name=MARK_A)
+    )
+    ContactFactory(
+        tenant=cast.tenant_b, user=UserFactory(username="bea@globex.test", first_name=MARK_B)
+    )
+    token = api_token_create(actor=cast.contact_a, name=f"ci {MARK_A}").token
+    api_token_create(actor=cast.contact_b, name=f"ci {MARK_B}")
+    request_type = RequestTypeFactory(plans=[cast.tenant_a.plan])
+    RequestTypeFactory(code="connector_installer", plans=[cast.tenant_a.plan])
+    service_request = sr_services.service_request_submit(
+        actor=cast.contact_a,
+        tenant_id=cast.tenant_a.id,
+        type_code="connector_installer",
+        data={
+            "environment": EnvironmentFactory(tenant=cast.tenant_a, name=f"QA {MARK_A}").id,
+            "connector": "SAP",
+            "platform": "linux-x64",
+        },
+    )
+    return {
+        "case_b": case_b,
+        "request_reference": service_request.reference,
+        "params": {
+            "reference": case_a.reference,
+            "attachment_id": Attachment.objects.get(case=case_a).id,
+            "watcher_id": watcher.id,
+            "session_id": session.id,
+            "contact_id": other_contact.id,
+            "letter_id": cast.letter.id,
+            "token_id": token.id,
+            "code": request_type.code,
+            "article_id": ArticleFactory().id,
+            "issue_id": KnownIssueFactory().id,
+            "tenant_id": cast.tenant_a.id,
+            "uidb64": "MQ",
+            "token": "set-password",
+        },
+    }
+
+
+def _client(cast, role: str) -> Client:
+    client = Client()
+    if role != "anonymous":
+        assert client.login(username=getattr(cast, role).username, password=PASSWORD)
+    return client
+
+
+def _body(response) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode("utf-8", "replace")
+    return response.content.decode("utf-8", "replace")
+
+
+def _leaks(role: str, body: str) -> list[str]:
+    """The markers this role must not see that the body shows."""
+    forbidden = []
+    if role in OUTSIDERS:
+        forbidden.append(MARK_A)
+    if role != "contact_b" and role not in STAFF:
+        forbidden.append(MARK_B)
+    return [mark for mark in forbidden if mark in body or mark.lower() in body]
+
+
+def _portal_expected(role: str, name: str, params: list[str]) -> set[int]:
+    if name == "sign_out":
+        return {405}  # sign-out is a POST; the matrix keeps everyone signed in
+    if name in PORTAL_PUBLIC or name.startswith("password_reset"):
+        return {200, 302}
+    if name in PORTAL_FORMS and role != "anonymous":
+        return {200, 302, 400, 403, 404}
+    if role == "anonymous":
+        return {302, 404} if params else {200, 302}
+    if role in OUTSIDERS and params and not {"article_id", "issue_id", "token"} & set(params):
+        # Another tenant's object is not found; a partner with no letter is told why.
+        return {404, 403} if role == "partner_without_letter" else {404}
+    return {200, 302, 403, 404}
+
+
+def test_every_route_parameter_has_an_object(world):
+    params = world["params"]
+    missing = {
+        (name, param)
+        for name, route_params in _portal_routes()
+        for param in route_params
+        if param not in params
+    }
+    for path in _api_operations():
+        missing |= {(path, p) for p in re.findall(r"{(\w+)}", path) if p not in params}
+    assert not missing, f"give the matrix an object of tenant A for: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_portal_routes_show_each_role_only_its_tenants_data(cast, world, role):
+    client = _client(cast, role)
+    failures = []
+    for name, route_params in _portal_routes():
+        kwargs = {p: world["params"][p] for p in route_params}
+        if name.startswith("request") and "reference" in kwargs:
+            kwargs["reference"] = world["request_reference"]
+        url = reverse(f"portal:{name}", kwargs=kwargs)
+        response = client.get(url)
+        if response.status_code == 405 and role in OUTSIDERS and name != "sign_out":
+            # A form's target: outsiders post to it (which must change nothing and answer
+            # as a GET would); tenant A's own people are refused the GET only.
+            response = client.post(url, {})
+        allowed = _portal_expected(role, name, route_params)
+        if role in A_PEOPLE | STAFF:
+            allowed = allowed | {405}
+        if role in A_PEOPLE and route_params and name in {"case", "attachment"}:
+            allowed = {200}
+        to_sign_in = response.get("Location", "").startswith(reverse("portal:sign_in"))
+        if role == "anonymous" and response.status_code == 302 and not to_sign_in:
+            failures.append(f"{url}: anonymous redirected to {response['Location']}")
+        if response.status_code not in allowed:
+            failures.append(
+                f"{url}: {response.status_code} {response.get('Location', '')}, "
+                f"expected one of {sorted(allowed)}"
+            )
+        body = _body(response)
+        if leaks := _leaks(role, body):
+            failures.append(f"{url}: shows {leaks}")
+        if role in A_PEOPLE and name in {"dashboard", "case"} and MARK_A not in body:
+            failures.append(f"{url}: tenant A's own marker is missing (the check would be blind)")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_operations_show_each_role_only_its_tenants_data(cast, world, role):
+    client = _client(cast, role)
+    failures = []
+    for path in _api_operations():
+        params = world["params"]
+        if path.startswith("/api/v1/requests/"):
+            params = {**params, "reference": world["request_reference"]}
+        url = path.format(**params)
+        if path == "/api/v1/request-types/":
+            # The catalogue is per customer; staff and partners name the one they mean.
+            url += f"?tenant={cast.tenant_a.id}"
+        response = client.get(url, HTTP_ACCEPT="application/json")
+        status = response.status_code
+        names_a = "{" in path and not re.search(r"{(article_id|issue_id)}", path)
+        if role == "anonymous":
+            allowed = {401}
+        elif role == "partner_without_letter":
+            allowed = {403}
+        elif role == "contact_b" and names_a:
+            allowed = {404}
+        else:
+            allowed = {200, 403, 404}
+        if role in A_PEOPLE | STAFF and names_a:
+            # A partner acts on cases; the tenant's own contact list is its contacts' own.
+            partner_refused = role == "partner_with_letter" and "/contact" in path
+            allowed = {200, 403} if partner_refused else {200}
+            if path.endswith("/authorization/"):
+                # The world's request is not a signed security-testing one: its
+                # authorization is documented as 404 until signed, for everyone.
+                allowed = {404}
+        if status not in allowed:
+            failures.append(f"GET {url}: {status}, expected one of {sorted(allowed)}")
+        body = _body(response)
+        if leaks := _leaks(role, body):
+            failures.append(f"GET {url}: shows {leaks}")
+        if url == "/api/v1/cases/" and role in A_PEOPLE | STAFF and MARK_A not in body:
+            failures.append(f"GET {url}: tenant A's own marker is missing")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_pages_are_staff_only(cast, world, role):
+    client = _client(cast, role)
+    login = reverse("admin:login")
+    failures = []
+    pages = [*_admin_pages(), reverse("admin:cases_case_change", args=[world["case_b"].id])]
+    for url in pages:
+        response = client.get(url)
+        if role in STAFF:
+            # A role without a model's permission is refused (403), never shown another page.
+            if response.status_code not in {200, 302, 403}:
+                failures.append(f"{url}: {response.status_code} for {role}")
+        elif response.status_code != 302 or not response["Location"].startswith(login):
+            failures.append(f"{url}: {response.status_code}, expected a redirect to {login}")
+        body = _body(response)
+        if leaks := _leaks(role, body):
+            failures.append(f"{url}: shows {leaks}")
+        staff_case_page = role in STAFF and url.endswith(f"/{world['case_b'].id}/change/")
+        if staff_case_page and MARK_B not in body:
+            failures.append(f"{url}: tenant B's marker is missing for staff")
+    assert not failures, "\n".join(failures)
+
+
+def test_the_matrix_reaches_every_kind_of_route(world):
+    names = {name for name, _ in _portal_routes()}
+    assert {"dashboard", "case", "attachment", "contacts", "letters", "api_tokens"} <= names
+    assert "/api/v1/cases/{reference}/" in _api_operations()
+    assert reverse("admin:cases_case_changelist") in _admin_pages()
