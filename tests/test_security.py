@@ -118,12 +118,20 @@ def test_portal_pages_carry_a_strict_content_security_policy(cast, client):
         reverse("portal:dashboard"),
         reverse("portal:case", args=[case.reference]),
         reverse("portal:case_new"),
-        reverse("admin:login"),
     ):
         policy = _policy(client.get(url))
         assert policy["script-src"] == "'self'", url
         assert policy["style-src"] == "'self'", url
         assert policy["object-src"] == "'none'"
+        assert policy["frame-ancestors"] == "'none'"
+
+
+def test_staff_admin_allows_inline_styles_for_its_bars_but_no_inline_script(cast, client):
+    client.force_login(cast.manager)
+    for url in (reverse("admin:login"), reverse("admin:cases_case_dashboard")):
+        policy = _policy(client.get(url))
+        assert "'unsafe-inline'" in policy["style-src"], url
+        assert policy["script-src"] == "'self'", url
         assert policy["frame-ancestors"] == "'none'"
 
 
