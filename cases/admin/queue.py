@@ -232,6 +232,7 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
 
     class Media:
         css = {"all": ["cases/staff.css"]}
+        js = ["cases/queue.js"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
         # The list shows none of the long intake texts: leave them in the database.
