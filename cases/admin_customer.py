@@ -42,7 +42,7 @@ class CustomerEscalationColumn:
     """A mixin for the case list: a flag on cases the customer escalated, with the level
     (the queryset comes from `with_customer_escalation`)."""
 
-    @admin.display(description="Customer escalation", ordering="customer_escalation_level")
+    @admin.display(description="Customer escalation")
     def customer_escalation(self, obj: Case) -> str:
         level = getattr(obj, "customer_escalation_level", None)
         if level is None:

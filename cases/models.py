@@ -293,6 +293,18 @@ class Case(ConcurrentTransitionMixin, models.Model):
                 include=["state"],
                 name="case_open_queue_order",
             ),
+            # The queue sorted by time left or by time received (either way), over open cases.
+            models.Index(
+                fields=["next_due_at"], condition=~Q(state="closed"), name="case_open_next_due"
+            ),
+            models.Index(
+                fields=["created_at"], condition=~Q(state="closed"), name="case_open_received"
+            ),
+            # The same order over every case, for the queue's "closed" and "all" views.
+            models.Index(
+                fields=["priority", "business_impact", "environment", "created_at", "id"],
+                name="case_queue_order",
+            ),
             # The dashboard's SLA figures over the last 30/90 days read only these columns,
             # so PostgreSQL answers them from the index without visiting the table.
             models.Index(
