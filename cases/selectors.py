@@ -28,6 +28,17 @@ from tenants.roles import is_support_staff
 User = AbstractBaseUser | AnonymousUser
 
 
+# The intake texts are long and shown only on the case page: lists leave them in the database.
+LONG_TEXT_FIELDS = (
+    "description",
+    "steps_to_reproduce",
+    "expected_result",
+    "actual_result",
+    "business_impact_details",
+    "escalation_reason",
+)
+
+
 def cases_for(user: User) -> QuerySet[Case]:
     """Cases of the tenants the user may act for (all of them for support staff)."""
     if is_support_staff(user):
@@ -46,11 +57,11 @@ def case_list_for(
 ) -> QuerySet[Case]:
     """One tenant's open (or closed) cases as the user may see them, filtered by state
     and priority and searched by reference or words of the summary."""
-    cases = cases_for(user).filter(tenant_id=tenant_id)
+    cases = cases_for(user).filter(tenant_id=tenant_id).defer(*LONG_TEXT_FIELDS)
     if closed:
         cases = cases.filter(state=State.CLOSED).order_by("-closed_at", "-id")
     else:
-        cases = cases.filter(state__in=OPEN_STATES).order_by("-updated_at", "-id")
+        cases = cases.filter(open_cases_q()).order_by("-updated_at", "-id")
     if state and state in State.values:
         cases = cases.filter(state=state)
     if priority:

@@ -33,7 +33,13 @@ from cases.admin.triage import triage_view
 from cases.admin_customer import CustomerEscalationColumn, with_customer_escalation
 from cases.admin_scale import EstimatedCountPaginator
 from cases.models import BusinessImpact, Case, EnvironmentKind
-from cases.selectors import QUEUE_ORDER, due_status, queue_for, search_cases
+from cases.selectors import (
+    LONG_TEXT_FIELDS,
+    QUEUE_ORDER,
+    due_status,
+    queue_for,
+    search_cases,
+)
 from cases.services import StaffAction, may
 from supportdesk.admin_actions import run_for_each, with_form, with_text
 from supportdesk.errors import ServiceError
@@ -44,14 +50,6 @@ _IMPACT_SHORT = {
     BusinessImpact.MEDIUM: "Medium",
     BusinessImpact.LOW: "Low",
 }
-_LONG_TEXTS = [
-    "description",
-    "steps_to_reproduce",
-    "expected_result",
-    "actual_result",
-    "business_impact_details",
-    "escalation_reason",
-]
 _ENVIRONMENT_SHORT = {
     EnvironmentKind.PRODUCTION: "Prod",
     EnvironmentKind.SANDBOX: "Sandbox",
@@ -240,7 +238,7 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
         # The list shows none of the long intake texts: leave them in the database.
-        return with_customer_escalation(queue_for(request.user).defer(*_LONG_TEXTS))
+        return with_customer_escalation(queue_for(request.user).defer(*LONG_TEXT_FIELDS))
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str

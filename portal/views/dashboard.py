@@ -49,7 +49,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         response = render(request, "portal/_case_table.html", context)
     else:
         context["announcements"] = current_announcements(timezone.now())
-        context["open_count"] = case_list_for(request.user, tenant_id=portal.tenant.id).count()
+        context["open_count"] = (
+            page.paginator.count
+            if not (closed or context["filtered"])
+            else case_list_for(request.user, tenant_id=portal.tenant.id).count()
+        )
         response = render(request, "portal/dashboard.html", context)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
