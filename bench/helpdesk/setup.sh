@@ -43,4 +43,4 @@ fi
 "$venv/bin/python" -m pip install --quiet "${pins[@]}"
 "$venv/bin/python" -c 'import django, helpdesk, psycopg; print("Django", django.get_version())'
 printf '%s\n' "$wanted" >"$stamp"
-echo "installed: $("$venv/bin/python" -m pip freeze | grep -i -E '^(django|django-helpdesk|psycopg)==')"
+echo "installed: $("$venv/bin/python" -m pip freeze | grep -i -E "^(django|django-helpdesk|psycopg)==" | tr "\n" " ")"
