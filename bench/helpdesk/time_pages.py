@@ -92,17 +92,26 @@ def main() -> None:
 
         version = dist_version("django-helpdesk")
 
-    tickets = Ticket.objects.count()
+    try:
+        tickets = Ticket.objects.count()
+    except DatabaseError as error:
+        raise SystemExit(
+            f"no django-helpdesk database ({error.__class__.__name__}): "
+            "run bench/helpdesk/setup.sh and load.py first"
+        ) from error
     if not tickets:
         raise SystemExit("no tickets: run bench/helpdesk/load.py first")
     busiest = (
         Ticket.objects.order_by().values("queue").annotate(n=Count("id")).order_by("-n").first()
     )
-    if args.ticket_id is not None:
+    if args.ticket_id is not None and Ticket.objects.filter(id=args.ticket_id).exists():
         ticket_id = args.ticket_id
     else:
+        if args.ticket_id is not None:  # e.g. a case made after load.py copied the cases
+            log(f"no ticket {args.ticket_id}: timing an open ticket of the busiest queue")
         ticket_id = (
             Ticket.objects.filter(queue_id=busiest["queue"], status__in=Ticket.OPEN_STATUSES)
+            .order_by("-created")  # as bench_pages.py picks its case: the newest open one
             .values_list("id", flat=True)
             .first()
         )
