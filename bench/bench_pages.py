@@ -9,14 +9,20 @@ no network), as the staff engineer, the busiest bench tenant's contact, or with 
 contact's API token. Prints median and p95 milliseconds and the number of SQL queries of
 each, then every distinct plan over cases_case that is a sequential scan (there should be
 none). Figures are server time only: no TLS, no network, no browser.
+
+With --helpdesk it then times django-helpdesk's equivalent pages on the same tickets
+(bench/helpdesk: its own virtual environment and database, see bench/helpdesk/README.md) and
+prints the two side by side with the ratio helpdesk / SupportDesk.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import statistics
+import subprocess
 import sys
 import time
 import warnings
@@ -47,6 +53,14 @@ from tenants.models import AuthorizedContact  # noqa: E402
 ENGINEER = "eng@supportdesk.demo"
 PASSWORD = "demo-pass-2026"  # noqa: S105 (the demo data's printed password)
 BENCH_PASSWORD = "bench-pass-2026"  # noqa: S105
+HELPDESK = Path(__file__).resolve().parent / "helpdesk"
+# SupportDesk's page ↔ django-helpdesk's: the queue ↔ the ticket list, whose rows come from a
+# second request its DataTables script makes (the two are summed, and each shown).
+HELPDESK_PAIRS = [
+    ("staff queue (admin case list)", "ticket list", ["(page)", "(data request)"]),
+    ("staff queue filtered (open P1)", "filtered list", ["(page)", "(data request)"]),
+    ("staff case page", "ticket view", [""]),
+]
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -66,9 +80,57 @@ def measure(run: Callable[[], object], repeats: int) -> tuple[float, float, int,
     return statistics.median(times), percentile(times, 0.95), len(queries), queries
 
 
+def compare_with_helpdesk(ours: dict[str, tuple[float, int]], ticket_id: int, repeats: int) -> None:
+    """Run bench/helpdesk/time_pages.py in django-helpdesk's own virtual environment and print
+    its figures beside ours."""
+    python = HELPDESK / ".venv" / "bin" / "python"
+    print("\ndjango-helpdesk on the same tickets (bench/helpdesk):")
+    if not python.exists():
+        print("skipped: no bench/helpdesk/.venv; run bench/helpdesk/setup.sh and load.py first")
+        return
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hdproject.settings"}
+    command = [str(python), str(HELPDESK / "time_pages.py"), "--repeats", str(repeats)]
+    done = subprocess.run(  # noqa: S603 (our own script, our own arguments)
+        [*command, "--ticket-id", str(ticket_id)], env=env, stdout=subprocess.PIPE, text=True
+    )
+    if done.returncode != 0:
+        print("skipped: its timing failed (above); run bench/helpdesk/setup.sh and load.py first")
+        return
+    theirs = json.loads(done.stdout)
+    pages = theirs["pages"]
+    print(
+        f"django-helpdesk {theirs['django_helpdesk']}, {theirs['tickets']:,} tickets; "
+        "ratio = django-helpdesk / SupportDesk median"
+    )
+    print(f"{'page':62} {'SupportDesk ms':>14} {'helpdesk ms':>12} {'ratio':>7} {'queries':>9}")
+
+    def ms(value: float | str) -> str:
+        return value if isinstance(value, str) else f"{value:.1f}"
+
+    for our_name, their_name, parts in HELPDESK_PAIRS:
+        our_ms, our_queries = ours[our_name]
+        figures = [pages[f"{their_name} {part}".strip()] for part in parts]
+        over = [f["median_ms"] for f in figures if isinstance(f["median_ms"], str)]
+        total = over[0] if over else sum(f["median_ms"] for f in figures)
+        queries = sum(f["queries"] for f in figures)
+        ratio = f">{60000 / our_ms:.0f}" if over else f"{total / our_ms:.1f}"
+        label = f"{our_name} ↔ {their_name}" + (" (page + data)" if len(parts) > 1 else "")
+        print(f"{label:62} {our_ms:14.1f} {ms(total):>12} {ratio:>7} {our_queries:>4}/{queries:<4}")
+        if len(parts) > 1:
+            for part, figure in zip(parts, figures, strict=True):
+                name = f"  {their_name} {part}"
+                print(f"{name:62} {'':14} {ms(figure['median_ms']):>12}")
+    print("(queries: SupportDesk / django-helpdesk, per request or page + data)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument(
+        "--helpdesk",
+        action="store_true",
+        help="then time django-helpdesk on the same tickets (bench/helpdesk) side by side",
+    )
     args = parser.parse_args()
     setup_test_environment()
     settings.ALLOWED_HOSTS = ["*"]
@@ -151,6 +213,7 @@ def main() -> None:
     )
     print(f"{'what':44} {'median ms':>10} {'p95 ms':>10} {'queries':>8}")
     case_queries: set[str] = set()
+    medians: dict[str, tuple[float, int]] = {}
     for name, run in pages.items():
         repeats = 1 if name.startswith("task ") else args.repeats
         median, p95, count, queries = measure(run, repeats)
@@ -158,6 +221,7 @@ def main() -> None:
             q for q in queries if '"cases_case"' in q and q.lstrip().startswith("SELECT")
         }
         print(f"{name:44} {median:10.1f} {p95:10.1f} {count:8d}")
+        medians[name] = (median, count)
 
     seq_scans = []
     with connection.cursor() as cursor:
@@ -171,6 +235,8 @@ def main() -> None:
         print(f"- {sql[:300]}\n{plan}\n")
     if not seq_scans:
         print("none")
+    if args.helpdesk:
+        compare_with_helpdesk(medians, open_case.id, args.repeats)
 
 
 if __name__ == "__main__":

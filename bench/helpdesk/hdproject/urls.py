@@ -1,0 +1,9 @@
+"""django-helpdesk at the site root, the admin under /admin/, as its standalone project does."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("helpdesk.urls", namespace="helpdesk")),
+]
