@@ -11,13 +11,15 @@ case they filed themselves, which is the point of that email.
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import prefetch_related_objects
 from django.urls import reverse
 
 from cases.models import Case, CaseEvent, CloseReason, ContactAttempt, State
@@ -25,7 +27,7 @@ from cases.survey_links import survey_link
 from knowledge.models import KnownIssue
 from notifications.outbox import OutgoingEmail, mail_domain, outbox_enqueue_many
 from notifications.reply_tokens import reply_address
-from tenants.access import can_act_for
+from tenants.access import acting_pairs, can_act_for
 from tenants.account_teams import people_in_roles
 from tenants.models import AccountRole, NotificationAddress
 from tenants.roles import Role, is_support_staff
@@ -47,13 +49,36 @@ def _person(user: User, *, staff: bool = False) -> Recipient:
     )
 
 
+@dataclass
+class _Batch:
+    """What the recipients of many events need, read once for all of them (see
+    `notify_case_events`): who may act for which tenant, the tenants' notification lists,
+    the staff of each role; and the emails, written to the outbox together at the end."""
+
+    acting: set[tuple[int, int]]
+    asked: set[tuple[int, int]]
+    lists: dict[int, list[Recipient]]
+    staff: dict[Role, list[Recipient]] = field(default_factory=dict)
+    emails: list[OutgoingEmail] = field(default_factory=list)
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("case_notify_batch", default=None)
+
+
+def _may_act(user: User, tenant_id: int) -> bool:
+    batch = _batch.get()
+    if batch is not None and (user.pk, tenant_id) in batch.asked:
+        return (user.pk, tenant_id) in batch.acting
+    return can_act_for(user, tenant_id)
+
+
 # --- Where recipients come from. Each source yields the people of one kind; adding a
 # kind of recipient (e.g. the case's watchers) is one more entry in CUSTOMER_SOURCES.
 
 
 def reporter(case: Case) -> Iterable[Recipient]:
     """The contact who filed the case (for a partner-filed case, the partner user)."""
-    if case.reporter.is_active and can_act_for(case.reporter, case.tenant_id):
+    if case.reporter.is_active and _may_act(case.reporter, case.tenant_id):
         yield _person(case.reporter)
 
 
@@ -71,6 +96,10 @@ def case_watchers(case: Case) -> Iterable[Recipient]:
 
 
 def tenant_notification_list(case: Case) -> Iterable[Recipient]:
+    batch = _batch.get()
+    if batch is not None and case.tenant_id in batch.lists:
+        yield from batch.lists[case.tenant_id]
+        return
     for address in NotificationAddress.objects.filter(tenant_id=case.tenant_id):
         yield Recipient(email=address.email, name=address.name)
 
@@ -84,9 +113,14 @@ CUSTOMER_SOURCES: list[Callable[[Case], Iterable[Recipient]]] = [
 
 
 def _staff_in(role: Role) -> Iterable[Recipient]:
+    batch = _batch.get()
+    if batch is not None and role in batch.staff:
+        return batch.staff[role]
     users = get_user_model().objects.filter(is_active=True, is_staff=True, groups__name=role.value)
-    for user in users.order_by("id"):
-        yield _person(user, staff=True)
+    people = [_person(user, staff=True) for user in users.order_by("id")]
+    if batch is not None:
+        batch.staff[role] = people
+    return people
 
 
 def _owner(case: Case) -> Iterable[Recipient]:
@@ -196,14 +230,17 @@ def _write(
     *,
     event_name: str,
     template: str,
-    key: str,
+    key: str = "",
     event: CaseEvent | None = None,
     extra: Callable[[Formatter], dict] | None = None,
     reply: bool = True,
 ) -> list[int]:
-    """One outbox row per recipient. `extra` adds the message's own facts to the context;
-    it gets a formatter that writes times in the recipient's time zone (the tenant's for
-    customers, the desk's for staff)."""
+    """One outbox row per recipient, deduplicated by `key` (by default, the event's).
+    `extra` adds the message's own facts to the context; it gets a formatter that writes
+    times in the recipient's time zone (the tenant's for customers, the desk's for staff).
+    Returns the outbox ids; inside `notify_case_events` the rows wait for the end of the
+    batch, and none are returned."""
+    key = key or f"case-event:{event.id}"
     reply_to = reply_address(case.id) if reply else ""
     emails = []
     for recipient in recipients:
@@ -224,6 +261,10 @@ def _write(
                 references=(thread_id(case),),
             )
         )
+    batch = _batch.get()
+    if batch is not None:
+        batch.emails += emails
+        return []
     return outbox_enqueue_many(emails)
 
 
@@ -240,7 +281,6 @@ def _created(event: CaseEvent) -> list[int]:
         customer_recipients(case, exclude=None if acknowledge else case.reporter),
         event_name="case.received",
         template="case_received",
-        key=f"case-event:{event.id}",
         event=event,
         extra=lambda when: {
             "due": when(case.initial_response_due),
@@ -259,7 +299,6 @@ def _commented(event: CaseEvent) -> list[int]:
             customer_recipients(case, exclude=event.actor),
             event_name="case.support_replied",
             template="case_support_replied",
-            key=f"case-event:{event.id}",
             event=event,
         )
     return _write(
@@ -267,7 +306,6 @@ def _commented(event: CaseEvent) -> list[int]:
         _owner_or_triage(case, event.actor),
         event_name="case.customer_replied",
         template="case_customer_replied",
-        key=f"case-event:{event.id}",
         event=event,
         extra=lambda when: {"resumed": event.from_state == State.AWAITING_INFORMATION},
     )
@@ -284,14 +322,15 @@ def _contact_attempt(event: CaseEvent) -> list[int]:
             customer_recipients(case, exclude=event.actor),
             event_name="case.info_requested",
             template="case_info_requested",
-            key=f"case-event:{event.id}",
             event=event,
         )
     if number == 2:
-        attempts = case.contact_attempts.filter(number=2)
-        if "round" in event.data:
-            attempts = attempts.filter(round=event.data["round"])
-        attempt: ContactAttempt | None = attempts.order_by("-round").first()
+        attempts = [
+            attempt
+            for attempt in case.contact_attempts.all()
+            if attempt.number == 2 and event.data.get("round", attempt.round) == attempt.round
+        ]
+        attempt: ContactAttempt | None = max(attempts, key=lambda a: a.round, default=None)
         closure = attempt.closure_date if attempt is not None else None
         comment = event.comment
         body = comment.body if comment is not None else (attempt.note if attempt else "")
@@ -300,7 +339,6 @@ def _contact_attempt(event: CaseEvent) -> list[int]:
             customer_recipients(case, exclude=event.actor),
             event_name="case.follow_up",
             template="case_follow_up",
-            key=f"case-event:{event.id}",
             event=event,
             extra=lambda when: {"closure_date": when(closure), "body": body},
         )
@@ -315,7 +353,6 @@ def _state_changed(event: CaseEvent) -> list[int]:
             customer_recipients(case, exclude=event.actor),
             event_name="case.solution_proposed",
             template="case_solution_proposed",
-            key=f"case-event:{event.id}",
             event=event,
         )
     if event.from_state == State.SOLUTION_PROPOSED and event.to_state == State.IN_PROGRESS:
@@ -324,7 +361,6 @@ def _state_changed(event: CaseEvent) -> list[int]:
             _owner_or_triage(case, event.actor),
             event_name="case.solution_rejected",
             template="case_solution_rejected",
-            key=f"case-event:{event.id}",
             event=event,
         )
     return []
@@ -338,7 +374,6 @@ def _closed(event: CaseEvent) -> list[int]:
         customer_recipients(case, exclude=event.actor),
         event_name="case.closed",
         template="case_closed",
-        key=f"case-event:{event.id}",
         event=event,
         extra=lambda when: {
             "reason": CloseReason(reason).label if reason in CloseReason.values else "",
@@ -355,7 +390,6 @@ def _reopened(event: CaseEvent) -> list[int]:
         _owner_or_triage(case, event.actor),
         event_name="case.reopened",
         template="case_reopened",
-        key=f"case-event:{event.id}",
         event=event,
     )
 
@@ -367,7 +401,6 @@ def _owner_changed(event: CaseEvent) -> list[int]:
         staff_recipients(case, ["owner"], exclude=event.actor),
         event_name="case.assigned",
         template="case_assigned",
-        key=f"case-event:{event.id}",
         event=event,
     )
 
@@ -416,7 +449,6 @@ def _staff_alert(event: CaseEvent) -> list[int]:
         staff_recipients(case, roles, exclude=event.actor),
         event_name=event_name,
         template=template,
-        key=f"case-event:{event.id}",
         event=event,
         extra=extra,
         reply=False,
@@ -427,7 +459,6 @@ def _staff_alert(event: CaseEvent) -> list[int]:
             customer_recipients(case, exclude=event.actor),
             event_name="case.solution_reminder",
             template="case_solution_reminder",
-            key=f"case-event:{event.id}",
             event=event,
             extra=extra,
         )
@@ -461,7 +492,6 @@ def _survey_answered(event: CaseEvent) -> list[int]:
         _unique(recipients, None),
         event_name="survey.manager_contact",
         template="survey_manager_contact",
-        key=f"case-event:{event.id}",
         event=event,
         extra=lambda when: {
             "service": event.data.get("service"),
@@ -490,6 +520,34 @@ def notify_case_event(event: CaseEvent) -> list[int]:
     """Write the outbox rows an event calls for (none for most internal events)."""
     handler = _HANDLERS.get(event.kind)
     return handler(event) if handler is not None else []
+
+
+def notify_case_events(events: list[CaseEvent]) -> None:
+    """`notify_case_event` for many events, with what their recipients need read in a
+    handful of queries rather than several per event (the sweeps write hundreds)."""
+    events = [event for event in events if event.kind in _HANDLERS]
+    if not events:
+        return
+    cases = [event.case for event in events]
+    prefetch_related_objects(
+        cases, "tenant__plan", "reporter", "owner", "watchers", "contact_attempts"
+    )
+    asked = {(case.reporter, case.tenant_id) for case in cases}
+    lists: dict[int, list[Recipient]] = {case.tenant_id: [] for case in cases}
+    for address in NotificationAddress.objects.filter(tenant_id__in=list(lists)):
+        lists[address.tenant_id].append(Recipient(email=address.email, name=address.name))
+    batch = _Batch(
+        acting=acting_pairs(asked),
+        asked={(user.pk, tenant_id) for user, tenant_id in asked},
+        lists=lists,
+    )
+    token = _batch.set(batch)
+    try:
+        for event in events:
+            notify_case_event(event)
+    finally:
+        _batch.reset(token)
+    outbox_enqueue_many(batch.emails)
 
 
 def notify_known_issue_stage(

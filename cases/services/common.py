@@ -11,7 +11,7 @@ from django_fsm import can_proceed, has_transition_perm
 
 from cases.attachments import UploadLike, clean_filename, guess_content_type
 from cases.models import Attachment, Case, CaseEvent, Comment
-from cases.notify import notify_case_event
+from cases.notify import notify_case_event, notify_case_events
 from cases.selectors import cases_for
 from cases.services.bulk import bulk_save_fields
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict, VersionConflict
@@ -162,8 +162,7 @@ def record_events(events: Iterable[CaseEvent], *, skip_duplicates: bool = False)
     if not events:
         return
     if not skip_duplicates:
-        for created in CaseEvent.objects.bulk_create(events):
-            notify_case_event(created)
+        notify_case_events(CaseEvent.objects.bulk_create(events))
         return
     CaseEvent.objects.bulk_create(events, ignore_conflicts=True)
     # ON CONFLICT DO NOTHING leaves the new rows without ids; read them back by key.
@@ -172,9 +171,9 @@ def record_events(events: Iterable[CaseEvent], *, skip_duplicates: bool = False)
         case_id__in={case_id for case_id, _ in wanted},
         dedupe_key__in={key for _, key in wanted},
     ).select_related("case", "comment")
-    for created in saved:
-        if (created.case_id, created.dedupe_key) in wanted:
-            notify_case_event(created)
+    notify_case_events(
+        [created for created in saved if (created.case_id, created.dedupe_key) in wanted]
+    )
 
 
 def store_attachments(

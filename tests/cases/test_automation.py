@@ -2,9 +2,12 @@
 two-attempt follow-up, solution reminders and closures, SLA alerts and escalation."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cases import services, tasks
 from cases.models import Case, CaseEvent, Channel, CloseReason, Comment, State
+from notifications.models import Notification
 from tests.cases.helpers import (
     file_case,
     fresh,
@@ -411,3 +414,24 @@ def test_a_comment_without_author_is_signed_by_the_system(cast):
     case = file_case(cast)
     assert Comment(case=case, body="x").author_name == "SupportDesk"
     assert Comment(case=case, body="x", author=cast.engineer).author_name != "SupportDesk"
+
+
+def _queries_to_follow_up(cast, time_machine, count: int) -> int:
+    """Queries of one follow-up sweep over `count` due cases (each gets its email)."""
+    time_machine.move_to(ny(6, 10), tick=False)
+    for _ in range(count):
+        request_info(cast, taken(cast))
+    time_machine.move_to(ny(9, 10), tick=False)
+    sent_before = Notification.objects.filter(event="case.follow_up").count()
+    with CaptureQueriesContext(connection) as queries:
+        assert tasks.send_follow_ups() == count
+    assert Notification.objects.filter(event="case.follow_up").count() == sent_before + count
+    return len(queries)
+
+
+def test_a_sweep_writes_the_emails_of_many_cases_in_a_fixed_number_of_queries(cast, time_machine):
+    """Recipients (reporter access, watchers, notification lists, attempts) are read once
+    per batch, not once per case: the sweep costs what its due rows cost."""
+    few = _queries_to_follow_up(cast, time_machine, 2)
+    many = _queries_to_follow_up(cast, time_machine, 12)
+    assert many - few <= 10, "the rows' own updates at most, no query per recipient"

@@ -3,10 +3,16 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from tenants.access import acting_partner_member, can_act_for, portal_access_problem, tenants_for
+from tenants.access import (
+    acting_pairs,
+    acting_partner_member,
+    can_act_for,
+    portal_access_problem,
+    tenants_for,
+)
 from tenants.models import LetterOfAuthorization
 from tenants.services import letter_approve, letter_rescind, letter_submit
-from tests.factories import ContactFactory, LetterFactory, UserFactory
+from tests.factories import ContactFactory, LetterFactory, TenantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +103,36 @@ def test_letter_for_another_tenant_grants_nothing_here(cast):
 def test_staff_without_a_role_are_not_support_staff(cast):
     user = UserFactory(is_staff=True)
     assert not tenants_for(user).exists()
+
+
+def test_acting_pairs_answers_as_can_act_for_does_for_every_user_and_tenant(cast):
+    """The batch form the sweeps use must never grant what `can_act_for` refuses: a
+    letter rejected for B beside an active one for A, an inactive tenant, a contact who
+    starts later, staff, an inactive user."""
+    LetterFactory(partner=cast.partner, tenant=cast.tenant_b, status="rejected")
+    dormant = TenantFactory(name="Dormant", reference_prefix="DORM", is_active=False)
+    dormant_contact = ContactFactory(tenant=dormant).user
+    later = ContactFactory(tenant=cast.tenant_b, effective_from=dt.date(2099, 1, 5)).user
+    gone = ContactFactory(tenant=cast.tenant_a, user=UserFactory(is_active=False)).user
+    users = [
+        cast.contact_a,
+        cast.contact_b,
+        cast.partner_with_letter,
+        cast.partner_without_letter,
+        cast.engineer,
+        cast.manager,
+        dormant_contact,
+        later,
+        gone,
+    ]
+    tenants = [cast.tenant_a.id, cast.tenant_b.id, dormant.id]
+    pairs = [(user, tenant_id) for user in users for tenant_id in tenants]
+    expected = {(user.pk, tenant_id) for user, tenant_id in pairs if can_act_for(user, tenant_id)}
+    assert acting_pairs(pairs) == expected
+    assert (cast.partner_with_letter.pk, cast.tenant_b.id) not in expected
+    assert (cast.engineer.pk, dormant.id) in expected
+
+
+def test_acting_pairs_of_nothing_asks_nothing(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert acting_pairs([]) == set()
