@@ -226,6 +226,7 @@ def load(args: argparse.Namespace) -> dict:
                 steps_to_reproduce=steps if rng.random() < 0.7 else "",
                 category=rng.choice(Category.values),
                 priority=priority,
+                priority_rank=int(priority[1:]),  # the plans above rank P<n> as n
                 business_impact=rng.randint(1, 4),
                 environment=rng.choices([1, 2, 3], [70, 15, 15])[0],
                 environment_access=EnvironmentAccess.GRANTED,

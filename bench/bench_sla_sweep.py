@@ -217,6 +217,7 @@ def _fill(open_count: int, due: int) -> None:
             summary=f"Bench case {number}",
             category="bug",
             priority="P3",
+            priority_rank=3,
             environment_access="granted",
             reporter=reporter,
             owner=engineer,

@@ -143,6 +143,8 @@ def main() -> None:
     user_model = get_user_model()
     staff = [u for u in user_model.objects.filter(is_staff=True) if has_role(u, Role.ENGINEER)]
     plans = list(SupportPlan.objects.prefetch_related("priorities"))
+    # The demo plans rank P1..P4 as 1..4; read from them all the same, as the services do.
+    rank_of = {(plan.id, p.code): p.rank for plan in plans for p in plan.priorities.all()}
     password = make_password(PASSWORD)
 
     with transaction.atomic():
@@ -222,7 +224,7 @@ def main() -> None:
             picks = rng.choices(tenants, weights=tenant_weights, k=size)
             states = weighted(STATES, size, rng)
             priorities = weighted(PRIORITIES, size, rng)
-            for (tenant_id, prefix, _plan), state, priority in zip(
+            for (tenant_id, prefix, plan_id), state, priority in zip(
                 picks, states, priorities, strict=True
             ):
                 number = numbers[tenant_id] = numbers.get(tenant_id, 0) + 1
@@ -244,6 +246,7 @@ def main() -> None:
                     "description": "Generated for the benchmark.",
                     "category": rng.choice(CATEGORIES),
                     "priority": priority,
+                    "priority_rank": rank_of[plan_id, priority],
                     "environment_access": "granted",
                     "channel": "portal",
                     "state": state,

@@ -1,4 +1,4 @@
-"""What the plan, tenant and calendar admins say after recomputing due times."""
+"""What the plan, tenant and calendar admins say after recomputing due times and ranks."""
 
 from django.contrib import admin, messages
 from django.http import HttpRequest
@@ -14,3 +14,10 @@ def report_recompute(
     if left:
         text += f"; {left} more follow within a minute"
     model_admin.message_user(request, text + ".", messages.INFO)
+
+
+def report_rerank(model_admin: admin.ModelAdmin, request: HttpRequest, moved: int) -> None:
+    if moved:
+        cases = f"{moved} open case{'s' if moved != 1 else ''}"
+        text = f"{cases} moved in the queue to follow the new priority ranks."
+        model_admin.message_user(request, text, messages.INFO)

@@ -29,15 +29,18 @@ class OpenByPriority:
 
 
 def open_by_priority_and_state(cases: QuerySet[Case]) -> list[OpenByPriority]:
+    """Open cases per priority code, most urgent first (by rank: "P10" follows "P9"); a
+    code ranked differently by two plans counts once, where it ranks highest."""
     rows: dict[str, dict[str, int]] = {}
     counts = (
         cases.filter(open_cases_q())
-        .values("priority", "state")
+        .values("priority_rank", "priority", "state")
         .annotate(n=Count("id"))
-        .order_by("priority")
+        .order_by("priority_rank", "priority")
     )
     for row in counts:
-        rows.setdefault(row["priority"], dict.fromkeys(OPEN_STATES, 0))[row["state"]] = row["n"]
+        by_state = rows.setdefault(row["priority"], dict.fromkeys(OPEN_STATES, 0))
+        by_state[row["state"]] += row["n"]
     return [OpenByPriority(priority, by_state) for priority, by_state in rows.items()]
 
 
@@ -100,9 +103,14 @@ class Breaches:
 
 def breaches(cases: QuerySet[Case], *, since: datetime, now: datetime) -> Breaches:
     breached = cases.filter(breached_q(now))
-    by_priority = dict(
-        breached.values_list("priority").annotate(n=Count("id")).order_by("priority")
+    by_priority: dict[str, int] = {}
+    counts = (
+        breached.values_list("priority_rank", "priority")
+        .annotate(n=Count("id"))
+        .order_by("priority_rank", "priority")
     )
+    for _rank, priority, n in counts:
+        by_priority[priority] = by_priority.get(priority, 0) + n
     most_overdue = list(
         breached.select_related("tenant", "owner").order_by("next_due_at", *QUEUE_ORDER)[:10]
     )

@@ -68,6 +68,12 @@ class BusinessImpact(models.IntegerChoices):
     LOW = 4, "Low: minor inconvenience"
 
 
+UNRANKED = 32_767
+"""`Case.priority_rank` of a case whose priority code its tenant's plan does not have (the
+plan dropped it, or the tenant moved to a plan without it): the ceiling of the column, so
+such cases sort after every ranked one."""
+
+
 class EnvironmentAccess(models.TextChoices):
     GRANTED = "granted", "Support may access our environment"
     REFUSED = "refused", "Support may not access our environment"
@@ -147,6 +153,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
     related_cases = models.CharField(max_length=200, blank=True)
     category = models.CharField(max_length=32, choices=Category.choices)
     priority = models.CharField(max_length=8, help_text="A priority code of the tenant's plan.")
+    priority_rank = models.PositiveSmallIntegerField(
+        editable=False,
+        help_text="The rank of `priority` in the tenant's plan (1 is the most urgent), kept "
+        "beside the code by the services that set it: the queue sorts on it, since codes "
+        'do not sort by urgency ("P10" < "P2", "Sev1" > "P4").',
+    )
     environment_access = models.CharField(max_length=16, choices=EnvironmentAccess.choices)
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.PORTAL)
 
@@ -276,7 +288,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         ]
         indexes = [
             models.Index(fields=["tenant", "state", "-created_at"], name="case_tenant_state"),
-            models.Index(fields=["state", "priority", "business_impact"], name="case_queue"),
+            models.Index(fields=["state", "priority_rank", "business_impact"], name="case_queue"),
             models.Index(fields=["next_due_at"], name="case_next_due"),
             models.Index(fields=["owner", "state"], name="case_owner_state"),
             *(
@@ -288,7 +300,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
             # The queue's own order over open cases, so its first page is an index scan
             # rather than a sort of every open case (see bench/bench_queue.py).
             models.Index(
-                fields=["priority", "business_impact", "environment", "created_at", "id"],
+                fields=["priority_rank", "business_impact", "environment", "created_at", "id"],
                 condition=~Q(state="closed"),
                 include=["state"],
                 name="case_open_queue_order",
@@ -317,7 +329,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
             ),
             # The same order over every case, for the queue's "closed" and "all" views.
             models.Index(
-                fields=["priority", "business_impact", "environment", "created_at", "id"],
+                fields=["priority_rank", "business_impact", "environment", "created_at", "id"],
                 name="case_queue_order",
             ),
             # The dashboard's SLA figures over the last 30/90 days read only these columns,

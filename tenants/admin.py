@@ -1,12 +1,13 @@
 # The admin layer sits above cases: editing a plan, its priorities or a tenant's plan
-# recomputes the due times of the open cases they govern.
+# recomputes the due times and the queue ranks of the open cases they govern.
 from django.contrib import admin
 from django.db import models
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from cases.admin_messages import report_recompute
+from cases.admin_messages import report_recompute, report_rerank
 from cases.services.clocks import clocks_recompute_for_plans, clocks_recompute_for_tenant
+from cases.services.priorities import cases_rerank_for_plans, cases_rerank_for_tenant
 from supportdesk.admin_actions import run_for_each, with_text
 from tenants import services
 from tenants.models import (
@@ -51,8 +52,10 @@ class SupportPlanAdmin(admin.ModelAdmin):
     ) -> None:
         super().save_related(request, form, formsets, change)
         if change:
-            # After the priorities inline is saved, so the new targets count.
-            report_recompute(self, request, clocks_recompute_for_plans(plan_ids=[form.instance.id]))
+            # After the priorities inline is saved, so the new targets and ranks count.
+            plan_ids = [form.instance.id]
+            report_rerank(self, request, cases_rerank_for_plans(plan_ids=plan_ids))
+            report_recompute(self, request, clocks_recompute_for_plans(plan_ids=plan_ids))
 
 
 class ContactInline(admin.TabularInline):
@@ -114,6 +117,7 @@ class TenantAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Tenant, form: ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if change and "plan" in form.changed_data:
+            report_rerank(self, request, cases_rerank_for_tenant(tenant_id=obj.id))
             report_recompute(self, request, clocks_recompute_for_tenant(tenant_id=obj.id))
 
     def has_delete_permission(self, request, obj=None) -> bool:

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from cases.models import BusinessImpact, Case, EnvironmentAccess, EnvironmentKind
+from cases.services.priorities import priority_rank
 from knowledge.models import Article, KnownIssue
 from notifications.models import Announcement
 from servicerequests.models import RequestType
@@ -160,6 +161,8 @@ class CaseFactory(factory.django.DjangoModelFactory):
     summary = factory.Faker("sentence", nb_words=6)
     category = Category.BUG
     priority = "P3"
+    # What the services write beside the code: its rank in the tenant's plan.
+    priority_rank = factory.LazyAttribute(lambda o: priority_rank(o.tenant.plan_id, o.priority))
     environment_access = EnvironmentAccess.GRANTED
     business_impact = BusinessImpact.MEDIUM
     environment = EnvironmentKind.PRODUCTION

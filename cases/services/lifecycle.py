@@ -48,6 +48,7 @@ from cases.services.common import (
     with_tenants,
 )
 from cases.services.permissions import StaffAction, require_permission
+from cases.services.priorities import plan_ranks, priority_rank
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
 from tenants.access import acting_partner_member, is_contact_of, tenants_for
 from tenants.models import Category, Tenant
@@ -160,6 +161,7 @@ def case_create(
         summary=summary,
         category=category,
         priority=priority,
+        priority_rank=priorities[priority].rank,
         environment_access=environment_access,
         channel=channel,
         business_impact=business_impact,
@@ -650,7 +652,9 @@ def case_reopen(
     previous_reason = case.close_reason
     case.close_reason = ""
     case.closed_at = None
-    save_case(case, "state", "close_reason", "closed_at")
+    # Ranks of closed cases stand still; the plan may have changed them since.
+    case.priority_rank = priority_rank(case.tenant.plan_id, case.priority)
+    save_case(case, "state", "close_reason", "closed_at", "priority_rank")
     comment = Comment.objects.create(case=case, author=actor, body=reason, public=True)
     record_event(
         case,
@@ -679,10 +683,10 @@ def case_change_priority(
     case = locked_case(actor, case_id)
     check_version(case, expected_version)
     reason = require_text(reason, "reason", "Give the reason for the priority change.")
-    codes = list(case.tenant.plan.priorities.values_list("code", flat=True))
-    if priority not in codes:
+    ranks = plan_ranks(case.tenant.plan_id)
+    if priority not in ranks:
         raise InvalidInput(
-            f"Choose one of the plan's priorities: {', '.join(codes)}.",
+            f"Choose one of the plan's priorities: {', '.join(ranks)}.",
             field_errors={"priority": ["Not a priority of this plan."]},
         )
     if priority == case.priority:
@@ -691,7 +695,8 @@ def case_change_priority(
         raise StateConflict(f"{case.reference} is closed; its priority can no longer change.")
     previous = case.priority
     case.priority = priority
-    save_case(case, "priority")
+    case.priority_rank = ranks[priority]
+    save_case(case, "priority", "priority_rank")
     record_event(
         case,
         actor,

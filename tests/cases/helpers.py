@@ -5,7 +5,10 @@ US holiday, and New York is on EDT (UTC−4) all month. Mon 6, Fri 10, Mon 13 Ap
 """
 
 import datetime as dt
+import json
 from zoneinfo import ZoneInfo
+
+from django.forms.models import model_to_dict
 
 from cases import services
 from cases.models import Case
@@ -63,3 +66,26 @@ def propose(cast, case: Case) -> Case:
     return services.case_propose_solution(
         case_id=case.id, actor=cast.engineer, body="Raise the export timeout to 300 s."
     )
+
+
+def form_data(instance, **changes) -> dict:
+    """An admin change form's fields as posted for `instance`, with `changes`."""
+    data = {}
+    for name, value in {**model_to_dict(instance), **changes}.items():
+        if value is None or value is False:
+            continue
+        data[name] = json.dumps(value) if isinstance(value, dict | list) else value
+    return data
+
+
+def plan_form_data(plan, changes: dict[str, dict] | None = None) -> dict:
+    """The plan's admin form as posted, its priorities inline with `changes` per code."""
+    priorities = list(plan.priorities.order_by("rank"))
+    data = form_data(plan)
+    for prefix, total in (("priorities", len(priorities)), ("escalation_levels", 0)):
+        data[f"{prefix}-TOTAL_FORMS"] = data[f"{prefix}-INITIAL_FORMS"] = total
+        data[f"{prefix}-MIN_NUM_FORMS"], data[f"{prefix}-MAX_NUM_FORMS"] = 0, 1000
+    for index, priority in enumerate(priorities):
+        for name, value in form_data(priority, **(changes or {}).get(priority.code, {})).items():
+            data[f"priorities-{index}-{name}"] = value
+    return data

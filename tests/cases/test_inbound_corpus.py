@@ -78,6 +78,7 @@ def test_corpus_message_is_stored_and_routed_as_its_kind_demands(everyone_is_a_c
             summary="Auto-acknowledged",
             category="bug",
             priority="P3",
+            priority_rank=3,
             environment_access="granted",
             reporter=cast.contact_a,
         )

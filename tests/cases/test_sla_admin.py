@@ -1,30 +1,18 @@
 """The staff queue shows how due times were derived; editing a calendar, a plan or a
 tenant's plan in the admin recomputes the open cases they govern."""
 
-import json
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.forms.models import model_to_dict
 from django.urls import reverse
 
 from cases import services, tasks
 from cases.models import Case, CloseReason
 from cases.services.clocks import clocks_recompute_for_plans
 from tenants.models import PlanPriority, SupportPlan
-from tests.cases.helpers import file_case, fresh, ny, taken
+from tests.cases.helpers import file_case, form_data, fresh, ny, plan_form_data, taken
 from tests.factories import PASSWORD, SupportPlanFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def form_data(instance, **changes) -> dict:
-    data = {}
-    for name, value in {**model_to_dict(instance), **changes}.items():
-        if value is None or value is False:
-            continue
-        data[name] = json.dumps(value) if isinstance(value, dict | list) else value
-    return data
 
 
 def test_case_page_shows_the_due_times_and_how_they_were_derived(client, cast, time_machine):
@@ -84,24 +72,7 @@ def test_editing_a_plans_priorities_recomputes_its_open_cases(client, cast, time
     time_machine.move_to(ny(10, 16, 30), tick=False)
     case = file_case(cast)
     plan = cast.tenant_a.plan
-    priorities = list(plan.priorities.order_by("rank"))
-    data = form_data(plan)
-    data.update(
-        {
-            "priorities-TOTAL_FORMS": len(priorities),
-            "priorities-INITIAL_FORMS": len(priorities),
-            "priorities-MIN_NUM_FORMS": 0,
-            "priorities-MAX_NUM_FORMS": 1000,
-            "escalation_levels-TOTAL_FORMS": 0,
-            "escalation_levels-INITIAL_FORMS": 0,
-            "escalation_levels-MIN_NUM_FORMS": 0,
-            "escalation_levels-MAX_NUM_FORMS": 1000,
-        }
-    )
-    for index, priority in enumerate(priorities):
-        changes = {"initial_response": "4bh"} if priority.code == "P2" else {}
-        for name, value in form_data(priority, **changes).items():
-            data[f"priorities-{index}-{name}"] = value
+    data = plan_form_data(plan, {"P2": {"initial_response": "4bh"}})
     client.login(username=cast.manager.username, password=PASSWORD)
     response = client.post(reverse("admin:tenants_supportplan_change", args=[plan.id]), data)
     assert response.status_code == 302, response.content.decode()[:3000]
