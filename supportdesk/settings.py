@@ -333,6 +333,7 @@ SPECTACULAR_SETTINGS = {
         "ServiceRequestState": "servicerequests.models.State",
         "RequestEventKind": "servicerequests.models.RequestEvent.Kind",
         "RequestTypeCode": "servicerequests.models.handler_choices",
+        "StaffCloseReason": "cases.api.serializers.STAFF_CLOSE_REASON_CHOICES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -1,6 +1,7 @@
 """The cross-tenant leak matrix, generated: every GET route of the portal (walked from the
 URL resolver), every GET operation of the API (walked from the live OpenAPI schema) and
-every admin page (walked from the admin site's registry) × every role of the cast.
+every admin page (walked from the admin site's registry) × every role of the cast; and
+every API write × the outsiders, who must be refused and change nothing.
 
 Tenant A's objects carry a unique marker in every free-text field, and so do tenant B's.
 Each cell asserts the status class the role may get and that the body shows no marker of a
@@ -19,9 +20,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from drf_spectacular.generators import SchemaGenerator
 
 from cases import services
-from cases.models import Attachment
+from cases.models import Attachment, Case, CaseEvent, CaseWatcher, Comment
 from servicerequests import services as sr_services
+from servicerequests.models import ServiceRequest
 from tenants.api_tokens import api_token_create
+from tenants.models import AuthorizedContact, ContactRequest, LetterOfAuthorization
 from tests.factories import (
     PASSWORD,
     ArticleFactory,
@@ -70,6 +73,31 @@ def _api_operations() -> list[str]:
     """Every GET path of the live schema (so new endpoints join without a schema refresh)."""
     schema = SchemaGenerator().get_schema(request=None, public=True)
     return sorted(path for path, ops in schema["paths"].items() if "get" in ops)
+
+
+def _api_writes() -> list[tuple[str, str]]:
+    """Every operation of the live schema that changes something, as (method, path)."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return sorted(
+        (method.upper(), path)
+        for path, ops in schema["paths"].items()
+        for method in ops
+        if method in {"post", "put", "patch", "delete"}
+    )
+
+
+def _writable_state() -> tuple:
+    """What a refused write must leave as it was, for both tenants."""
+    return (
+        list(Case.objects.order_by("id").values_list("id", "version", "state", "owner_id")),
+        CaseEvent.objects.count(),
+        Comment.objects.count(),
+        CaseWatcher.objects.count(),
+        list(ServiceRequest.objects.order_by("id").values_list("id", "version", "state")),
+        list(AuthorizedContact.objects.order_by("id").values_list("id", "is_active")),
+        list(LetterOfAuthorization.objects.order_by("id").values_list("id", "status")),
+        ContactRequest.objects.count(),
+    )
 
 
 def _admin_pages() -> list[str]:
@@ -143,6 +171,7 @@ def world(cast, django_capture_on_commit_callbacks) -> dict[str, object]:
         "case_b": case_b,
         "request_reference": service_request.reference,
         "params": {
+            "step": service_request.steps.first().code,
             "reference": case_a.reference,
             "attachment_id": Attachment.objects.get(case=case_a).id,
             "watcher_id": watcher.id,
@@ -206,7 +235,7 @@ def test_every_route_parameter_has_an_object(world):
         for param in route_params
         if param not in params
     }
-    for path in _api_operations():
+    for path in [*_api_operations(), *(path for _, path in _api_writes())]:
         missing |= {(path, p) for p in re.findall(r"{(\w+)}", path) if p not in params}
     assert not missing, f"give the matrix an object of tenant A for: {sorted(missing)}"
 
@@ -287,6 +316,35 @@ def test_api_operations_show_each_role_only_its_tenants_data(cast, world, role):
     assert not failures, "\n".join(failures)
 
 
+@pytest.mark.parametrize("role", sorted(OUTSIDERS))
+def test_api_writes_refuse_outsiders_and_change_nothing(cast, world, role):
+    """Every write of the live schema, with an empty body and `If-Match: *`: the refusal
+    comes before any input is read, shows no marker, and both tenants stay as they were."""
+    client = _client(cast, role)
+    before = _writable_state()
+    failures = []
+    for method, path in _api_writes():
+        params = world["params"]
+        if path.startswith("/api/v1/requests/"):
+            params = {**params, "reference": world["request_reference"]}
+        url = path.format(**params)
+        response = client.generic(
+            method, url, "{}", content_type="application/json", HTTP_IF_MATCH="*"
+        )
+        if role == "anonymous":
+            allowed = {401}
+        elif role == "partner_without_letter":
+            allowed = {403}
+        else:
+            allowed = {404} if "{" in path else {400}  # its own filing: empty is bad input
+        if response.status_code not in allowed:
+            failures.append(f"{method} {url}: {response.status_code}, expected {sorted(allowed)}")
+        if leaks := _leaks(role, _body(response)):
+            failures.append(f"{method} {url}: shows {leaks}")
+    assert not failures, "\n".join(failures)
+    assert _writable_state() == before
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_admin_pages_are_staff_only(cast, world, role):
     client = _client(cast, role)
@@ -314,4 +372,5 @@ def test_the_matrix_reaches_every_kind_of_route(world):
     names = {name for name, _ in _portal_routes()}
     assert {"dashboard", "case", "attachment", "contacts", "letters", "api_tokens"} <= names
     assert "/api/v1/cases/{reference}/" in _api_operations()
+    assert ("POST", "/api/v1/cases/{reference}/close/") in _api_writes()
     assert reverse("admin:cases_case_changelist") in _admin_pages()

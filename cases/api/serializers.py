@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases.models import (
+    STAFF_CLOSE_REASONS,
     Attachment,
     BusinessImpact,
     Case,
@@ -305,6 +306,15 @@ class CaseCreateInput(StrictInput):
     product_version = serializers.CharField(max_length=50, required=False, allow_blank=True)
     browsers = serializers.CharField(max_length=200, required=False, allow_blank=True)
     related_cases = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    reporter = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**53,
+        help_text="Support staff only, and required for them: the `id` of the customer's "
+        "contact who reported the case, e.g. by phone (from "
+        "`GET /api/v1/tenants/{id}/contacts/`). The case is recorded as a phone case. "
+        "Customers and partners are refused (403): they file in their own name.",
+    )
 
 
 class Attachments(serializers.Serializer):
@@ -346,3 +356,39 @@ class NoteInput(StrictInput):
 class WatcherInput(StrictInput):
     email = serializers.CharField(max_length=254, allow_blank=True)
     name = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+
+
+class TakeInput(StrictInput):
+    """Nothing to send: the case becomes yours."""
+
+
+class AssignInput(StrictInput):
+    owner = serializers.CharField(
+        max_length=150,
+        allow_null=True,
+        help_text="The username of the support staff member who takes the case over (as "
+        "`GET /api/v1/me/` shows it), or null to leave it unassigned.",
+    )
+
+
+class PriorityInput(StrictInput):
+    priority = serializers.CharField(
+        max_length=8, allow_blank=True, help_text="A priority code of the customer's plan."
+    )
+    reason = serializers.CharField(
+        max_length=MAX_TEXT, allow_blank=True, help_text="Why; kept on the case's timeline."
+    )
+
+
+# The reasons staff close a case with; one schema enum (ENUM_NAME_OVERRIDES).
+STAFF_CLOSE_REASON_CHOICES = [(r.value, r.label) for r in map(CloseReason, STAFF_CLOSE_REASONS)]
+
+
+class CloseInput(StrictInput):
+    reason = serializers.ChoiceField(
+        choices=STAFF_CLOSE_REASON_CHOICES,
+        help_text="Known issues and enhancement requests close through their own verbs.",
+    )
+    note = serializers.CharField(
+        max_length=MAX_TEXT, allow_blank=True, help_text="The closing note for the customer."
+    )

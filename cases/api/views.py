@@ -1,9 +1,10 @@
-"""Cases over the API: list and file, read, reply, the lifecycle verbs, files, the
-notification list and the SLA state. Each view finds the case through `cases_for`
-(another tenant's case is a 404) and calls one service."""
+"""Cases over the API: list and file, read, reply, the lifecycle verbs (the customer's
+and support staff's), files, the notification list and the SLA state. Each view finds the
+case through `cases_for` (another tenant's case is a 404) and calls one service."""
 
 from collections.abc import Callable
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
@@ -19,6 +20,7 @@ from rest_framework.serializers import Serializer
 
 from cases import services
 from cases.api.serializers import (
+    AssignInput,
     AttachmentSerializer,
     BodyInput,
     CaseCreateInput,
@@ -26,13 +28,16 @@ from cases.api.serializers import (
     CaseFilter,
     CaseSerializer,
     CaseSummarySerializer,
+    CloseInput,
     CommentInput,
     CommentSerializer,
     CommentUpload,
     EventSerializer,
     NoteInput,
+    PriorityInput,
     ReasonInput,
     SlaSerializer,
+    TakeInput,
     WatcherInput,
     WatcherSerializer,
 )
@@ -46,12 +51,14 @@ from cases.selectors import (
     events_for,
     watchers_for,
 )
+from cases.services import StaffAction
 from supportdesk.api.conditional import expected_version, not_modified, with_etag
 from supportdesk.api.pagination import CursorPage, OldestFirstCursorPage
 from supportdesk.api.serializers import validated
 from supportdesk.api.views import ApiListView, ApiView
-from supportdesk.errors import NotFound
-from tenants.selectors import tenant_choices
+from supportdesk.errors import InvalidInput, NotFound
+from tenants.roles import support_staff
+from tenants.selectors import contacts_of, tenant_choices, tenant_for
 
 IF_MATCH_DOC = (
     'The case\'s ETag as last read (its `version` in quotes, e.g. `"3"`). If the case '
@@ -127,7 +134,9 @@ class CaseList(ApiListView):
         operation_id="cases_create",
         summary="File a case",
         description="JSON, or multipart/form-data to attach files (repeat `attachments`). "
-        "The answer carries the case's ETag and its address in `Location`.",
+        "The answer carries the case's ETag and its address in `Location`. Support staff "
+        "log a case for a customer's contact: they name the customer (`tenant`) and the "
+        "contact who reported it (`reporter`).",
         request={"application/json": CaseCreateInput, MULTIPART: CaseCreateUpload},
         responses={201: CaseSerializer},
         parameters=[ETAG],
@@ -135,13 +144,37 @@ class CaseList(ApiListView):
     def post(self, request: Request) -> Response:
         upload = _is_multipart(request)
         data = validated(CaseCreateUpload if upload else CaseCreateInput, request.data)
+        contact_id = data.pop("reporter", None)
+        if contact_id is not None:
+            # Before the contact is looked up, so a customer hears "not allowed" only.
+            services.require_permission(request.user, StaffAction.WORK_CASES)
         tenant_id = data.pop("tenant", None) or _only_tenant(request)
+        reporter = None if contact_id is None else _reporter(request, tenant_id, contact_id)
         case = services.case_create(
-            actor=request.user, tenant_id=tenant_id, channel=Channel.API, **data
+            actor=request.user,
+            tenant_id=tenant_id,
+            channel=Channel.API if reporter is None else Channel.PHONE,
+            reporter=reporter,
+            **data,
         )
         response = case_response(request, case, status.HTTP_201_CREATED)
         response["Location"] = response.data["url"]
         return response
+
+
+def _reporter(request: Request, tenant_id: int, contact_id: int) -> AbstractBaseUser:
+    """The person behind a contact id of the customer; whether they may report a case
+    (certified, access started) is the case service's to say."""
+    tenant = tenant_for(request.user, tenant_id)
+    contact = contacts_of(request.user, tenant.id).filter(id=contact_id).first()
+    if contact is None:
+        raise InvalidInput(
+            "The reporter must be an authorized contact of the customer.",
+            field_errors={
+                "reporter": [f"{tenant.name} has no contact {contact_id}; see its contacts."]
+            },
+        )
+    return contact.user
 
 
 def _only_tenant(request: Request) -> int:
@@ -395,7 +428,62 @@ def case_action(
     return extend_schema(tags=["case actions"])(view)
 
 
+def _take(*, case_id: int, actor: AbstractBaseUser, expected_version: int | None) -> Case:
+    return services.case_assign(
+        case_id=case_id, actor=actor, owner=actor, expected_version=expected_version
+    )
+
+
+def _assign(
+    *, case_id: int, actor: AbstractBaseUser, expected_version: int | None, owner: str | None
+) -> Case:
+    person = None
+    if owner is not None:
+        # Before the name is looked up, so staff usernames cannot be probed from outside.
+        services.require_permission(actor, StaffAction.WORK_CASES)
+        person = support_staff().filter(username=owner).first()
+        if person is None:
+            raise InvalidInput(
+                "Cases can only be owned by support staff.",
+                field_errors={"owner": [f"No support staff member has the username {owner!r}."]},
+            )
+    return services.case_assign(
+        case_id=case_id, actor=actor, owner=person, expected_version=expected_version
+    )
+
+
 ACTIONS = {
+    "take": case_action(
+        "take",
+        _take,
+        TakeInput,
+        "Take the case (support staff)",
+        "The case becomes yours; a new case goes into work. Customers are refused (403).",
+    ),
+    "assign": case_action(
+        "assign",
+        _assign,
+        AssignInput,
+        "Hand the case to someone, or unassign it (triage leads and managers)",
+        "Handing a case to someone else is a triage lead's call: an engineer is refused "
+        "(403) unless naming themselves. A new case goes into work when it gets an owner.",
+    ),
+    "change-priority": case_action(
+        "change-priority",
+        services.case_change_priority,
+        PriorityInput,
+        "Change the case's priority, with the reason (support staff)",
+        "The reason goes on the case's timeline and the due times follow the new priority. "
+        "Customers are refused (403).",
+    ),
+    "close": case_action(
+        "close",
+        services.case_close,
+        CloseInput,
+        "Close the case with a reason and a note for the customer (support staff)",
+        "The customer may reopen it within the plan's window. Customers cancel instead "
+        "(`cancel/`); they are refused here (403).",
+    ),
     "request-info": case_action(
         "request-info",
         services.case_request_info,

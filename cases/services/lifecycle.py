@@ -136,14 +136,22 @@ def case_create(
 
     staff = is_support_staff(actor)
     if staff:
+        # Security staff see every tenant but work no cases.
+        require_permission(actor, StaffAction.WORK_CASES)
         if reporter is None:
             raise InvalidInput(
                 "Name the customer contact the case is logged for.",
                 field_errors={"reporter": ["Required when staff log a case."]},
             )
         if not is_contact_of(reporter, tenant.id):
-            raise InvalidInput("The reporter must be an authorized contact of the customer.")
+            message = "The reporter must be an authorized contact of the customer."
+            raise InvalidInput(message, field_errors={"reporter": [message]})
         partner = None
+    elif reporter is not None and reporter != actor:
+        raise NotPermitted(
+            "Only support staff log a case on behalf of a customer's contact.",
+            field_errors={"reporter": ["Leave this out: the case is filed in your name."]},
+        )
     else:
         reporter = actor
         membership = (
@@ -557,6 +565,7 @@ def case_close(
     *, case_id: int, actor: User, reason: str, note: str, expected_version: int | None = None
 ) -> Case:
     """Staff close a case with one of the contract's closure reasons and a note."""
+    require_staff(actor)
     case = locked_case(actor, case_id)
     check_version(case, expected_version)
     if reason in _REASONS_WITH_THEIR_OWN_VERB:

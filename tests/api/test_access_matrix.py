@@ -60,6 +60,8 @@ def call(client: object, method: str, path: str, objects: dict) -> object:
 def test_the_matrix_covers_every_operation():
     assert len(OPERATIONS) >= 30
     assert ("POST", "/api/v1/cases/{reference}/accept/") in OPERATIONS
+    for staff_action in ("take", "assign", "change-priority", "close"):
+        assert ("POST", f"/api/v1/cases/{{reference}}/{staff_action}/") in OPERATIONS
     assert ("POST", "/api/v1/requests/{reference}/steps/{step}/done/") in OPERATIONS
 
 

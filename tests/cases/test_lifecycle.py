@@ -9,7 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from cases import services
 from cases.models import Case, CaseEvent, Channel, CloseReason, ContactAttempt, State
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict, VersionConflict
-from tests.factories import PNG_BYTES
+from tenants.roles import Role
+from tests.factories import PNG_BYTES, ContactFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -93,8 +94,21 @@ def test_mail_files_at_the_plans_lowest_priority(cast):
 def test_staff_log_a_phone_case_for_a_contact(cast):
     case = file_case(cast, actor=cast.engineer, channel=Channel.PHONE, reporter=cast.contact_a)
     assert case.reporter == cast.contact_a
-    with pytest.raises(InvalidInput, match="authorized contact"):
+    with pytest.raises(InvalidInput, match="authorized contact") as refused:
         file_case(cast, actor=cast.engineer, reporter=cast.contact_b)
+    assert list(refused.value.field_errors) == ["reporter"]
+
+
+def test_only_staff_file_in_someone_elses_name(cast):
+    colleague = ContactFactory(tenant=cast.tenant_a).user
+    with pytest.raises(NotPermitted) as refused:
+        file_case(cast, actor=cast.contact_a, reporter=colleague)
+    assert list(refused.value.field_errors) == ["reporter"]
+    officer = UserFactory(username="sam@support.test", roles=[Role.SECURITY])
+    with pytest.raises(NotPermitted):
+        file_case(cast, actor=officer, reporter=cast.contact_a)
+    assert not Case.objects.exists()
+    assert file_case(cast, actor=cast.contact_a, reporter=cast.contact_a).reporter == cast.contact_a
 
 
 def test_attachments_are_stored_with_the_case(cast):
@@ -220,6 +234,16 @@ def test_staff_close_with_each_reason(cast, reason):
     case = services.case_close(case_id=case.id, actor=cast.engineer, reason=reason, note="Done.")
     assert (case.state, case.close_reason) == (State.CLOSED, reason)
     assert kinds(case)[-1] == CaseEvent.Kind.CLOSED
+
+
+def test_only_engineers_close_a_case_not_security_or_customers(cast):
+    case = in_progress(cast)
+    officer = UserFactory(username="sam@support.test", roles=[Role.SECURITY])
+    for outsider in (officer, cast.contact_a):
+        with pytest.raises(NotPermitted, match="Only a support engineer"):
+            services.case_close(case_id=case.id, actor=outsider, reason="resolved", note="Done.")
+    case.refresh_from_db()
+    assert case.state == State.IN_PROGRESS
 
 
 def test_staff_close_refuses_no_response_reason_which_only_the_system_uses(cast):
