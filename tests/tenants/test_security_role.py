@@ -2,10 +2,11 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.urls import reverse
 
 from tenants.access import tenants_for
 from tenants.roles import Role, has_role, is_support_staff
-from tests.factories import UserFactory
+from tests.factories import CaseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,3 +28,14 @@ def test_migrate_creates_the_security_group_with_view_and_request_rights():
     assert "change_servicerequest" in codenames
     assert "view_case" in codenames
     assert "change_case" not in codenames
+
+
+def test_security_sees_a_case_page_without_buttons_to_work_it(client, cast):
+    officer = UserFactory(username="sec@support.test", roles=[Role.SECURITY])
+    case = CaseFactory(tenant=cast.tenant_a, reporter=cast.contact_a)
+    assert not list(case.get_available_user_state_transitions(officer))
+    client.force_login(officer)
+    response = client.get(reverse("admin:cases_case_change", args=[case.id]))
+    assert response.status_code == 200
+    assert "Close with a reason" not in response.content.decode()
+    assert case.reference in response.content.decode()
