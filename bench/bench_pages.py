@@ -58,7 +58,7 @@ HELPDESK = Path(__file__).resolve().parent / "helpdesk"
 # second request its DataTables script makes (the two are summed, and each shown).
 HELPDESK_PAIRS = [
     ("staff queue (admin case list)", "ticket list", ["(page)", "(data request)"]),
-    ("staff queue filtered (open P1)", "filtered list", ["(page)", "(data request)"]),
+    ("staff queue filtered (in progress, P1)", "filtered list", ["(page)", "(data request)"]),
     ("staff case page", "ticket view", [""]),
 ]
 
@@ -189,11 +189,15 @@ def main() -> None:
 
     pages: dict[str, Callable[[], object]] = {
         "staff queue (admin case list)": lambda: ok(staff.get("/admin/cases/case/")),
-        "staff queue filtered (open P1)": lambda: ok(
-            staff.get("/admin/cases/case/?state__exact=in_progress&priority__exact=P1")
+        "staff queue filtered (in progress, P1)": lambda: ok(
+            staff.get("/admin/cases/case/?state=in_progress&priority=P1")
         ),
+        "staff queue, closed included": lambda: ok(staff.get("/admin/cases/case/?state=all")),
+        "staff queue sorted by time received": lambda: ok(staff.get("/admin/cases/case/?o=-11")),
+        "staff queue search (one word)": lambda: ok(staff.get("/admin/cases/case/?q=timeout")),
         "staff case page": lambda: ok(staff.get(f"/admin/cases/case/{open_case.id}/change/")),
         "portal dashboard": lambda: ok(portal.get("/")),
+        "portal closed cases": lambda: ok(portal.get("/?view=closed")),
         "portal case page": lambda: ok(portal.get(f"/cases/{big_case.reference}/")),
         "API case list": lambda: ok(api.get("/api/v1/cases/")),
         "API case create": api_create,
