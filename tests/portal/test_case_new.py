@@ -1,13 +1,15 @@
 """Filing a case in the portal: every intake field, priorities, attachments, suggestions."""
 
+import datetime as dt
 import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.models import Case, CaseEvent
-from tests.factories import PNG_BYTES, ArticleFactory, KnownIssueFactory
+from tests.factories import PNG_BYTES, ArticleFactory, ContactFactory, KnownIssueFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -189,3 +191,18 @@ def test_summary_is_rendered_escaped_everywhere(client, cast, sign_in):
         assert "<script>alert(1)</script>" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
         assert "<b>bold</b>" not in html
+
+
+@pytest.mark.parametrize("moment", ["2026-11-22T00:00:01+00:00", "2026-11-22T23:59:59+00:00"])
+def test_a_contact_whose_access_starts_today_can_file_at_either_end_of_the_day(
+    client, cast, sign_in, time_machine, moment
+):
+    """The portal's check and the filing service read "today" alike, so a contact whose
+    access begins today reaches the form and files (no 404 in between)."""
+    time_machine.move_to(dt.datetime.fromisoformat(moment), tick=False)
+    newcomer = ContactFactory(tenant=cast.tenant_a, effective_from=timezone.localdate()).user
+    sign_in(newcomer)
+    assert client.get(URL).status_code == 200
+    response = client.post(URL, intake(related_cases=""))
+    assert response.status_code == 302
+    assert Case.objects.get(reporter=newcomer).tenant == cast.tenant_a
