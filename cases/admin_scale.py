@@ -1,6 +1,6 @@
-"""What keeps the staff queue fast at a million cases: a paginator that never counts more
-than a page's worth of thousands of rows (the queue's priority filter reads the plans'
-codes, see `cases.admin.filters`)."""
+"""What keeps the staff queue fast at a million cases: a paginator that counts a long
+queue from the planner's statistics and a short one at most a thousand rows far (the
+queue's priority filter reads the plans' codes, see `cases.admin.filters`)."""
 
 from django.core.paginator import Paginator
 from django.db import connections
@@ -31,11 +31,13 @@ def rounded(estimate: int) -> int:
 
 
 class EstimatedCountPaginator(Paginator):
-    """Counts at most `EXACT_COUNT_UP_TO` + 1 rows (a bounded scan, whatever the filters);
-    past that, on PostgreSQL, takes the planner's estimate, so opening a queue of a hundred
-    thousand open cases never counts them one by one. `count_is` tells the template what
-    the figure is: "exact", "about" (the estimate), or "more than" (the planner expected
-    fewer rows than the bounded count found, so only the bound is known)."""
+    """Asks the planner first (EXPLAIN, no rows read). A queue it expects to hold more than
+    ten times `EXACT_COUNT_UP_TO` rows takes that estimate: opening a queue of a hundred
+    thousand open cases counts nothing. Otherwise the queue is counted, but never past
+    `EXACT_COUNT_UP_TO` + 1 rows (a bounded scan, whatever the filters). `count_is` tells
+    the template what the figure is: "exact", "about" (the estimate), or "more than" (the
+    planner expected fewer rows than the bounded count found, so only the bound is
+    known)."""
 
     count_is = "exact"
 
@@ -44,10 +46,13 @@ class EstimatedCountPaginator(Paginator):
         queryset = self.object_list
         if not isinstance(queryset, QuerySet) or connections[queryset.db].vendor != "postgresql":
             return super().count
+        estimate = planner_row_estimate(queryset) or 0
+        if estimate > 10 * EXACT_COUNT_UP_TO:
+            self.count_is = "about"
+            return rounded(estimate)
         bounded = queryset.order_by().values("pk")[: EXACT_COUNT_UP_TO + 1].count()
         if bounded <= EXACT_COUNT_UP_TO:
             return bounded
-        estimate = planner_row_estimate(queryset) or 0
         if estimate <= EXACT_COUNT_UP_TO:
             self.count_is = "more than"
             return EXACT_COUNT_UP_TO

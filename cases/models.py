@@ -89,6 +89,14 @@ LONG_TEXT_FIELDS = [
     "sla_explanation",
 ]
 
+# The contracts' order of work: the priority's rank in the case's plan (1 first; the codes
+# themselves do not sort by urgency, "P10" < "P2"), business impact (critical first),
+# affected environment (production first), then time received: impact and environment
+# are stored as numbers in that order. The id makes the order total, so pages never
+# overlap; the partial index `case_open_queue_order` serves it for open cases
+# (`case_queue_order` for all; `case_open_priority` after a priority filter).
+QUEUE_ORDER = ["priority_rank", "business_impact", "environment", "created_at", "id"]
+
 # Partial indexes: each holds only the cases with pending work of its kind.
 AUTOMATION_INDEXES = {
     "next_sla_alert_at": "case_sla_alert_due",
@@ -301,10 +309,17 @@ class Case(ConcurrentTransitionMixin, models.Model):
             # The queue's own order over open cases, so its first page is an index scan
             # rather than a sort of every open case (see bench/bench_queue.py).
             models.Index(
-                fields=["priority_rank", "business_impact", "environment", "created_at", "id"],
+                fields=QUEUE_ORDER,
                 condition=~Q(state="closed"),
                 include=["state"],
                 name="case_open_queue_order",
+            ),
+            # The queue filtered by a priority's code (P4), still in the queue's own order.
+            models.Index(
+                fields=["priority", *QUEUE_ORDER],
+                condition=~Q(state="closed"),
+                include=["state"],
+                name="case_open_priority",
             ),
             # The queue sorted by time left or by time received (either way), over open cases.
             models.Index(
@@ -330,7 +345,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
             ),
             # The same order over every case, for the queue's "closed" and "all" views.
             models.Index(
-                fields=["priority_rank", "business_impact", "environment", "created_at", "id"],
+                fields=QUEUE_ORDER,
                 name="case_queue_order",
             ),
             # The dashboard's SLA figures over the last 30/90 days read only these columns,

@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 
 from cases.models import (
     OPEN_STATES,
+    QUEUE_ORDER,
     Attachment,
     Case,
     CaseEvent,
@@ -149,14 +150,6 @@ def closure_survey(case: Case) -> SatisfactionSurvey | None:
     if case.closed_at is None:
         return None
     return case.surveys.filter(closed_at=case.closed_at).first()
-
-
-# The contracts' order of work: the priority's rank in the case's plan (1 first; the codes
-# themselves do not sort by urgency, "P10" < "P2"), business impact (critical first),
-# affected environment (production first), then time received: impact and environment
-# are stored as numbers in that order. The id makes the order total, so pages never
-# overlap; the partial index `case_open_queue_order` serves it for open cases.
-QUEUE_ORDER = ["priority_rank", "business_impact", "environment", "created_at", "id"]
 
 
 def queue_for(user: User) -> QuerySet[Case]:
