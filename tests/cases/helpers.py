@@ -78,6 +78,20 @@ def form_data(instance, **changes) -> dict:
     return data
 
 
+def tenant_form_data(tenant, **changes) -> dict:
+    """The tenant's admin form as posted with `changes`, its inlines left as they are."""
+    data = form_data(tenant, **changes)
+    for prefix in (
+        "contacts",
+        "notification_addresses",
+        "environments",
+        "account_team",
+        "escalation_levels",
+    ):
+        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    return data
+
+
 def plan_form_data(plan, changes: dict[str, dict] | None = None) -> dict:
     """The plan's admin form as posted, its priorities inline with `changes` per code."""
     priorities = list(plan.priorities.order_by("rank"))

@@ -17,7 +17,7 @@ from cases.models import UNRANKED, Case, CloseReason, State
 from cases.selectors import cases_for, queue_for, triage_queue
 from cases.services.priorities import cases_rerank_for_plans
 from tenants.models import PlanPriority, SupportPlan, Tenant
-from tests.cases.helpers import file_case, form_data, fresh, plan_form_data
+from tests.cases.helpers import file_case, fresh, plan_form_data, tenant_form_data
 from tests.factories import PASSWORD, CaseFactory, SupportPlanFactory
 
 pytestmark = pytest.mark.django_db
@@ -137,15 +137,7 @@ def test_moving_a_tenant_to_another_plan_in_the_admin_re_ranks_its_open_cases(cl
     p2 = file_case(cast, priority="P2")
     p4 = file_case(cast, priority="P4")
     reversed_plan = plan_with(["P4", "P3", "P2"], "Reversed")
-    data = form_data(cast.tenant_a, plan=reversed_plan.id)
-    for prefix in (
-        "contacts",
-        "notification_addresses",
-        "environments",
-        "account_team",
-        "escalation_levels",
-    ):
-        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    data = tenant_form_data(cast.tenant_a, plan=reversed_plan.id)
     client.login(username=cast.manager.username, password=PASSWORD)
     response = client.post(reverse("admin:tenants_tenant_change", args=[cast.tenant_a.id]), data)
     assert response.status_code == 302, response.content.decode()[:3000]

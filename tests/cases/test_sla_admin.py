@@ -9,7 +9,15 @@ from cases import services, tasks
 from cases.models import Case, CloseReason
 from cases.services.clocks import clocks_recompute_for_plans
 from tenants.models import PlanPriority, SupportPlan
-from tests.cases.helpers import file_case, form_data, fresh, ny, plan_form_data, taken
+from tests.cases.helpers import (
+    file_case,
+    form_data,
+    fresh,
+    ny,
+    plan_form_data,
+    taken,
+    tenant_form_data,
+)
 from tests.factories import PASSWORD, SupportPlanFactory
 
 pytestmark = pytest.mark.django_db
@@ -87,15 +95,7 @@ def test_moving_a_tenant_to_another_plan_recomputes_its_open_cases(client, cast,
     premier.priorities.filter(code="P2").update(initial_response="2bh")
     tenant = cast.tenant_a
     client.login(username=cast.manager.username, password=PASSWORD)
-    data = form_data(tenant, plan=premier.id)
-    for prefix in (
-        "contacts",
-        "notification_addresses",
-        "environments",
-        "account_team",
-        "escalation_levels",
-    ):
-        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    data = tenant_form_data(tenant, plan=premier.id)
     response = client.post(reverse("admin:tenants_tenant_change", args=[tenant.id]), data)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert fresh(case).initial_response_due == ny(13, 10, 30)
