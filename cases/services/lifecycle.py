@@ -252,6 +252,8 @@ def case_comment(
     files = list(attachments)
     validate_uploads(files)
     staff = is_support_staff(actor)
+    if staff:
+        require_staff(actor)  # Security sees every case but works none, replies included.
     if not staff and not public:
         raise NotPermitted("Internal notes are for support staff.")
     if not case.is_open and not staff:

@@ -4,6 +4,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from cases.services import case_comment
+from supportdesk.errors import NotPermitted
 from tenants.access import tenants_for
 from tenants.roles import Role, has_role, is_support_staff
 from tests.factories import CaseFactory, UserFactory
@@ -39,3 +41,14 @@ def test_security_sees_a_case_page_without_buttons_to_work_it(client, cast):
     assert response.status_code == 200
     assert "Close with a reason" not in response.content.decode()
     assert case.reference in response.content.decode()
+
+
+def test_security_cannot_reply_or_add_notes_to_a_case(cast):
+    officer = UserFactory(username="sec@support.test", roles=[Role.SECURITY])
+    case = CaseFactory(tenant=cast.tenant_a, reporter=cast.contact_a)
+    for public in (True, False):
+        with pytest.raises(NotPermitted):
+            case_comment(case_id=case.id, actor=officer, body="Looks fine.", public=public)
+    assert not case.comments.exists()
+    case.refresh_from_db()
+    assert case.first_responded_at is None
