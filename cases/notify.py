@@ -529,8 +529,10 @@ def notify_case_events(events: list[CaseEvent]) -> None:
     if not events:
         return
     cases = [event.case for event in events]
+    prefetch_related_objects(cases, "tenant__plan", "reporter", "owner", "watchers")
     prefetch_related_objects(
-        cases, "tenant__plan", "reporter", "owner", "watchers", "contact_attempts"
+        [event.case for event in events if event.kind == CaseEvent.Kind.CONTACT_ATTEMPT],
+        "contact_attempts",
     )
     asked = {(case.reporter, case.tenant_id) for case in cases}
     lists: dict[int, list[Recipient]] = {case.tenant_id: [] for case in cases}

@@ -10,6 +10,7 @@ part may have and survives MTAs that lower-case addresses.
 import base64
 import re
 from email.utils import parseaddr
+from functools import lru_cache
 
 from django.conf import settings
 from django.core import signing
@@ -80,9 +81,17 @@ def read_reply_token(token: str) -> int | None:
 def support_email_address() -> str:
     """The bare support address: SUPPORT_EMAIL_ADDRESS, else the one in DEFAULT_FROM_EMAIL."""
     configured = getattr(settings, "SUPPORT_EMAIL_ADDRESS", "") or settings.DEFAULT_FROM_EMAIL
-    return parseaddr(configured)[1]
+    return _bare_address(configured)
 
 
+@lru_cache(maxsize=64)
+def _bare_address(address: str) -> str:
+    """The addr-spec of a "Name <addr>" string (cached: a sweep builds a reply address for
+    each of hundreds of emails, and parsing is most of the cost)."""
+    return parseaddr(address)[1]
+
+
+@lru_cache(maxsize=64)
 def _split_address(address: str) -> tuple[str, str] | None:
     addr_spec = parseaddr(address)[1]
     local, at, domain = addr_spec.rpartition("@")
