@@ -5,9 +5,14 @@ from django.db import models
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from cases.admin_messages import report_recompute, report_rerank
+from cases.admin_messages import report_recompute, report_rerank, warn_unranked
 from cases.services.clocks import clocks_recompute_for_plans, clocks_recompute_for_tenant
-from cases.services.priorities import cases_rerank_for_plans, cases_rerank_for_tenant
+from cases.services.priorities import (
+    cases_rerank_for_plans,
+    cases_rerank_for_tenant,
+    tenants_on_plans,
+    unranked_open_cases,
+)
 from supportdesk.admin_actions import run_for_each, with_text
 from tenants import services
 from tenants.models import (
@@ -56,6 +61,7 @@ class SupportPlanAdmin(admin.ModelAdmin):
             plan_ids = [form.instance.id]
             report_rerank(self, request, cases_rerank_for_plans(plan_ids=plan_ids))
             report_recompute(self, request, clocks_recompute_for_plans(plan_ids=plan_ids))
+            warn_unranked(self, request, unranked_open_cases(tenant_ids=tenants_on_plans(plan_ids)))
 
 
 class ContactInline(admin.TabularInline):
@@ -119,6 +125,7 @@ class TenantAdmin(admin.ModelAdmin):
         if change and "plan" in form.changed_data:
             report_rerank(self, request, cases_rerank_for_tenant(tenant_id=obj.id))
             report_recompute(self, request, clocks_recompute_for_tenant(tenant_id=obj.id))
+            warn_unranked(self, request, unranked_open_cases(tenant_ids=[obj.id]))
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

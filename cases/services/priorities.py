@@ -12,7 +12,7 @@ they closed with, as they keep their due times.
 from collections.abc import Sequence
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from cases.models import UNRANKED, Case, State
 from tenants.models import PlanPriority, Tenant
@@ -63,3 +63,21 @@ def cases_rerank_for_tenant(*, tenant_id: int) -> int:
     code the new plan lacks sorts last). Returns how many moved."""
     plan_id = Tenant.objects.values_list("plan_id", flat=True).get(id=tenant_id)
     return _rerank(Case.objects.filter(tenant_id=tenant_id).exclude(state=State.CLOSED), plan_id)
+
+
+def unranked_open_cases(*, tenant_ids: Sequence[int]) -> dict[str, int]:
+    """Open cases of these tenants whose priority code their plan does not define (they
+    sort last in the queue), counted by code: what the admin warns about after a plan
+    edit or a move to another plan."""
+    rows = (
+        Case.objects.filter(tenant_id__in=tenant_ids, priority_rank=UNRANKED)
+        .exclude(state=State.CLOSED)
+        .values_list("priority")
+        .annotate(n=Count("id"))
+        .order_by("priority")
+    )
+    return dict(rows)
+
+
+def tenants_on_plans(plan_ids: Sequence[int]) -> list[int]:
+    return list(Tenant.objects.filter(plan_id__in=plan_ids).values_list("id", flat=True))

@@ -144,6 +144,23 @@ def test_moving_a_tenant_to_another_plan_in_the_admin_re_ranks_its_open_cases(cl
     assert (fresh(p4).priority_rank, fresh(p2).priority_rank) == (1, 3)
 
 
+def test_moving_a_tenant_to_a_plan_without_its_codes_warns_which_cases_sort_last(client, cast):
+    file_case(cast, priority="P1")
+    file_case(cast, priority="P1")
+    file_case(cast, priority="P4")
+    sev_plan = plan_with(["Sev1", "Sev2", "P4"], "Severities")
+    data = tenant_form_data(cast.tenant_a, plan=sev_plan.id)
+    client.login(username=cast.manager.username, password=PASSWORD)
+    response = client.post(
+        reverse("admin:tenants_tenant_change", args=[cast.tenant_a.id]), data, follow=True
+    )
+    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    assert warnings == [
+        "2 open cases have a priority the plan does not define (P1: 2): they sort last in "
+        "the queue and have no SLA targets until their priority is changed."
+    ]
+
+
 def test_a_priority_the_plan_drops_sends_its_open_cases_last(ten_and_sev):
     cast = ten_and_sev
     dropped = file_case(cast, priority="P10")
