@@ -7,6 +7,7 @@ from supportdesk.api import converters  # noqa: F401  (registers the URL convert
 
 urlpatterns = [
     path("cases/", views.CaseList.as_view(), name="cases"),
+    path("case-owners/", views.CaseOwners.as_view(), name="case-owners"),
     path("cases/<reference:reference>/", views.CaseDetail.as_view(), name="case"),
     path("cases/<reference:reference>/sla/", views.CaseSla.as_view(), name="case-sla"),
     path(

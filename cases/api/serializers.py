@@ -392,3 +392,9 @@ class CloseInput(StrictInput):
     note = serializers.CharField(
         max_length=MAX_TEXT, allow_blank=True, help_text="The closing note for the customer."
     )
+
+
+class CaseOwnerSerializer(serializers.Serializer):
+    username = serializers.CharField(help_text="What `assign/` takes as `owner`.")
+    name = serializers.CharField()
+    role = serializers.CharField(help_text="Support engineer, Triage lead or Support manager.")

@@ -26,6 +26,7 @@ from cases.api.serializers import (
     CaseCreateInput,
     CaseCreateUpload,
     CaseFilter,
+    CaseOwnerSerializer,
     CaseSerializer,
     CaseSummarySerializer,
     CloseInput,
@@ -57,7 +58,7 @@ from supportdesk.api.pagination import CursorPage, OldestFirstCursorPage
 from supportdesk.api.serializers import validated
 from supportdesk.api.views import ApiListView, ApiView
 from supportdesk.errors import InvalidInput, NotFound
-from tenants.roles import support_staff
+from tenants.roles import highest_role, support_staff
 from tenants.selectors import contacts_of, tenant_choices, tenant_for
 
 IF_MATCH_DOC = (
@@ -202,6 +203,28 @@ class CaseDetail(ApiView):
         if not_modified(request, case.version):
             return with_etag(Response(status=status.HTTP_304_NOT_MODIFIED), case.version)
         return case_response(request, case)
+
+
+@extend_schema(tags=["case actions"])
+class CaseOwners(ApiView):
+    @extend_schema(
+        operation_id="case_owners_list",
+        summary="Support staff who may own a case (support staff)",
+        description="The usernames `assign/` takes, by name. Customers and partners are "
+        "refused (403).",
+        responses=CaseOwnerSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        services.require_permission(request.user, StaffAction.WORK_CASES)
+        owners = [
+            {
+                "username": person.get_username(),
+                "name": person.get_full_name() or person.get_username(),
+                "role": highest_role(person).value,
+            }
+            for person in support_staff()
+        ]
+        return Response(CaseOwnerSerializer(owners, many=True).data)
 
 
 @extend_schema(tags=["cases"])

@@ -589,3 +589,27 @@ def test_each_action_leaves_the_same_record_as_the_staff_queue(cast, api, name):
     by_admin, by_api = results
     assert by_api == by_admin
     assert by_api["events"]  # the comparison saw the timeline
+
+
+OWNERS = reverse("api:case-owners")
+
+
+@pytest.mark.parametrize("role", STAFF)
+def test_staff_list_who_may_own_a_case_with_the_username_assign_takes(api, cast, role):
+    security = UserFactory(username="sec@support.test", roles=[Role.SECURITY])
+    response = client_of(api, cast, role).get(OWNERS)
+    assert response.status_code == 200
+    owners = {person["username"]: person["role"] for person in response.json()}
+    assert owners == {
+        "eve@support.test": Role.ENGINEER.value,
+        "tom@support.test": Role.TRIAGE_LEAD.value,
+        "meg@support.test": Role.MANAGER.value,
+    }
+    assert security.username not in owners, "Security owns no cases"
+
+
+@pytest.mark.parametrize(("role", "status"), [(r, 403) for r in CUSTOMERS] + [("anonymous", 401)])
+def test_customers_cannot_list_support_staff(api, cast, role, status):
+    response = client_of(api, cast, role).get(OWNERS)
+    assert response.status_code == status
+    assert "support.test" not in response.content.decode()
