@@ -76,7 +76,6 @@ def test_preferences_default_on_and_mandatory_emails_cannot_be_turned_off(cast):
 @pytest.mark.parametrize(
     "url_name",
     [
-        "admin:notifications_notification_changelist",
         "admin:notifications_inboundemail_changelist",
         "admin:notifications_notificationpreference_changelist",
         "admin:notifications_notificationpreference_add",
@@ -85,6 +84,14 @@ def test_preferences_default_on_and_mandatory_emails_cannot_be_turned_off(cast):
 def test_staff_pages_of_mail_open_for_an_engineer(client, cast, url_name):
     client.login(username=cast.engineer.username, password=PASSWORD)
     assert client.get(reverse(url_name)).status_code == 200
+
+
+def test_the_outbox_opens_for_a_manager_and_is_refused_to_an_engineer(client, cast):
+    outbox = reverse("admin:notifications_notification_changelist")
+    client.login(username=cast.manager.username, password=PASSWORD)
+    assert client.get(outbox).status_code == 200
+    client.login(username=cast.engineer.username, password=PASSWORD)
+    assert client.get(outbox).status_code == 403
 
 
 def test_customers_cannot_see_the_outbox(client, cast):
@@ -102,18 +109,20 @@ def test_failed_message_can_be_sent_again_but_a_sent_one_cannot(client, cast, se
         message_id="<f@x>",
         status=Notification.Status.FAILED,
         attempts=48,
-        context={
-            "message": {
-                "subject": "S",
-                "body": "B",
-                "from_email": "d@x",
-                "to": ["a@acme.test"],
-                "cc": [],
-                "bcc": [],
-                "reply_to": [],
-                "headers": {},
-                "alternatives": [],
-                "attachments": [],
+        payload={
+            "context": {
+                "message": {
+                    "subject": "S",
+                    "body": "B",
+                    "from_email": "d@x",
+                    "to": ["a@acme.test"],
+                    "cc": [],
+                    "bcc": [],
+                    "reply_to": [],
+                    "headers": {},
+                    "alternatives": [],
+                    "attachments": [],
+                }
             }
         },
     )
