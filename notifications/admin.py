@@ -9,8 +9,9 @@ from notifications.events import Audience, kinds_for
 from notifications.models import Announcement, Notification, NotificationPreference
 from notifications.outbox import may_read_outbox, notification_retry
 from notifications.preferences import notification_preferences_set
-from notifications.redaction import outbox_preview, redact
+from notifications.redaction import outbox_preview
 from supportdesk.admin_actions import run_for_each
+from supportdesk.redaction import redact
 
 
 @admin.register(Announcement)

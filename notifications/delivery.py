@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from notifications.messages import build_message
 from notifications.models import Notification
-from notifications.redaction import redact
+from supportdesk.redaction import redact
 
 logger = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from notifications.models import Notification
 from notifications.preferences import users_who_turned_off
-from notifications.redaction import redact
 from notifications.sealing import SealedPayload
 from supportdesk.errors import NotFound, NotPermitted, StateConflict
+from supportdesk.redaction import redact
 from tenants.roles import Role, User, has_role
 
 logger = logging.getLogger(__name__)

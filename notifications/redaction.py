@@ -2,35 +2,17 @@
 
 Managers read the outbox to answer "what did we send this customer, and did it go out?";
 they never need the password-reset, invitation or survey link in it, the reply token of
-its Reply-To, or a meeting link. `redact` takes out every link (whatever it points at,
-since a template may put a secret in any of them), the detail of a plus-address, and any
-long opaque word that looks like a token; `outbox_preview` is the only reader of a sealed
-payload besides delivery, and it returns nothing unredacted.
+its Reply-To, or a meeting link. `outbox_preview` is the only reader of a sealed payload
+besides delivery, and it returns nothing that `supportdesk.redaction.redact` left in.
 """
 
-import re
 from dataclasses import dataclass
 
 from django.utils.html import strip_tags
 
 from notifications.messages import build_message
 from notifications.models import Notification
-
-LINK_REDACTED = "[link redacted]"
-TOKEN_REDACTED = "[token redacted]"  # noqa: S105 (a placeholder, not a password)
-
-_LINK = re.compile(r"""\b(?:[a-z][a-z0-9+.-]*://|mailto:|www\.)[^\s<>"'()]+""", re.I)
-_PLUS_DETAIL = re.compile(r"(?<=[\w.%-])\+[^@\s<>\"']+(?=@)")
-# A word of 24 or more token characters, with a digit and a letter in it: a signed value,
-# a password-reset token, an API key. Prose and case references are far shorter.
-_TOKEN = re.compile(r"(?<![\w.:=/+-])(?=[\w.:=/+-]*\d)(?=[\w.:=/+-]*[a-z])[\w.:=/+-]{24,}", re.I)
-
-
-def redact(text: str) -> str:
-    """`text` with links, plus-address details and token-like words replaced."""
-    text = _LINK.sub(LINK_REDACTED, text)
-    text = _PLUS_DETAIL.sub("+" + TOKEN_REDACTED, text)
-    return _TOKEN.sub(TOKEN_REDACTED, text)
+from supportdesk.redaction import redact
 
 
 @dataclass(frozen=True)
