@@ -1,5 +1,10 @@
 """Django's own mail through the outbox, preferences, and the staff pages of both."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.forms import PasswordResetForm
 from django.core import mail
@@ -41,6 +46,41 @@ def test_django_mail_waits_in_the_outbox_and_is_delivered_as_it_was_written(sett
     assert sent.alternatives[0][0] == "<p>HTML</p>"
     assert sent.attachments[0][0] == "report.csv"
     assert sent.extra_headers["Message-ID"] == row.message_id
+
+
+def test_dev_mode_delivers_to_files_under_var_mail_not_to_a_log(tmp_path):
+    env = {"PATH": os.environ["PATH"], "DEBUG": "true", "SUPPORTDESK_VAR_DIR": str(tmp_path)}
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "--verbosity=0",
+            "-c",
+            "from django.conf import settings as s; "
+            "print(s.EMAIL_DELIVERY_BACKEND); print(s.EMAIL_FILE_PATH)",
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert shown == ["django.core.mail.backends.filebased.EmailBackend", str(tmp_path / "mail")]
+
+
+@pytest.mark.urls("tests.notifications.auth_urls")
+def test_dev_mail_files_hold_the_message_and_the_logs_do_not(settings, cast, tmp_path, capsys):
+    settings.EMAIL_BACKEND = OUTBOX
+    settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+    form = PasswordResetForm({"email": cast.contact_a.email})
+    assert form.is_valid()
+    form.save(domain_override="desk.example.com", use_https=True)
+    assert send_pending_notifications()["sent"] == 1
+    (written,) = (tmp_path / "mail").iterdir()
+    assert "https://desk.example.com/accounts/reset/" in written.read_text()
+    assert "/accounts/reset/" not in capsys.readouterr().out
 
 
 @pytest.mark.urls("tests.notifications.auth_urls")
