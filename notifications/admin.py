@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.defaultfilters import linebreaksbr
 from django.utils.html import format_html
 
 from notifications.announcements import announcement_alert_subscribers
@@ -92,10 +93,10 @@ class NotificationAdmin(admin.ModelAdmin):
         if preview.problem:
             return preview.problem
         return format_html(
-            "<strong>{}</strong><br>{}<pre style='white-space: pre-wrap'>{}</pre>{}",
+            "<p><strong>{}</strong></p><p>{}</p><p>{}</p><p>{}</p>",
             preview.subject,
             f"Reply-To: {preview.reply_to}" if preview.reply_to else "",
-            preview.body,
+            linebreaksbr(preview.body, autoescape=True),
             f"Attached: {', '.join(preview.attachments)}" if preview.attachments else "",
         )
 
