@@ -14,6 +14,7 @@ from django.core import mail
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from drf_spectacular.generators import SchemaGenerator
 
 from cases import services
 from cases.notify import survey_url
@@ -165,3 +166,15 @@ def test_survey_link_and_reply_token_are_sealed_at_rest_and_redacted_for_manager
     send_pending_notifications()
     closure_mail = next(m for m in mail.outbox if m.to == ["ann@acme.test"] and survey in m.body)
     assert reply_token in closure_mail.reply_to[0]
+
+
+def test_no_api_operation_returns_outbox_rows():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    assert [path for path in schema["paths"] if "outbox" in path or "notification" in path] == []
+    outbox_fields = {"payload", "dedup_key", "reply_to", "last_error"}
+    exposing = [
+        name
+        for name, component in schema["components"]["schemas"].items()
+        if outbox_fields & set(component.get("properties", {}))
+    ]
+    assert exposing == []
