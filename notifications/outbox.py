@@ -7,7 +7,7 @@ even if the broker is down at that moment (the re-send sweep picks the rows up).
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import make_msgid, parseaddr
 from functools import partial
 
@@ -31,19 +31,21 @@ class OutgoingEmail:
 
     `dedup_key` names the message: writing the same key twice keeps the first, so a
     change recorded twice does not send twice. `references` are the Message-IDs this
-    message follows (oldest first), for threading in the recipient's mail client."""
+    message follows (oldest first), for threading in the recipient's mail client.
+    What the message says (context, Reply-To, attachments) is left out of its repr, so a
+    log line or a traceback that prints one shows no link or token."""
 
     recipient: str
     event: str
     template: str
-    context: Mapping[str, object]
+    context: Mapping[str, object] = field(repr=False)
     dedup_key: str
     user_id: int | None = None
     case_id: int | None = None
-    reply_to: str = ""
+    reply_to: str = field(default="", repr=False)
     references: tuple[str, ...] = ()
     message_id: str = ""
-    attachments: tuple[Mapping[str, str], ...] = ()
+    attachments: tuple[Mapping[str, str], ...] = field(default=(), repr=False)
     """Files to send along, as `notifications.messages.attachment_data` makes them."""
 
 
