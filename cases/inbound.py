@@ -37,7 +37,7 @@ from notifications.events import UNKNOWN_SENDER_REPLY
 from notifications.inbound import InboundAttachment, InboundMessage, parse_message
 from notifications.mailbox import inbound_claim, inbound_finish, inbound_store, read_raw
 from notifications.models import InboundEmail, Notification
-from notifications.outbox import mail_domain, outbox_enqueue
+from notifications.outbox import mail_domain, notifications_note_bounce, outbox_enqueue
 from notifications.reply_tokens import read_reply_token, support_email_address
 from supportdesk.errors import ServiceError
 from tenants.access import tenants_for
@@ -292,10 +292,7 @@ def _bounce(parsed: InboundMessage) -> Routed:
     if case_id is None:
         case = _case_of_thread(parsed)
         case_id = case.id if case else None
-    for notification in returned:
-        Notification.objects.filter(id=notification.id).update(
-            last_error=f"Bounced: {parsed.subject}"[:2000]
-        )
+    notifications_note_bounce(message_ids=parsed.bounced_message_ids, subject=parsed.subject)
     which = f" of {returned.count()} message(s) we sent" if returned else ""
     return Routed(
         Status.IGNORED, f"Bounce{which} ({parsed.classification_reason}); not answered.", case_id

@@ -64,3 +64,21 @@ def env_rate(name: str, default: str) -> str:
             f"{name} must be a rate like 240/minute (per second, minute, hour or day), got {raw!r}"
         )
     return raw
+
+
+def env_fernet_keys(name: str) -> list[str]:
+    """A comma-separated list of Fernet keys (32 url-safe base64 bytes each), as
+    `cryptography.fernet.Fernet.generate_key()` makes them."""
+    from cryptography.fernet import Fernet
+
+    keys = env_list(name, [])
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError as error:
+            raise ImproperlyConfigured(
+                f"{name}: key {position} is not a Fernet key (32 url-safe base64-encoded "
+                "bytes; make one with `python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'`)"
+            ) from error
+    return keys

@@ -11,7 +11,15 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from supportdesk.env import env_bool, env_int, env_list, env_percent, env_rate, env_str
+from supportdesk.env import (
+    env_bool,
+    env_fernet_keys,
+    env_int,
+    env_list,
+    env_percent,
+    env_rate,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SUPPORTDESK_VAR_DIR", str(BASE_DIR / "var")))
@@ -180,10 +188,12 @@ _OUTBOX_BACKEND = "notifications.backends.OutboxEmailBackend"
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", _OUTBOX_BACKEND)
 EMAIL_DELIVERY_BACKEND = env_str(
     "EMAIL_DELIVERY_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
+    "django.core.mail.backends.filebased.EmailBackend"
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+# Dev mail (DEBUG): written as files here, never to a log, since it holds reset links.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 if EMAIL_DELIVERY_BACKEND == _OUTBOX_BACKEND:
     raise ImproperlyConfigured(
         "EMAIL_DELIVERY_BACKEND must be a real transport (e.g. the SMTP backend), "
@@ -205,6 +215,9 @@ OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 3600)
 # A worker's claim on a message it is sending; longer than EMAIL_TIMEOUT by far.
 OUTBOX_SEND_LEASE_SECONDS = env_int("OUTBOX_SEND_LEASE_SECONDS", 600)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# What an outbox row says is encrypted at rest (notifications/sealing.py): the first key
+# seals, every key opens (rotation). Empty: a key derived from SECRET_KEY (and fallbacks).
+OUTBOX_ENCRYPTION_KEYS = env_fernet_keys("OUTBOX_ENCRYPTION_KEYS")
 
 # Inbound mail: IMAP polling when INBOUND_IMAP_HOST is set, and/or an MTA pipe into
 # `manage.py receive_email`. Both store the raw message before acting on it.
@@ -394,7 +407,13 @@ AXES_VERBOSE = False
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # Every line is redacted (supportdesk/redaction.py): no link or token reaches a log.
+    "formatters": {
+        "plain": {
+            "()": "supportdesk.redaction.RedactingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
