@@ -538,6 +538,9 @@ def _parse(raw: bytes, max_bytes: int) -> InboundMessage:
     return InboundMessage(
         sender_email=sender_email,
         sender_name=sender_name,
+        from_addresses=[address for _name, address in state.addresses("from")],
+        sender_header=next((address for _name, address in state.addresses("sender")), ""),
+        authentication_results=state.headers.get("authentication-results", []),
         to=[address for _name, address in state.addresses("to")],
         cc=[address for _name, address in state.addresses("cc")],
         reply_to=[address for _name, address in state.addresses("reply-to")],
