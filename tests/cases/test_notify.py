@@ -69,9 +69,7 @@ def test_filed_case_sends_a_receipt_to_the_reporter_and_the_tenant_list(cast, no
     assert (row.event, row.case_id, row.user_id) == ("case.received", case.id, cast.contact_a.id)
 
 
-def test_receipt_names_the_first_due_time_the_portal_shows_in_the_tenants_time_zone(
-    client, cast
-):
+def test_receipt_names_the_first_due_time_the_portal_shows_in_the_tenants_time_zone(client, cast):
     """Filed on Tue 3 Mar 2026 at 10:00 in New York at P2 (next business day on a Mon–Fri
     9–17 New York calendar): the receipt, written by the real filing, promises Wed 4 Mar
     17:00 EST, and so does the portal."""
@@ -82,7 +80,9 @@ def test_receipt_names_the_first_due_time_the_portal_shows_in_the_tenants_time_z
         (receipt,) = delivered()["ann@acme.test"]
         client.force_login(cast.contact_a)
         page = client.get(f"/cases/{case.reference}/").content.decode()
-    assert Case.objects.get(id=case.id).initial_response_due == dt.datetime(2026, 3, 4, 22, 0, tzinfo=dt.UTC)
+    assert Case.objects.get(id=case.id).initial_response_due == dt.datetime(
+        2026, 3, 4, 22, 0, tzinfo=dt.UTC
+    )
     assert "You will hear from an engineer by Wed 04 Mar 2026, 17:00 EST." in receipt.body
     assert "as soon as possible" not in receipt.body
     assert '<time datetime="2026-03-04T17:00:00-05:00">' in page
