@@ -64,6 +64,8 @@ logger = logging.getLogger(__name__)
 User = AbstractBaseUser
 Status = InboundEmail.Status
 
+# The whole text of reply-shaped mail that opened a case, kept beside the new text.
+HISTORY_FILE = "earlier-messages.txt"
 _THREAD_ROOT = re.compile(r"^<case\.([a-z0-9][a-z0-9-]*)@(.+)>$")
 
 
@@ -286,9 +288,10 @@ def _reply(parsed: InboundMessage, case: Case, users: list[User]) -> Routed | No
     if not case.is_open and not is_support_staff(actor):
         return _new_case(parsed, [actor], related=case)
     files, refused = _uploads(parsed.files)
-    body = _body(parsed.new_text, files, refused)
+    text, kept_whole = _reply_text(parsed)
+    body = _body(text, files, refused)
     if not body:
-        return Routed(Status.IGNORED, "Empty reply; nothing added.", case.id)
+        return Routed(Status.IGNORED, "Empty reply (no text, no file); nothing added.", case.id)
     try:
         case_comment(
             case_id=case.id,
@@ -301,13 +304,25 @@ def _reply(parsed: InboundMessage, case: Case, users: list[User]) -> Routed | No
     except ServiceError as error:
         return Routed(Status.REJECTED, f"{case.reference}: {error.message}", case.id)
     attached = f" with {len(files)} attachment(s)" if files else ""
-    return Routed(Status.PROCESSED, f"Reply added to {case.reference}{attached}.", case.id)
+    whole = " Only quoted text was found, so the whole message was kept." if kept_whole else ""
+    return Routed(Status.PROCESSED, f"Reply added to {case.reference}{attached}.{whole}", case.id)
+
+
+def _reply_text(parsed: InboundMessage) -> tuple[str, bool]:
+    """What the sender wrote; when stripping the quote leaves nothing although the message
+    has text, the whole text (nothing a customer sent is dropped by a wrong guess), and
+    whether that happened."""
+    if parsed.new_text.strip() or not parsed.text.strip():
+        return parsed.new_text, False
+    return parsed.text, True
 
 
 def _uploads(attachments: Iterable[InboundAttachment]) -> tuple[list, list[str]]:
     """The attachments as uploads, each checked by the portal's rules; a file we do not
-    take is left out (and named in the comment) rather than losing the whole message."""
-    accepted, refused = [], []
+    take is left out (and named in the comment) rather than losing the whole message.
+    Refusals for the same reason become one note naming every file it applies to."""
+    accepted = []
+    refused: dict[str, list[str]] = {}
     for attachment in attachments:
         upload = SimpleUploadedFile(
             attachment.filename, attachment.content, content_type=attachment.content_type
@@ -315,10 +330,15 @@ def _uploads(attachments: Iterable[InboundAttachment]) -> tuple[list, list[str]]
         try:
             validate_uploads([upload])
         except ServiceError as error:
-            refused.append(error.message)
+            reason = error.message.removeprefix(f"{upload.name}: ")
+            refused.setdefault(reason, []).append(upload.name)
         else:
             accepted.append(upload)
-    return accepted, refused
+    notes = [
+        reason if reason.startswith(names[0]) else f"{', '.join(names)}: {reason}"
+        for reason, names in refused.items()
+    ]
+    return accepted, notes
 
 
 def _body(text: str, files: list, refused: list[str]) -> str:
@@ -363,7 +383,10 @@ def _new_case(
 def _open_case(parsed: InboundMessage, user: User, tenant_id: int, related: Case | None) -> Routed:
     files, refused = _uploads(parsed.files)
     summary = " ".join(parsed.subject.split())[:200] or _first_line(parsed.text) or "(no subject)"
-    description = _body(parsed.text, files, refused)
+    text, history = _new_text_and_history(parsed)
+    if history is not None:
+        files.append(history)
+    description = _body(text, files, refused)
     try:
         case = case_create(
             actor=user,
@@ -382,6 +405,20 @@ def _open_case(parsed: InboundMessage, user: User, tenant_id: int, related: Case
         return Routed(Status.REJECTED, f"No case opened: {error.message}")
     after = f", related to {related.reference}" if related else ""
     return Routed(Status.PROCESSED, f"Opened {case.reference}{after}.", case.id)
+
+
+def _new_text_and_history(parsed: InboundMessage) -> tuple[str, SimpleUploadedFile | None]:
+    """A new case from reply-shaped mail (a forwarded or replied thread sent to the support
+    address) is described by what the sender wrote; the thread it quoted is kept whole as
+    a text file on the case rather than filling the description."""
+    new_text, whole = parsed.new_text.strip(), parsed.text.strip()
+    if not new_text or new_text == whole:
+        return parsed.text, None
+    history = SimpleUploadedFile(HISTORY_FILE, whole.encode("utf-8"), content_type="text/plain")
+    return (
+        f"{new_text}\n\n[The quoted or forwarded messages are attached as {HISTORY_FILE}.]",
+        history,
+    )
 
 
 def _first_line(text: str) -> str:

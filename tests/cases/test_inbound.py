@@ -120,12 +120,17 @@ def test_html_only_latin1_mail_from_a_contact_opens_a_case_at_the_lowest_priorit
     assert receipt.recipient == "juergen@acme.test"
 
 
-def test_forwarded_mail_keeps_the_forwarded_text_in_the_new_case(cast):
+def test_forwarded_mail_opens_a_case_described_by_the_new_text_with_the_thread_attached(cast):
     record = receive_email(eml("new-forwarded-thunderbird.eml"), source=PIPE)
     case = Case.objects.get(id=record.case_id)
     assert case.summary == "Fwd: Scheduled report failed"
-    assert case.description.startswith("Our nightly report fails since Monday")
-    assert 'The scheduled report "Monthly invoices" failed' in case.description
+    assert case.description.startswith("Our nightly report fails since Monday, see below.")
+    assert "earlier-messages.txt" in case.description
+    assert 'The scheduled report "Monthly invoices" failed' not in case.description
+    (history,) = case.attachments.filter(filename="earlier-messages.txt")
+    text = history.file.read().decode()
+    assert text.startswith("Our nightly report fails since Monday")
+    assert 'The scheduled report "Monthly invoices" failed' in text
 
 
 def test_mailing_list_mail_opens_a_case_but_gets_no_acknowledgement(cast):
