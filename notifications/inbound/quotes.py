@@ -19,12 +19,12 @@ _ATTRIBUTION_VERBS = (
     r"írta|yazdı|写道|寫道|が書きました"
 )
 _ATTRIBUTION_START = re.compile(
-    r"^(?:On|At|Am|Le|El|Op|Il|Em|Den|Dne|W\s+dniu|В|Στις|在|於)\s", re.IGNORECASE
+    r"^(?:On|At|Am|Le|El|Op|Il|Em|Den|Dne|Dnia|W\s+dniu|В|Στις|在|於)\s", re.IGNORECASE
 )
 # How an attribution wrapped over several lines begins: a start word, a date
 # ("2012年4月2日", "02.04.2012", "2022-05-29") or a weekday ("вт, 2 апр.", "Tue, 2 Apr").
 _ATTRIBUTION_LEAD = re.compile(
-    r"^(?:(?:On|At|Am|Le|El|Op|Il|Em|Den|Dne|W\s+dniu|В|Στις|在|於)\s|\d|\w{2,3}\.?,\s)",
+    r"^(?:(?:On|At|Am|Le|El|Op|Il|Em|Den|Dne|Dnia|W\s+dniu|В|Στις|在|於)\s|\d|\w{2,3}\.?,\s)",
     re.IGNORECASE,
 )
 # Gmail outside English, Yandex, Japanese and Korean webmail: "<date>, <name> <addr>:"
@@ -70,7 +70,8 @@ _HEADER_OTHER = re.compile(
     r"^\s*\*?(?:Sent|Date|To|Cc|Subject|Gesendet|Datum|An|Betreff|Envoyé|Objet|À|Enviado|"
     r"Fecha|Para|Asunto|Inviato|Oggetto|Verzonden|Onderwerp|Aan|Odesláno|Předmět|Komu|"
     r"Отправлено|Тема|Кому|Дата|Kime|Tarih|Konu|Gönderildi|Címzett|Tárgy|Dátum|Elküldve|"
-    r"Lähetetty|Vastaanottaja|Aihe|받는\s*사람|보낸\s*날짜|날짜|제목|"
+    r"Lähetetty|Vastaanottaja|Aihe|받는\s*사람|보낸\s*날짜|날짜|제목|Wysłano|Temat|Do|DW|"
+    r"Sendt|Til|Emne|Skickat|Till|Ämne|Enviada|Assunto|"
     r"发送时间|收件人|主题|抄送|日期|寄件日期|主旨|送信日時|件名|宛先)"
     r"\s*\*?\s*[:：]",
     re.IGNORECASE,
