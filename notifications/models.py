@@ -170,7 +170,13 @@ class InboundEmail(models.Model):
         PROCESSED = "processed", "Processed"
         IGNORED = "ignored", "Ignored"
         REJECTED = "rejected", "Rejected"
+        HELD = "held", "Held for review"
         FAILED = "failed", "Failed"
+
+    class Authentication(models.TextChoices):
+        PASS = "pass", "Authenticated"
+        FAIL = "fail", "Failed authentication"
+        NONE = "none", "Not authenticated"
 
     class Source(models.TextChoices):
         IMAP = "imap", "IMAP mailbox"
@@ -196,6 +202,13 @@ class InboundEmail(models.Model):
         blank=True,
         related_name="inbound_emails",
     )
+    authentication = models.CharField(
+        max_length=8,
+        choices=Authentication.choices,
+        blank=True,
+        help_text="Whether the sender's domain vouched for the From address (DMARC/DKIM).",
+    )
+    authentication_reason = models.CharField(max_length=300, blank=True)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 

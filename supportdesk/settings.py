@@ -229,6 +229,16 @@ INBOUND_IMAP_PASSWORD = env_str("INBOUND_IMAP_PASSWORD", "")
 INBOUND_IMAP_FOLDER = env_str("INBOUND_IMAP_FOLDER", "INBOX")
 INBOUND_IMAP_ARCHIVE_FOLDER = env_str("INBOUND_IMAP_ARCHIVE_FOLDER", "")
 INBOUND_MAX_BYTES = env_int("INBOUND_MAX_BYTES", 40 * 1024 * 1024)
+# Sender authentication (notifications.inbound.authentication): the authserv-ids of our
+# own MTA whose Authentication-Results headers are trusted; optionally the desk's own DKIM
+# check; and whether mail that is not authenticated is held for staff instead of acting as
+# its sender (always on in production: a From header alone proves nothing).
+INBOUND_AUTHSERV_IDS = env_list("INBOUND_AUTHSERV_IDS", [])
+INBOUND_VERIFY_DKIM = env_bool("INBOUND_VERIFY_DKIM", False)
+INBOUND_DNS_TXT_LOOKUP = env_str(
+    "INBOUND_DNS_TXT_LOOKUP", "notifications.inbound.authentication.dns_txt"
+)
+INBOUND_REQUIRE_DMARC = env_bool("INBOUND_REQUIRE_DMARC", not DEBUG)
 # Mail carries no category; new cases by mail get this one (and the plan's lowest priority).
 INBOUND_CASE_CATEGORY = env_str("INBOUND_CASE_CATEGORY", "functionality_issue")
 

@@ -15,6 +15,7 @@ from tests.factories import (
     TenantFactory,
     UserFactory,
 )
+from tests.inbound_mail import MTA
 from tests.mailserver import SmtpSink
 
 # Tests never publish to a real broker: what on-commit callbacks enqueue goes to kombu's
@@ -29,6 +30,8 @@ def _plain_http_and_private_media(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     # Outbox deliveries land in django.core.mail.outbox (pytest-django empties it per test).
     settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Inbound mail is authenticated by the Authentication-Results of this MTA only.
+    settings.INBOUND_AUTHSERV_IDS = [MTA]
     # A deliberately slow hasher protects real passwords; tests only need a fast one.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The test client's login() calls authenticate() without a request, which django-axes

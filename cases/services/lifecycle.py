@@ -32,7 +32,7 @@ from cases.models import (
 )
 from cases.services import schedule
 from cases.services.case_environments import tenant_environment_for_case
-from cases.services.clocks import CLOCK_FIELDS, case_recompute_clocks, cases_recompute_clocks
+from cases.services.clocks import CLOCK_FIELDS, cases_recompute_clocks
 from cases.services.common import (
     check_version,
     event,
@@ -190,9 +190,9 @@ def case_create(
         priority=priority,
         partner=partner.name if partner else "",
         acknowledge=acknowledge,
+        recompute_clocks=True,
     )
     store_attachments(case, actor, files, comment=None, public=True)
-    case_recompute_clocks(case)
     return case
 
 
@@ -283,9 +283,9 @@ def case_comment(
         comment=comment,
         message="Internal note" if not public else ("Support replied" if staff else "Reply"),
         by_staff=staff,
+        recompute_clocks=True,
     )
     store_attachments(case, actor, files, comment=comment, public=public)
-    case_recompute_clocks(case)
     return comment
 
 
@@ -343,8 +343,8 @@ def case_request_info(
         number=1,
         method=ContactAttempt.Method.REQUEST_INFO,
         follow_up_due=case.follow_up_due_at.isoformat(),
+        recompute_clocks=True,
     )
-    case_recompute_clocks(case)
     return case
 
 
@@ -408,8 +408,8 @@ def case_log_phone_attempt(*, case_id: int, actor: User, note: str) -> ContactAt
         method=ContactAttempt.Method.PHONE,
         closure_date=closes_at.isoformat(),
         closure_day=day.isoformat(),
+        recompute_clocks=True,
     )
-    case_recompute_clocks(case)
     return attempt
 
 
@@ -431,8 +431,8 @@ def case_propose_solution(
         from_state=from_state,
         comment=comment,
         message="Solution proposed",
+        recompute_clocks=True,
     )
-    case_recompute_clocks(case)
     return case
 
 
@@ -535,8 +535,8 @@ def case_reject_solution(
         from_state=from_state,
         comment=comment,
         message="Solution rejected",
+        recompute_clocks=True,
     )
-    case_recompute_clocks(case)
     return case
 
 
@@ -675,8 +675,8 @@ def case_reopen(
         comment=comment,
         message="Reopened",
         previous_close_reason=previous_reason,
+        recompute_clocks=True,
     )
-    case_recompute_clocks(case)
     return case
 
 
@@ -716,6 +716,6 @@ def case_change_priority(
         previous=previous,
         priority=priority,
         reason=reason,
+        recompute_clocks=True,
     )
-    case_recompute_clocks(case)
     return case

@@ -18,6 +18,7 @@ from notifications.preferences import notification_preferences_set, preferences_
 from notifications.tasks import send_pending_notifications
 from supportdesk.errors import InvalidInput
 from tests.factories import PASSWORD, ContactFactory, UserFactory
+from tests.inbound_mail import from_our_mta
 
 pytestmark = pytest.mark.django_db
 
@@ -191,7 +192,7 @@ def test_rejected_mail_is_processed_again_once_its_sender_is_a_contact(client, c
         b"From: New Person <new@acme.test>\nTo: support@supportdesk.local\n"
         b"Subject: Reports are empty\nMessage-ID: <np-1@acme.test>\n\nAll reports are empty.\n"
     )
-    record = receive_email(raw, source=InboundEmail.Source.PIPE)
+    record = receive_email(from_our_mta(raw), source=InboundEmail.Source.PIPE)
     assert record.status == InboundEmail.Status.REJECTED
     ContactFactory(tenant=cast.tenant_a, user=UserFactory(username="new@acme.test"))
     client.login(username=cast.engineer.username, password=PASSWORD)
