@@ -11,6 +11,7 @@ from portal.views import (
     people,
     public,
     requests,
+    sso,
     surveys,
     tokens,
 )
@@ -27,6 +28,7 @@ auth_urls = [
         ),
         name="sign_in",
     ),
+    path("sign-in/sso/", sso.sign_in_sso, name="sign_in_sso"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="sign_out"),
     path(
         "password-reset/",

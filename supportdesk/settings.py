@@ -37,6 +37,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "tenants",
     "sla",
     "knowledge",
@@ -57,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "supportdesk.security.AdminInlineStylesMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -65,6 +70,7 @@ AUTHENTICATION_BACKENDS = [
     # First, as django-axes asks: it refuses a locked-out sign-in before any password check.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 
 ROOT_URLCONF = "supportdesk.urls"
@@ -390,6 +396,39 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "supportdesk.security.locked_out"
 AXES_IPWARE_PROXY_COUNT = env_int("API_NUM_PROXIES", 0)
 AXES_VERBOSE = False
+
+# Single sign-on through OpenID Connect (django-allauth's socialaccount; portal/sso.py and
+# tenants/sso.py). Staff sign in through the vendor's identity provider when
+# STAFF_OIDC_ISSUER is set; it signs in only existing active staff accounts whose email,
+# verified by the provider, is in STAFF_OIDC_EMAIL_DOMAINS. Customers' providers are set
+# per tenant in the admin. The desk's own MFA still applies to staff who came by SSO,
+# unless STAFF_OIDC_TRUST_IDP_MFA is on and the ID token's amr (or acr) shows a second
+# factor from STAFF_OIDC_MFA_AMR (or STAFF_OIDC_MFA_ACR).
+STAFF_OIDC_ISSUER = env_str("STAFF_OIDC_ISSUER", "").strip().rstrip("/")
+STAFF_OIDC_CLIENT_ID = env_str("STAFF_OIDC_CLIENT_ID", "")
+STAFF_OIDC_CLIENT_SECRET = env_str("STAFF_OIDC_CLIENT_SECRET", "")
+STAFF_OIDC_NAME = env_str("STAFF_OIDC_NAME", "company single sign-on")
+STAFF_OIDC_EMAIL_DOMAINS = [d.lower() for d in env_list("STAFF_OIDC_EMAIL_DOMAINS", [])]
+STAFF_OIDC_TRUST_IDP_MFA = env_bool("STAFF_OIDC_TRUST_IDP_MFA", False)
+STAFF_OIDC_MFA_AMR = env_list("STAFF_OIDC_MFA_AMR", ["mfa", "otp", "hwk", "swk", "sc"])
+STAFF_OIDC_MFA_ACR = env_list("STAFF_OIDC_MFA_ACR", [])
+if STAFF_OIDC_ISSUER and not (
+    STAFF_OIDC_CLIENT_ID and STAFF_OIDC_CLIENT_SECRET and STAFF_OIDC_EMAIL_DOMAINS
+):
+    raise ImproperlyConfigured(
+        "STAFF_OIDC_ISSUER needs STAFF_OIDC_CLIENT_ID, STAFF_OIDC_CLIENT_SECRET and "
+        "STAFF_OIDC_EMAIL_DOMAINS (the email domains the staff provider may vouch for)"
+    )
+# Fernet keys for the secrets the desk must read back (a tenant provider's client secret);
+# comma-separated, the first encrypts. Unset: derived from SECRET_KEY (supportdesk/encryption.py).
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
+SOCIALACCOUNT_ADAPTER = "portal.sso.SsoAccountAdapter"
+# No provider's token is kept, no account is made or linked by SSO: see portal/sso.py.
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env_int("SSO_REQUESTS_TIMEOUT", 10)
 
 LOGGING = {
     "version": 1,

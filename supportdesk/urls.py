@@ -10,5 +10,6 @@ admin.site.enable_nav_sidebar = False
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("supportdesk.api_urls")),
+    path("sso/", include("allauth.socialaccount.providers.openid_connect.urls")),
     path("", include("portal.urls")),
 ]
