@@ -101,6 +101,8 @@ class SsoAccountAdapter(DefaultSocialAccountAdapter):
     def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
         provider_id = sociallogin.account.provider
         try:
+            if sociallogin.state.get("process") != "login":
+                raise SsoRefused("SSO only signs in; it connects no provider to an account")
             assertion = assertion_from(sociallogin)
             user = sso_user_for(provider_id=provider_id, assertion=assertion)
         except SsoRefused as refusal:

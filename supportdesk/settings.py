@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "csp",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "tenants",
@@ -58,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "supportdesk.security.AdminInlineStylesMiddleware",
@@ -69,7 +71,7 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     # First, as django-axes asks: it refuses a locked-out sign-in before any password check.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend (permissions included) that also accepts an email as the login.
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 
@@ -396,6 +398,23 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "supportdesk.security.locked_out"
 AXES_IPWARE_PROXY_COUNT = env_int("API_NUM_PROXIES", 0)
 AXES_VERBOSE = False
+
+# Sign-in runs through django-allauth (its `account` flow and its `mfa` stage) on the
+# portal's /sign-in/ and the admin's /admin/login/ alike, so no sign-in skips the second
+# step. People sign in with their email or, for staff, their user name. Nobody signs up:
+# contacts and staff are created by the desk. Passwords are reset and changed by Django's
+# own views (portal/urls.py); supportdesk/account_urls.py points allauth's there.
+ACCOUNT_ADAPTER = "supportdesk.accounts.AccountAdapter"
+ACCOUNT_FORMS = {"login": "portal.forms.SignInForm"}
+ACCOUNT_LOGIN_METHODS = {"email", "username"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
+# django-axes owns the password lockout (AXES_* above); allauth's own limits stay on for
+# the rest, its "login_failed" counter now only for second-step codes (5 per user in five
+# minutes, 10 a minute per address).
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key"}
 
 # Single sign-on through OpenID Connect (django-allauth's socialaccount; portal/sso.py and
 # tenants/sso.py). Staff sign in through the vendor's identity provider when
