@@ -278,3 +278,7 @@ class AccountTeamMemberAdmin(admin.ModelAdmin):
     list_filter = ["role", "tenant"]
     search_fields = ["name", "email", "user__email", "tenant__name"]
     autocomplete_fields = ["user", "tenant"]
+
+
+# A tenant's single sign-on provider: its own module, registered with the admin here.
+from tenants import sso_admin  # noqa: E402, F401

@@ -36,9 +36,7 @@ def follow_sign_in(client: Client, response, provider: OidcProvider):
             assert answer.status_code == 302, answer.text
             location = answer.headers["Location"]
         parts = urlsplit(location)
-        response = client.get(parts.path, query_string=parts.query) if parts.query else (
-            client.get(parts.path)
-        )
+        response = client.get(f"{parts.path}?{parts.query}" if parts.query else parts.path)
     raise AssertionError("too many redirects")
 
 
