@@ -223,7 +223,8 @@ def _clean_issuer(issuer: str) -> str:
         except ValueError:
             loopback = False
     if not parts.hostname or parts.query or parts.fragment:
-        raise InvalidInput("Enter the provider's issuer URL.", field_errors={"issuer": ["Required."]})
+        message = "Enter the provider's issuer URL."
+        raise InvalidInput(message, field_errors={"issuer": [message]})
     if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
         message = "The issuer must be an https:// URL."
         raise InvalidInput(message, field_errors={"issuer": [message]})

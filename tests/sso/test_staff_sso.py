@@ -1,10 +1,13 @@
 """Staff single sign-on through the vendor's provider, over real HTTP to the test provider."""
 
 import pytest
+from allauth.account.models import Login
+from allauth.account.signals import user_logged_in
 from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 
+from portal.sso import mfa_proved_by_idp
 from tenants.roles import Role
 from tenants.sso import SsoAssertion, staff_idp_proved_mfa
 from tests.factories import ContactFactory, UserFactory
@@ -165,11 +168,6 @@ def test_idp_mfa_counts_only_when_trusted_and_the_claims_show_it(settings, amr, 
 def test_staff_sign_in_carries_whether_the_idp_proved_mfa(
     client, staff_idp, settings, trusted, amr, expected
 ):
-    from allauth.account.models import Login
-    from allauth.account.signals import user_logged_in
-
-    from portal.sso import mfa_proved_by_idp
-
     settings.STAFF_OIDC_TRUST_IDP_MFA = trusted
     UserFactory(username="eve", email="eve@support.test", roles=[Role.ENGINEER])
     staff_idp.person("idp-eve", "eve@support.test", amr=amr)

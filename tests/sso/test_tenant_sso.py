@@ -1,8 +1,10 @@
 """Per-tenant single sign-on for customer contacts, over real HTTP to the test provider."""
 
 import pytest
+import requests
 from django.contrib.messages import get_messages
 
+from supportdesk.errors import InvalidInput
 from tenants.models import IdentityProviderDomain, TenantIdentityProvider
 from tenants.services import contact_remove
 from tenants.sso import identity_provider_configure, tenant_has_sso
@@ -101,7 +103,7 @@ def test_an_inactive_provider_signs_in_no_one(client, cast, acme_idp):
     acme_idp.sign_in_as("idp-ann")
 
     response = start_contact_sign_in(client, "ann@acme.test")
-    direct = client.post("/accounts/oidc/tenant-%d/login/" % cast.tenant_a.id)
+    direct = client.post(f"/accounts/oidc/tenant-{cast.tenant_a.id}/login/")
 
     assert response.status_code == 400
     assert direct.status_code == 404
@@ -115,7 +117,7 @@ def test_sso_signs_in_by_the_provider_whose_client_finished_the_flow(client, cas
     )
     acme_idp.sign_in_as("idp-ann")
     start = start_contact_sign_in(client, "ann@acme.test")
-    answer = __import__("requests").get(start["Location"], allow_redirects=False, timeout=5)
+    answer = requests.get(start["Location"], allow_redirects=False, timeout=5)
     stolen = answer.headers["Location"].replace(
         f"tenant-{cast.tenant_a.id}", f"tenant-{cast.tenant_b.id}"
     )
@@ -159,8 +161,6 @@ def test_the_client_secret_is_stored_encrypted(cast, acme_idp):
 def test_bad_provider_settings_are_refused_and_change_nothing(
     cast, settings, domains, issuer, field
 ):
-    from supportdesk.errors import InvalidInput
-
     settings.STAFF_OIDC_EMAIL_DOMAINS = ["support.test"]
 
     with pytest.raises(InvalidInput) as refused:
@@ -179,8 +179,6 @@ def test_bad_provider_settings_are_refused_and_change_nothing(
 
 
 def test_a_domain_belongs_to_one_tenant_only(cast, acme_idp):
-    from supportdesk.errors import InvalidInput
-
     with pytest.raises(InvalidInput):
         identity_provider_configure(
             actor=cast.manager,
