@@ -7,6 +7,7 @@ The defaults are the embedded run mode (SQLite and a file-system broker under
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -437,6 +438,12 @@ if STAFF_OIDC_ISSUER and not (
     raise ImproperlyConfigured(
         "STAFF_OIDC_ISSUER needs STAFF_OIDC_CLIENT_ID, STAFF_OIDC_CLIENT_SECRET and "
         "STAFF_OIDC_EMAIL_DOMAINS (the email domains the staff provider may vouch for)"
+    )
+if STAFF_OIDC_ISSUER:
+    # The staff SSO button's form is redirected to the provider; form-action governs that.
+    _staff_idp = urlsplit(STAFF_OIDC_ISSUER)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(
+        f"{_staff_idp.scheme}://{_staff_idp.netloc}"
     )
 # Fernet keys for the secrets the desk must read back (a tenant provider's client secret);
 # comma-separated, the first encrypts. Unset: derived from SECRET_KEY (supportdesk/encryption.py).

@@ -46,7 +46,14 @@ def start_staff_sign_in(client: Client, next_url: str = "/admin/"):
 
 
 def start_contact_sign_in(client: Client, email: str, next_url: str = ""):
-    return client.post(reverse("portal:sign_in_sso"), {"email": email, "next": next_url})
+    """Give the email on the SSO page; where it names a provider, continue to it."""
+    page = client.post(reverse("portal:sign_in_sso"), {"email": email, "next": next_url})
+    if page.status_code != 200:
+        return page
+    login = page.context["config"]
+    data = {"process": "login", **({"next": next_url} if next_url else {})}
+    url = reverse("openid_connect_login", kwargs={"provider_id": login.provider_id})
+    return client.post(url, data)
 
 
 @dataclass

@@ -192,3 +192,13 @@ def test_a_domain_belongs_to_one_tenant_only(cast, acme_idp):
 
     assert list(IdentityProviderDomain.objects.values_list("domain", flat=True)) == ["acme.test"]
     assert not TenantIdentityProvider.objects.filter(tenant=cast.tenant_b).exists()
+
+
+def test_the_continue_page_lets_its_form_go_to_that_provider_only(client, cast, acme_idp):
+    page = client.post("/sign-in/sso/", {"email": "ann@acme.test"})
+
+    policy = page["Content-Security-Policy"]
+    form_action = next(part for part in policy.split(";") if "form-action" in part)
+    assert page.status_code == 200
+    assert "Continue to Acme Corp SSO" in page.text
+    assert form_action.split() == ["form-action", "'self'", acme_idp.issuer]
