@@ -3,6 +3,7 @@
 import pytest
 from allauth.account.models import Login
 from allauth.account.signals import user_logged_in
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
@@ -130,6 +131,18 @@ def test_staff_provider_is_unknown_when_not_configured(client, settings):
     response = start_staff_sign_in(client)
 
     assert response.status_code == 404
+
+
+def test_staff_with_a_second_factor_still_gives_it_after_sso_by_default(client, staff_idp):
+    engineer = UserFactory(username="eve", email="eve@support.test", roles=[Role.ENGINEER])
+    TOTP.activate(engineer, generate_totp_secret())
+    staff_idp.person("idp-eve", "eve@support.test", amr=["pwd", "otp"])
+    staff_idp.signs_in("idp-eve")
+
+    response = follow_sign_in(client, start_staff_sign_in(client), staff_idp.provider)
+
+    assert response.request["PATH_INFO"] == "/accounts/2fa/authenticate/"
+    assert _signed_in_id(client) is None
 
 
 def test_desk_mfa_still_applies_to_staff_sso_by_default(settings):
