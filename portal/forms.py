@@ -232,7 +232,8 @@ class SignInForm(LoginForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         login = self.fields.pop("login")
-        login.label = "Email"
+        staff_door = self.request is not None and self.request.path.startswith("/admin/")
+        login.label = "Email or username" if staff_door else "Email"
         login.widget.attrs = {"autocomplete": "username", "inputmode": "email"}
         password = self.fields.pop("password")
         password.help_text = ""

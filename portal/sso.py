@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 
 from tenants.sso import (
+    MFA_BY_IDP_KEY,
     STAFF_PROVIDER_ID,
     SsoAssertion,
     SsoRefused,
@@ -31,9 +32,6 @@ from tenants.sso import (
 logger = logging.getLogger(__name__)
 
 OPENID_CONNECT = "openid_connect"
-# Set on the allauth login state when the vendor's provider itself proved a second
-# factor and STAFF_OIDC_TRUST_IDP_MFA lets that stand for the desk's own.
-MFA_BY_IDP_KEY = "supportdesk_mfa_by_idp"
 
 
 def _app_for(config) -> SocialApp:
@@ -73,14 +71,6 @@ def assertion_from(sociallogin: SocialLogin) -> SsoAssertion:
 
 def sign_in_url_for(provider_id: str) -> str:
     return reverse("admin:login" if provider_id == STAFF_PROVIDER_ID else "portal:sign_in")
-
-
-def mfa_proved_by_idp(login) -> bool:
-    """For the MFA stages (`login` is allauth's `Login`): whether this sign-in came by the
-    staff provider and it proved a second factor that the settings accept in place of the
-    desk's own (STAFF_OIDC_TRUST_IDP_MFA, off by default)."""
-    sociallogin = (getattr(login, "signal_kwargs", None) or {}).get("sociallogin")
-    return bool(sociallogin is not None and sociallogin.state.get(MFA_BY_IDP_KEY))
 
 
 class SsoAccountAdapter(DefaultSocialAccountAdapter):

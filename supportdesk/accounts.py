@@ -23,6 +23,16 @@ class AccountAdapter(DefaultAccountAdapter):
         contact-request flow or an invitation."""
         return False
 
+    def get_login_stages(self) -> list[str]:
+        """allauth's stages, its second step replaced by the one that knows when the
+        vendor's SSO provider already proved a second factor (tenants/sso.py)."""
+        return [
+            "tenants.sso.SsoAwareAuthenticateStage"
+            if stage == "allauth.mfa.stages.AuthenticateStage"
+            else stage
+            for stage in super().get_login_stages()
+        ]
+
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
         """django-axes throttles password sign-in (per user and address, with its lockout
         page), so allauth's second counter of failed passwords is not consumed here; it

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # allauth.mfa's security-key list
     "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
@@ -64,7 +65,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "supportdesk.security.AdminInlineStylesMiddleware",
-    "allauth.account.middleware.AccountMiddleware",
+    # A user who must have a second step of sign-in and has none may only set one up.
+    "tenants.middleware.MfaRequiredMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -416,6 +418,16 @@ ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
 # the rest, its "login_failed" counter now only for second-step codes (5 per user in five
 # minutes, 10 a minute per address).
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key"}
+
+# Multi-factor sign-in (allauth.mfa): an authenticator app, security keys, recovery codes.
+# Required for staff and for contacts of tenants that ask for it (tenants/mfa.py). Security
+# keys belong to SITE_URL's host name, which must be the host people use (https, or
+# http://localhost in development).
+MFA_ADAPTER = "tenants.mfa.MfaAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "SupportDesk")
+# The desk records people's addresses itself (allauth's email verification is off).
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 
 # Single sign-on through OpenID Connect (django-allauth's socialaccount; portal/sso.py and
 # tenants/sso.py). Staff sign in through the vendor's identity provider when

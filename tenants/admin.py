@@ -1,5 +1,6 @@
 # The admin layer sits above cases: editing a plan, its priorities or a tenant's plan
 # recomputes the due times and the queue ranks of the open cases they govern.
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.db import models
 from django.forms import ModelForm
@@ -31,6 +32,10 @@ from tenants.models import (
     SupportPlan,
     Tenant,
 )
+
+# allauth's admin for authenticators shows their stored data (the second step's secrets,
+# encrypted or not): nobody reads or edits another person's second step.
+admin.site.unregister(Authenticator)
 
 
 class PlanPriorityInline(admin.TabularInline):
@@ -109,8 +114,15 @@ class TenantEscalationLevelInline(admin.TabularInline):
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
-    list_display = ["name", "reference_prefix", "plan", "time_zone", "is_active"]
-    list_filter = ["plan", "is_active"]
+    list_display = [
+        "name",
+        "reference_prefix",
+        "plan",
+        "time_zone",
+        "is_active",
+        "require_mfa_for_contacts",
+    ]
+    list_filter = ["plan", "is_active", "require_mfa_for_contacts"]
     search_fields = ["name", "reference_prefix"]
     inlines = [
         ContactInline,

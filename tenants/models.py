@@ -139,6 +139,14 @@ class Tenant(models.Model):
     plan = models.ForeignKey(SupportPlan, on_delete=models.PROTECT, related_name="tenants")
     time_zone = models.CharField(max_length=64, default="UTC")
     is_active = models.BooleanField(default=True)
+    require_mfa_for_contacts = models.BooleanField(
+        "require two-step sign-in for contacts",
+        default=False,
+        help_text=(
+            "The tenant's contacts, and partner members acting for it, must set up two-step "
+            "sign-in (authenticator app or security key) before they can use the portal or API."
+        ),
+    )
     last_case_number = models.PositiveIntegerField(
         default=0, editable=False, help_text="Advanced under a row lock when a case is filed."
     )

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from allauth.mfa.stages import AuthenticateStage
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -31,6 +32,9 @@ from tenants.roles import Role, has_role, is_support_staff
 User = AbstractBaseUser
 
 STAFF_PROVIDER_ID = "staff"
+# Set on allauth's social-login state when the vendor's provider itself proved a second
+# factor and STAFF_OIDC_TRUST_IDP_MFA lets that stand for the desk's own.
+MFA_BY_IDP_KEY = "supportdesk_mfa_by_idp"
 _TENANT_PREFIX = "tenant-"
 _DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
@@ -161,6 +165,24 @@ def staff_idp_proved_mfa(assertion: SsoAssertion) -> bool:
     if accepted_amr & {value.lower() for value in assertion.amr}:
         return True
     return bool(assertion.acr) and assertion.acr in settings.STAFF_OIDC_MFA_ACR
+
+
+def mfa_proved_by_idp(login: object) -> bool:
+    """Whether this sign-in (allauth's `Login`) came by the staff provider and it proved a
+    second factor that the settings accept in place of the desk's own."""
+    sociallogin = (getattr(login, "signal_kwargs", None) or {}).get("sociallogin")
+    return bool(sociallogin is not None and sociallogin.state.get(MFA_BY_IDP_KEY))
+
+
+class SsoAwareAuthenticateStage(AuthenticateStage):
+    """allauth's second step of sign-in, passed over only when `mfa_proved_by_idp`. The
+    staff member still has a desk second factor (tenants.mfa requires one): it guards
+    their password sign-in, and their SSO sign-in whenever the provider did not prove one."""
+
+    def handle(self) -> tuple:
+        if mfa_proved_by_idp(self.login):
+            return None, True
+        return super().handle()
 
 
 def _one_account_for(email: str) -> User:

@@ -21,6 +21,7 @@ from tests.sso.fixtures import (
     callback_url,
     configure_tenant_idp,
     follow_sign_in,
+    pass_second_step,
     start_contact_sign_in,
     start_staff_sign_in,
 )
@@ -134,6 +135,8 @@ def test_sso_cell(client, wired, people, provider, asserted, verified, signed_in
     else:
         start = start_staff_sign_in(client)
     response = follow_sign_in(client, start, wired)
+    if signed_in is not None and provider == STAFF_IDP:
+        response = pass_second_step(client, response, people[signed_in])
 
     session_user = client.session.get("_auth_user_id")
     after = _snapshot()

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from tenants.models import Tenant
 from tenants.sso import STAFF_PROVIDER_ID, identity_provider_configure, tenant_provider_id
+from tests.mfa import totp_code, totp_secret
 from tests.oidc_provider import IdpUser, OidcProvider
 
 STAFF_DOMAIN = "support.test"
@@ -38,6 +39,14 @@ def follow_sign_in(client: Client, response, provider: OidcProvider):
         parts = urlsplit(location)
         response = client.get(f"{parts.path}?{parts.query}" if parts.query else parts.path)
     raise AssertionError("too many redirects")
+
+
+def pass_second_step(client: Client, response, user):
+    """Where the desk asks for the second step (staff have one), give the authenticator
+    app's current code; returns the desk's last answer."""
+    assert response.request["PATH_INFO"] == reverse("mfa_authenticate")
+    answer = client.post(reverse("mfa_authenticate"), {"code": totp_code(totp_secret(user))})
+    return client.get(answer["Location"]) if answer.status_code == 302 else answer
 
 
 def start_staff_sign_in(client: Client, next_url: str = "/admin/"):

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from tenants.models import TenantIdentityProvider
 from tenants.sso import identity_provider_configs, tenant_provider_id
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -82,9 +82,9 @@ def test_a_bad_domain_is_shown_on_the_form_and_nothing_is_saved(client, cast):
     assert not TenantIdentityProvider.objects.exists()
 
 
-def test_allauths_own_sso_admin_is_not_offered(client, django_user_model):
-    django_user_model.objects.create_superuser("root", "root@support.test", PASSWORD)
-    client.login(username="root", password=PASSWORD)
+def test_allauths_own_sso_admin_is_not_offered(client):
+    UserFactory(username="root@support.test", is_staff=True, is_superuser=True)
+    client.login(username="root@support.test", password=PASSWORD)
 
     index = client.get(reverse("admin:index"))
 

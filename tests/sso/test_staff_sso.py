@@ -3,16 +3,14 @@
 import pytest
 from allauth.account.models import Login
 from allauth.account.signals import user_logged_in
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 
-from portal.sso import mfa_proved_by_idp
 from tenants.roles import Role
-from tenants.sso import SsoAssertion, staff_idp_proved_mfa
+from tenants.sso import SsoAssertion, mfa_proved_by_idp, staff_idp_proved_mfa
 from tests.factories import ContactFactory, UserFactory
-from tests.sso.fixtures import follow_sign_in, start_staff_sign_in
+from tests.sso.fixtures import follow_sign_in, pass_second_step, start_staff_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -27,12 +25,29 @@ def test_staff_member_signs_in_through_the_vendor_provider(client, staff_idp):
     staff_idp.person("idp-eve", "eve@support.test", name="Eve")
     staff_idp.signs_in("idp-eve")
 
-    response = follow_sign_in(client, start_staff_sign_in(client), staff_idp.provider)
+    asked = follow_sign_in(client, start_staff_sign_in(client), staff_idp.provider)
+    not_yet = _signed_in_id(client)
+    response = pass_second_step(client, asked, engineer)
 
+    assert not_yet is None
     assert response.status_code == 200
     assert response.request["PATH_INFO"] == "/admin/"
     assert _signed_in_id(client) == engineer.id
     assert staff_idp.provider.token_requests == 1
+
+
+def test_staff_skip_the_desks_second_step_only_when_trusted_and_the_idp_proved_one(
+    client, staff_idp, settings
+):
+    settings.STAFF_OIDC_TRUST_IDP_MFA = True
+    engineer = UserFactory(username="eve", email="eve@support.test", roles=[Role.ENGINEER])
+    staff_idp.person("idp-eve", "eve@support.test", amr=["pwd", "hwk"])
+    staff_idp.signs_in("idp-eve")
+
+    response = follow_sign_in(client, start_staff_sign_in(client), staff_idp.provider)
+
+    assert response.request["PATH_INFO"] == "/admin/"
+    assert _signed_in_id(client) == engineer.id
 
 
 def test_staff_sign_in_matches_the_email_whatever_its_case(client, staff_idp):
@@ -40,17 +55,20 @@ def test_staff_sign_in_matches_the_email_whatever_its_case(client, staff_idp):
     staff_idp.person("idp-eve", "eve@support.test")
     staff_idp.signs_in("idp-eve")
 
-    follow_sign_in(client, start_staff_sign_in(client), staff_idp.provider)
+    asked = follow_sign_in(client, start_staff_sign_in(client), staff_idp.provider)
+    pass_second_step(client, asked, engineer)
 
     assert _signed_in_id(client) == engineer.id
 
 
 def test_staff_sso_stores_no_linked_account_and_no_token(client, staff_idp):
-    UserFactory(username="eve", email="eve@support.test", roles=[Role.ENGINEER])
+    engineer = UserFactory(username="eve", email="eve@support.test", roles=[Role.ENGINEER])
     staff_idp.person("idp-eve", "eve@support.test")
     staff_idp.signs_in("idp-eve")
 
-    follow_sign_in(client, start_staff_sign_in(client), staff_idp.provider)
+    pass_second_step(
+        client, follow_sign_in(client, start_staff_sign_in(client), staff_idp.provider), engineer
+    )
 
     assert not SocialAccount.objects.exists()
     assert not SocialToken.objects.exists()
@@ -61,7 +79,9 @@ def test_staff_sso_grants_no_role_and_changes_no_flag(client, staff_idp):
     staff_idp.person("idp-eve", "eve@support.test")
     staff_idp.signs_in("idp-eve")
 
-    follow_sign_in(client, start_staff_sign_in(client), staff_idp.provider)
+    pass_second_step(
+        client, follow_sign_in(client, start_staff_sign_in(client), staff_idp.provider), engineer
+    )
 
     engineer.refresh_from_db()
     assert list(engineer.groups.values_list("name", flat=True)) == [Role.ENGINEER.value]
@@ -134,8 +154,7 @@ def test_staff_provider_is_unknown_when_not_configured(client, settings):
 
 
 def test_staff_with_a_second_factor_still_gives_it_after_sso_by_default(client, staff_idp):
-    engineer = UserFactory(username="eve", email="eve@support.test", roles=[Role.ENGINEER])
-    TOTP.activate(engineer, generate_totp_secret())
+    UserFactory(username="eve", email="eve@support.test", roles=[Role.ENGINEER])
     staff_idp.person("idp-eve", "eve@support.test", amr=["pwd", "otp"])
     staff_idp.signs_in("idp-eve")
 
@@ -182,7 +201,7 @@ def test_staff_sign_in_carries_whether_the_idp_proved_mfa(
     client, staff_idp, settings, trusted, amr, expected
 ):
     settings.STAFF_OIDC_TRUST_IDP_MFA = trusted
-    UserFactory(username="eve", email="eve@support.test", roles=[Role.ENGINEER])
+    UserFactory(username="eve", email="eve@support.test", roles=[Role.ENGINEER], second_step=False)
     staff_idp.person("idp-eve", "eve@support.test", amr=amr)
     staff_idp.signs_in("idp-eve")
     seen = []

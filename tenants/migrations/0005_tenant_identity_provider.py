@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0003_api_tokens'),
+        ('tenants', '0004_tenant_require_mfa_for_contacts'),
     ]
 
     operations = [
