@@ -452,8 +452,12 @@ if STAFF_OIDC_ISSUER and not (
         "STAFF_OIDC_EMAIL_DOMAINS (the email domains the staff provider may vouch for)"
     )
 if STAFF_OIDC_ISSUER:
-    # The staff SSO button's form is redirected to the provider; form-action governs that.
     _staff_idp = urlsplit(STAFF_OIDC_ISSUER)
+    if _staff_idp.scheme != "https" and _staff_idp.hostname not in ("localhost", "127.0.0.1"):
+        raise ImproperlyConfigured(
+            f"STAFF_OIDC_ISSUER must be an https:// URL, got {STAFF_OIDC_ISSUER!r}"
+        )
+    # The staff SSO button's form is redirected to the provider; form-action governs that.
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(
         f"{_staff_idp.scheme}://{_staff_idp.netloc}"
     )

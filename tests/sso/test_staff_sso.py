@@ -1,5 +1,10 @@
 """Staff single sign-on through the vendor's provider, over real HTTP to the test provider."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from allauth.account.models import Login
 from allauth.account.signals import user_logged_in
@@ -216,3 +221,45 @@ def test_staff_sign_in_carries_whether_the_idp_proved_mfa(
         user_logged_in.disconnect(record)
 
     assert seen == [expected]
+
+
+STAFF_ENV = {
+    "STAFF_OIDC_ISSUER": "https://sso.vendor.example/realms/staff",
+    "STAFF_OIDC_CLIENT_ID": "supportdesk",
+    "STAFF_OIDC_CLIENT_SECRET": "s3cret",
+    "STAFF_OIDC_EMAIL_DOMAINS": "vendor.example",
+}
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({}, ""),
+        ({"STAFF_OIDC_ISSUER": "http://sso.vendor.example"}, "must be an https:// URL"),
+        ({"STAFF_OIDC_EMAIL_DOMAINS": ""}, "STAFF_OIDC_EMAIL_DOMAINS"),
+        ({"STAFF_OIDC_CLIENT_SECRET": ""}, "STAFF_OIDC_CLIENT_SECRET"),
+    ],
+)
+def test_staff_sso_settings_are_checked_at_start_up(tmp_path, changes, message):
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        "PATH": os.environ["PATH"],
+        "SUPPORTDESK_VAR_DIR": str(tmp_path),
+        **STAFF_ENV,
+        **changes,
+    }
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    if message:
+        assert result.returncode != 0
+        assert message in result.stderr
+    else:
+        assert result.returncode == 0, result.stderr
