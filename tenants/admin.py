@@ -1,5 +1,6 @@
 # The admin layer sits above cases: editing a plan, its priorities or a tenant's plan
 # recomputes the due times and the queue ranks of the open cases they govern.
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.db import models
@@ -34,8 +35,10 @@ from tenants.models import (
 )
 
 # allauth's admin for authenticators shows their stored data (the second step's secrets,
-# encrypted or not): nobody reads or edits another person's second step.
+# encrypted or not): nobody reads or edits another person's second step. Its email
+# addresses are sign-in names the desk does not use (a user's address is on the user).
 admin.site.unregister(Authenticator)
+admin.site.unregister(EmailAddress)
 
 
 class PlanPriorityInline(admin.TabularInline):

@@ -1,6 +1,8 @@
 """Multi-factor sign-in (tenants/mfa.py on django-allauth's MFA): required for staff,
 optional for contacts and partners, required for the contacts of a tenant that asks."""
 
+import re
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -275,3 +277,44 @@ def test_managers_set_the_tenant_requirement_in_the_admin(cast):
     engineer.force_login(cast.engineer)
     assert 'name="require_mfa_for_contacts"' in manager.get(url).content.decode()
     assert 'name="require_mfa_for_contacts"' not in engineer.get(url).content.decode()
+
+
+# The pages keep the portal's Content-Security-Policy.
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+OUR_ALLAUTH_TEMPLATES = sorted(
+    path
+    for folder in ("allauth", "mfa", "account")
+    for path in (TEMPLATES / folder).rglob("*")
+    if path.is_file()
+)
+
+
+@pytest.mark.parametrize("template", OUR_ALLAUTH_TEMPLATES, ids=lambda path: path.name)
+def test_our_allauth_templates_have_no_inline_script_style_or_handlers(template):
+    html = template.read_text(encoding="utf-8")
+    assert "<script" not in html
+    assert "<style" not in html
+    assert not re.search(r"\sstyle=", html)
+    assert not re.search(r"\son[a-z]+=", html)
+
+
+def test_mfa_pages_run_only_scripts_from_this_origin(cast, settings):
+    """allauth's WebAuthn pages pass their options in JSON data blocks, which no browser
+    runs; the scripts themselves load from 'self'."""
+    client = Client()
+    sign_in(client, cast.engineer)
+    pages = [client.get(reverse("mfa_authenticate"))]
+    client.post(reverse("mfa_authenticate"), {"code": totp_code(totp_secret(cast.engineer))})
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    pages += [client.get(reverse(name)) for name in ("mfa_index", "mfa_add_webauthn")]
+    for response in pages:
+        assert response.status_code == 200
+        header = response["Content-Security-Policy"]
+        policy = dict(part.strip().split(" ", 1) for part in header.split(";") if part.strip())
+        assert policy["script-src"] == "'self'"
+        assert policy["style-src"] == "'self'"
+        html = response.content.decode()
+        for script in re.findall(r"<script\b[^>]*>", html):
+            assert "src=" in script or 'type="application/json"' in script, script
+    assert "mfa/js/webauthn.js" in pages[-1].content.decode()
