@@ -3,8 +3,8 @@ live in the services; these only turn text into values and carry the errors back
 
 from collections.abc import Iterable
 
+from allauth.account.forms import LoginForm
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
 
 from cases.models import BusinessImpact, EnvironmentAccess, EnvironmentKind
 from notifications.models import Announcement
@@ -225,13 +225,24 @@ class ContactRequestForm(forms.Form):
     )
 
 
-class SignInForm(AuthenticationForm):
-    """Django's sign-in form, labelled for people who sign in with their email."""
+class SignInForm(LoginForm):
+    """allauth's sign-in form (email, or a staff user name, and password), with the field
+    names the portal has always posted (`username`, `password`)."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["username"].label = "Email"
-        self.fields["username"].widget.attrs.update({"autocomplete": "email", "inputmode": "email"})
+        login = self.fields.pop("login")
+        staff_door = self.request is not None and self.request.path.startswith("/admin/")
+        login.label = "Email or username" if staff_door else "Email"
+        login.widget.attrs = {"autocomplete": "username", "inputmode": "email"}
+        password = self.fields.pop("password")
+        password.help_text = ""
+        self.fields = {"username": login, "password": password, **self.fields}
+
+    def clean(self) -> dict:
+        if "username" in self.cleaned_data:
+            self.cleaned_data["login"] = self.cleaned_data["username"].strip()
+        return super().clean()
 
 
 class AnnouncementAlertsForm(forms.Form):

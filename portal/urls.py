@@ -1,7 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from portal.forms import SignInForm
 from portal.views import (
     articles,
     case_extras,
@@ -11,22 +10,22 @@ from portal.views import (
     people,
     public,
     requests,
+    sso,
     surveys,
     tokens,
 )
+from supportdesk.accounts import sign_in
 
 app_name = "portal"
 
 auth_urls = [
     path(
         "sign-in/",
-        auth_views.LoginView.as_view(
-            template_name="portal/auth/sign_in.html",
-            authentication_form=SignInForm,
-            redirect_authenticated_user=True,
-        ),
+        # allauth's flow (portal.forms.SignInForm, then the second step where the user has one).
+        sign_in,
         name="sign_in",
     ),
+    path("sign-in/sso/", sso.sign_in_sso, name="sign_in_sso"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="sign_out"),
     path(
         "password-reset/",

@@ -7,6 +7,7 @@ The defaults are the embedded run mode (SQLite and a file-system broker under
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -39,12 +40,18 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # allauth.mfa's security-key list
     "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "tenants",
     "sla",
     "knowledge",
@@ -62,9 +69,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "supportdesk.security.AdminInlineStylesMiddleware",
+    # A user who must have a second step of sign-in and has none may only set one up.
+    "tenants.middleware.MfaRequiredMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -72,7 +82,8 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     # First, as django-axes asks: it refuses a locked-out sign-in before any password check.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend (permissions included) that also accepts an email as the login.
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 
 ROOT_URLCONF = "supportdesk.urls"
@@ -413,6 +424,76 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "supportdesk.security.locked_out"
 AXES_IPWARE_PROXY_COUNT = env_int("API_NUM_PROXIES", 0)
 AXES_VERBOSE = False
+
+# Sign-in runs through django-allauth (its `account` flow and its `mfa` stage) on the
+# portal's /sign-in/ and the admin's /admin/login/ alike, so no sign-in skips the second
+# step. People sign in with their email or, for staff, their user name. Nobody signs up:
+# contacts and staff are created by the desk. Passwords are reset and changed by Django's
+# own views (portal/urls.py); supportdesk/account_urls.py points allauth's there.
+ACCOUNT_ADAPTER = "supportdesk.accounts.AccountAdapter"
+ACCOUNT_FORMS = {"login": "portal.forms.SignInForm"}
+ACCOUNT_LOGIN_METHODS = {"email", "username"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
+# django-axes owns the password lockout (AXES_* above); allauth's own limits stay on for
+# the rest, its "login_failed" counter now only for second-step codes (5 per user in five
+# minutes, 10 a minute per address).
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key"}
+
+# Multi-factor sign-in (allauth.mfa): an authenticator app, security keys, recovery codes.
+# Required for staff and for contacts of tenants that ask for it (tenants/mfa.py). Security
+# keys belong to SITE_URL's host name, which must be the host people use (https, or
+# http://localhost in development).
+MFA_ADAPTER = "tenants.mfa.MfaAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "SupportDesk")
+# The desk records people's addresses itself (allauth's email verification is off).
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+
+# Single sign-on through OpenID Connect (django-allauth's socialaccount; portal/sso.py and
+# tenants/sso.py). Staff sign in through the vendor's identity provider when
+# STAFF_OIDC_ISSUER is set; it signs in only existing active staff accounts whose email,
+# verified by the provider, is in STAFF_OIDC_EMAIL_DOMAINS. Customers' providers are set
+# per tenant in the admin. The desk's own MFA still applies to staff who came by SSO,
+# unless STAFF_OIDC_TRUST_IDP_MFA is on and the ID token's amr (or acr) shows a second
+# factor from STAFF_OIDC_MFA_AMR (or STAFF_OIDC_MFA_ACR).
+STAFF_OIDC_ISSUER = env_str("STAFF_OIDC_ISSUER", "").strip().rstrip("/")
+STAFF_OIDC_CLIENT_ID = env_str("STAFF_OIDC_CLIENT_ID", "")
+STAFF_OIDC_CLIENT_SECRET = env_str("STAFF_OIDC_CLIENT_SECRET", "")
+STAFF_OIDC_NAME = env_str("STAFF_OIDC_NAME", "company single sign-on")
+STAFF_OIDC_EMAIL_DOMAINS = [d.lower() for d in env_list("STAFF_OIDC_EMAIL_DOMAINS", [])]
+STAFF_OIDC_TRUST_IDP_MFA = env_bool("STAFF_OIDC_TRUST_IDP_MFA", False)
+STAFF_OIDC_MFA_AMR = env_list("STAFF_OIDC_MFA_AMR", ["mfa", "otp", "hwk", "swk", "sc"])
+STAFF_OIDC_MFA_ACR = env_list("STAFF_OIDC_MFA_ACR", [])
+if STAFF_OIDC_ISSUER and not (
+    STAFF_OIDC_CLIENT_ID and STAFF_OIDC_CLIENT_SECRET and STAFF_OIDC_EMAIL_DOMAINS
+):
+    raise ImproperlyConfigured(
+        "STAFF_OIDC_ISSUER needs STAFF_OIDC_CLIENT_ID, STAFF_OIDC_CLIENT_SECRET and "
+        "STAFF_OIDC_EMAIL_DOMAINS (the email domains the staff provider may vouch for)"
+    )
+if STAFF_OIDC_ISSUER:
+    _staff_idp = urlsplit(STAFF_OIDC_ISSUER)
+    if _staff_idp.scheme != "https" and _staff_idp.hostname not in ("localhost", "127.0.0.1"):
+        raise ImproperlyConfigured(
+            f"STAFF_OIDC_ISSUER must be an https:// URL, got {STAFF_OIDC_ISSUER!r}"
+        )
+    # The staff SSO button's form is redirected to the provider; form-action governs that.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(
+        f"{_staff_idp.scheme}://{_staff_idp.netloc}"
+    )
+# Fernet keys for the secrets the desk must read back (a tenant provider's client secret);
+# comma-separated, the first encrypts. Unset: derived from SECRET_KEY (supportdesk/encryption.py).
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
+SOCIALACCOUNT_ADAPTER = "portal.sso.SsoAccountAdapter"
+# No provider's token is kept, no account is made or linked by SSO: see portal/sso.py.
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env_int("SSO_REQUESTS_TIMEOUT", 10)
 
 LOGGING = {
     "version": 1,

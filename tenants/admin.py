@@ -1,5 +1,7 @@
 # The admin layer sits above cases: editing a plan, its priorities or a tenant's plan
 # recomputes the due times and the queue ranks of the open cases they govern.
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.db import models
 from django.forms import ModelForm
@@ -31,6 +33,12 @@ from tenants.models import (
     SupportPlan,
     Tenant,
 )
+
+# allauth's admin for authenticators shows their stored data (the second step's secrets,
+# encrypted or not): nobody reads or edits another person's second step. Its email
+# addresses are sign-in names the desk does not use (a user's address is on the user).
+admin.site.unregister(Authenticator)
+admin.site.unregister(EmailAddress)
 
 
 class PlanPriorityInline(admin.TabularInline):
@@ -109,8 +117,15 @@ class TenantEscalationLevelInline(admin.TabularInline):
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
-    list_display = ["name", "reference_prefix", "plan", "time_zone", "is_active"]
-    list_filter = ["plan", "is_active"]
+    list_display = [
+        "name",
+        "reference_prefix",
+        "plan",
+        "time_zone",
+        "is_active",
+        "require_mfa_for_contacts",
+    ]
+    list_filter = ["plan", "is_active", "require_mfa_for_contacts"]
     search_fields = ["name", "reference_prefix"]
     inlines = [
         ContactInline,
@@ -278,3 +293,7 @@ class AccountTeamMemberAdmin(admin.ModelAdmin):
     list_filter = ["role", "tenant"]
     search_fields = ["name", "email", "user__email", "tenant__name"]
     autocomplete_fields = ["user", "tenant"]
+
+
+# A tenant's single sign-on provider: its own module, registered with the admin here.
+from tenants import sso_admin  # noqa: E402, F401

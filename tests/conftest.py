@@ -3,6 +3,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 
 from supportdesk.celery import app as celery_app
 from tenants.models import LetterOfAuthorization, Partner, Tenant
@@ -42,6 +43,13 @@ def _plain_http_and_private_media(settings, tmp_path) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    """allauth's rate limits (sign-in, second-step codes) count in the cache; each test
+    starts with a full budget."""
+    cache.clear()
 
 
 @pytest.fixture(scope="module")
