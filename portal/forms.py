@@ -4,10 +4,13 @@ live in the services; these only turn text into values and carry the errors back
 from collections.abc import Iterable
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 
 from cases.models import BusinessImpact, EnvironmentAccess, EnvironmentKind
 from notifications.models import Announcement
+from supportdesk.sign_in_limits import password_reset_allowed
 from tenants.api_tokens import EXPIRY_CHOICES_DAYS
 from tenants.models import Category, Environment, SupportPlan
 
@@ -232,6 +235,17 @@ class SignInForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "Email"
         self.fields["username"].widget.attrs.update({"autocomplete": "email", "inputmode": "email"})
+
+
+class PasswordResetForm(DjangoPasswordResetForm):
+    """Django's reset form, within the reset rate limits, with links built on SITE_URL:
+    never on the request's Host header, which the requester chooses."""
+
+    def save(self, **options: object) -> None:
+        if not password_reset_allowed(request=options["request"], email=self.cleaned_data["email"]):
+            return  # The same "check your email" page follows; nothing is sent.
+        protocol, domain = settings.SITE_URL.split("://", 1)
+        super().save(**{**options, "domain_override": domain, "use_https": protocol == "https"})
 
 
 class AnnouncementAlertsForm(forms.Form):

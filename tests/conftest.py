@@ -3,6 +3,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 
 from supportdesk.celery import app as celery_app
 from tenants.models import LetterOfAuthorization, Partner, Tenant
@@ -39,6 +40,13 @@ def _plain_http_and_private_media(settings, tmp_path) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Rate-limit counters live in the shared cache (files under var/cache, or Redis), which
+    outlives a test and a run: each test starts with full budgets."""
+    cache.clear()
 
 
 @pytest.fixture(scope="module")
