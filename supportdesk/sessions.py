@@ -42,9 +42,17 @@ def session_policy(user: object) -> SessionPolicy:
     return SessionPolicy(
         idle_seconds=idle * 60,
         max_seconds=hours * 60 * 60,
-        idle_text=f"{idle} minute{'s' if idle != 1 else ''}",
-        max_text=f"{hours} hour{'s' if hours != 1 else ''}",
+        idle_text=_duration(idle),
+        max_text=_duration(hours * 60),
     )
+
+
+def _duration(minutes: int) -> str:
+    """`30 minutes`, `8 hours`, `7 days`: the largest unit that says it exactly."""
+    units = (("day", 24 * 60), ("hour", 60), ("minute", 1))
+    unit, size = next((unit, size) for unit, size in units if minutes % size == 0)
+    count = minutes // size
+    return f"{count} {unit}{'s' if count != 1 else ''}"
 
 
 def expiry_reason(session: dict, policy: SessionPolicy, now: float) -> str | None:

@@ -97,7 +97,7 @@ def test_without_redis_every_process_shares_the_rate_limit_counters(tmp_path):
     }
 
     def run() -> str:
-        result = subprocess.run(
+        result = subprocess.run(  # noqa: S603 - our own interpreter and script
             [sys.executable, "manage.py", "shell", "-c", script],
             cwd=ROOT,
             env=env,
