@@ -117,7 +117,12 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # list ships with Django). Every form that sets a password shows each message.
 PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 12)
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        # Email first: most people sign in with it as their user name too, and the refusal
+        # names the first attribute that matches.
+        "OPTIONS": {"user_attributes": ["email", "first_name", "last_name", "username"]},
+    },
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
