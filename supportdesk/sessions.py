@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import reverse
 
@@ -55,7 +56,7 @@ def _duration(minutes: int) -> str:
     return f"{count} {unit}{'s' if count != 1 else ''}"
 
 
-def expiry_reason(session: dict, policy: SessionPolicy, now: float) -> str | None:
+def expiry_reason(session: SessionBase, policy: SessionPolicy, now: float) -> str | None:
     """Why the session has ended, or None while it lasts."""
     signed_in_at, seen_at = session.get(SIGNED_IN_AT), session.get(SEEN_AT)
     if signed_in_at is None or seen_at is None:
