@@ -5,9 +5,12 @@ from collections.abc import Iterable
 
 from allauth.account.forms import LoginForm
 from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 
 from cases.models import BusinessImpact, EnvironmentAccess, EnvironmentKind
 from notifications.models import Announcement
+from supportdesk.sign_in_limits import password_reset_allowed
 from tenants.api_tokens import EXPIRY_CHOICES_DAYS
 from tenants.models import Category, Environment, SupportPlan
 
@@ -243,6 +246,17 @@ class SignInForm(LoginForm):
         if "username" in self.cleaned_data:
             self.cleaned_data["login"] = self.cleaned_data["username"].strip()
         return super().clean()
+
+
+class PasswordResetForm(DjangoPasswordResetForm):
+    """Django's reset form, within the reset rate limits, with links built on SITE_URL:
+    never on the request's Host header, which the requester chooses."""
+
+    def save(self, **options: object) -> None:
+        if not password_reset_allowed(request=options["request"], email=self.cleaned_data["email"]):
+            return  # The same "check your email" page follows; nothing is sent.
+        protocol, domain = settings.SITE_URL.split("://", 1)
+        super().save(**{**options, "domain_override": domain, "use_https": protocol == "https"})
 
 
 class AnnouncementAlertsForm(forms.Form):

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from portal.forms import PasswordResetForm
 from portal.views import (
     articles,
     case_extras,
@@ -31,6 +32,7 @@ auth_urls = [
         "password-reset/",
         auth_views.PasswordResetView.as_view(
             template_name="portal/auth/password_reset_form.html",
+            form_class=PasswordResetForm,
             subject_template_name="emails/password_reset/subject.txt",
             email_template_name="emails/password_reset/body.txt",
             html_email_template_name="emails/password_reset/body.html",

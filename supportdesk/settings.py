@@ -3,7 +3,8 @@
 The defaults are the embedded run mode (SQLite and a file-system broker under
 ``var/``), so a fresh checkout runs with nothing else installed. Production sets
 ``DEBUG=false``, ``SECRET_KEY``, ``ALLOWED_HOSTS``, ``DATABASE_URL`` and
-``REDIS_URL``; with those, ``manage.py check --deploy`` is clean.
+``REDIS_URL``; with those, ``manage.py check --deploy`` is clean (without ``REDIS_URL``
+it reports an error: rate limits need a cache every process shares).
 """
 
 from pathlib import Path
@@ -18,6 +19,7 @@ from supportdesk.env import (
     env_int,
     env_list,
     env_percent,
+    env_positive_int,
     env_rate,
     env_str,
 )
@@ -52,6 +54,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "supportdesk.apps.SupportDeskConfig",
     "tenants",
     "sla",
     "knowledge",
@@ -70,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "supportdesk.sessions.SessionLifetimeMiddleware",
+    "supportdesk.security.NoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "supportdesk.security.AdminInlineStylesMiddleware",
@@ -120,9 +125,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # same indexes without the extra columns, which is all the embedded mode needs.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
+# Password policy for a B2B desk: Django's own validators, all offline (the common-password
+# list ships with Django). Every form that sets a password shows each message.
+PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 12)
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        # Email first: most people sign in with it as their user name too, and the refusal
+        # names the first attribute that matches.
+        "OPTIONS": {"user_attributes": ["email", "first_name", "last_name", "username"]},
+    },
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -130,6 +146,22 @@ LOGIN_URL = "portal:sign_in"
 LOGIN_REDIRECT_URL = "portal:dashboard"
 LOGOUT_REDIRECT_URL = "portal:sign_in"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for a day
+# Password-reset requests per client address and per email address asked for (counted
+# whether or not an account has it, so the limit tells nothing); past either, the same
+# "check your email" page and no email. Kept in the shared cache.
+PASSWORD_RESET_RATES = {
+    "address": env_rate("PASSWORD_RESET_RATE_PER_ADDRESS", "20/hour"),
+    "email": env_rate("PASSWORD_RESET_RATE_PER_EMAIL", "3/hour"),
+}
+
+# Sessions (supportdesk.sessions): staff sessions end after STAFF_SESSION_IDLE_MINUTES
+# without a request and STAFF_SESSION_MAX_HOURS after sign-in; customers' and partners'
+# after the PORTAL_ ones. The session cookie lasts no longer than the longest of them.
+STAFF_SESSION_IDLE_MINUTES = env_positive_int("STAFF_SESSION_IDLE_MINUTES", 30)
+STAFF_SESSION_MAX_HOURS = env_positive_int("STAFF_SESSION_MAX_HOURS", 12)
+PORTAL_SESSION_IDLE_MINUTES = env_positive_int("PORTAL_SESSION_IDLE_MINUTES", 8 * 60)
+PORTAL_SESSION_MAX_HOURS = env_positive_int("PORTAL_SESSION_MAX_HOURS", 7 * 24)
+SESSION_COOKIE_AGE = max(STAFF_SESSION_MAX_HOURS, PORTAL_SESSION_MAX_HOURS) * 60 * 60
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
@@ -313,11 +345,23 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
+# The cache holds rate-limit counters (API throttles, password resets), so every process
+# must share it: Redis when REDIS_URL is set (required in production, a deploy check says
+# so); otherwise files under var/cache, which every process on this machine shares and
+# which need no set-up step (the folder is made on first write). A file cache rather than
+# the database cache: no table to create, no writes competing for SQLite's single write
+# lock with the worker and beat, and no counter rolled back with a failed transaction.
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            # Past MAX_ENTRIES the file cache drops a third of its entries at random, limit
+            # counters included: keep the bound far above what one machine's traffic makes.
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
     )
 }
 
@@ -416,10 +460,21 @@ CONTENT_SECURITY_POLICY = {
 
 # Sign-in throttling (django-axes) on the portal's and the admin's sign-in: after
 # AXES_FAILURE_LIMIT failed attempts for one user name from one address, that pair is
-# locked out for AXES_COOLOFF_MINUTES; a successful sign-in resets the count.
+# locked out for AXES_COOLOFF_MINUTES; a successful sign-in resets the pair's count. After
+# AXES_ADDRESS_FAILURE_LIMIT failures from one address, whatever the user names, the whole
+# address is (supportdesk.sign_in_limits.SignInLockoutHandler: axes compares every
+# lockout parameter with the one AXES_FAILURE_LIMIT, so a per-address entry there would
+# lock a whole office out after a single user's five typos).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 20)
+if AXES_ADDRESS_FAILURE_LIMIT <= AXES_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        "AXES_ADDRESS_FAILURE_LIMIT must be higher than AXES_FAILURE_LIMIT, got "
+        f"{AXES_ADDRESS_FAILURE_LIMIT} and {AXES_FAILURE_LIMIT}"
+    )
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "supportdesk.sign_in_limits.SignInLockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "supportdesk.security.locked_out"
 AXES_IPWARE_PROXY_COUNT = env_int("API_NUM_PROXIES", 0)

@@ -46,9 +46,10 @@ def _plain_http_and_private_media(settings, tmp_path) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> None:
-    """allauth's rate limits (sign-in, second-step codes) count in the cache; each test
-    starts with a full budget."""
+def _fresh_cache() -> None:
+    """Rate-limit counters (allauth's, the reset limit's, the API's) live in the shared
+    cache (files under var/cache, or Redis), which outlives a test and a run: each test
+    starts with full budgets."""
     cache.clear()
 
 
