@@ -53,6 +53,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signs out sessions whose user lost access since signing in (tenants/sessions.py).
+    "tenants.sessions.EndedSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -111,6 +113,10 @@ LOGIN_URL = "portal:sign_in"
 LOGIN_REDIRECT_URL = "portal:dashboard"
 LOGOUT_REDIRECT_URL = "portal:sign_in"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for a day
+# A new contact's emailed link to choose a password works this many days (tenants/invitations.py).
+CONTACT_INVITATION_DAYS = env_int("CONTACT_INVITATION_DAYS", 7)
+if not 1 <= CONTACT_INVITATION_DAYS <= 30:
+    raise ImproperlyConfigured("CONTACT_INVITATION_DAYS must be from 1 to 30 days.")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
