@@ -9,7 +9,6 @@ from django.urls import reverse
 
 from cases import services
 from cases.models import State
-from tenants.services import letter_rescind
 from tests.cases.test_lifecycle import file_case, in_progress
 from tests.factories import AnnouncementFactory, CaseFactory, LetterFactory
 
