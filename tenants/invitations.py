@@ -168,7 +168,9 @@ def _checked(invitation_id: int, token: str, *, lock: bool) -> ContactInvitation
             "This invitation has expired. Ask your organisation's portal contact or support "
             "to send a new one."
         )
-    if contact.user.has_usable_password() or not contact.user.is_active:
+    if not contact.user.is_active:
+        raise StateConflict("This account is deactivated. Please contact support.")
+    if contact.user.has_usable_password():
         raise StateConflict(
             "This account already has a password. Please sign in; if you forgot the "
             "password, reset it from the sign-in page."
