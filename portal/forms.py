@@ -293,3 +293,22 @@ class ApiTokenForm(forms.Form):
         + [(days, f"In {days} days") for days in EXPIRY_CHOICES_DAYS],
         initial=90,
     )
+
+
+class ChoosePasswordForm(forms.Form):
+    """An invited contact's first password; the service applies the password rules."""
+
+    password = forms.CharField(
+        label="Choose a password",
+        required=False,
+        strip=False,
+        help_text="At least 8 characters (longer is better), not a common password, not "
+        "all digits and not like your name or email.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "required": True}),
+    )
+    password_again = forms.CharField(
+        label="Type it again",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "required": True}),
+    )

@@ -8,6 +8,7 @@ from portal.views import (
     cases,
     dashboard,
     files,
+    invitations,
     people,
     public,
     requests,
@@ -77,6 +78,7 @@ auth_urls = [
         ),
         name="password_change_done",
     ),
+    path("welcome/<int:invitation_id>/<str:token>/", invitations.invitation, name="invitation"),
 ]
 
 case_urls = [
@@ -125,6 +127,11 @@ urlpatterns = [
     path("contacts/", people.contacts, name="contacts"),
     path("contacts/request/", people.contact_request, name="contact_request"),
     path("contacts/<int:contact_id>/remove/", people.contact_remove, name="contact_remove"),
+    path(
+        "contacts/<int:contact_id>/invite/",
+        people.contact_invitation_resend_view,
+        name="contact_invitation_resend",
+    ),
     path("letters/", people.letters, name="letters"),
     path("letters/<int:letter_id>/rescind/", people.letter_rescind, name="letter_rescind"),
     path("account/api-tokens/", tokens.api_tokens, name="api_tokens"),

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signs out sessions whose user lost access since signing in (tenants/sessions.py).
+    "tenants.sessions.EndedSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "supportdesk.sessions.SessionLifetimeMiddleware",
@@ -162,6 +164,11 @@ STAFF_SESSION_MAX_HOURS = env_positive_int("STAFF_SESSION_MAX_HOURS", 12)
 PORTAL_SESSION_IDLE_MINUTES = env_positive_int("PORTAL_SESSION_IDLE_MINUTES", 8 * 60)
 PORTAL_SESSION_MAX_HOURS = env_positive_int("PORTAL_SESSION_MAX_HOURS", 7 * 24)
 SESSION_COOKIE_AGE = max(STAFF_SESSION_MAX_HOURS, PORTAL_SESSION_MAX_HOURS) * 60 * 60
+
+# A new contact's emailed link to choose a password works this many days (tenants/invitations.py).
+CONTACT_INVITATION_DAYS = env_int("CONTACT_INVITATION_DAYS", 7)
+if not 1 <= CONTACT_INVITATION_DAYS <= 30:
+    raise ImproperlyConfigured("CONTACT_INVITATION_DAYS must be from 1 to 30 days.")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")

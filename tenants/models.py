@@ -531,6 +531,9 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(
+        max_length=200, blank=True, help_text="Why it was revoked, when not by its owner."
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -586,3 +589,53 @@ class IdentityProviderDomain(models.Model):
 
     def __str__(self) -> str:
         return self.domain
+
+
+class SessionCutoff(models.Model):
+    """Every session of the user that signed in before `ended_at` is over: written when the
+    user loses access (contact removed, letter rescinded) and checked on each request by
+    `tenants.sessions.EndedSessionsMiddleware`, whatever the session engine."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="session_cutoff"
+    )
+    ended_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Sessions of {self.user_id} before {self.ended_at:%Y-%m-%d %H:%M}"
+
+
+class ContactInvitation(models.Model):
+    """An emailed, single-use link for a new contact to choose a password. Only the
+    SHA-256 digest of the link's secret is kept; the secret itself is only in the email."""
+
+    class Ended(models.TextChoices):
+        SUPERSEDED = "superseded", "A newer invitation was sent"
+        REVOKED = "revoked", "The contact was removed"
+
+    contact = models.ForeignKey(
+        AuthorizedContact, on_delete=models.CASCADE, related_name="invitations"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_because = models.CharField(max_length=16, choices=Ended.choices, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["contact", "-created_at"], name="invitation_contact")]
+
+    def __str__(self) -> str:
+        return f"Invitation {self.id} for {self.contact}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.ended_at is None
+
+    def is_expired(self, now: dt.datetime) -> bool:
+        return self.expires_at <= now
