@@ -30,6 +30,7 @@ from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConfli
 from tenants.access import is_contact_of, tenants_for
 from tenants.models import AuthorizedContact, ContactInvitation
 from tenants.roles import Role, has_role
+from tenants.sso import contact_identity_provider
 
 User = AbstractBaseUser
 
@@ -75,6 +76,7 @@ def _email(contact: AuthorizedContact, key: str, **extra: object) -> None:
             if contact.effective_from > timezone.localdate()
             else "",
             "invitation_url": "",
+            "sso_sign_in_url": "",
             **extra,
         },
         dedup_key=key,
@@ -100,11 +102,22 @@ def _invite_to_choose_password(actor: User | None, contact: AuthorizedContact) -
 
 
 def contact_invite(*, actor: User | None, contact: AuthorizedContact) -> ContactInvitation | None:
-    """Email the contact about their access, in the caller's transaction: a new link to
-    choose a password (superseding any open one) if they have none, else a note that they
-    can sign in. Returns the new invitation, if one was made."""
+    """Email the contact about their access, in the caller's transaction: where the
+    tenant's own identity provider vouches for their address, how to sign in with it;
+    else a new link to choose a password (superseding any open one) if they have none, or
+    a note that they can sign in. Returns the new invitation, if one was made."""
+    key = f"contact-access:{contact.id}:{timezone.now().isoformat()}"
+    provider = contact_identity_provider(tenant_id=contact.tenant_id, email=contact.user.email)
+    if provider is not None:
+        _email(
+            contact,
+            key,
+            sso_name=provider.name,
+            sso_sign_in_url=settings.SITE_URL + reverse("portal:sign_in_sso"),
+        )
+        return None
     if contact.user.has_usable_password():
-        _email(contact, f"contact-access:{contact.id}:{timezone.now().isoformat()}")
+        _email(contact, key)
         return None
     return _invite_to_choose_password(actor, contact)
 

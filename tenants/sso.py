@@ -149,10 +149,11 @@ def identity_provider_for_email(email: str) -> IdentityProviderConfig | None:
     return _config_of(found) if found else None
 
 
-def tenant_has_sso(tenant: Tenant) -> bool:
-    """Whether the tenant's contacts can sign in through its own identity provider
-    (for invitations: "sign in with your company's SSO")."""
-    return tenant.is_active and _usable_tenant_providers().filter(tenant_id=tenant.id).exists()
+def contact_identity_provider(*, tenant_id: int, email: str) -> IdentityProviderConfig | None:
+    """The tenant's own provider when it vouches for this contact's address: the contact
+    signs in there (invitations say so instead of offering a password)."""
+    provider = identity_provider_for_email(email)
+    return provider if provider is not None and provider.tenant_id == tenant_id else None
 
 
 def staff_idp_proved_mfa(assertion: SsoAssertion) -> bool:

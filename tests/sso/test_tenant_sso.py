@@ -4,10 +4,13 @@ import pytest
 import requests
 from django.contrib.messages import get_messages
 
+from notifications.messages import build_message
+from notifications.models import Notification
 from supportdesk.errors import InvalidInput
-from tenants.models import IdentityProviderDomain, TenantIdentityProvider
-from tenants.services import contact_remove
-from tenants.sso import identity_provider_configure, tenant_has_sso
+from tenants.models import ContactInvitation, IdentityProviderDomain, TenantIdentityProvider
+from tenants.services import contact_grant, contact_remove
+from tenants.sso import contact_identity_provider, identity_provider_configure
+from tests.factories import UserFactory
 from tests.oidc_provider import IdpUser
 from tests.sso.fixtures import configure_tenant_idp, follow_sign_in, start_contact_sign_in
 
@@ -127,13 +130,29 @@ def test_sso_signs_in_by_the_provider_whose_client_finished_the_flow(client, cas
     assert _signed_in_id(client) is None
 
 
-def test_tenant_has_sso_only_with_an_active_provider(cast, acme_idp):
-    assert tenant_has_sso(cast.tenant_a)
-    assert not tenant_has_sso(cast.tenant_b)
+def test_a_new_contact_of_a_tenant_with_sso_is_invited_to_sign_in_there(cast, acme_idp):
+    """The invitation names the company's provider and carries no password link."""
+    newcomer = UserFactory(username="nia@acme.test", email="nia@acme.test")
+    newcomer.set_unusable_password()
+    newcomer.save()
+    contact_grant(
+        actor=cast.manager, tenant_id=cast.tenant_a.id, user=newcomer, certification="Admin 101"
+    )
+    invitation = build_message(Notification.objects.get(recipient="nia@acme.test"))
+    assert "your company's single sign-on" in invitation.body
+    assert "/sign-in/sso/" in invitation.body
+    assert "/welcome/" not in invitation.body
+    assert not ContactInvitation.objects.filter(contact__user=newcomer).exists()
+
+
+def test_contact_identity_provider_only_for_its_own_tenant_while_active(cast, acme_idp):
+    assert contact_identity_provider(tenant_id=cast.tenant_a.id, email="ann@acme.test")
+    assert not contact_identity_provider(tenant_id=cast.tenant_b.id, email="ann@acme.test")
+    assert not contact_identity_provider(tenant_id=cast.tenant_a.id, email="ann@other.test")
 
     TenantIdentityProvider.objects.filter(tenant=cast.tenant_a).update(is_active=False)
 
-    assert not tenant_has_sso(cast.tenant_a)
+    assert not contact_identity_provider(tenant_id=cast.tenant_a.id, email="ann@acme.test")
 
 
 def test_the_sign_in_page_offers_company_sso(client, db):
