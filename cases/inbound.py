@@ -17,7 +17,7 @@ logged in one line.
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from cases.attachments import validate_uploads
+from cases.attachments import upload_rules, validate_uploads
 from cases.models import Case, Channel, EnvironmentAccess
 from cases.notify import thread_id
 from cases.selectors import cases_for
@@ -39,7 +39,7 @@ from notifications.mailbox import inbound_claim, inbound_finish, inbound_store, 
 from notifications.models import InboundEmail, Notification
 from notifications.outbox import mail_domain, outbox_enqueue
 from notifications.reply_tokens import read_reply_token, support_email_address
-from supportdesk.errors import ServiceError
+from supportdesk.errors import ServiceError, TooLarge
 from tenants.access import tenants_for
 from tenants.roles import is_support_staff
 
@@ -187,7 +187,8 @@ def _reply(parsed: InboundMessage, case: Case, users: list[User]) -> Routed:
     body = _body(parsed.new_text, files, refused)
     if not body:
         return Routed(Status.IGNORED, "Empty reply; nothing added.", case.id)
-    try:
+
+    def reply(body: str, files: list) -> None:
         case_comment(
             case_id=case.id,
             actor=actor,
@@ -196,6 +197,9 @@ def _reply(parsed: InboundMessage, case: Case, users: list[User]) -> Routed:
             channel=Channel.EMAIL,
             attachments=files,
         )
+
+    try:
+        files = _with_files_if_room(reply, parsed.new_text, files, refused)
     except ServiceError as error:
         return Routed(Status.REJECTED, f"{case.reference}: {error.message}", case.id)
     attached = f" with {len(files)} attachment(s)" if files else ""
@@ -211,12 +215,28 @@ def _uploads(attachments: Iterable[InboundAttachment]) -> tuple[list, list[str]]
             attachment.filename, attachment.content, content_type=attachment.content_type
         )
         try:
-            validate_uploads([upload])
+            validate_uploads([*accepted, upload])
+        except TooLarge:
+            refused.append(f"{upload.name}: {upload_rules().summary} per message.")
         except ServiceError as error:
             refused.append(error.message)
         else:
             accepted.append(upload)
     return accepted, refused
+
+
+def _with_files_if_room(
+    send: Callable[[str, list], object], text: str, files: list, refused: list[str]
+) -> list:
+    """Send the message with its files; if they would pass the plan's storage quota, send
+    it without them, naming them and why in the text. Returns the files that were kept."""
+    try:
+        send(_body(text, files, refused), files)
+    except TooLarge as error:
+        left_out = f"{', '.join(upload.name for upload in files)}: {error.message}"
+        send(_body(text, files, [*refused, left_out]), [])
+        return []
+    return files
 
 
 def _body(text: str, files: list, refused: list[str]) -> str:
@@ -253,21 +273,28 @@ def _new_case(parsed: InboundMessage, users: list[User], follows: Case | None = 
 def _open_case(parsed: InboundMessage, user: User, tenant_id: int, follows: Case | None) -> Routed:
     files, refused = _uploads(parsed.files)
     summary = " ".join(parsed.subject.split())[:200] or _first_line(parsed.text) or "(no subject)"
-    description = _body(parsed.text, files, refused)
-    try:
-        case = case_create(
-            actor=user,
-            tenant_id=tenant_id,
-            summary=summary,
-            category=settings.INBOUND_CASE_CATEGORY,
-            priority=None,
-            environment_access=EnvironmentAccess.REFUSED,
-            channel=Channel.EMAIL,
-            attachments=files,
-            acknowledge=parsed.should_auto_acknowledge,
-            description=description,
-            related_cases=follows.reference if follows else "",
+    opened: list[Case] = []
+
+    def open_case(description: str, files: list) -> None:
+        opened.append(
+            case_create(
+                actor=user,
+                tenant_id=tenant_id,
+                summary=summary,
+                category=settings.INBOUND_CASE_CATEGORY,
+                priority=None,
+                environment_access=EnvironmentAccess.REFUSED,
+                channel=Channel.EMAIL,
+                attachments=files,
+                acknowledge=parsed.should_auto_acknowledge,
+                description=description,
+                related_cases=follows.reference if follows else "",
+            )
         )
+
+    try:
+        _with_files_if_room(open_case, parsed.text, files, refused)
+        case = opened[-1]
     except ServiceError as error:
         return Routed(Status.REJECTED, f"No case opened: {error.message}")
     after = f", following closed {follows.reference}" if follows else ""

@@ -3,7 +3,9 @@
 as messages and field errors."""
 
 from django import forms
+from django.utils.text import capfirst
 
+from cases.attachments import upload_rules
 from cases.models import STAFF_CLOSE_REASONS, Case, CloseReason
 from knowledge.models import KnownIssue
 from tenants.models import PlanPriority
@@ -182,6 +184,10 @@ class ReplyForm(CaseForm):
     )
     body = _text("Message", rows=6)
     attachments = MultipleFileField(required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"].help_text = capfirst(upload_rules().summary) + "."
 
 
 # Bulk actions on the queue: the same services, once per selected case.
