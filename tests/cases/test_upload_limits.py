@@ -235,6 +235,8 @@ def test_a_chunked_body_through_asgi_is_cut_off_at_the_limit(settings):
     answer: list[dict] = []
 
     async def receive() -> dict:
+        if len(sent) == chunks:
+            return {"type": "http.disconnect"}
         sent.append(len(chunk))
         return {"type": "http.request", "body": chunk, "more_body": len(sent) < chunks}
 
