@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 
@@ -134,6 +135,10 @@ class UploadLimitMiddleware:
                 request.FILES  # noqa: B018  (parses the body now, through the limiter)
             except UnreadablePostError:
                 return None  # The client went away; the CSRF check and view see the same.
+            except MultiPartParserError:
+                if request.path.startswith(API_PREFIX):
+                    return None  # DRF parses again and answers in the API's error body.
+                raise
             if limiter.refusal:
                 # The parser stopped half way: what it returned must never reach a view.
                 request._mark_post_parse_error()
