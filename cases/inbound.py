@@ -26,7 +26,7 @@ logged in one line.
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -37,7 +37,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from cases.attachments import validate_uploads
+from cases.attachments import upload_rules, validate_uploads
 from cases.models import Case, Channel, EnvironmentAccess
 from cases.notify import thread_id
 from cases.selectors import cases_for
@@ -55,7 +55,7 @@ from notifications.mailbox import (
 from notifications.models import InboundEmail, Notification
 from notifications.outbox import mail_domain, notifications_note_bounce, outbox_enqueue
 from notifications.reply_tokens import read_reply_token, support_email_address
-from supportdesk.errors import NotPermitted, ServiceError, StateConflict
+from supportdesk.errors import NotPermitted, ServiceError, StateConflict, TooLarge
 from tenants.access import tenants_for
 from tenants.roles import Role, has_role, is_support_staff
 
@@ -289,10 +289,10 @@ def _reply(parsed: InboundMessage, case: Case, users: list[User]) -> Routed | No
         return _new_case(parsed, [actor], related=case)
     files, refused = _uploads(parsed.files)
     text, kept_whole = _reply_text(parsed)
-    body = _body(text, files, refused)
-    if not body:
+    if not _body(text, files, refused):
         return Routed(Status.IGNORED, "Empty reply (no text, no file); nothing added.", case.id)
-    try:
+
+    def reply(body: str, files: list) -> None:
         case_comment(
             case_id=case.id,
             actor=actor,
@@ -301,11 +301,16 @@ def _reply(parsed: InboundMessage, case: Case, users: list[User]) -> Routed | No
             channel=Channel.EMAIL,
             attachments=files,
         )
+
+    try:
+        files = _with_files_if_room(reply, text, files, refused)
     except ServiceError as error:
         return Routed(Status.REJECTED, f"{case.reference}: {error.message}", case.id)
     attached = f" with {len(files)} attachment(s)" if files else ""
     whole = " Only quoted text was found, so the whole message was kept." if kept_whole else ""
-    return Routed(Status.PROCESSED, f"Reply added to {case.reference}{attached}.{whole}", case.id)
+    return Routed(
+        Status.PROCESSED, f"Reply added to {case.reference}{attached}.{whole}", case.id
+    )
 
 
 def _reply_text(parsed: InboundMessage) -> tuple[str, bool]:
@@ -328,7 +333,9 @@ def _uploads(attachments: Iterable[InboundAttachment]) -> tuple[list, list[str]]
             attachment.filename, attachment.content, content_type=attachment.content_type
         )
         try:
-            validate_uploads([upload])
+            validate_uploads([*accepted, upload])
+        except TooLarge:
+            refused.setdefault(f"{upload_rules().summary} per message.", []).append(upload.name)
         except ServiceError as error:
             reason = error.message.removeprefix(f"{upload.name}: ")
             refused.setdefault(reason, []).append(upload.name)
@@ -339,6 +346,20 @@ def _uploads(attachments: Iterable[InboundAttachment]) -> tuple[list, list[str]]
         for reason, names in refused.items()
     ]
     return accepted, notes
+
+
+def _with_files_if_room(
+    send: Callable[[str, list], object], text: str, files: list, refused: list[str]
+) -> list:
+    """Send the message with its files; if they would pass the plan's storage quota, send
+    it without them, naming them and why in the text. Returns the files that were kept."""
+    try:
+        send(_body(text, files, refused), files)
+    except TooLarge as error:
+        left_out = f"{', '.join(upload.name for upload in files)}: {error.message}"
+        send(_body(text, files, [*refused, left_out]), [])
+        return []
+    return files
 
 
 def _body(text: str, files: list, refused: list[str]) -> str:
@@ -386,21 +407,28 @@ def _open_case(parsed: InboundMessage, user: User, tenant_id: int, related: Case
     text, history = _new_text_and_history(parsed)
     if history is not None:
         files.append(history)
-    description = _body(text, files, refused)
-    try:
-        case = case_create(
-            actor=user,
-            tenant_id=tenant_id,
-            summary=summary,
-            category=settings.INBOUND_CASE_CATEGORY,
-            priority=None,
-            environment_access=EnvironmentAccess.REFUSED,
-            channel=Channel.EMAIL,
-            attachments=files,
-            acknowledge=parsed.should_auto_acknowledge,
-            description=description,
-            related_cases=related.reference if related else "",
+    opened: list[Case] = []
+
+    def open_case(description: str, files: list) -> None:
+        opened.append(
+            case_create(
+                actor=user,
+                tenant_id=tenant_id,
+                summary=summary,
+                category=settings.INBOUND_CASE_CATEGORY,
+                priority=None,
+                environment_access=EnvironmentAccess.REFUSED,
+                channel=Channel.EMAIL,
+                attachments=files,
+                acknowledge=parsed.should_auto_acknowledge,
+                description=description,
+                related_cases=related.reference if related else "",
+            )
         )
+
+    try:
+        _with_files_if_room(open_case, text, files, refused)
+        case = opened[-1]
     except ServiceError as error:
         return Routed(Status.REJECTED, f"No case opened: {error.message}")
     after = f", related to {related.reference}" if related else ""

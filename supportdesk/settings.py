@@ -82,6 +82,9 @@ MIDDLEWARE = [
     "supportdesk.security.AdminInlineStylesMiddleware",
     # A user who must have a second step of sign-in and has none may only set one up.
     "tenants.middleware.MfaRequiredMiddleware",
+    # Refuses an oversized upload, reading the body before the CSRF check does (that runs
+    # in process_view, after every middleware's call); late, so its page has CSP and user.
+    "supportdesk.uploads.UploadLimitMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -192,8 +195,12 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
-# Uploads: what a case attachment may be (checked in cases.services).
+# Uploads: what a case attachment may be (checked in cases.services). A request is refused
+# by its Content-Length and again while its files stream in (supportdesk.uploads), before
+# any of it is stored; the plan's storage quotas are checked when files are stored.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
+ATTACHMENT_MAX_FILES = env_int("ATTACHMENT_MAX_FILES", 10)
+ATTACHMENT_MAX_REQUEST_BYTES = env_int("ATTACHMENT_MAX_REQUEST_BYTES", 50 * 1024 * 1024)
 ATTACHMENT_ALLOWED_EXTENSIONS = env_list(
     "ATTACHMENT_ALLOWED_EXTENSIONS",
     [

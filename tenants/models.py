@@ -67,6 +67,16 @@ class SupportPlan(models.Model):
         default=False, help_text="The top priority must also be raised by phone."
     )
     support_phone = models.CharField(max_length=40, blank=True)
+    case_files_quota_mb = models.PositiveIntegerField(
+        "Files per case (MB)",
+        default=500,
+        help_text="The most the files of one case may add up to, in megabytes.",
+    )
+    tenant_files_quota_mb = models.PositiveIntegerField(
+        "Files per customer (MB)",
+        default=20 * 1024,
+        help_text="The most the files of all of a customer's cases may add up to, in megabytes.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -149,6 +159,12 @@ class Tenant(models.Model):
     )
     last_case_number = models.PositiveIntegerField(
         default=0, editable=False, help_text="Advanced under a row lock when a case is filed."
+    )
+    files_bytes = models.PositiveBigIntegerField(
+        default=0,
+        editable=False,
+        help_text="Bytes of files on the customer's cases: a running total the attachment "
+        "service keeps in the transaction that stores them, so the quota costs no count.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
