@@ -308,9 +308,7 @@ def _reply(parsed: InboundMessage, case: Case, users: list[User]) -> Routed | No
         return Routed(Status.REJECTED, f"{case.reference}: {error.message}", case.id)
     attached = f" with {len(files)} attachment(s)" if files else ""
     whole = " Only quoted text was found, so the whole message was kept." if kept_whole else ""
-    return Routed(
-        Status.PROCESSED, f"Reply added to {case.reference}{attached}.{whole}", case.id
-    )
+    return Routed(Status.PROCESSED, f"Reply added to {case.reference}{attached}.{whole}", case.id)
 
 
 def _reply_text(parsed: InboundMessage) -> tuple[str, bool]:
