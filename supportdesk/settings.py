@@ -415,6 +415,8 @@ ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
 # the rest, its "login_failed" counter now only for second-step codes (5 per user in five
 # minutes, 10 a minute per address).
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key"}
+# allauth's per-address limits see the client behind the same proxies as the API and axes.
+ALLAUTH_TRUSTED_PROXY_COUNT = AXES_IPWARE_PROXY_COUNT
 
 # Multi-factor sign-in (allauth.mfa): an authenticator app, security keys, recovery codes.
 # Required for staff and for contacts of tenants that ask for it (tenants/mfa.py). Security
