@@ -427,6 +427,10 @@ MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "SupportDesk")
 # The desk records people's addresses itself (allauth's email verification is off).
 MFA_ALLOW_UNVERIFIED_EMAIL = True
+# A second step added or removed, or new recovery codes, is mailed to the account's owner
+# (with the address and browser it came from), so a change they did not make is noticed.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "SupportDesk: "
 
 LOGGING = {
     "version": 1,
