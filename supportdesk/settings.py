@@ -510,6 +510,8 @@ ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
 # the rest, its "login_failed" counter now only for second-step codes (5 per user in five
 # minutes, 10 a minute per address).
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key"}
+# allauth's per-address limits see the client behind the same proxies as the API and axes.
+ALLAUTH_TRUSTED_PROXY_COUNT = AXES_IPWARE_PROXY_COUNT
 
 # Multi-factor sign-in (allauth.mfa): an authenticator app, security keys, recovery codes.
 # Required for staff and for contacts of tenants that ask for it (tenants/mfa.py). Security
@@ -520,6 +522,10 @@ MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "SupportDesk")
 # The desk records people's addresses itself (allauth's email verification is off).
 MFA_ALLOW_UNVERIFIED_EMAIL = True
+# A second step added or removed, or new recovery codes, is mailed to the account's owner
+# (with the address and browser it came from), so a change they did not make is noticed.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "SupportDesk: "
 
 # Single sign-on through OpenID Connect (django-allauth's socialaccount; portal/sso.py and
 # tenants/sso.py). Staff sign in through the vendor's identity provider when
