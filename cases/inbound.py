@@ -32,10 +32,16 @@ from cases.attachments import validate_uploads
 from cases.models import Case, Channel, EnvironmentAccess
 from cases.notify import thread_id
 from cases.selectors import cases_for
-from cases.services import case_comment, case_create
+from cases.services import StaffAction, case_comment, case_create, require_permission
 from notifications.events import UNKNOWN_SENDER_REPLY
 from notifications.inbound import InboundAttachment, InboundMessage, parse_message
-from notifications.mailbox import inbound_claim, inbound_finish, inbound_store, read_raw
+from notifications.mailbox import (
+    inbound_claim,
+    inbound_finish,
+    inbound_reopen,
+    inbound_store,
+    read_raw,
+)
 from notifications.models import InboundEmail, Notification
 from notifications.outbox import mail_domain, outbox_enqueue
 from notifications.reply_tokens import read_reply_token, support_email_address
@@ -74,6 +80,13 @@ def receive_email(
         )
         return record
     return route_record(record, parsed=parsed, complete=complete, size=size)
+
+
+def inbound_process_again(*, actor: User, inbound_id: int) -> InboundEmail:
+    """Staff who work cases route a kept message again (it may add to a case in the
+    sender's name, so Security and staff without a role may not)."""
+    require_permission(actor, StaffAction.WORK_CASES)
+    return route_record(inbound_reopen(inbound_id=inbound_id))
 
 
 def route_record(

@@ -166,6 +166,15 @@ class AuthorizedContact(models.Model):
     effective_from = models.DateField(default=timezone.localdate)
     is_active = models.BooleanField(default=True)
     removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Staff may re-grant only a contact staff removed; the customer's own "
+        "removal is undone only by the customer's contact request.",
+    )
     removal_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -285,6 +294,14 @@ class LetterOfAuthorization(models.Model):
     signed_on = models.DateField()
     document = models.FileField(upload_to="letters/%Y/", blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who recorded the letter; another person must approve it (four eyes).",
+    )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
