@@ -145,6 +145,10 @@ class CustomerEscalationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        """Read-only page: acknowledging and de-escalating are the actions."""
+        return obj is None and super().has_change_permission(request)
+
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 

@@ -156,15 +156,13 @@ class ContactForm(forms.ModelForm):
         model = AuthorizedContact
         fields = ["tenant", "user", "certification", "certified_on", "phone", "effective_from"]
 
-    def validate_unique(self) -> None:
-        """A removed contact is granted again, not added twice: the service decides."""
-
 
 @admin.register(AuthorizedContact)
 class AuthorizedContactAdmin(ServiceBackedAdmin):
-    """Every save is `contact_grant` (add, within the plan's limit; a contact the customer
-    removed comes back only through its own request) or `contact_update` (details of an
-    active contact). Who and for which customer never change; removal is the action."""
+    """Every save is `contact_grant` (add, within the plan's limit) or `contact_update`
+    (details of an active contact). Who and for which customer never change; removal and
+    granting a removed contact again (`contact_grant`: the limit holds, and a contact the
+    customer removed comes back only through its own request) are the actions."""
 
     form = ContactForm
     list_display = ["user", "tenant", "certification", "effective_from", "is_active"]
@@ -179,8 +177,24 @@ class AuthorizedContactAdmin(ServiceBackedAdmin):
             perform=lambda request, contact, text: services.contact_remove(
                 actor=request.user, contact_id=contact.id, reason=text
             ),
-        )
+        ),
+        "grant_again",
     ]
+
+    @admin.action(description="Grant access again (within the plan's contact limit)")
+    def grant_again(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda contact: services.contact_grant(
+                actor=request.user,
+                tenant_id=contact.tenant_id,
+                user=contact.user,
+                certification=contact.certification,
+            ),
+            "Contacts granted access again",
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
         removal = ["is_active", "removed_at", "removed_by", "removal_reason"]

@@ -181,7 +181,12 @@ class AuthorizedContact(models.Model):
     class Meta:
         ordering = ["tenant", "user__last_name", "user__first_name"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "user"], name="unique_contact_per_tenant"),
+            models.UniqueConstraint(
+                fields=["tenant", "user"],
+                name="unique_contact_per_tenant",
+                violation_error_message="This person is already a contact of this customer; "
+                "a removed contact is granted access again with its own action.",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -249,6 +249,8 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
         return QUEUE_ORDER
 
     def get_actions(self, request: HttpRequest) -> dict:
+        if not may(request.user, StaffAction.WORK_CASES):
+            return {}
         actions = super().get_actions(request)
         for name, needed in _ACTION_NEEDS.items():
             if not may(request.user, needed):
