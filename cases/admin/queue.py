@@ -284,6 +284,8 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
     ) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
         return case_page(self, request, object_id)
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> object:
