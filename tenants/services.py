@@ -19,7 +19,7 @@ from tenants.models import (
     PartnerMember,
     Tenant,
 )
-from tenants.roles import Role, has_role
+from tenants.roles import Role, has_role, is_support_staff
 from tenants.selectors import letters_visible_to
 
 User = AbstractBaseUser
@@ -64,8 +64,9 @@ def _check_contact_limit(tenant: Tenant) -> None:
 
 
 def _removed_by_the_customer(contact: AuthorizedContact) -> bool:
-    """Whether the customer may have taken this contact away (an unknown remover counts)."""
-    return contact.removed_by_id is None or is_contact_of(contact.removed_by, contact.tenant_id)
+    """Whether the customer may have taken this contact away: anyone but support staff
+    removed it, or nobody knows who did (removals recorded before removers were)."""
+    return contact.removed_by_id is None or not is_support_staff(contact.removed_by)
 
 
 def _grant(

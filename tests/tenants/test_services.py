@@ -265,3 +265,14 @@ def test_removed_contact_details_are_not_edited_back_to_life(cast):
             certified_on=None,
             effective_from=dt.date(2026, 1, 1),
         )
+
+
+def test_customer_removal_holds_after_the_remover_leaves_too(cast):
+    other = ContactFactory(tenant=cast.tenant_a)
+    contact_remove(actor=cast.contact_a, contact_id=other.id, reason="Left")
+    ann = AuthorizedContact.objects.get(user=cast.contact_a)
+    contact_remove(actor=cast.engineer, contact_id=ann.id, reason="Left too")
+    with pytest.raises(StateConflict, match="only a contact request from the customer"):
+        contact_grant(
+            actor=cast.engineer, tenant_id=cast.tenant_a.id, user=other.user, certification="X"
+        )
