@@ -41,7 +41,7 @@ from cases.attachments import upload_rules, validate_uploads
 from cases.models import Case, Channel, EnvironmentAccess
 from cases.notify import thread_id
 from cases.selectors import cases_for
-from cases.services import case_comment, case_create
+from cases.services import StaffAction, case_comment, case_create, require_permission
 from notifications.events import UNKNOWN_SENDER_REPLY
 from notifications.inbound import InboundAttachment, InboundMessage, parse_message
 from notifications.inbound.authentication import SenderAuthentication, authenticate_sender
@@ -92,6 +92,13 @@ def receive_email(
         )
         return record
     return route_record(record, parsed=parsed, raw=raw, complete=complete, size=size)
+
+
+def inbound_process_again(*, actor: User, inbound_id: int) -> InboundEmail:
+    """Staff who work cases route a kept message again (it may add to a case in the
+    sender's name, so Security and staff without a role may not)."""
+    require_permission(actor, StaffAction.WORK_CASES)
+    return route_record(inbound_reopen(inbound_id=inbound_id))
 
 
 def route_record(

@@ -190,13 +190,27 @@ class AuthorizedContact(models.Model):
     effective_from = models.DateField(default=timezone.localdate)
     is_active = models.BooleanField(default=True)
     removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Staff may re-grant only a contact staff removed; the customer's own "
+        "removal is undone only by the customer's contact request.",
+    )
     removal_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["tenant", "user__last_name", "user__first_name"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "user"], name="unique_contact_per_tenant"),
+            models.UniqueConstraint(
+                fields=["tenant", "user"],
+                name="unique_contact_per_tenant",
+                violation_error_message="This person is already a contact of this customer; "
+                "a removed contact is granted access again with its own action.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -309,6 +323,14 @@ class LetterOfAuthorization(models.Model):
     signed_on = models.DateField()
     document = models.FileField(upload_to="letters/%Y/", blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who recorded the letter; another person must approve it (four eyes).",
+    )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
