@@ -13,11 +13,20 @@ from django.utils.translation import gettext_lazy as _
 from audit.sources import source_fields
 
 
+def own_fields(instance: models.Model, changes: dict) -> dict:
+    """The changes of the instance's own columns: django-auditlog's diff of a new row also
+    lists reverse relations (a user's "owned cases"), which say nothing."""
+    names = {field.name for field in instance._meta.concrete_fields}
+    return {name: values for name, values in changes.items() if name in names}
+
+
 class AuditEntryManager(LogEntryManager):
     """django-auditlog's manager, which its signal receivers call for every tracked save,
     delete and many-to-many change, filling in who, from where and for which tenant."""
 
     def log_create(self, instance: models.Model, force_log: bool = False, **kwargs: Any) -> Any:
+        if kwargs.get("changes"):
+            kwargs["changes"] = own_fields(instance, kwargs["changes"])
         return super().log_create(instance, force_log=force_log, **source_fields(instance, kwargs))
 
     def log_m2m_changes(

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils.encoding import smart_str
 
 from audit.context import audit_source
-from audit.models import AuditEntry
+from audit.models import AuditEntry, own_fields
 from audit.sources import source_fields
 
 Action = AuditEntry.Action
@@ -66,7 +66,8 @@ def audit_bulk_created(objs: Sequence[models.Model]) -> None:
     if not objs or not auditlog.contains(type(objs[0])):
         return
     AuditEntry.objects.bulk_create(
-        _entry(obj, Action.CREATE, model_instance_diff(None, obj)) for obj in objs
+        _entry(obj, Action.CREATE, own_fields(obj, model_instance_diff(None, obj) or {}))
+        for obj in objs
     )
 
 
