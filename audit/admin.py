@@ -169,6 +169,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     @admin.display(description="fields")
     def changed_fields(self, entry: AuditEntry) -> str:
+        if entry.action == AuditEntry.Action.CREATE:
+            return f"new, {len(entry.changes or {})} fields"
         return ", ".join((entry.changes or {}).keys())
 
     @admin.display(description="changes")

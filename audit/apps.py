@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class AuditConfig(AppConfig):
     name = "audit"
-    verbose_name = "Audit"
+    verbose_name = "Audit log"
 
     def ready(self) -> None:
         from auditlog.registry import auditlog

@@ -75,7 +75,7 @@ class AuditEntry(AbstractLogEntry):
 
     class Meta(AbstractLogEntry.Meta):
         verbose_name = "audit entry"
-        verbose_name_plural = "audit log"
+        verbose_name_plural = "audit entries"
         ordering = ["-timestamp", "-id"]
         # The log's two questions, "what happened at this tenant" and "what did this person
         # do", each read newest first from one index, however long the log grows.
