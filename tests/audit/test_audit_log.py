@@ -5,6 +5,7 @@ import csv
 import io
 
 import pytest
+from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -14,6 +15,7 @@ from audit.models import AuditEntry
 from cases import tasks
 from cases.models import Attachment, Case, Comment, ContactAttempt, State
 from tenants.models import AuthorizedContact
+from tenants.roles import Role
 from tests.cases.helpers import file_case, ny, request_info, taken, tenant_form_data
 from tests.factories import PASSWORD, ContactFactory, UserFactory, api_token_for
 
@@ -283,3 +285,15 @@ def test_a_save_outside_any_service_is_recorded_as_the_systems(client, cast):
     (entry,) = entries_for(contact, action=Action.UPDATE)
     assert entry.changes["phone"] == ["", "+1 555 0100"]
     assert entry.who == "system", "no request, no task: a shell or a script"
+
+
+
+def test_a_role_granted_is_recorded(cast):
+    managers = Group.objects.get(name=Role.MANAGER.value)
+    cast.engineer.groups.add(managers)
+    entry = [e for e in entries_for(cast.engineer) if "groups" in e.changes][-1]
+    assert entry.changes["groups"] == {
+        "type": "m2m",
+        "operation": "add",
+        "objects": [Role.MANAGER.value],
+    }
