@@ -287,7 +287,6 @@ def test_a_save_outside_any_service_is_recorded_as_the_systems(client, cast):
     assert entry.who == "system", "no request, no task: a shell or a script"
 
 
-
 def test_a_role_granted_is_recorded(cast):
     managers = Group.objects.get(name=Role.MANAGER.value)
     cast.engineer.groups.add(managers)
