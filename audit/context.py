@@ -26,6 +26,8 @@ class Source:
     request: HttpRequest | None = None
     task: str = ""
     verb: str = ""
+    # Who a write is for when no request says so: the sender of a routed email.
+    actor: Any = None
 
 
 _source: ContextVar[Source] = ContextVar("audit_source", default=Source())  # noqa: B039
@@ -46,7 +48,7 @@ def leave_source(token: Token[Source]) -> None:
 
 @contextmanager
 def audit_source(**changes: Any) -> Iterator[None]:
-    """Label the entries written inside with a request, a task name or a verb."""
+    """Label the entries written inside with a request, a task name, a verb or an actor."""
     token = _source.set(replace(_source.get(), **changes))
     try:
         yield

@@ -13,5 +13,5 @@ class AuditSourceMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        with audit_source(request=request, task="", verb=""):
+        with audit_source(request=request, task="", verb="", actor=None):
             return self.get_response(request)

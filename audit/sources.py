@@ -44,7 +44,7 @@ def tenant_of(instance: models.Model) -> int | None:
 def source_fields(instance: models.Model | None, given: dict[str, Any]) -> dict[str, Any]:
     """The entry's fields from the current source, under those the caller gave."""
     source = current_source()
-    actor = actor_of(source.request)
+    actor = source.actor or actor_of(source.request)
     fields: dict[str, Any] = {"task": source.task, "verb": source.verb}
     if actor is not None:
         fields |= {"actor_id": actor.pk, "actor_email": actor.get_username()}

@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from audit.context import audit_source
 from cases.attachments import validate_uploads
 from cases.models import Case, Channel, EnvironmentAccess
 from cases.notify import thread_id
@@ -188,14 +189,15 @@ def _reply(parsed: InboundMessage, case: Case, users: list[User]) -> Routed:
     if not body:
         return Routed(Status.IGNORED, "Empty reply; nothing added.", case.id)
     try:
-        case_comment(
-            case_id=case.id,
-            actor=actor,
-            body=body,
-            public=True,
-            channel=Channel.EMAIL,
-            attachments=files,
-        )
+        with audit_source(actor=actor, verb="email received"):
+            case_comment(
+                case_id=case.id,
+                actor=actor,
+                body=body,
+                public=True,
+                channel=Channel.EMAIL,
+                attachments=files,
+            )
     except ServiceError as error:
         return Routed(Status.REJECTED, f"{case.reference}: {error.message}", case.id)
     attached = f" with {len(files)} attachment(s)" if files else ""
@@ -255,19 +257,20 @@ def _open_case(parsed: InboundMessage, user: User, tenant_id: int, follows: Case
     summary = " ".join(parsed.subject.split())[:200] or _first_line(parsed.text) or "(no subject)"
     description = _body(parsed.text, files, refused)
     try:
-        case = case_create(
-            actor=user,
-            tenant_id=tenant_id,
-            summary=summary,
-            category=settings.INBOUND_CASE_CATEGORY,
-            priority=None,
-            environment_access=EnvironmentAccess.REFUSED,
-            channel=Channel.EMAIL,
-            attachments=files,
-            acknowledge=parsed.should_auto_acknowledge,
-            description=description,
-            related_cases=follows.reference if follows else "",
-        )
+        with audit_source(actor=user, verb="email received"):
+            case = case_create(
+                actor=user,
+                tenant_id=tenant_id,
+                summary=summary,
+                category=settings.INBOUND_CASE_CATEGORY,
+                priority=None,
+                environment_access=EnvironmentAccess.REFUSED,
+                channel=Channel.EMAIL,
+                attachments=files,
+                acknowledge=parsed.should_auto_acknowledge,
+                description=description,
+                related_cases=follows.reference if follows else "",
+            )
     except ServiceError as error:
         return Routed(Status.REJECTED, f"No case opened: {error.message}")
     after = f", following closed {follows.reference}" if follows else ""
