@@ -72,6 +72,14 @@ TRACKED: dict[str, Tracked] = {
     "tenants.accountteammember": Tracked("tenant_id"),
     "tenants.escalationlevel": Tracked("tenant_id"),
     "tenants.apitoken": Tracked(None, exclude=("last_used_at",), mask=("key_hash",)),
+    "tenants.tenantidentityprovider": Tracked(
+        "tenant_id", exclude=("updated_at",), mask=("client_secret_encrypted",)
+    ),
+    "tenants.identityproviderdomain": Tracked("provider.tenant_id"),
+    "tenants.contactinvitation": Tracked("contact.tenant_id", mask=("token_hash",)),
+    # A second step of sign-in added or removed; its data holds the TOTP secret and the
+    # recovery codes' seed.
+    "mfa.authenticator": Tracked(None, exclude=("last_used_at",), mask=("data",)),
     "sla.calendar": Tracked(None, exclude=("updated_at",)),
     "knowledge.knownissue": Tracked(
         None, exclude=("updated_at",), mask=("internal_notes", "resolution_note")
@@ -105,6 +113,8 @@ TRACKED: dict[str, Tracked] = {
 
 NOT_TRACKED: dict[str, str] = {
     "auth.permission": "written by migrations only",
+    "tenants.sessioncutoff": "when a person's sessions were ended: written by a removal or "
+    "rescission, which is tracked itself",
     "cases.caseevent": "the case timeline is itself a record of each change, and every "
     "change it records is a tracked write to the case, comment or attempt",
     "cases.customerescalationnotice": "a delivery record of escalation emails",

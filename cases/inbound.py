@@ -1,15 +1,24 @@
 """Routing inbound mail to the case services: one entry point for IMAP and the MTA pipe.
 
 `receive_email(raw)` stores the message, parses it (notifications.inbound, which never
-raises) and decides:
+raises), decides whether its sender is authenticated (notifications.inbound.authentication:
+DMARC or aligned DKIM, never the From header alone) and then:
 
 - auto-replies, out-of-office messages and bounces never create, reopen or update a case
   and are never answered (a bounce is linked to the case its returned message was about);
-- a reply (signed reply token, or a thread of ours) becomes a public comment by the
-  sender through `case_comment`, only when the sender may see that case;
+- mail that does not authenticate acts as nobody: while `INBOUND_REQUIRE_DMARC` is on
+  (always in production) it is held for staff, who may accept it as its sender after a
+  look (`inbound_accept`); mail from a staff address, or with an ambiguous sender (several
+  From addresses, a Sender that differs), is held whatever the setting;
+- a reply with a valid signed reply token becomes a public comment by the sender through
+  `case_comment`, only when the sender may see that case. Our Message-IDs in
+  In-Reply-To/References are guessable, so they only link a held message to its case for
+  staff; a reply without a token is new mail from its sender;
 - new mail from a known contact opens a case through `case_create` at the plan's lowest
   priority; mailing-list mail gets no acknowledgement;
-- mail from anyone else opens nothing and gets at most one polite answer a day.
+- mail from anyone else opens nothing and gets at most one polite answer a day, only when
+  its sender is authenticated (no backscatter to forged addresses). A case reference the
+  sender may not see is answered exactly like one that does not exist.
 
 Nothing raises out of here: whatever happens is recorded on the InboundEmail row and
 logged in one line.
@@ -36,19 +45,28 @@ from cases.selectors import cases_for
 from cases.services import case_comment, case_create
 from notifications.events import UNKNOWN_SENDER_REPLY
 from notifications.inbound import InboundAttachment, InboundMessage, parse_message
-from notifications.mailbox import inbound_claim, inbound_finish, inbound_store, read_raw
+from notifications.inbound.authentication import SenderAuthentication, authenticate_sender
+from notifications.mailbox import (
+    inbound_claim,
+    inbound_finish,
+    inbound_reopen,
+    inbound_store,
+    read_raw,
+)
 from notifications.models import InboundEmail, Notification
-from notifications.outbox import mail_domain, outbox_enqueue
+from notifications.outbox import mail_domain, notifications_note_bounce, outbox_enqueue
 from notifications.reply_tokens import read_reply_token, support_email_address
-from supportdesk.errors import ServiceError
+from supportdesk.errors import NotPermitted, ServiceError, StateConflict
 from tenants.access import tenants_for
-from tenants.roles import is_support_staff
+from tenants.roles import Role, has_role, is_support_staff
 
 logger = logging.getLogger(__name__)
 
 User = AbstractBaseUser
 Status = InboundEmail.Status
 
+# The whole text of reply-shaped mail that opened a case, kept beside the new text.
+HISTORY_FILE = "earlier-messages.txt"
 _THREAD_ROOT = re.compile(r"^<case\.([a-z0-9][a-z0-9-]*)@(.+)>$")
 
 
@@ -74,26 +92,44 @@ def receive_email(
             record.status,
         )
         return record
-    return route_record(record, parsed=parsed, complete=complete, size=size)
+    return route_record(record, parsed=parsed, raw=raw, complete=complete, size=size)
 
 
 def route_record(
     record: InboundEmail,
     *,
     parsed: InboundMessage | None = None,
+    raw: bytes | None = None,
     complete: bool = True,
     size: int | None = None,
+    accepted_by: User | None = None,
 ) -> InboundEmail:
-    """Route a stored message once (a record another process is routing is left alone)."""
+    """Route a stored message once (a record another process is routing is left alone).
+    `accepted_by` is the staff member who looked at a held message and vouched for its
+    sender."""
     if not inbound_claim(record):
         return record
     try:
+        if raw is None and (parsed is None or settings.INBOUND_VERIFY_DKIM):
+            raw = read_raw(record)
         if parsed is None:
-            parsed = parse_message(read_raw(record), max_bytes=settings.INBOUND_MAX_BYTES)
+            parsed = parse_message(raw, max_bytes=settings.INBOUND_MAX_BYTES)
+        authentication = authenticate_sender(parsed, raw)
         with transaction.atomic():
-            routed = _route(parsed, complete=complete, size=size or record.size)
+            routed = _route(
+                parsed,
+                authentication,
+                complete=complete,
+                size=size or record.size,
+                accepted_by=accepted_by,
+            )
             return inbound_finish(
-                record, status=routed.status, outcome=routed.outcome, case_id=routed.case_id
+                record,
+                status=routed.status,
+                outcome=routed.outcome,
+                case_id=routed.case_id,
+                authentication=authentication.verdict,
+                authentication_reason=authentication.reason,
             )
     except Exception as error:
         logger.exception("inbound mail #%d could not be routed", record.id)
@@ -105,7 +141,25 @@ def route_record(
         )
 
 
-def _route(parsed: InboundMessage, *, complete: bool, size: int) -> Routed:
+def inbound_accept(*, inbound_id: int, actor: User) -> InboundEmail:
+    """A triage lead looked at a held message and vouches that it comes from its sender:
+    it is routed again as if authenticated (every other rule still applies)."""
+    if not has_role(actor, Role.TRIAGE_LEAD):
+        raise NotPermitted("Only a triage lead or a manager may accept held mail.")
+    held = InboundEmail.objects.filter(id=inbound_id).first()
+    if held is None or held.status != Status.HELD:
+        raise StateConflict("Only a message held for review can be accepted.")
+    return route_record(inbound_reopen(inbound_id=inbound_id), accepted_by=actor)
+
+
+def _route(
+    parsed: InboundMessage,
+    authentication: SenderAuthentication,
+    *,
+    complete: bool,
+    size: int,
+    accepted_by: User | None,
+) -> Routed:
     problems = "; ".join(parsed.problems)
     if not complete or parsed.truncated:
         return Routed(
@@ -128,23 +182,75 @@ def _route(parsed: InboundMessage, *, complete: bool, size: int) -> Routed:
     if sender.lower() == support_email_address().lower():
         return Routed(Status.IGNORED, "Sent from our own support address; ignored.")
 
-    case = _case_of_thread(parsed)
     users = _users_with_address(sender)
-    if case is not None:
-        return _reply(parsed, case, users)
-    return _new_case(parsed, users)
+    case = _case_of_token(parsed)
+    vouched = authentication.authenticated or accepted_by is not None
+    accepted = f"Accepted by {accepted_by.get_username()} as {sender}. " if accepted_by else ""
+    held = _held(parsed, authentication, users, case, vouched)
+    if held is not None:
+        return held
+    routed = _reply(parsed, case, users) if case is not None else None
+    if routed is None:
+        routed = _new_case(parsed, users, related=_thread_seen_by(parsed, users), answer=vouched)
+    return Routed(routed.status, accepted + routed.outcome, routed.case_id)
+
+
+def _thread_seen_by(parsed: InboundMessage, users: list[User]) -> Case | None:
+    """The case a message without a valid token seems to answer, when the sender may see
+    it: the new case names it as related. A case the sender may not see is not named, so
+    the answer is the same as for a thread that does not exist."""
+    case = _case_of_thread(parsed)
+    if case is None or not any(cases_for(user).filter(id=case.id).exists() for user in users):
+        return None
+    return case
+
+
+def _held(
+    parsed: InboundMessage,
+    authentication: SenderAuthentication,
+    users: list[User],
+    case: Case | None,
+    vouched: bool,
+) -> Routed | None:
+    """Why the message may not act as its sender, if it may not; None when it may."""
+    shown = case or _case_of_thread(parsed)
+    on_case = shown.id if shown is not None else None
+    if authentication.ambiguous:
+        return Routed(Status.HELD, f"{authentication.reason} Held for review.", on_case)
+    if any(is_support_staff(user) for user in users) and not (vouched and case is not None):
+        return Routed(
+            Status.HELD,
+            "Mail from a staff address needs a valid reply token and an authenticated "
+            f"sender ({authentication.reason}) before it becomes a staff reply. Held for review.",
+            on_case,
+        )
+    if not vouched and settings.INBOUND_REQUIRE_DMARC:
+        return Routed(
+            Status.HELD,
+            f"Sender not authenticated ({authentication.reason}); held for review.",
+            on_case,
+        )
+    return None
 
 
 # --- Replies.
 
 
+def _case_of_token(parsed: InboundMessage) -> Case | None:
+    """The case a message answers, by its signed reply token only."""
+    if not parsed.reply_token:
+        return None
+    case_id = read_reply_token(parsed.reply_token)
+    return Case.objects.filter(id=case_id).first() if case_id is not None else None
+
+
 def _case_of_thread(parsed: InboundMessage) -> Case | None:
-    """The case a message answers: its signed reply token, else one of our Message-IDs it
-    refers to (a mail client that dropped the plus-address kept the thread)."""
-    if parsed.reply_token:
-        case_id = read_reply_token(parsed.reply_token)
-        if case_id is not None:
-            return Case.objects.filter(id=case_id).first()
+    """The case a message seems to be about, by its token or one of our Message-IDs it
+    refers to. The ids can be guessed from a case reference, so this links a message to
+    a case for staff to see (a held message, a bounce), never lets it act on the case."""
+    case = _case_of_token(parsed)
+    if case is not None:
+        return case
     ids = parsed.thread_message_ids
     if not ids:
         return None
@@ -173,21 +279,20 @@ def _users_with_address(address: str) -> list[User]:
     )
 
 
-def _reply(parsed: InboundMessage, case: Case, users: list[User]) -> Routed:
+def _reply(parsed: InboundMessage, case: Case, users: list[User]) -> Routed | None:
+    """The reply added to its case; None when the sender may not see the case, so that the
+    message is handled as new mail, exactly as if the token named no case."""
     allowed = [user for user in users if cases_for(user).filter(id=case.id).exists()]
     if not allowed:
-        _polite_answer(parsed, reason="not_allowed")
-        return Routed(
-            Status.REJECTED,
-            f"{parsed.sender_email} may not act on {case.reference}; the case was not changed.",
-        )
+        return None
     actor = allowed[0]
     if not case.is_open and not is_support_staff(actor):
-        return _new_case(parsed, [actor], follows=case)
+        return _new_case(parsed, [actor], related=case)
     files, refused = _uploads(parsed.files)
-    body = _body(parsed.new_text, files, refused)
+    text, kept_whole = _reply_text(parsed)
+    body = _body(text, files, refused)
     if not body:
-        return Routed(Status.IGNORED, "Empty reply; nothing added.", case.id)
+        return Routed(Status.IGNORED, "Empty reply (no text, no file); nothing added.", case.id)
     try:
         with audit_source(actor=actor, verb="email received"):
             case_comment(
@@ -201,13 +306,25 @@ def _reply(parsed: InboundMessage, case: Case, users: list[User]) -> Routed:
     except ServiceError as error:
         return Routed(Status.REJECTED, f"{case.reference}: {error.message}", case.id)
     attached = f" with {len(files)} attachment(s)" if files else ""
-    return Routed(Status.PROCESSED, f"Reply added to {case.reference}{attached}.", case.id)
+    whole = " Only quoted text was found, so the whole message was kept." if kept_whole else ""
+    return Routed(Status.PROCESSED, f"Reply added to {case.reference}{attached}.{whole}", case.id)
+
+
+def _reply_text(parsed: InboundMessage) -> tuple[str, bool]:
+    """What the sender wrote; when stripping the quote leaves nothing although the message
+    has text, the whole text (nothing a customer sent is dropped by a wrong guess), and
+    whether that happened."""
+    if parsed.new_text.strip() or not parsed.text.strip():
+        return parsed.new_text, False
+    return parsed.text, True
 
 
 def _uploads(attachments: Iterable[InboundAttachment]) -> tuple[list, list[str]]:
     """The attachments as uploads, each checked by the portal's rules; a file we do not
-    take is left out (and named in the comment) rather than losing the whole message."""
-    accepted, refused = [], []
+    take is left out (and named in the comment) rather than losing the whole message.
+    Refusals for the same reason become one note naming every file it applies to."""
+    accepted = []
+    refused: dict[str, list[str]] = {}
     for attachment in attachments:
         upload = SimpleUploadedFile(
             attachment.filename, attachment.content, content_type=attachment.content_type
@@ -215,10 +332,15 @@ def _uploads(attachments: Iterable[InboundAttachment]) -> tuple[list, list[str]]
         try:
             validate_uploads([upload])
         except ServiceError as error:
-            refused.append(error.message)
+            reason = error.message.removeprefix(f"{upload.name}: ")
+            refused.setdefault(reason, []).append(upload.name)
         else:
             accepted.append(upload)
-    return accepted, refused
+    notes = [
+        reason if reason.startswith(names[0]) else f"{', '.join(names)}: {reason}"
+        for reason, names in refused.items()
+    ]
+    return accepted, notes
 
 
 def _body(text: str, files: list, refused: list[str]) -> str:
@@ -233,29 +355,40 @@ def _body(text: str, files: list, refused: list[str]) -> str:
 # --- New mail.
 
 
-def _new_case(parsed: InboundMessage, users: list[User], follows: Case | None = None) -> Routed:
+def _new_case(
+    parsed: InboundMessage, users: list[User], related: Case | None = None, *, answer: bool = True
+) -> Routed:
+    """A case opened for the one customer the sender acts for, naming `related` (a closed
+    case replied to, or the thread a reply without a token belongs to); `answer` is
+    whether the sender may be sent a polite refusal (only an authenticated one: no
+    backscatter)."""
     for user in users:
         if is_support_staff(user):
             continue
         tenant_ids = list(tenants_for(user).values_list("id", flat=True)[:2])
         if len(tenant_ids) == 1:
-            return _open_case(parsed, user, tenant_ids[0], follows)
+            return _open_case(parsed, user, tenant_ids[0], related)
         if len(tenant_ids) > 1:
-            _polite_answer(parsed, reason="several_customers")
+            if answer:
+                _polite_answer(parsed, reason="several_customers")
             return Routed(
                 Status.REJECTED,
                 f"{parsed.sender_email} acts for several customers; mail cannot tell which.",
             )
     if any(is_support_staff(user) for user in users):
         return Routed(Status.IGNORED, "Staff mail without a case to reply to; ignored.")
-    _polite_answer(parsed, reason="unknown_sender")
+    if answer:
+        _polite_answer(parsed, reason="unknown_sender")
     return Routed(Status.REJECTED, f"{parsed.sender_email} is not a contact; no case opened.")
 
 
-def _open_case(parsed: InboundMessage, user: User, tenant_id: int, follows: Case | None) -> Routed:
+def _open_case(parsed: InboundMessage, user: User, tenant_id: int, related: Case | None) -> Routed:
     files, refused = _uploads(parsed.files)
     summary = " ".join(parsed.subject.split())[:200] or _first_line(parsed.text) or "(no subject)"
-    description = _body(parsed.text, files, refused)
+    text, history = _new_text_and_history(parsed)
+    if history is not None:
+        files.append(history)
+    description = _body(text, files, refused)
     try:
         with audit_source(actor=user, verb="email received"):
             case = case_create(
@@ -269,12 +402,26 @@ def _open_case(parsed: InboundMessage, user: User, tenant_id: int, follows: Case
                 attachments=files,
                 acknowledge=parsed.should_auto_acknowledge,
                 description=description,
-                related_cases=follows.reference if follows else "",
+                related_cases=related.reference if related else "",
             )
     except ServiceError as error:
         return Routed(Status.REJECTED, f"No case opened: {error.message}")
-    after = f", following closed {follows.reference}" if follows else ""
+    after = f", related to {related.reference}" if related else ""
     return Routed(Status.PROCESSED, f"Opened {case.reference}{after}.", case.id)
+
+
+def _new_text_and_history(parsed: InboundMessage) -> tuple[str, SimpleUploadedFile | None]:
+    """A new case from reply-shaped mail (a forwarded or replied thread sent to the support
+    address) is described by what the sender wrote; the thread it quoted is kept whole as
+    a text file on the case rather than filling the description."""
+    new_text, whole = parsed.new_text.strip(), parsed.text.strip()
+    if not new_text or new_text == whole:
+        return parsed.text, None
+    history = SimpleUploadedFile(HISTORY_FILE, whole.encode("utf-8"), content_type="text/plain")
+    return (
+        f"{new_text}\n\n[The quoted or forwarded messages are attached as {HISTORY_FILE}.]",
+        history,
+    )
 
 
 def _first_line(text: str) -> str:
@@ -295,10 +442,7 @@ def _bounce(parsed: InboundMessage) -> Routed:
     if case_id is None:
         case = _case_of_thread(parsed)
         case_id = case.id if case else None
-    for notification in returned:
-        Notification.objects.filter(id=notification.id).update(
-            last_error=f"Bounced: {parsed.subject}"[:2000]
-        )
+    notifications_note_bounce(message_ids=parsed.bounced_message_ids, subject=parsed.subject)
     which = f" of {returned.count()} message(s) we sent" if returned else ""
     return Routed(
         Status.IGNORED, f"Bounce{which} ({parsed.classification_reason}); not answered.", case_id
@@ -319,7 +463,6 @@ def _polite_answer(parsed: InboundMessage, *, reason: str) -> None:
         context={
             "reason": reason,
             "sender": sender,
-            "subject": parsed.subject,
             "support_address": support_email_address(),
         },
         dedup_key=f"{UNKNOWN_SENDER_REPLY}:{sender}:{timezone.localdate().isoformat()}",

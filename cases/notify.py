@@ -90,9 +90,22 @@ def acting_partner_user(case: Case) -> Iterable[Recipient]:
 
 
 def case_watchers(case: Case) -> Iterable[Recipient]:
-    """People the customer copied on this case from the portal."""
-    for watcher in case.watchers.all():
-        yield Recipient(email=watcher.email, name=watcher.name)
+    """People copied on this case, while whoever added them may still act for the tenant:
+    an address chosen by a removed contact or a partner whose letter was rescinded gets no
+    more of the tenant's mail, even before its row is removed. Staff add watchers at the
+    customer's request; those stay when the staff member leaves."""
+    watchers = case.watchers.all()
+    if "watchers" not in getattr(case, "_prefetched_objects_cache", {}):
+        watchers = watchers.select_related("added_by")
+    allowed: dict[int, bool] = {}
+    for watcher in watchers:
+        added_by = watcher.added_by
+        if added_by.pk not in allowed:
+            allowed[added_by.pk] = added_by.is_staff or (
+                added_by.is_active and _may_act(added_by, case.tenant_id)
+            )
+        if allowed[added_by.pk]:
+            yield Recipient(email=watcher.email, name=watcher.name)
 
 
 def tenant_notification_list(case: Case) -> Iterable[Recipient]:
@@ -181,9 +194,12 @@ def staff_case_url(case: Case) -> str:
     return settings.SITE_URL + reverse("admin:cases_case_change", args=[case.id])
 
 
-def survey_url(case: Case) -> str:
-    """The satisfaction survey link of the closure email."""
-    return survey_link(case)
+def survey_url(case: Case, recipient: Recipient | None = None) -> str:
+    """The satisfaction survey link of one recipient's closure email (it stops working
+    when that recipient loses access to the tenant); the reporter's by default."""
+    if recipient is None or recipient.user is not None:
+        return survey_link(case, user_id=recipient.user.pk if recipient else None)
+    return survey_link(case, email=recipient.email)
 
 
 def thread_id(case: Case) -> str:
@@ -233,11 +249,13 @@ def _write(
     key: str = "",
     event: CaseEvent | None = None,
     extra: Callable[[Formatter], dict] | None = None,
+    per_recipient: Callable[[Recipient], dict] | None = None,
     reply: bool = True,
 ) -> list[int]:
     """One outbox row per recipient, deduplicated by `key` (by default, the event's).
     `extra` adds the message's own facts to the context; it gets a formatter that writes
-    times in the recipient's time zone (the tenant's for customers, the desk's for staff).
+    times in the recipient's time zone (the tenant's for customers, the desk's for staff);
+    `per_recipient` adds what differs between recipients (their own survey link).
     Returns the outbox ids; inside `notify_case_events` the rows wait for the end of the
     batch, and none are returned."""
     key = key or f"case-event:{event.id}"
@@ -248,6 +266,8 @@ def _write(
         time_zone = settings.TIME_ZONE if recipient.staff else case.tenant.time_zone
         if extra is not None:
             context.update(extra(lambda moment, tz=time_zone: _when(moment, tz)))
+        if per_recipient is not None:
+            context.update(per_recipient(recipient))
         emails.append(
             OutgoingEmail(
                 recipient=recipient.email,
@@ -377,9 +397,9 @@ def _closed(event: CaseEvent) -> list[int]:
         event=event,
         extra=lambda when: {
             "reason": CloseReason(reason).label if reason in CloseReason.values else "",
-            "survey_url": survey_url(case),
             "reopen_days": case.tenant.plan.reopen_window_days,
         },
+        per_recipient=lambda recipient: {"survey_url": survey_url(case, recipient)},
     )
 
 
@@ -529,12 +549,13 @@ def notify_case_events(events: list[CaseEvent]) -> None:
     if not events:
         return
     cases = [event.case for event in events]
-    prefetch_related_objects(cases, "tenant__plan", "reporter", "owner", "watchers")
+    prefetch_related_objects(cases, "tenant__plan", "reporter", "owner", "watchers__added_by")
     prefetch_related_objects(
         [event.case for event in events if event.kind == CaseEvent.Kind.CONTACT_ATTEMPT],
         "contact_attempts",
     )
     asked = {(case.reporter, case.tenant_id) for case in cases}
+    asked |= {(w.added_by, case.tenant_id) for case in cases for w in case.watchers.all()}
     lists: dict[int, list[Recipient]] = {case.tenant_id: [] for case in cases}
     for address in NotificationAddress.objects.filter(tenant_id__in=list(lists)):
         lists[address.tenant_id].append(Recipient(email=address.email, name=address.name))

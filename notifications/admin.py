@@ -2,13 +2,17 @@ from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.defaultfilters import linebreaksbr
+from django.utils.html import format_html
 
 from notifications.announcements import announcement_alert_subscribers
 from notifications.events import Audience, kinds_for
 from notifications.models import Announcement, Notification, NotificationPreference
-from notifications.outbox import notification_retry
+from notifications.outbox import may_read_outbox, notification_retry
 from notifications.preferences import notification_preferences_set
+from notifications.redaction import outbox_preview
 from supportdesk.admin_actions import run_for_each
+from supportdesk.redaction import redact
 
 
 @admin.register(Announcement)
@@ -37,23 +41,64 @@ class AnnouncementAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    """The outbox as staff see it: what went out, what waits, what failed and why."""
+    """The outbox as managers see it: what went out, what waits, what failed and why.
+    What a message says is shown redacted (no link, no token); other roles see nothing."""
 
     list_display = ["created_at", "event", "recipient", "case", "status", "attempts", "sent_at"]
     list_filter = ["status", "event"]
-    search_fields = ["recipient", "case__reference", "message_id", "dedup_key"]
+    search_fields = ["recipient", "case__reference", "event", "message_id", "dedup_key"]
     list_select_related = ["case"]
     date_hierarchy = "created_at"
     actions = ["retry"]
+    fields = [
+        "event",
+        "recipient",
+        "user",
+        "case",
+        "status",
+        "attempts",
+        "error",
+        "created_at",
+        "next_attempt_at",
+        "sent_at",
+        "message_id",
+        "references",
+        "dedup_key",
+        "message",
+    ]
+    readonly_fields = fields
 
-    def get_readonly_fields(self, request, obj=None) -> list[str]:
-        return [field.name for field in Notification._meta.fields]
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return may_read_outbox(request.user)
 
-    def has_add_permission(self, request) -> bool:
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return may_read_outbox(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="Last error")
+    def error(self, obj: Notification) -> str:
+        return redact(obj.last_error)
+
+    @admin.display(description="Message (links and tokens redacted)")
+    def message(self, obj: Notification) -> str:
+        preview = outbox_preview(obj)
+        if preview.problem:
+            return preview.problem
+        return format_html(
+            "<p><strong>{}</strong></p><p>{}</p><p>{}</p><p>{}</p>",
+            preview.subject,
+            f"Reply-To: {preview.reply_to}" if preview.reply_to else "",
+            linebreaksbr(preview.body, autoescape=True),
+            f"Attached: {', '.join(preview.attachments)}" if preview.attachments else "",
+        )
 
     @admin.action(description="Send failed messages again")
     def retry(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -61,7 +106,7 @@ class NotificationAdmin(admin.ModelAdmin):
             self,
             request,
             queryset,
-            lambda obj: notification_retry(notification_id=obj.id),
+            lambda obj: notification_retry(actor=request.user, notification_id=obj.id),
             "Messages queued to be sent again",
         )
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from notifications.messages import build_message
 from notifications.models import Notification
+from supportdesk.redaction import redact
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +87,9 @@ def _is_permanent(error: Exception) -> bool:
 
 
 def _record_failure(notification: Notification, error: Exception, permanent: bool) -> Outcome:
-    message = f"{type(error).__name__}: {error}"[:2000]
+    # A mail server's or a template's complaint may quote the message: no link or token
+    # of it goes to the row or the log.
+    message = redact(f"{type(error).__name__}: {error}")[:2000]
     give_up = permanent or notification.attempts >= settings.OUTBOX_MAX_ATTEMPTS
     if give_up:
         Notification.objects.filter(id=notification.id).update(
@@ -131,8 +134,14 @@ def _deliver_claimed(notification: Notification, connection: BaseEmailBackend) -
     try:
         message = build_message(notification)
     except Exception as error:
-        # A template that does not render will not render on the next try either.
-        logger.exception("outbox: notification %d could not be rendered", notification.id)
+        # A template that does not render will not render on the next try either. No
+        # traceback: its frames' messages may quote the context.
+        logger.error(
+            "outbox: notification %d (%s) could not be rendered: %s",
+            notification.id,
+            notification.event,
+            redact(f"{type(error).__name__}: {error}"),
+        )
         return _record_failure(notification, error, permanent=True)
     message.connection = connection
     try:

@@ -67,14 +67,26 @@ def inbound_claim(record: InboundEmail) -> bool:
 
 
 def inbound_finish(
-    record: InboundEmail, *, status: str, outcome: str, case_id: int | None = None, error: str = ""
+    record: InboundEmail,
+    *,
+    status: str,
+    outcome: str,
+    case_id: int | None = None,
+    error: str = "",
+    authentication: str = "",
+    authentication_reason: str = "",
 ) -> InboundEmail:
     record.status = status
     record.outcome = outcome[:500]
     record.case_id = case_id
     record.error = error
     record.processed_at = timezone.now()
-    record.save(update_fields=["status", "outcome", "case", "error", "processed_at"])
+    fields = ["status", "outcome", "case", "error", "processed_at"]
+    if authentication:
+        record.authentication = authentication
+        record.authentication_reason = authentication_reason[:300]
+        fields += ["authentication", "authentication_reason"]
+    record.save(update_fields=fields)
     log = logger.warning if status in {"rejected", "failed"} else logger.info
     log(
         "inbound mail %s from %s: %s — %s",

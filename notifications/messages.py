@@ -1,5 +1,6 @@
 """The email objects of the outbox: a row becomes a Django EmailMessage for the delivery
-backend, and a Django EmailMessage handed to the outbox backend becomes a row's context."""
+backend, and a Django EmailMessage handed to the outbox backend becomes a row's (sealed)
+context."""
 
 import base64
 from email.mime.base import MIMEBase
@@ -17,12 +18,15 @@ _AUTOMATED_HEADERS = {"X-Auto-Response-Suppress": "All"}
 
 
 def build_message(notification: Notification) -> EmailMessage:
-    """The email a row stands for, ready for the delivery backend."""
+    """The email a row stands for, ready for the delivery backend. This opens the row's
+    sealed payload: call it to send, never to show (see `notifications.redaction`)."""
+    payload = notification.payload.open()
+    context = payload.get("context", {})
     if not notification.template:
-        message = message_from_dict(notification.context["message"])
+        message = message_from_dict(context["message"])
         message.extra_headers.setdefault("Message-ID", notification.message_id)
         return message
-    rendered = render_email(notification.template, notification.context)
+    rendered = render_email(notification.template, context)
     headers = {
         "Message-ID": notification.message_id,
         "Auto-Submitted": (
@@ -34,7 +38,7 @@ def build_message(notification: Notification) -> EmailMessage:
         references = notification.references.split()
         headers["References"] = " ".join(references)
         headers["In-Reply-To"] = references[-1]
-    case_reference = notification.context.get("reference")
+    case_reference = context.get("reference")
     if case_reference:
         headers["X-SupportDesk-Case"] = str(case_reference)
     message = EmailMultiAlternatives(
@@ -42,11 +46,11 @@ def build_message(notification: Notification) -> EmailMessage:
         body=rendered.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.recipient],
-        reply_to=[notification.reply_to] if notification.reply_to else None,
+        reply_to=[payload["reply_to"]] if payload.get("reply_to") else None,
         headers=headers,
     )
     message.attach_alternative(rendered.html, "text/html")
-    _attach(message, notification.attachments)
+    _attach(message, payload.get("attachments", []))
     return message
 
 

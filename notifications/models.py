@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from notifications.sealing import SealedJSONField
+
 
 def _product_list(value: object) -> None:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
@@ -60,6 +62,7 @@ class Announcement(models.Model):
 
 class Notification(models.Model):
     """One email in the outbox, written in the same transaction as the change it reports.
+    What it says is sealed (`notifications.sealing`): the rest is metadata staff may read.
 
     Delivery claims the row with a compare-and-swap update (pending → sending), so two
     workers never both send it; the unique deduplication key keeps a change recorded twice
@@ -85,7 +88,6 @@ class Notification(models.Model):
         blank=True,
         help_text="Folder under templates/emails/; empty when the context holds a ready message.",
     )
-    context = models.JSONField(default=dict, blank=True)
     case = models.ForeignKey(
         "cases.Case",
         on_delete=models.PROTECT,
@@ -105,13 +107,12 @@ class Notification(models.Model):
         max_length=32, blank=True, editable=False, help_text="The last claim's token."
     )
     message_id = models.CharField(max_length=255, unique=True)
-    reply_to = models.CharField(max_length=254, blank=True)
     references = models.CharField(max_length=998, blank=True)
-    attachments = models.JSONField(
-        default=list,
-        blank=True,
-        help_text="Files sent with a templated message (e.g. a calendar invitation), each "
-        "{filename, content (base64), mimetype}, as Django mail in the outbox stores them.",
+    payload = SealedJSONField(
+        default=dict,
+        help_text="What the message says, encrypted: {context, reply_to, attachments}. The "
+        "context of a templated message, or the whole Django message; the Reply-To (it "
+        "carries the case's reply token); files such as a calendar invitation.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -169,7 +170,13 @@ class InboundEmail(models.Model):
         PROCESSED = "processed", "Processed"
         IGNORED = "ignored", "Ignored"
         REJECTED = "rejected", "Rejected"
+        HELD = "held", "Held for review"
         FAILED = "failed", "Failed"
+
+    class Authentication(models.TextChoices):
+        PASS = "pass", "Authenticated"
+        FAIL = "fail", "Failed authentication"
+        NONE = "none", "Not authenticated"
 
     class Source(models.TextChoices):
         IMAP = "imap", "IMAP mailbox"
@@ -195,6 +202,13 @@ class InboundEmail(models.Model):
         blank=True,
         related_name="inbound_emails",
     )
+    authentication = models.CharField(
+        max_length=8,
+        choices=Authentication.choices,
+        blank=True,
+        help_text="Whether the sender's domain vouched for the From address (DMARC/DKIM).",
+    )
+    authentication_reason = models.CharField(max_length=300, blank=True)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 

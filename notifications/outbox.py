@@ -7,7 +7,7 @@ even if the broker is down at that moment (the re-send sweep picks the rows up).
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import make_msgid, parseaddr
 from functools import partial
 
@@ -17,7 +17,10 @@ from django.utils import timezone
 
 from notifications.models import Notification
 from notifications.preferences import users_who_turned_off
-from supportdesk.errors import NotFound, StateConflict
+from notifications.sealing import SealedPayload
+from supportdesk.errors import NotFound, NotPermitted, StateConflict
+from supportdesk.redaction import redact
+from tenants.roles import Role, User, has_role
 
 logger = logging.getLogger(__name__)
 
@@ -28,19 +31,21 @@ class OutgoingEmail:
 
     `dedup_key` names the message: writing the same key twice keeps the first, so a
     change recorded twice does not send twice. `references` are the Message-IDs this
-    message follows (oldest first), for threading in the recipient's mail client."""
+    message follows (oldest first), for threading in the recipient's mail client.
+    What the message says (context, Reply-To, attachments) is left out of its repr, so a
+    log line or a traceback that prints one shows no link or token."""
 
     recipient: str
     event: str
     template: str
-    context: Mapping[str, object]
+    context: Mapping[str, object] = field(repr=False)
     dedup_key: str
     user_id: int | None = None
     case_id: int | None = None
-    reply_to: str = ""
+    reply_to: str = field(default="", repr=False)
     references: tuple[str, ...] = ()
     message_id: str = ""
-    attachments: tuple[Mapping[str, str], ...] = ()
+    attachments: tuple[Mapping[str, str], ...] = field(default=(), repr=False)
     """Files to send along, as `notifications.messages.attachment_data` makes them."""
 
 
@@ -84,10 +89,23 @@ def outbox_enqueue(
     )
 
 
+def seal_payload(email: OutgoingEmail) -> SealedPayload:
+    """What a message says, encrypted: anything in it may be a secret (a reset, survey or
+    invitation link; the reply token of the Reply-To; a meeting link in an invitation)."""
+    return SealedPayload.seal(
+        {
+            "context": dict(email.context),
+            "reply_to": email.reply_to,
+            "attachments": [dict(attachment) for attachment in email.attachments],
+        }
+    )
+
+
 def outbox_enqueue_many(emails: Iterable[OutgoingEmail]) -> list[int]:
     """Write messages to the outbox in the caller's transaction and deliver them once it
     commits. Messages a user has turned off are dropped here, and a key already in the
-    outbox is kept as it is. Returns the ids of the rows now waiting to be sent."""
+    outbox is kept as it is. What each message says is sealed before it is written.
+    Returns the ids of the rows now waiting to be sent."""
     emails = list(emails)
     muted = users_who_turned_off({(e.user_id, e.event) for e in emails if e.user_id})
     rows = [
@@ -96,13 +114,11 @@ def outbox_enqueue_many(emails: Iterable[OutgoingEmail]) -> list[int]:
             user_id=email.user_id,
             event=email.event,
             template=email.template,
-            context=dict(email.context),
             case_id=email.case_id,
             dedup_key=email.dedup_key,
             message_id=email.message_id or new_message_id(),
-            reply_to=email.reply_to,
             references=" ".join(email.references),
-            attachments=[dict(attachment) for attachment in email.attachments],
+            payload=seal_payload(email),
         )
         for email in emails
         if email.recipient.strip() and (email.user_id, email.event) not in muted
@@ -141,10 +157,21 @@ def dispatch(ids: list[int]) -> None:
             return
 
 
+OUTBOX_READER = Role.MANAGER
+
+
+def may_read_outbox(user: User) -> bool:
+    """Who sees the outbox (redacted) and retries its messages: support managers and
+    superusers. The other roles have no need for what the desk mailed whom."""
+    return has_role(user, OUTBOX_READER)
+
+
 @transaction.atomic
-def notification_retry(*, notification_id: int) -> Notification:
+def notification_retry(*, actor: User, notification_id: int) -> Notification:
     """Staff send a message that failed for good once more (after fixing the address or
     the mail server); it gets a fresh set of attempts. A sent message is never resent."""
+    if not may_read_outbox(actor):
+        raise NotPermitted("Only support managers handle the outbox.")
     try:
         notification = Notification.objects.select_for_update().get(id=notification_id)
     except Notification.DoesNotExist:
@@ -159,3 +186,33 @@ def notification_retry(*, notification_id: int) -> Notification:
     notification.save(update_fields=["status", "attempts", "next_attempt_at"])
     transaction.on_commit(partial(dispatch, [notification.id]), robust=True)
     return notification
+
+
+def notifications_note_bounce(*, message_ids: Iterable[str], subject: str) -> int:
+    """Note on the messages a bounce returned that they bounced. The bounce's subject
+    often quotes ours; its links and tokens are left out. Returns how many were noted."""
+    return Notification.objects.filter(message_id__in=list(message_ids)).update(
+        last_error=redact(f"Bounced: {subject}")[:2000]
+    )
+
+
+def outbox_reseal(*, batch_size: int = 500) -> int:
+    """Seal every row's payload again under the first of OUTBOX_ENCRYPTION_KEYS, so an
+    old key can then be removed. Returns how many rows were sealed again."""
+    resealed = 0
+    last_id = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Notification.objects.select_for_update()
+                .filter(id__gt=last_id)
+                .order_by("id")
+                .only("id", "payload")[:batch_size]
+            )
+            if not rows:
+                return resealed
+            for row in rows:
+                row.payload = row.payload.resealed()
+            Notification.objects.bulk_update(rows, ["payload"])
+        resealed += len(rows)
+        last_id = rows[-1].id

@@ -3,11 +3,14 @@ live in the services; these only turn text into values and carry the errors back
 
 from collections.abc import Iterable
 
+from allauth.account.forms import LoginForm
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 
 from cases.models import BusinessImpact, EnvironmentAccess, EnvironmentKind
 from notifications.models import Announcement
+from supportdesk.sign_in_limits import password_reset_allowed
 from tenants.api_tokens import EXPIRY_CHOICES_DAYS
 from tenants.models import Category, Environment, SupportPlan
 
@@ -225,13 +228,35 @@ class ContactRequestForm(forms.Form):
     )
 
 
-class SignInForm(AuthenticationForm):
-    """Django's sign-in form, labelled for people who sign in with their email."""
+class SignInForm(LoginForm):
+    """allauth's sign-in form (email, or a staff user name, and password), with the field
+    names the portal has always posted (`username`, `password`)."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["username"].label = "Email"
-        self.fields["username"].widget.attrs.update({"autocomplete": "email", "inputmode": "email"})
+        login = self.fields.pop("login")
+        staff_door = self.request is not None and self.request.path.startswith("/admin/")
+        login.label = "Email or username" if staff_door else "Email"
+        login.widget.attrs = {"autocomplete": "username", "inputmode": "email"}
+        password = self.fields.pop("password")
+        password.help_text = ""
+        self.fields = {"username": login, "password": password, **self.fields}
+
+    def clean(self) -> dict:
+        if "username" in self.cleaned_data:
+            self.cleaned_data["login"] = self.cleaned_data["username"].strip()
+        return super().clean()
+
+
+class PasswordResetForm(DjangoPasswordResetForm):
+    """Django's reset form, within the reset rate limits, with links built on SITE_URL:
+    never on the request's Host header, which the requester chooses."""
+
+    def save(self, **options: object) -> None:
+        if not password_reset_allowed(request=options["request"], email=self.cleaned_data["email"]):
+            return  # The same "check your email" page follows; nothing is sent.
+        protocol, domain = settings.SITE_URL.split("://", 1)
+        super().save(**{**options, "domain_override": domain, "use_https": protocol == "https"})
 
 
 class AnnouncementAlertsForm(forms.Form):
@@ -267,4 +292,23 @@ class ApiTokenForm(forms.Form):
         choices=[("", "Never (revoke it when no longer needed)")]
         + [(days, f"In {days} days") for days in EXPIRY_CHOICES_DAYS],
         initial=90,
+    )
+
+
+class ChoosePasswordForm(forms.Form):
+    """An invited contact's first password; the service applies the password rules."""
+
+    password = forms.CharField(
+        label="Choose a password",
+        required=False,
+        strip=False,
+        help_text="At least 8 characters (longer is better), not a common password, not "
+        "all digits and not like your name or email.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "required": True}),
+    )
+    password_again = forms.CharField(
+        label="Type it again",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "required": True}),
     )

@@ -1,37 +1,39 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from portal.forms import SignInForm
+from portal.forms import PasswordResetForm
 from portal.views import (
     articles,
     case_extras,
     cases,
     dashboard,
     files,
+    invitations,
     people,
     public,
     requests,
+    sso,
     surveys,
     tokens,
 )
+from supportdesk.accounts import sign_in
 
 app_name = "portal"
 
 auth_urls = [
     path(
         "sign-in/",
-        auth_views.LoginView.as_view(
-            template_name="portal/auth/sign_in.html",
-            authentication_form=SignInForm,
-            redirect_authenticated_user=True,
-        ),
+        # allauth's flow (portal.forms.SignInForm, then the second step where the user has one).
+        sign_in,
         name="sign_in",
     ),
+    path("sign-in/sso/", sso.sign_in_sso, name="sign_in_sso"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="sign_out"),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(
             template_name="portal/auth/password_reset_form.html",
+            form_class=PasswordResetForm,
             subject_template_name="emails/password_reset/subject.txt",
             email_template_name="emails/password_reset/body.txt",
             html_email_template_name="emails/password_reset/body.html",
@@ -76,6 +78,7 @@ auth_urls = [
         ),
         name="password_change_done",
     ),
+    path("welcome/<int:invitation_id>/<str:token>/", invitations.invitation, name="invitation"),
 ]
 
 case_urls = [
@@ -124,6 +127,11 @@ urlpatterns = [
     path("contacts/", people.contacts, name="contacts"),
     path("contacts/request/", people.contact_request, name="contact_request"),
     path("contacts/<int:contact_id>/remove/", people.contact_remove, name="contact_remove"),
+    path(
+        "contacts/<int:contact_id>/invite/",
+        people.contact_invitation_resend_view,
+        name="contact_invitation_resend",
+    ),
     path("letters/", people.letters, name="letters"),
     path("letters/<int:letter_id>/rescind/", people.letter_rescind, name="letter_rescind"),
     path("account/api-tokens/", tokens.api_tokens, name="api_tokens"),

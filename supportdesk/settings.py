@@ -3,15 +3,26 @@
 The defaults are the embedded run mode (SQLite and a file-system broker under
 ``var/``), so a fresh checkout runs with nothing else installed. Production sets
 ``DEBUG=false``, ``SECRET_KEY``, ``ALLOWED_HOSTS``, ``DATABASE_URL`` and
-``REDIS_URL``; with those, ``manage.py check --deploy`` is clean.
+``REDIS_URL``; with those, ``manage.py check --deploy`` is clean (without ``REDIS_URL``
+it reports an error: rate limits need a cache every process shares).
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from supportdesk.env import env_bool, env_int, env_list, env_percent, env_rate, env_str
+from supportdesk.env import (
+    env_bool,
+    env_fernet_keys,
+    env_int,
+    env_list,
+    env_percent,
+    env_positive_int,
+    env_rate,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SUPPORTDESK_VAR_DIR", str(BASE_DIR / "var")))
@@ -31,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # allauth.mfa's security-key list
     "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
@@ -39,6 +51,12 @@ INSTALLED_APPS = [
     "csp",
     "auditlog",
     "audit",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "supportdesk.apps.SupportDeskConfig",
     "tenants",
     "sla",
     "knowledge",
@@ -55,11 +73,18 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signs out sessions whose user lost access since signing in (tenants/sessions.py).
+    "tenants.sessions.EndedSessionsMiddleware",
     "audit.middleware.AuditSourceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "supportdesk.sessions.SessionLifetimeMiddleware",
+    "supportdesk.security.NoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "supportdesk.security.AdminInlineStylesMiddleware",
+    # A user who must have a second step of sign-in and has none may only set one up.
+    "tenants.middleware.MfaRequiredMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -67,7 +92,8 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     # First, as django-axes asks: it refuses a locked-out sign-in before any password check.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend (permissions included) that also accepts an email as the login.
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 
 ROOT_URLCONF = "supportdesk.urls"
@@ -104,9 +130,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # same indexes without the extra columns, which is all the embedded mode needs.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
+# Password policy for a B2B desk: Django's own validators, all offline (the common-password
+# list ships with Django). Every form that sets a password shows each message.
+PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 12)
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        # Email first: most people sign in with it as their user name too, and the refusal
+        # names the first attribute that matches.
+        "OPTIONS": {"user_attributes": ["email", "first_name", "last_name", "username"]},
+    },
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -114,6 +151,27 @@ LOGIN_URL = "portal:sign_in"
 LOGIN_REDIRECT_URL = "portal:dashboard"
 LOGOUT_REDIRECT_URL = "portal:sign_in"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for a day
+# Password-reset requests per client address and per email address asked for (counted
+# whether or not an account has it, so the limit tells nothing); past either, the same
+# "check your email" page and no email. Kept in the shared cache.
+PASSWORD_RESET_RATES = {
+    "address": env_rate("PASSWORD_RESET_RATE_PER_ADDRESS", "20/hour"),
+    "email": env_rate("PASSWORD_RESET_RATE_PER_EMAIL", "3/hour"),
+}
+
+# Sessions (supportdesk.sessions): staff sessions end after STAFF_SESSION_IDLE_MINUTES
+# without a request and STAFF_SESSION_MAX_HOURS after sign-in; customers' and partners'
+# after the PORTAL_ ones. The session cookie lasts no longer than the longest of them.
+STAFF_SESSION_IDLE_MINUTES = env_positive_int("STAFF_SESSION_IDLE_MINUTES", 30)
+STAFF_SESSION_MAX_HOURS = env_positive_int("STAFF_SESSION_MAX_HOURS", 12)
+PORTAL_SESSION_IDLE_MINUTES = env_positive_int("PORTAL_SESSION_IDLE_MINUTES", 8 * 60)
+PORTAL_SESSION_MAX_HOURS = env_positive_int("PORTAL_SESSION_MAX_HOURS", 7 * 24)
+SESSION_COOKIE_AGE = max(STAFF_SESSION_MAX_HOURS, PORTAL_SESSION_MAX_HOURS) * 60 * 60
+
+# A new contact's emailed link to choose a password works this many days (tenants/invitations.py).
+CONTACT_INVITATION_DAYS = env_int("CONTACT_INVITATION_DAYS", 7)
+if not 1 <= CONTACT_INVITATION_DAYS <= 30:
+    raise ImproperlyConfigured("CONTACT_INVITATION_DAYS must be from 1 to 30 days.")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
@@ -183,10 +241,12 @@ _OUTBOX_BACKEND = "notifications.backends.OutboxEmailBackend"
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", _OUTBOX_BACKEND)
 EMAIL_DELIVERY_BACKEND = env_str(
     "EMAIL_DELIVERY_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
+    "django.core.mail.backends.filebased.EmailBackend"
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+# Dev mail (DEBUG): written as files here, never to a log, since it holds reset links.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 if EMAIL_DELIVERY_BACKEND == _OUTBOX_BACKEND:
     raise ImproperlyConfigured(
         "EMAIL_DELIVERY_BACKEND must be a real transport (e.g. the SMTP backend), "
@@ -208,6 +268,9 @@ OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 3600)
 # A worker's claim on a message it is sending; longer than EMAIL_TIMEOUT by far.
 OUTBOX_SEND_LEASE_SECONDS = env_int("OUTBOX_SEND_LEASE_SECONDS", 600)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# What an outbox row says is encrypted at rest (notifications/sealing.py): the first key
+# seals, every key opens (rotation). Empty: a key derived from SECRET_KEY (and fallbacks).
+OUTBOX_ENCRYPTION_KEYS = env_fernet_keys("OUTBOX_ENCRYPTION_KEYS")
 
 # Inbound mail: IMAP polling when INBOUND_IMAP_HOST is set, and/or an MTA pipe into
 # `manage.py receive_email`. Both store the raw message before acting on it.
@@ -219,6 +282,16 @@ INBOUND_IMAP_PASSWORD = env_str("INBOUND_IMAP_PASSWORD", "")
 INBOUND_IMAP_FOLDER = env_str("INBOUND_IMAP_FOLDER", "INBOX")
 INBOUND_IMAP_ARCHIVE_FOLDER = env_str("INBOUND_IMAP_ARCHIVE_FOLDER", "")
 INBOUND_MAX_BYTES = env_int("INBOUND_MAX_BYTES", 40 * 1024 * 1024)
+# Sender authentication (notifications.inbound.authentication): the authserv-ids of our
+# own MTA whose Authentication-Results headers are trusted; optionally the desk's own DKIM
+# check; and whether mail that is not authenticated is held for staff instead of acting as
+# its sender (always on in production: a From header alone proves nothing).
+INBOUND_AUTHSERV_IDS = env_list("INBOUND_AUTHSERV_IDS", [])
+INBOUND_VERIFY_DKIM = env_bool("INBOUND_VERIFY_DKIM", False)
+INBOUND_DNS_TXT_LOOKUP = env_str(
+    "INBOUND_DNS_TXT_LOOKUP", "notifications.inbound.authentication.dns_txt"
+)
+INBOUND_REQUIRE_DMARC = env_bool("INBOUND_REQUIRE_DMARC", not DEBUG)
 # Mail carries no category; new cases by mail get this one (and the plan's lowest priority).
 INBOUND_CASE_CATEGORY = env_str("INBOUND_CASE_CATEGORY", "functionality_issue")
 
@@ -282,11 +355,23 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
+# The cache holds rate-limit counters (API throttles, password resets), so every process
+# must share it: Redis when REDIS_URL is set (required in production, a deploy check says
+# so); otherwise files under var/cache, which every process on this machine shares and
+# which need no set-up step (the folder is made on first write). A file cache rather than
+# the database cache: no table to create, no writes competing for SQLite's single write
+# lock with the worker and beat, and no counter rolled back with a failed transaction.
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            # Past MAX_ENTRIES the file cache drops a third of its entries at random, limit
+            # counters included: keep the bound far above what one machine's traffic makes.
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
     )
 }
 
@@ -385,10 +470,21 @@ CONTENT_SECURITY_POLICY = {
 
 # Sign-in throttling (django-axes) on the portal's and the admin's sign-in: after
 # AXES_FAILURE_LIMIT failed attempts for one user name from one address, that pair is
-# locked out for AXES_COOLOFF_MINUTES; a successful sign-in resets the count.
+# locked out for AXES_COOLOFF_MINUTES; a successful sign-in resets the pair's count. After
+# AXES_ADDRESS_FAILURE_LIMIT failures from one address, whatever the user names, the whole
+# address is (supportdesk.sign_in_limits.SignInLockoutHandler: axes compares every
+# lockout parameter with the one AXES_FAILURE_LIMIT, so a per-address entry there would
+# lock a whole office out after a single user's five typos).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 20)
+if AXES_ADDRESS_FAILURE_LIMIT <= AXES_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        "AXES_ADDRESS_FAILURE_LIMIT must be higher than AXES_FAILURE_LIMIT, got "
+        f"{AXES_ADDRESS_FAILURE_LIMIT} and {AXES_FAILURE_LIMIT}"
+    )
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "supportdesk.sign_in_limits.SignInLockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "supportdesk.security.locked_out"
 AXES_IPWARE_PROXY_COUNT = env_int("API_NUM_PROXIES", 0)
@@ -402,11 +498,86 @@ AUDITLOG_DISABLE_ON_RAW_SAVE = True  # fixtures and loaddata are not desk change
 # django-auditlog's own entry model is swapped out; its migrations would still create its
 # table, unused, and one that test flushes (TRUNCATE) trip over on PostgreSQL.
 MIGRATION_MODULES = {"auditlog": None}
+# Sign-in runs through django-allauth (its `account` flow and its `mfa` stage) on the
+# portal's /sign-in/ and the admin's /admin/login/ alike, so no sign-in skips the second
+# step. People sign in with their email or, for staff, their user name. Nobody signs up:
+# contacts and staff are created by the desk. Passwords are reset and changed by Django's
+# own views (portal/urls.py); supportdesk/account_urls.py points allauth's there.
+ACCOUNT_ADAPTER = "supportdesk.accounts.AccountAdapter"
+ACCOUNT_FORMS = {"login": "portal.forms.SignInForm"}
+ACCOUNT_LOGIN_METHODS = {"email", "username"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
+# django-axes owns the password lockout (AXES_* above); allauth's own limits stay on for
+# the rest, its "login_failed" counter now only for second-step codes (5 per user in five
+# minutes, 10 a minute per address).
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key"}
+
+# Multi-factor sign-in (allauth.mfa): an authenticator app, security keys, recovery codes.
+# Required for staff and for contacts of tenants that ask for it (tenants/mfa.py). Security
+# keys belong to SITE_URL's host name, which must be the host people use (https, or
+# http://localhost in development).
+MFA_ADAPTER = "tenants.mfa.MfaAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "SupportDesk")
+# The desk records people's addresses itself (allauth's email verification is off).
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+
+# Single sign-on through OpenID Connect (django-allauth's socialaccount; portal/sso.py and
+# tenants/sso.py). Staff sign in through the vendor's identity provider when
+# STAFF_OIDC_ISSUER is set; it signs in only existing active staff accounts whose email,
+# verified by the provider, is in STAFF_OIDC_EMAIL_DOMAINS. Customers' providers are set
+# per tenant in the admin. The desk's own MFA still applies to staff who came by SSO,
+# unless STAFF_OIDC_TRUST_IDP_MFA is on and the ID token's amr (or acr) shows a second
+# factor from STAFF_OIDC_MFA_AMR (or STAFF_OIDC_MFA_ACR).
+STAFF_OIDC_ISSUER = env_str("STAFF_OIDC_ISSUER", "").strip().rstrip("/")
+STAFF_OIDC_CLIENT_ID = env_str("STAFF_OIDC_CLIENT_ID", "")
+STAFF_OIDC_CLIENT_SECRET = env_str("STAFF_OIDC_CLIENT_SECRET", "")
+STAFF_OIDC_NAME = env_str("STAFF_OIDC_NAME", "company single sign-on")
+STAFF_OIDC_EMAIL_DOMAINS = [d.lower() for d in env_list("STAFF_OIDC_EMAIL_DOMAINS", [])]
+STAFF_OIDC_TRUST_IDP_MFA = env_bool("STAFF_OIDC_TRUST_IDP_MFA", False)
+STAFF_OIDC_MFA_AMR = env_list("STAFF_OIDC_MFA_AMR", ["mfa", "otp", "hwk", "swk", "sc"])
+STAFF_OIDC_MFA_ACR = env_list("STAFF_OIDC_MFA_ACR", [])
+if STAFF_OIDC_ISSUER and not (
+    STAFF_OIDC_CLIENT_ID and STAFF_OIDC_CLIENT_SECRET and STAFF_OIDC_EMAIL_DOMAINS
+):
+    raise ImproperlyConfigured(
+        "STAFF_OIDC_ISSUER needs STAFF_OIDC_CLIENT_ID, STAFF_OIDC_CLIENT_SECRET and "
+        "STAFF_OIDC_EMAIL_DOMAINS (the email domains the staff provider may vouch for)"
+    )
+if STAFF_OIDC_ISSUER:
+    _staff_idp = urlsplit(STAFF_OIDC_ISSUER)
+    if _staff_idp.scheme != "https" and _staff_idp.hostname not in ("localhost", "127.0.0.1"):
+        raise ImproperlyConfigured(
+            f"STAFF_OIDC_ISSUER must be an https:// URL, got {STAFF_OIDC_ISSUER!r}"
+        )
+    # The staff SSO button's form is redirected to the provider; form-action governs that.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(
+        f"{_staff_idp.scheme}://{_staff_idp.netloc}"
+    )
+# Fernet keys for the secrets the desk must read back (a tenant provider's client secret);
+# comma-separated, the first encrypts. Unset: derived from SECRET_KEY (supportdesk/encryption.py).
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
+SOCIALACCOUNT_ADAPTER = "portal.sso.SsoAccountAdapter"
+# No provider's token is kept, no account is made or linked by SSO: see portal/sso.py.
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env_int("SSO_REQUESTS_TIMEOUT", 10)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # Every line is redacted (supportdesk/redaction.py): no link or token reaches a log.
+    "formatters": {
+        "plain": {
+            "()": "supportdesk.redaction.RedactingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},

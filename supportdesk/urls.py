@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from supportdesk.accounts import admin_sign_in
+
 admin.site.site_header = "SupportDesk staff"
 admin.site.site_title = "SupportDesk"
 admin.site.index_title = "Queue and configuration"
@@ -8,7 +10,10 @@ admin.site.index_title = "Queue and configuration"
 admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
+    # Before the admin's own login form, which would skip the second step of sign-in.
+    path("admin/login/", admin_sign_in),
     path("admin/", admin.site.urls),
+    path("accounts/", include("supportdesk.account_urls")),
     path("api/v1/", include("supportdesk.api_urls")),
     path("", include("portal.urls")),
 ]

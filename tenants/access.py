@@ -92,17 +92,13 @@ def is_contact_of(user: User, tenant_id: int) -> bool:
 
 
 def acting_partner_member(user: User, tenant_id: int) -> PartnerMember | None:
-    """The partner membership through which the user acts for this tenant, if any."""
+    """The partner membership through which the user acts for this tenant, if any (none
+    for an inactive tenant, as `tenants_for` says)."""
     if not user.is_authenticated:
         return None
     return (
-        PartnerMember.objects.filter(
-            user=user,
-            is_active=True,
-            partner__is_active=True,
-            partner__letters__tenant_id=tenant_id,
-            partner__letters__status=LetterOfAuthorization.Status.ACTIVE,
-        )
+        _partner_members_acting(tenant_id=tenant_id, tenant__is_active=True)
+        .filter(user=user)
         .select_related("partner")
         .first()
     )

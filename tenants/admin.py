@@ -1,9 +1,13 @@
 # The admin layer sits above cases: editing a plan, its priorities or a tenant's plan
 # recomputes the due times and the queue ranks of the open cases they govern.
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.db import models
+from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.utils import timezone
 
 from cases.admin_messages import report_recompute, report_rerank, warn_unranked
 from cases.services.clocks import clocks_recompute_for_plans, clocks_recompute_for_tenant
@@ -15,6 +19,7 @@ from cases.services.priorities import (
 )
 from supportdesk.admin_actions import run_for_each, with_text
 from tenants import services
+from tenants.invitations import ONBOARDING_LABELS, contact_invitation_resend, contact_onboarding
 from tenants.models import (
     AccountTeamMember,
     AuthorizedContact,
@@ -31,6 +36,12 @@ from tenants.models import (
     SupportPlan,
     Tenant,
 )
+
+# allauth's admin for authenticators shows their stored data (the second step's secrets,
+# encrypted or not): nobody reads or edits another person's second step. Its email
+# addresses are sign-in names the desk does not use (a user's address is on the user).
+admin.site.unregister(Authenticator)
+admin.site.unregister(EmailAddress)
 
 
 class PlanPriorityInline(admin.TabularInline):
@@ -109,8 +120,15 @@ class TenantEscalationLevelInline(admin.TabularInline):
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
-    list_display = ["name", "reference_prefix", "plan", "time_zone", "is_active"]
-    list_filter = ["plan", "is_active"]
+    list_display = [
+        "name",
+        "reference_prefix",
+        "plan",
+        "time_zone",
+        "is_active",
+        "require_mfa_for_contacts",
+    ]
+    list_filter = ["plan", "is_active", "require_mfa_for_contacts"]
     search_fields = ["name", "reference_prefix"]
     inlines = [
         ContactInline,
@@ -133,7 +151,7 @@ class TenantAdmin(admin.ModelAdmin):
 
 @admin.register(AuthorizedContact)
 class AuthorizedContactAdmin(admin.ModelAdmin):
-    list_display = ["user", "tenant", "certification", "effective_from", "is_active"]
+    list_display = ["user", "tenant", "certification", "effective_from", "is_active", "sign_in"]
     list_filter = ["is_active", "tenant"]
     search_fields = ["user__email", "user__first_name", "user__last_name", "tenant__name"]
     autocomplete_fields = ["user", "tenant"]
@@ -146,8 +164,26 @@ class AuthorizedContactAdmin(admin.ModelAdmin):
             perform=lambda request, contact, text: services.contact_remove(
                 actor=request.user, contact_id=contact.id, reason=text
             ),
-        )
+        ),
+        "resend_invitation",
     ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuthorizedContact]:
+        return super().get_queryset(request).select_related("user").prefetch_related("invitations")
+
+    @admin.display(description="Sign-in")
+    def sign_in(self, contact: AuthorizedContact) -> str:
+        return ONBOARDING_LABELS[contact_onboarding(contact, timezone.now())]
+
+    @admin.action(description="Resend invitation (the previous link stops working)")
+    def resend_invitation(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda contact: contact_invitation_resend(actor=request.user, contact_id=contact.id),
+            "Invitations sent",
+        )
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
@@ -278,3 +314,7 @@ class AccountTeamMemberAdmin(admin.ModelAdmin):
     list_filter = ["role", "tenant"]
     search_fields = ["name", "email", "user__email", "tenant__name"]
     autocomplete_fields = ["user", "tenant"]
+
+
+# A tenant's single sign-on provider: its own module, registered with the admin here.
+from tenants import sso_admin  # noqa: E402, F401

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 from tenants.access import portal_access_problem
 from tenants.api_tokens import api_token_user
+from tenants.mfa import mfa_missing
 from tenants.models import ApiToken
 
 
@@ -50,7 +51,9 @@ class ApiTokenAuthentication(BaseAuthentication):
 
 class HasDeskAccess(BasePermission):
     """Signed in (session or token) and allowed to use the desk: support staff, or a
-    contact or partner who may act for at least one tenant. The refusal says why."""
+    contact or partner who may act for at least one tenant; and, where a second step of
+    sign-in is required (tenants.mfa), with one set up: a token made before the tenant
+    required it does not get around it. The refusal says why."""
 
     def has_permission(self, request: Request, view: "APIView") -> bool:
         if not request.user or not request.user.is_authenticated:
@@ -58,5 +61,8 @@ class HasDeskAccess(BasePermission):
         problem = portal_access_problem(request.user)
         if problem is not None:
             self.message = problem
+            return False
+        if mfa_missing(request.user):
+            self.message = "Set up two-step sign-in in the portal before using the API."
             return False
         return True

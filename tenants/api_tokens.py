@@ -9,6 +9,7 @@ clear to let people tell their tokens apart.
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -109,6 +110,15 @@ def api_token_revoke(*, actor: User, token_id: int) -> ApiToken:
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     return token
+
+
+@transaction.atomic
+def api_tokens_revoke_all(*, user_ids: Iterable[int], reason: str) -> int:
+    """Revoke every usable token of the users for good (their access ended): a later
+    re-grant does not bring them back. Returns how many were revoked."""
+    return ApiToken.objects.filter(user_id__in=set(user_ids), revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=reason[:200]
+    )
 
 
 def api_token_user(secret: str) -> tuple[AbstractBaseUser, ApiToken] | None:

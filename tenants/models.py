@@ -139,6 +139,14 @@ class Tenant(models.Model):
     plan = models.ForeignKey(SupportPlan, on_delete=models.PROTECT, related_name="tenants")
     time_zone = models.CharField(max_length=64, default="UTC")
     is_active = models.BooleanField(default=True)
+    require_mfa_for_contacts = models.BooleanField(
+        "require two-step sign-in for contacts",
+        default=False,
+        help_text=(
+            "The tenant's contacts, and partner members acting for it, must set up two-step "
+            "sign-in (authenticator app or security key) before they can use the portal or API."
+        ),
+    )
     last_case_number = models.PositiveIntegerField(
         default=0, editable=False, help_text="Advanced under a row lock when a case is filed."
     )
@@ -523,6 +531,9 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(
+        max_length=200, blank=True, help_text="Why it was revoked, when not by its owner."
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -533,3 +544,98 @@ class ApiToken(models.Model):
 
     def is_usable(self, now: dt.datetime) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class TenantIdentityProvider(models.Model):
+    """A tenant's own OpenID Connect identity provider, through which its authorized
+    contacts may sign in (tenants/sso.py decides whom it may sign in). The client secret
+    is kept encrypted (supportdesk.encryption) and is never shown again once saved."""
+
+    tenant = models.OneToOneField(
+        Tenant, on_delete=models.CASCADE, related_name="identity_provider"
+    )
+    name = models.CharField(
+        max_length=100, help_text="Shown on the sign-in button, e.g. 'Acme Okta'."
+    )
+    issuer = models.URLField(
+        max_length=300,
+        help_text="The provider's issuer URL; its discovery document is at "
+        "<issuer>/.well-known/openid-configuration.",
+    )
+    client_id = models.CharField(max_length=255)
+    client_secret_encrypted = models.TextField(editable=False)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "single sign-on provider"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.tenant})"
+
+
+class IdentityProviderDomain(models.Model):
+    """An email domain a tenant's identity provider vouches for. One tenant per domain,
+    so the portal knows where to send an address, and two tenants never claim it."""
+
+    provider = models.ForeignKey(
+        TenantIdentityProvider, on_delete=models.CASCADE, related_name="domains"
+    )
+    domain = models.CharField(max_length=253, unique=True)
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class SessionCutoff(models.Model):
+    """Every session of the user that signed in before `ended_at` is over: written when the
+    user loses access (contact removed, letter rescinded) and checked on each request by
+    `tenants.sessions.EndedSessionsMiddleware`, whatever the session engine."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="session_cutoff"
+    )
+    ended_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Sessions of {self.user_id} before {self.ended_at:%Y-%m-%d %H:%M}"
+
+
+class ContactInvitation(models.Model):
+    """An emailed, single-use link for a new contact to choose a password. Only the
+    SHA-256 digest of the link's secret is kept; the secret itself is only in the email."""
+
+    class Ended(models.TextChoices):
+        SUPERSEDED = "superseded", "A newer invitation was sent"
+        REVOKED = "revoked", "The contact was removed"
+
+    contact = models.ForeignKey(
+        AuthorizedContact, on_delete=models.CASCADE, related_name="invitations"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_because = models.CharField(max_length=16, choices=Ended.choices, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["contact", "-created_at"], name="invitation_contact")]
+
+    def __str__(self) -> str:
+        return f"Invitation {self.id} for {self.contact}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.ended_at is None
+
+    def is_expired(self, now: dt.datetime) -> bool:
+        return self.expires_at <= now

@@ -93,6 +93,7 @@ _WORK_MODELS = {
     "customerescalation",
     "troubleshootingsession",
 }
+_MANAGERS_ONLY_VIEW = {"notification"}
 _CONFIGURATION_MODELS = {
     "supportplan",
     "planpriority",
@@ -114,22 +115,24 @@ def ensure_role_groups(**_: object) -> None:
 
     Every staff role may view everything and work cases; managers also configure plans,
     tenants, partners and calendars (and environments, flags, account teams, escalation
-    paths and the request catalogue). Security may view everything and change service
-    requests (its sign-off is an action on them). Nothing is deletable through a role:
-    closure is a state, not a delete."""
+    paths and the request catalogue), and they alone view the outbox. Security may view
+    the rest and change service requests (its sign-off is an action on them). Nothing is
+    deletable through a role: closure is a state, not a delete."""
     from django.contrib.auth.models import Group, Permission
 
     ours = Permission.objects.filter(content_type__app_label__in=_OUR_APPS)
     view = ours.filter(codename__startswith="view_")
+    # The outbox is what the desk mailed: only managers read it (redacted).
+    view_but_outbox = view.exclude(content_type__model__in=_MANAGERS_ONLY_VIEW)
     work = ours.filter(content_type__model__in=_WORK_MODELS, codename__regex=r"^(add|change)_")
     configure = ours.filter(
         content_type__model__in=_CONFIGURATION_MODELS, codename__regex=r"^(add|change)_"
     )
     grants = {
-        Role.ENGINEER: [*view, *work],
-        Role.TRIAGE_LEAD: [*view, *work],
+        Role.ENGINEER: [*view_but_outbox, *work],
+        Role.TRIAGE_LEAD: [*view_but_outbox, *work],
         Role.MANAGER: [*view, *work, *configure],
-        Role.SECURITY: [*view, *ours.filter(codename="change_servicerequest")],
+        Role.SECURITY: [*view_but_outbox, *ours.filter(codename="change_servicerequest")],
     }
     for role, permissions in grants.items():
         group, _ = Group.objects.get_or_create(name=role.value)

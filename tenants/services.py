@@ -13,6 +13,7 @@ from django.utils import timezone
 from audit.context import audited
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
 from tenants.access import is_contact_of, tenants_for
+from tenants.invitations import contact_invitations_revoke, contact_invite
 from tenants.models import (
     AuthorizedContact,
     ContactRequest,
@@ -20,6 +21,7 @@ from tenants.models import (
     PartnerMember,
     Tenant,
 )
+from tenants.revocation import access_end
 from tenants.roles import Role, has_role
 from tenants.selectors import letters_visible_to
 
@@ -72,7 +74,8 @@ def contact_grant(
     phone: str = "",
     effective_from: dt.date | None = None,
 ) -> AuthorizedContact:
-    """Staff make a user an authorized contact, within the plan's limit."""
+    """Staff make a user an authorized contact, within the plan's limit, and the person is
+    emailed an invitation (a link to choose a password, or a note that they can sign in)."""
     _require(actor, Role.ENGINEER)
     tenant = _locked_tenant(tenant_id)
     _check_contact_limit(tenant)
@@ -94,14 +97,17 @@ def contact_grant(
         contact.certification = certification.strip() or contact.certification
         contact.effective_from = effective_from or timezone.localdate()
         contact.save()
+    contact_invite(actor=actor, contact=contact)
     return contact
 
 
 @audited("contact removed")
 @transaction.atomic
 def contact_remove(*, actor: User, contact_id: int, reason: str) -> AuthorizedContact:
-    """A tenant's contact or staff remove a contact; their portal access ends at once.
-    Another tenant's contact is not found before the input is judged."""
+    """A tenant's contact or staff remove a contact; their portal access ends at once, and
+    with it their sessions, API tokens (for good), open invitation and the case watchers
+    they added (`tenants.revocation.access_end`). Another tenant's contact is not found
+    before the input is judged."""
     contact = (
         AuthorizedContact.objects.select_for_update()
         .filter(tenant__in=tenants_for(actor), id=contact_id)
@@ -118,6 +124,10 @@ def contact_remove(*, actor: User, contact_id: int, reason: str) -> AuthorizedCo
     contact.removed_at = timezone.now()
     contact.removal_reason = reason
     contact.save(update_fields=["is_active", "removed_at", "removal_reason"])
+    contact_invitations_revoke(contact_id=contact.id)
+    access_end(
+        actor=actor, tenant=contact.tenant, users=[contact.user], because="the contact was removed"
+    )
     return contact
 
 
@@ -312,9 +322,10 @@ def letter_reject(*, actor: User, letter_id: int, note: str) -> LetterOfAuthoriz
 @audited("letter rescinded")
 @transaction.atomic
 def letter_rescind(*, actor: User, letter_id: int, reason: str) -> LetterOfAuthorization:
-    """The tenant withdraws the letter in writing; the partner's access ends at once.
-    Cases the partner filed stay with the tenant. Another tenant's letter is not found
-    before the input is judged."""
+    """The tenant withdraws the letter in writing; the partner's access ends at once, and
+    with it its members' sessions, API tokens (for good) and the case watchers they added
+    (`tenants.revocation.access_end`). Cases the partner filed stay with the tenant.
+    Another tenant's letter is not found before the input is judged."""
     letter = _locked_letter(letter_id)
     if not (is_contact_of(actor, letter.tenant_id) or has_role(actor, Role.ENGINEER)):
         if letters_visible_to(actor).filter(id=letter.id).exists():
@@ -330,4 +341,11 @@ def letter_rescind(*, actor: User, letter_id: int, reason: str) -> LetterOfAutho
     letter.rescinded_at = timezone.now()
     letter.rescission_reason = reason
     letter.save()
+    members = PartnerMember.objects.filter(partner_id=letter.partner_id).select_related("user")
+    access_end(
+        actor=actor,
+        tenant=letter.tenant,
+        users=[member.user for member in members],
+        because="the letter of authorization was rescinded",
+    )
     return letter

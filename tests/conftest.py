@@ -3,6 +3,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 
 from supportdesk.celery import app as celery_app
 from tenants.models import LetterOfAuthorization, Partner, Tenant
@@ -15,6 +16,7 @@ from tests.factories import (
     TenantFactory,
     UserFactory,
 )
+from tests.inbound_mail import MTA
 from tests.mailserver import SmtpSink
 
 # Tests never publish to a real broker: what on-commit callbacks enqueue goes to kombu's
@@ -29,6 +31,8 @@ def _plain_http_and_private_media(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     # Outbox deliveries land in django.core.mail.outbox (pytest-django empties it per test).
     settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Inbound mail is authenticated by the Authentication-Results of this MTA only.
+    settings.INBOUND_AUTHSERV_IDS = [MTA]
     # A deliberately slow hasher protects real passwords; tests only need a fast one.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The test client's login() calls authenticate() without a request, which django-axes
@@ -39,6 +43,14 @@ def _plain_http_and_private_media(settings, tmp_path) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Rate-limit counters (allauth's, the reset limit's, the API's) live in the shared
+    cache (files under var/cache, or Redis), which outlives a test and a run: each test
+    starts with full budgets."""
+    cache.clear()
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ import datetime as dt
 import secrets
 
 import factory
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
@@ -56,6 +57,14 @@ class UserFactory(factory.django.DjangoModelFactory):
                 self.groups.add(Group.objects.get_or_create(name=role.value)[0])
         if create:
             self.save()
+
+    @factory.post_generation
+    def second_step(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
+        """Staff have an authenticator app, as tenants.mfa requires; pass
+        `second_step=False` for one who has not set it up yet (or True for anyone)."""
+        wanted = self.is_staff if extracted is None else extracted
+        if create and wanted:
+            TOTP.activate(self, generate_totp_secret())
 
 
 class CalendarFactory(factory.django.DjangoModelFactory):

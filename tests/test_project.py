@@ -40,7 +40,7 @@ def test_seed_demo_builds_every_state_and_is_idempotent(capsys):
     assert "alice@acme.demo" in capsys.readouterr().out
 
 
-def test_production_settings_pass_check_deploy(tmp_path):
+def _production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
     env = {
         "PATH": os.environ["PATH"],
         "DEBUG": "false",
@@ -48,9 +48,15 @@ def test_production_settings_pass_check_deploy(tmp_path):
         "ALLOWED_HOSTS": "desk.example.com",
         "SITE_URL": "https://desk.example.com",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        "REDIS_URL": "redis://redis.example.com:6379/0",
         "SUPPORTDESK_VAR_DIR": str(tmp_path),
+        **overrides,
     }
-    result = subprocess.run(
+    return {name: value for name, value in env.items() if value}
+
+
+def _check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=env,
@@ -58,5 +64,49 @@ def test_production_settings_pass_check_deploy(tmp_path):
         text=True,
         check=False,
     )
+
+
+def test_production_settings_pass_check_deploy(tmp_path):
+    result = _check_deploy(_production_env(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_requires_a_shared_redis_cache_in_production(tmp_path):
+    result = _check_deploy(_production_env(tmp_path, REDIS_URL=""))
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    assert "ERRORS:" in output
+    assert "(supportdesk.E001) REDIS_URL is not set" in output
+
+
+def test_without_redis_every_process_shares_the_rate_limit_counters(tmp_path):
+    """Two processes without REDIS_URL (two gunicorn workers, say) draw on one budget: the
+    second finds the first's requests counted (with a per-process cache it had its own)."""
+    script = (
+        "from django.test import RequestFactory\n"
+        "from supportdesk.api.throttles import AddressRateThrottle\n"
+        "request = RequestFactory().get('/api/v1/cases/')\n"
+        "print([AddressRateThrottle().allow_request(request, None) for _ in range(2)])\n"
+    )
+    env = {
+        "PATH": os.environ["PATH"],
+        "DEBUG": "true",
+        "SUPPORTDESK_VAR_DIR": str(tmp_path),
+        "API_RATE_PER_ADDRESS": "2/minute",
+    }
+
+    def run() -> str:
+        result = subprocess.run(  # noqa: S603 - our own interpreter and script
+            [sys.executable, "manage.py", "shell", "-c", script],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout.strip().splitlines()[-1]
+
+    assert run() == "[True, True]"
+    assert run() == "[False, False]"
+    assert (tmp_path / "cache").is_dir()

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from cases.inbound import route_record
+from cases.inbound import inbound_accept, route_record
 from notifications.mailbox import inbound_reopen
 from notifications.models import InboundEmail
 from supportdesk.admin_actions import run_for_each
@@ -16,12 +16,20 @@ class InboundEmailAdmin(admin.ModelAdmin):
     """Every message the desk received, kept as it arrived, with what became of it.
     Registered here because processing a message again is the cases app's routing."""
 
-    list_display = ["received_at", "sender", "subject", "status", "case", "outcome"]
-    list_filter = ["status", "source"]
+    list_display = [
+        "received_at",
+        "sender",
+        "subject",
+        "status",
+        "authentication",
+        "case",
+        "outcome",
+    ]
+    list_filter = ["status", "authentication", "source"]
     search_fields = ["sender", "subject", "message_id", "case__reference"]
     list_select_related = ["case"]
     date_hierarchy = "received_at"
-    actions = ["process_again"]
+    actions = ["accept_as_sender", "process_again"]
 
     def get_readonly_fields(self, request, obj=None) -> list[str]:
         return [field.name for field in InboundEmail._meta.fields]
@@ -40,4 +48,14 @@ class InboundEmailAdmin(admin.ModelAdmin):
             queryset,
             lambda obj: route_record(inbound_reopen(inbound_id=obj.id)),
             "Messages processed again",
+        )
+
+    @admin.action(description="Accept held mail as its sender (after checking it is genuine)")
+    def accept_as_sender(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda obj: inbound_accept(inbound_id=obj.id, actor=request.user),
+            "Messages accepted as their senders",
         )

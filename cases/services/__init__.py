@@ -62,6 +62,7 @@ from cases.services.surveys import (
 from cases.services.watchers import (
     case_watcher_add,
     case_watcher_remove,
+    case_watchers_remove_added_by,
 )
 from cases.survey_links import (
     survey_link,
@@ -95,6 +96,7 @@ __all__ = [
     "case_unlink_known_issue",
     "case_watcher_add",
     "case_watcher_remove",
+    "case_watchers_remove_added_by",
     "cases_close_after_silence",
     "cases_close_for_no_response",
     "customer_escalation_acknowledge",

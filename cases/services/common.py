@@ -133,9 +133,14 @@ def record_event(
     from_state: str = "",
     message: str = "",
     comment: Comment | None = None,
+    recompute_clocks: bool = False,
     **data: object,
 ) -> CaseEvent:
-    """Write the timeline event and, in the same transaction, the emails it calls for."""
+    """Write the timeline event and, in the same transaction, the emails it calls for.
+
+    An event that moves a clock says so (`recompute_clocks`): the case's due times are
+    recomputed from the timeline first, so that its emails promise what the portal shows
+    (a receipt names the first-response due time, an update the next one)."""
     created = event(
         case,
         actor,
@@ -147,6 +152,11 @@ def record_event(
         **data,
     )
     created.save()
+    if recompute_clocks:
+        # clocks builds on this module's helpers, so it is imported when first needed.
+        from cases.services.clocks import case_recompute_clocks
+
+        case_recompute_clocks(case)
     notify_case_event(created)
     return created
 

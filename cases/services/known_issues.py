@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from cases.models import Case, CaseEvent, CloseReason
 from cases.notify import notify_known_issue_stage
-from cases.services.clocks import case_recompute_clocks
 from cases.services.common import (
     check_version,
     locked_case,
@@ -62,9 +61,9 @@ def _link(case: Case, actor: User, issue: KnownIssue) -> None:
         message=f"Identified as known issue {issue}",
         known_issue=issue.id,
         previous_known_issue=previous.id if previous else None,
+        # Updates are no longer due while the known issue is worked on (the contracts' rule).
+        recompute_clocks=True,
     )
-    # Updates are no longer due while the known issue is worked on (the contracts' rule).
-    case_recompute_clocks(case)
 
 
 @transaction.atomic
@@ -102,8 +101,8 @@ def case_unlink_known_issue(
         message=f"Not known issue {issue} after all: {reason}",
         known_issue=issue.id,
         reason=reason,
+        recompute_clocks=True,
     )
-    case_recompute_clocks(case)
     return case
 
 

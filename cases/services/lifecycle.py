@@ -33,7 +33,7 @@ from cases.models import (
 )
 from cases.services import schedule
 from cases.services.case_environments import tenant_environment_for_case
-from cases.services.clocks import CLOCK_FIELDS, case_recompute_clocks, cases_recompute_clocks
+from cases.services.clocks import CLOCK_FIELDS, cases_recompute_clocks
 from cases.services.common import (
     check_version,
     event,
@@ -191,9 +191,9 @@ def case_create(
         priority=priority,
         partner=partner.name if partner else "",
         acknowledge=acknowledge,
+        recompute_clocks=True,
     )
     store_attachments(case, actor, files, comment=None, public=True)
-    case_recompute_clocks(case)
     return case
 
 
@@ -284,9 +284,9 @@ def case_comment(
         comment=comment,
         message="Internal note" if not public else ("Support replied" if staff else "Reply"),
         by_staff=staff,
+        recompute_clocks=True,
     )
     store_attachments(case, actor, files, comment=comment, public=public)
-    case_recompute_clocks(case)
     return comment
 
 
@@ -344,8 +344,8 @@ def case_request_info(
         number=1,
         method=ContactAttempt.Method.REQUEST_INFO,
         follow_up_due=case.follow_up_due_at.isoformat(),
+        recompute_clocks=True,
     )
-    case_recompute_clocks(case)
     return case
 
 
@@ -409,8 +409,8 @@ def case_log_phone_attempt(*, case_id: int, actor: User, note: str) -> ContactAt
         method=ContactAttempt.Method.PHONE,
         closure_date=closes_at.isoformat(),
         closure_day=day.isoformat(),
+        recompute_clocks=True,
     )
-    case_recompute_clocks(case)
     return attempt
 
 
@@ -432,8 +432,8 @@ def case_propose_solution(
         from_state=from_state,
         comment=comment,
         message="Solution proposed",
+        recompute_clocks=True,
     )
-    case_recompute_clocks(case)
     return case
 
 
@@ -537,8 +537,8 @@ def case_reject_solution(
         from_state=from_state,
         comment=comment,
         message="Solution rejected",
+        recompute_clocks=True,
     )
-    case_recompute_clocks(case)
     return case
 
 
@@ -677,8 +677,8 @@ def case_reopen(
         comment=comment,
         message="Reopened",
         previous_close_reason=previous_reason,
+        recompute_clocks=True,
     )
-    case_recompute_clocks(case)
     return case
 
 
@@ -718,6 +718,6 @@ def case_change_priority(
         previous=previous,
         priority=priority,
         reason=reason,
+        recompute_clocks=True,
     )
-    case_recompute_clocks(case)
     return case

@@ -8,13 +8,16 @@ from the closure email), and only once: the answer is unique per case and closur
 import datetime as dt
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
 
 from cases.models import Case, CaseEvent, SatisfactionSurvey
 from cases.services.common import record_event
 from cases.survey_links import SURVEY_MAX_AGE, SURVEY_SALT
-from supportdesk.errors import InvalidInput, NotFound, StateConflict
+from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
+from tenants.access import can_act_for
+from tenants.models import NotificationAddress
 
 INVALID_LINK = "This survey link is not valid. Please use the link from the email."
 RATING_FIELDS = ("service", "timeliness", "quality")
@@ -49,6 +52,7 @@ def survey_invitation(token: str, *, lock: bool = False) -> SurveyInvitation:
     case = locked.filter(id=payload["case"]).first()
     if case is None:
         raise NotFound(INVALID_LINK)
+    _check_recipient_still_has_access(case, payload.get("to"))
     closed_at = dt.datetime.fromisoformat(payload["closed"])
     answer = case.surveys.filter(closed_at=closed_at).first()
     if answer is None and case.closed_at != closed_at:
@@ -57,6 +61,35 @@ def survey_invitation(token: str, *, lock: bool = False) -> SurveyInvitation:
             "we will ask again when it closes."
         )
     return SurveyInvitation(case=case, closed_at=closed_at, answer=answer)
+
+
+def _check_recipient_still_has_access(case: Case, to: object) -> None:
+    """The link's recipient must still be on the customer's side of the case: a user who
+    may act for the tenant, or an address still on the tenant's or the case's list (a
+    case watcher only while whoever added it may act). A removed contact's or a rescinded
+    partner's link stops working."""
+    if not (isinstance(to, list) and len(to) == 2):
+        raise NotFound(INVALID_LINK)
+    kind, whom = to
+    if kind == "u":
+        user = get_user_model().objects.filter(id=whom, is_active=True).first()
+        allowed = user is not None and can_act_for(user, case.tenant_id)
+    elif kind == "e":
+        watchers = case.watchers.filter(email=whom).select_related("added_by")
+        allowed = NotificationAddress.objects.filter(
+            tenant_id=case.tenant_id, email__iexact=whom
+        ).exists() or any(
+            w.added_by.is_staff
+            or (w.added_by.is_active and can_act_for(w.added_by, case.tenant_id))
+            for w in watchers
+        )
+    else:
+        raise NotFound(INVALID_LINK)
+    if not allowed:
+        raise NotPermitted(
+            f"This survey link no longer works: the person it was sent to no longer follows "
+            f"{case.tenant.name}'s cases."
+        )
 
 
 def _rating(value: object, field: str, errors: dict[str, list[str]]) -> int:

@@ -1,5 +1,7 @@
 """The case's notification list: people copied on its updates without portal access."""
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -69,3 +71,46 @@ def case_watcher_remove(
     watcher.delete()
     save_case(case)
     record_event(case, actor, CaseEvent.Kind.WATCHER_REMOVED, message=email, email=email)
+
+
+@transaction.atomic
+def case_watchers_remove_added_by(
+    *, tenant_id: int, user_ids: Iterable[int], actor: User | None
+) -> int:
+    """Take off every case of the tenant the watchers these people added: their access to
+    the tenant ended (contact removed, letter rescinded), and an address they chose must
+    not keep receiving the tenant's case mail. Closed cases too. Each case's timeline says
+    who was removed. Returns how many watchers were removed."""
+    case_ids = sorted(
+        set(
+            CaseWatcher.objects.filter(
+                case__tenant_id=tenant_id, added_by_id__in=set(user_ids)
+            ).values_list("case_id", flat=True)
+        )
+    )
+    removed = 0
+    for case_id in case_ids:  # in id order, so two revocations lock cases alike
+        case = locked_case(None, case_id)
+        watchers = list(case.watchers.filter(added_by_id__in=set(user_ids)))
+        if not watchers:
+            continue
+        CaseWatcher.objects.filter(id__in=[watcher.id for watcher in watchers]).delete()
+        save_case(case)
+        for watcher in watchers:
+            record_event(
+                case,
+                actor,
+                CaseEvent.Kind.WATCHER_REMOVED,
+                message=watcher.email,
+                email=watcher.email,
+                because="access_ended",
+            )
+        removed += len(watchers)
+    return removed
+
+
+def watchers_on_access_ended(
+    sender: object, *, tenant_id: int, user_ids: Iterable[int], actor: User, **kwargs: object
+) -> None:
+    """Receiver of `tenants.revocation.access_ended` (connected in `CasesConfig.ready`)."""
+    case_watchers_remove_added_by(tenant_id=tenant_id, user_ids=user_ids, actor=actor)

@@ -30,6 +30,12 @@ class InboundMessage:
 
     sender_email: str = ""
     sender_name: str = ""
+    # Every address in From (a sender is only unambiguous when there is exactly one) and
+    # the Sender header's, when present.
+    from_addresses: list[str] = field(default_factory=list)
+    sender_header: str = ""
+    # Authentication-Results header values, topmost (added last, by our MTA) first.
+    authentication_results: list[str] = field(default_factory=list)
     to: list[str] = field(default_factory=list)
     cc: list[str] = field(default_factory=list)
     reply_to: list[str] = field(default_factory=list)

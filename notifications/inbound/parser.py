@@ -140,7 +140,25 @@ def _raw_filename(part: Message) -> str:
         return ""
 
 
+_NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=\s]")
+
+
+def _claims_base64_but_holds_text(part: Message) -> bool:
+    """A part labelled base64 whose body has characters base64 never uses (spaces inside
+    lines, punctuation): written by a broken client, and read as the text it is, as mail
+    clients do, rather than decoded into noise."""
+    if str(part.get("content-transfer-encoding", "")).strip().lower() != "base64":
+        return False
+    raw = part.get_payload()
+    if not isinstance(raw, str):
+        return False
+    lines = [line.strip() for line in raw.splitlines() if line.strip()]
+    return bool(_NOT_BASE64.search(raw)) or any(" " in line for line in lines)
+
+
 def _payload_bytes(part: Message) -> bytes:
+    if _claims_base64_but_holds_text(part):
+        return _raw_bytes(part.get_payload())
     try:
         payload = part.get_payload(decode=True)
     except Exception:
@@ -538,6 +556,9 @@ def _parse(raw: bytes, max_bytes: int) -> InboundMessage:
     return InboundMessage(
         sender_email=sender_email,
         sender_name=sender_name,
+        from_addresses=[address for _name, address in state.addresses("from")],
+        sender_header=next((address for _name, address in state.addresses("sender")), ""),
+        authentication_results=state.headers.get("authentication-results", []),
         to=[address for _name, address in state.addresses("to")],
         cc=[address for _name, address in state.addresses("cc")],
         reply_to=[address for _name, address in state.addresses("reply-to")],

@@ -19,8 +19,17 @@ _ATTRIBUTION_VERBS = (
     r"írta|yazdı|写道|寫道|が書きました"
 )
 _ATTRIBUTION_START = re.compile(
-    r"^(?:On|Am|Le|El|Op|Il|Em|Den|Dne|W\s+dniu|В|Στις|在|於)\s", re.IGNORECASE
+    r"^(?:On|At|Am|Le|El|Op|Il|Em|Den|Dne|Dnia|W\s+dniu|В|Στις|在|於)\s", re.IGNORECASE
 )
+# How an attribution wrapped over several lines begins: a start word, a date
+# ("2012年4月2日", "02.04.2012", "2022-05-29") or a weekday ("вт, 2 апр.", "Tue, 2 Apr").
+_ATTRIBUTION_LEAD = re.compile(
+    r"^(?:(?:On|At|Am|Le|El|Op|Il|Em|Den|Dne|Dnia|W\s+dniu|В|Στις|在|於)\s|\d|\w{2,3}\.?,\s)",
+    re.IGNORECASE,
+)
+# Gmail outside English, Yandex, Japanese and Korean webmail: "<date>, <name> <addr>:"
+# with no verb, or a short one after the address ("…<bob@example.com>님이 작성:").
+_ADDRESS_ATTRIBUTION = re.compile(r"^.{0,300}<[^<>\s@]+@[^<>\s]+>.{0,30}[:：]$")
 # "On <date>, <name> wrote:" — the verb ends the line.
 _ATTRIBUTION = re.compile(rf"^.{{1,400}}?(?:{_ATTRIBUTION_VERBS})\s*[:：]$", re.IGNORECASE)
 # "Am <date> schrieb <name>:", "Op <date> schreef <name>:" — the name follows the verb.
@@ -53,13 +62,17 @@ _UNDERSCORES = re.compile(r"^\s*_{20,}\s*$")
 _LIST_FOOTER = re.compile(r"mailing\s+list|list\s+info|unsubscribe|listinfo", re.IGNORECASE)
 _RULE = re.compile(r"^\s*(?:[-_=*]\s*){3,}$")
 _HEADER_FROM = re.compile(
-    r"^\s*\*?(?:From|Von|De|Van|Da|Fra|Från|Od|Від|От|发件人|寄件者|差出人)\s*\*?\s*[:：]\s*\*?\s*\S",
+    r"^\s*\*?(?:From|Von|De|Van|Da|Fra|Från|Od|Від|От|Kimden|Feladó|Lähettäjä|보낸\s*사람|"
+    r"发件人|寄件者|差出人)\s*\*?\s*[:：]\s*\*?\s*\S",
     re.IGNORECASE,
 )
 _HEADER_OTHER = re.compile(
     r"^\s*\*?(?:Sent|Date|To|Cc|Subject|Gesendet|Datum|An|Betreff|Envoyé|Objet|À|Enviado|"
     r"Fecha|Para|Asunto|Inviato|Oggetto|Verzonden|Onderwerp|Aan|Odesláno|Předmět|Komu|"
-    r"Отправлено|Тема|Кому|发送时间|收件人|主题|抄送|日期|寄件日期|主旨|送信日時|件名|宛先)"
+    r"Отправлено|Тема|Кому|Дата|Kime|Tarih|Konu|Gönderildi|Címzett|Tárgy|Dátum|Elküldve|"
+    r"Lähetetty|Vastaanottaja|Aihe|받는\s*사람|보낸\s*날짜|날짜|제목|Wysłano|Temat|Do|DW|"
+    r"Sendt|Til|Emne|Skickat|Till|Ämne|Enviada|Assunto|"
+    r"发送时间|收件人|主题|抄送|日期|寄件日期|主旨|送信日時|件名|宛先)"
     r"\s*\*?\s*[:：]",
     re.IGNORECASE,
 )
@@ -106,22 +119,39 @@ def _attribution_span(lines: list[str], index: int) -> int:
         if len(chunk) < span or any(not line.strip() or _is_quote(line) for line in chunk):
             return 0
         candidate = " ".join(line.strip() for line in chunk)
-        if len(candidate) > 500 or not (
-            _ATTRIBUTION.match(candidate) or _ATTRIBUTION_VERB_FIRST.match(candidate)
-        ):
+        if len(candidate) > 500:
+            return 0
+        # A wrapped attribution starts like one: "Thanks.\nOn … wrote:" is a reply line
+        # followed by a one-line attribution, not a two-line attribution.
+        if span > 1 and not _ATTRIBUTION_LEAD.match(first):
+            return 0
+        by_verb = _ATTRIBUTION.match(candidate) or _ATTRIBUTION_VERB_FIRST.match(candidate)
+        by_address = _ADDRESS_ATTRIBUTION.match(candidate)
+        if not (by_verb or by_address):
             continue
         following = _next_nonblank(lines, index + span, 1)
         quoted_next = bool(following) and _is_quote(lines[following[0]])
-        if quoted_next or (_ATTRIBUTION_START.match(candidate) and re.search(r"\d", candidate)):
+        dated = bool(re.search(r"\d", candidate))
+        if quoted_next or (dated and _ATTRIBUTION_LEAD.match(candidate)):
             return span
     return 0
 
 
 def _header_block_at(lines: list[str], index: int) -> bool:
-    if len(lines[index]) > _MAX_LINE or not _HEADER_FROM.match(lines[index]):
+    """An Outlook-style block of the quoted message's headers starts here: a From line
+    followed by another header, or (GMX, web.de, Outlook on the web in some languages)
+    another header first with the From line among the next few."""
+    line = lines[index]
+    if len(line) > _MAX_LINE:
         return False
     following = _next_nonblank(lines, index + 1, 4)
-    return any(_HEADER_OTHER.match(lines[other]) for other in following)
+    if _HEADER_FROM.match(line):
+        return any(_HEADER_OTHER.match(lines[other]) for other in following)
+    if not _HEADER_OTHER.match(line):
+        return False
+    headers = [other for other in following[:3] if _HEADER_OTHER.match(lines[other])]
+    has_from = any(_HEADER_FROM.match(lines[other]) for other in following[:3])
+    return has_from and len(headers) >= 1
 
 
 def _find_boundary(lines: list[str]) -> _Boundary | None:

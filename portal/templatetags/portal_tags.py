@@ -7,6 +7,7 @@ from django.utils.safestring import SafeString
 from cases.models import Case
 from portal.presenters import DueTime, next_due
 from sla.targets import Target
+from tenants.mfa import mfa_missing
 
 register = template.Library()
 
@@ -64,3 +65,9 @@ def target_words(code: str) -> str:
         return str(Target.parse(code))
     except ValueError:
         return code
+
+
+@register.filter
+def needs_second_step(user: object) -> bool:
+    """The user must set up two-step sign-in before anything else (tenants.mfa)."""
+    return mfa_missing(user)

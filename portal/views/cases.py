@@ -114,7 +114,9 @@ def _case_page(
         answer = closure_survey(case)
         link = None
         if answer is None:
-            link = reverse("portal:survey", kwargs={"token": services.survey_token(case)})
+            link = reverse(
+                "portal:survey", kwargs={"token": services.survey_token(case, user_id=user.pk)}
+            )
         survey = {"answer": answer, "link": link}
     deadline = case.reopen_deadline
     context = {

@@ -6,6 +6,7 @@ from functools import wraps
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.context import portal_page
@@ -13,6 +14,7 @@ from portal.errors import apply_service_error, form_invalid
 from portal.forms import ContactRequestForm, ReasonForm, RescindForm
 from supportdesk.errors import ServiceError
 from tenants import services
+from tenants.invitations import ONBOARDING_LABELS, contact_invitation_resend, contact_onboarding
 from tenants.selectors import contact_requests_of, contacts_of, letters_of
 
 View = Callable[..., HttpResponse]
@@ -44,8 +46,13 @@ def _contacts_page(
 ) -> HttpResponse:
     tenant = request.portal.tenant
     used, limit = services.contact_slots(tenant)
+    contacts = list(contacts_of(request.user, tenant.id).prefetch_related("invitations"))
+    now = timezone.now()
+    for contact in contacts:
+        contact.onboarding = contact_onboarding(contact, now)
+        contact.onboarding_label = ONBOARDING_LABELS[contact.onboarding]
     context = {
-        "contacts": contacts_of(request.user, tenant.id),
+        "contacts": contacts,
         "requests": contact_requests_of(request.user, tenant.id),
         "used": used,
         "limit": limit,
@@ -96,6 +103,22 @@ def contact_remove(request: HttpRequest, contact_id: int) -> HttpResponse:
         return _contacts_page(request, status=apply_service_error(request, error))
     name = removed.user.get_full_name() or removed.user.get_username()
     messages.success(request, f"{name} no longer has portal access.")
+    return redirect("portal:contacts")
+
+
+@require_POST
+@portal_page
+@contacts_only
+def contact_invitation_resend_view(request: HttpRequest, contact_id: int) -> HttpResponse:
+    try:
+        invitation = contact_invitation_resend(actor=request.user, contact_id=contact_id)
+    except ServiceError as error:
+        return _contacts_page(request, status=apply_service_error(request, error))
+    user = invitation.contact.user
+    messages.success(
+        request,
+        f"A new invitation is on its way to {user.email}; the previous link no longer works.",
+    )
     return redirect("portal:contacts")
 
 

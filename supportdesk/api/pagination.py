@@ -5,9 +5,16 @@ never repeats or skips an item when new ones arrive; search results, which are r
 use page numbers.
 """
 
+from datetime import UTC, datetime
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Model, QuerySet
+from django.utils import timezone
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import Cursor, CursorPagination, PageNumberPagination
 from rest_framework.request import Request
+
+BAD_CURSOR = "Use the cursor from a `next` or `previous` link as it is."
 
 
 class CursorPage(CursorPagination):
@@ -18,13 +25,36 @@ class CursorPage(CursorPagination):
     page_size_query_description = "Items per page (1–100, default 25)."
     cursor_query_description = "The `cursor` of the `next` or `previous` link."
 
+    def paginate_queryset(
+        self, queryset: QuerySet, request: Request, view: object = None
+    ) -> list | None:
+        self.model: type[Model] = queryset.model
+        return super().paginate_queryset(queryset, request, view)
+
     def decode_cursor(self, request: Request) -> Cursor | None:
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except NotFound:
-            raise ValidationError(
-                {"cursor": ["Use the cursor from a `next` or `previous` link as it is."]}
-            ) from None
+            raise ValidationError({"cursor": [BAD_CURSOR]}) from None
+        position = cursor.position if cursor is not None else None
+        if position is not None and not self._is_position(position):
+            raise ValidationError({"cursor": [BAD_CURSOR]})
+        return cursor
+
+    def _is_position(self, position: str) -> bool:
+        """Whether a cursor's position is a value of the ordering field that the database
+        can compare with: DRF puts it in the query as it comes, so a made-up one would fail
+        there (a server error) instead of here."""
+        field = self.model._meta.get_field(self.ordering[0].lstrip("-"))
+        if "\x00" in position:
+            return False
+        try:
+            value = field.to_python(position)
+            if isinstance(value, datetime):
+                value.astimezone(UTC)  # stored in UTC: an offset past year 1 or 9999 fails
+        except (DjangoValidationError, ValueError, TypeError, OverflowError):
+            return False
+        return not (isinstance(value, datetime) and timezone.is_naive(value))
 
     def get_page_size(self, request: Request) -> int:
         return _page_size(self, request)

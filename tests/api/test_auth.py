@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
 from tenants.api_tokens import MAX_ACTIVE_TOKENS, api_token_create, api_token_revoke
 from tenants.models import ApiToken
-from tenants.services import contact_remove
+from tenants.services import contact_grant, contact_remove
 from tests.api.conftest import error_of
 from tests.factories import api_token_for
 
@@ -82,12 +82,30 @@ def test_expired_token_is_refused(cast):
 def test_token_follows_its_users_access(cast):
     _, secret = api_token_for(cast.contact_a)
     contact = cast.contact_a.contacts.get()
-    contact_remove(actor=cast.contact_a, contact_id=contact.id, reason="Leaving")
+    contact.certification = ""
+    contact.save()
     response = bearer(secret).get(ME)
     assert response.status_code == 403
-    assert "removed" in error_of(response)["message"]
+    assert "certification" in error_of(response)["message"]
     cast.contact_a.is_active = False
     cast.contact_a.save()
+    assert bearer(secret).get(ME).status_code == 401
+
+
+def test_removing_the_contact_revokes_its_tokens_for_good(cast):
+    """Regression (issue 13, finding 3): a removed contact's token was only blocked, and
+    worked again once the contact was granted access anew."""
+    token, secret = api_token_for(cast.contact_a)
+    contact = cast.contact_a.contacts.get()
+    contact_remove(actor=cast.contact_a, contact_id=contact.id, reason="Leaving")
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert "Acme Corp" in token.revoked_reason
+    assert "Leaving" not in token.revoked_reason
+    assert bearer(secret).get(ME).status_code == 401
+    contact_grant(
+        actor=cast.engineer, tenant_id=cast.tenant_a.id, user=cast.contact_a, certification="X"
+    )
     assert bearer(secret).get(ME).status_code == 401
 
 

@@ -148,7 +148,8 @@ def test_contact_rescinds_a_letter_and_the_partner_loses_access_at_once(cast, ap
     response = api(cast.contact_a).post(rescind, {"reason": "Contract ended."}, format="json")
     assert response.status_code == 200, response.json()
     assert response.json()["status"] == "rescinded"
-    response = partner.get(case_url)
+    assert partner.get(case_url).status_code == 401  # its token was revoked with the letter
+    response = api(cast.partner_with_letter, session=True).get(case_url)
     assert response.status_code == 403
     assert "rescinded" in error_of(response)["message"]
     assert api(cast.contact_a).get(case_url).status_code == 200

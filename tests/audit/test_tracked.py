@@ -6,7 +6,16 @@ from django.apps import apps
 
 from audit.tracked import NOT_TRACKED, SECRET_NAME_PARTS, TRACKED
 
-DESK_APPS = ("auth", "tenants", "sla", "knowledge", "notifications", "cases", "servicerequests")
+DESK_APPS = (
+    "auth",
+    "mfa",
+    "tenants",
+    "sla",
+    "knowledge",
+    "notifications",
+    "cases",
+    "servicerequests",
+)
 
 
 def test_every_desk_model_is_tracked_or_left_out_with_a_reason():

@@ -5,6 +5,7 @@ and skip, saying so, where it is missing.
 """
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,11 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# axe-core from the npm registry (package.json; bin/test runs `npm ci`), not a CDN.
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG 2.1 A and AA; a page passes with no violation of these impacts.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_BLOCKING = {"critical", "serious"}
 # A Monday afternoon, so screenshots read the same on every run.
 FROZEN_AT = dt.datetime(2026, 11, 23, 14, 30, tzinfo=dt.UTC)
 
@@ -84,3 +90,34 @@ def screenshot():
         )
 
     return _shot
+
+
+@pytest.fixture
+def assert_accessible():
+    """`assert_accessible(page)` runs axe-core's WCAG 2.1 A/AA rules on the page as it is
+    now and fails on any critical or serious violation, naming the rule and the nodes."""
+    if not AXE.exists():
+        pytest.skip(f"accessibility checks need axe-core at {AXE}: run `npm ci`")
+    source = AXE.read_text(encoding="utf-8")
+
+    def _check(page) -> None:
+        # Evaluated through the DevTools protocol, so the page's CSP (no inline or eval'd
+        # script) does not block it and the page itself is not changed.
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            page.evaluate(source)
+        result = page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+        )
+        blocking = [
+            {
+                "rule": violation["id"],
+                "impact": violation["impact"],
+                "help": violation["help"],
+                "nodes": [node["target"] for node in violation["nodes"][:5]],
+            }
+            for violation in result["violations"]
+            if violation["impact"] in AXE_BLOCKING
+        ]
+        assert not blocking, f"axe-core on {page.url}:\n{json.dumps(blocking, indent=1)}"
+
+    return _check

@@ -282,7 +282,10 @@ def test_partner_loses_access_when_the_letter_is_rescinded(desk, new_page, scree
     desk.letter.refresh_from_db()
     assert desk.letter.status == LetterOfAuthorization.Status.RESCINDED
 
+    # The rescission ended the partner's session; signing in again shows why.
     partner.reload()
+    expect(partner).to_have_url(re.compile(r"/sign-in/"))
+    sign_in(partner, desk.partner_with_letter)
     refused = partner.get_by_role("heading", name="You can't use the portal right now")
     expect(refused).to_be_visible()
     expect(partner.get_by_role("alert")).to_contain_text("rescinded")

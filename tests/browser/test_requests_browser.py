@@ -21,6 +21,7 @@ from tests.factories import (
     RequestTypeFactory,
     UserFactory,
 )
+from tests.mfa import totp_code, totp_secret
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -82,10 +83,13 @@ def sign_in(page, user) -> None:
 
 
 def staff_sign_in(page, user) -> None:
+    """Password, then the code of the authenticator app staff have (tests/factories.py)."""
     page.goto("/admin/login/")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Code").fill(totp_code(totp_secret(user)))
+    page.get_by_role("button", name="Sign in").click()
 
 
 def run_action(page, obj_id: int, action: str, text: str = "") -> None:

@@ -14,6 +14,7 @@ from notifications.inbound import parse_message
 from notifications.models import InboundEmail, Notification
 from notifications.reply_tokens import reply_address
 from tests.factories import ContactFactory, UserFactory
+from tests.inbound_mail import from_our_mta
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,6 +41,11 @@ REPLIES = {"19": "Hello", "24": "Hello", "25": "Hello"}
 
 def corpus_files() -> list[str]:
     return sorted(p.name for p in CORPUS.glob("*.eml")) if CORPUS else []
+
+
+def _sender_differs_from_from(raw: bytes) -> bool:
+    parsed = parse_message(raw)
+    return bool(parsed.sender_header) and parsed.sender_header != parsed.sender_email
 
 
 @pytest.fixture
@@ -94,7 +100,7 @@ def test_corpus_message_is_stored_and_routed_as_its_kind_demands(everyone_is_a_c
     cases_before = Case.objects.count()
     comments_before = sum(c.comments.count() for c in Case.objects.all())
 
-    record = receive_email(raw, source=InboundEmail.Source.PIPE)
+    record = receive_email(from_our_mta(raw), source=InboundEmail.Source.PIPE)
 
     assert record.status != InboundEmail.Status.FAILED, record.error
     if number in AUTOMATIC | BOUNCES:
@@ -106,6 +112,10 @@ def test_corpus_message_is_stored_and_routed_as_its_kind_demands(everyone_is_a_c
             assert record.case_id == case.id
     elif number in NO_SENDER:
         assert record.status == InboundEmail.Status.REJECTED
+        assert Case.objects.count() == cases_before
+    elif _sender_differs_from_from(raw):
+        # Mailing lists and "on behalf of" mail: no single person to act as.
+        assert record.status == InboundEmail.Status.HELD, record.outcome
         assert Case.objects.count() == cases_before
     elif number in REPLIES:
         assert record.status == InboundEmail.Status.PROCESSED, record.outcome

@@ -1,17 +1,19 @@
 """Which case events email whom, and what the emails say."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
-from django.core import mail
+from django.core import mail, signing
 from django.db import transaction
 
 from cases import services
 from cases.models import Case, CaseEvent, ContactAttempt
-from cases.notify import notify_case_event, notify_known_issue_stage, survey_url
+from cases.notify import notify_case_event, notify_known_issue_stage
 from cases.services import automation
 from cases.services.common import record_event
+from cases.survey_links import SURVEY_SALT
 from knowledge.models import KnownIssue
 from notifications.models import Notification, NotificationPreference
 from notifications.reply_tokens import read_reply_token, token_from_address
@@ -69,18 +71,23 @@ def test_filed_case_sends_a_receipt_to_the_reporter_and_the_tenant_list(cast, no
     assert (row.event, row.case_id, row.user_id) == ("case.received", case.id, cast.contact_a.id)
 
 
-def test_receipt_names_the_first_due_time_in_the_tenants_time_zone(cast):
+def test_receipt_names_the_first_due_time_the_portal_shows_in_the_tenants_time_zone(client, cast):
+    """Filed on Tue 3 Mar 2026 at 10:00 in New York at P2 (next business day on a Mon–Fri
+    9–17 New York calendar): the receipt, written by the real filing, promises Wed 4 Mar
+    17:00 EST, and so does the portal."""
     cast.tenant_a.time_zone = "America/New_York"
     cast.tenant_a.save()
-    case = file_case(cast)
-    Notification.objects.all().delete()
-    Case.objects.filter(id=case.id).update(
-        initial_response_due=dt.datetime(2026, 3, 3, 15, 0, tzinfo=dt.UTC)
+    with time_machine.travel(dt.datetime(2026, 3, 3, 15, 0, tzinfo=dt.UTC), tick=False):
+        case = file_case(cast)
+        (receipt,) = delivered()["ann@acme.test"]
+        client.force_login(cast.contact_a)
+        page = client.get(f"/cases/{case.reference}/").content.decode()
+    assert Case.objects.get(id=case.id).initial_response_due == dt.datetime(
+        2026, 3, 4, 22, 0, tzinfo=dt.UTC
     )
-    case.refresh_from_db()
-    notify_case_event(CaseEvent.objects.create(case=case, actor=cast.contact_a, kind="created"))
-    (receipt,) = delivered()["ann@acme.test"]
-    assert "You will hear from an engineer by Tue 03 Mar 2026, 10:00 EST." in receipt.body
+    assert "You will hear from an engineer by Wed 04 Mar 2026, 17:00 EST." in receipt.body
+    assert "as soon as possible" not in receipt.body
+    assert '<time datetime="2026-03-04T17:00:00-05:00">' in page
 
 
 def test_case_from_a_mailing_list_gets_no_acknowledgement_but_the_list_is_told(
@@ -194,11 +201,13 @@ def test_closure_email_carries_the_reason_and_the_survey_link(cast, notification
     case.refresh_from_db()
     assert set(sent) == {"ann@acme.test", "it-team@acme.test"}
     (message,) = sent["ann@acme.test"]
-    assert "/survey/" in survey_url(case)
     assert "Case ACME-00001 is now closed (Duplicate)." in message.body
     assert "Same as ACME-00007." in message.body
-    assert survey_url(case) in message.body
-    assert f'href="{survey_url(case)}"' in message.alternatives[0][0]
+    # The link is Ann's own (it stops working if she loses access), in both parts.
+    link = re.search(r"http\S+/survey/\S+/", message.body)[0]
+    assert f'href="{link}"' in message.alternatives[0][0]
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    assert signing.loads(token, salt=SURVEY_SALT)["to"] == ["u", cast.contact_a.pk]
 
 
 def test_customer_closing_their_own_case_is_not_emailed_about_it(cast, notification_list):

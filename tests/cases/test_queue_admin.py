@@ -271,7 +271,7 @@ def test_customers_and_staff_without_a_role_do_not_get_the_queue(client, cast):
     CaseFactory(tenant=cast.tenant_a)
     client.force_login(cast.contact_a)
     assert client.get(QUEUE).status_code == 302
-    roleless = UserFactory(username="intern@support.test")
+    roleless = UserFactory(username="intern@support.test", second_step=True)
     roleless.is_staff = True
     roleless.save()
     client.force_login(roleless)

@@ -1,5 +1,10 @@
 """Django's own mail through the outbox, preferences, and the staff pages of both."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.forms import PasswordResetForm
 from django.core import mail
@@ -13,6 +18,7 @@ from notifications.preferences import notification_preferences_set, preferences_
 from notifications.tasks import send_pending_notifications
 from supportdesk.errors import InvalidInput
 from tests.factories import PASSWORD, ContactFactory, UserFactory
+from tests.inbound_mail import from_our_mta
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +47,41 @@ def test_django_mail_waits_in_the_outbox_and_is_delivered_as_it_was_written(sett
     assert sent.alternatives[0][0] == "<p>HTML</p>"
     assert sent.attachments[0][0] == "report.csv"
     assert sent.extra_headers["Message-ID"] == row.message_id
+
+
+def test_dev_mode_delivers_to_files_under_var_mail_not_to_a_log(tmp_path):
+    env = {"PATH": os.environ["PATH"], "DEBUG": "true", "SUPPORTDESK_VAR_DIR": str(tmp_path)}
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "--verbosity=0",
+            "-c",
+            "from django.conf import settings as s; "
+            "print(s.EMAIL_DELIVERY_BACKEND); print(s.EMAIL_FILE_PATH)",
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert shown == ["django.core.mail.backends.filebased.EmailBackend", str(tmp_path / "mail")]
+
+
+@pytest.mark.urls("tests.notifications.auth_urls")
+def test_dev_mail_files_hold_the_message_and_the_logs_do_not(settings, cast, tmp_path, capsys):
+    settings.EMAIL_BACKEND = OUTBOX
+    settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+    form = PasswordResetForm({"email": cast.contact_a.email})
+    assert form.is_valid()
+    form.save(domain_override="desk.example.com", use_https=True)
+    assert send_pending_notifications()["sent"] == 1
+    (written,) = (tmp_path / "mail").iterdir()
+    assert "https://desk.example.com/accounts/reset/" in written.read_text()
+    assert "/accounts/reset/" not in capsys.readouterr().out
 
 
 @pytest.mark.urls("tests.notifications.auth_urls")
@@ -76,7 +117,6 @@ def test_preferences_default_on_and_mandatory_emails_cannot_be_turned_off(cast):
 @pytest.mark.parametrize(
     "url_name",
     [
-        "admin:notifications_notification_changelist",
         "admin:notifications_inboundemail_changelist",
         "admin:notifications_notificationpreference_changelist",
         "admin:notifications_notificationpreference_add",
@@ -85,6 +125,14 @@ def test_preferences_default_on_and_mandatory_emails_cannot_be_turned_off(cast):
 def test_staff_pages_of_mail_open_for_an_engineer(client, cast, url_name):
     client.login(username=cast.engineer.username, password=PASSWORD)
     assert client.get(reverse(url_name)).status_code == 200
+
+
+def test_the_outbox_opens_for_a_manager_and_is_refused_to_an_engineer(client, cast):
+    outbox = reverse("admin:notifications_notification_changelist")
+    client.login(username=cast.manager.username, password=PASSWORD)
+    assert client.get(outbox).status_code == 200
+    client.login(username=cast.engineer.username, password=PASSWORD)
+    assert client.get(outbox).status_code == 403
 
 
 def test_customers_cannot_see_the_outbox(client, cast):
@@ -102,18 +150,20 @@ def test_failed_message_can_be_sent_again_but_a_sent_one_cannot(client, cast, se
         message_id="<f@x>",
         status=Notification.Status.FAILED,
         attempts=48,
-        context={
-            "message": {
-                "subject": "S",
-                "body": "B",
-                "from_email": "d@x",
-                "to": ["a@acme.test"],
-                "cc": [],
-                "bcc": [],
-                "reply_to": [],
-                "headers": {},
-                "alternatives": [],
-                "attachments": [],
+        payload={
+            "context": {
+                "message": {
+                    "subject": "S",
+                    "body": "B",
+                    "from_email": "d@x",
+                    "to": ["a@acme.test"],
+                    "cc": [],
+                    "bcc": [],
+                    "reply_to": [],
+                    "headers": {},
+                    "alternatives": [],
+                    "attachments": [],
+                }
             }
         },
     )
@@ -142,7 +192,7 @@ def test_rejected_mail_is_processed_again_once_its_sender_is_a_contact(client, c
         b"From: New Person <new@acme.test>\nTo: support@supportdesk.local\n"
         b"Subject: Reports are empty\nMessage-ID: <np-1@acme.test>\n\nAll reports are empty.\n"
     )
-    record = receive_email(raw, source=InboundEmail.Source.PIPE)
+    record = receive_email(from_our_mta(raw), source=InboundEmail.Source.PIPE)
     assert record.status == InboundEmail.Status.REJECTED
     ContactFactory(tenant=cast.tenant_a, user=UserFactory(username="new@acme.test"))
     client.login(username=cast.engineer.username, password=PASSWORD)

@@ -96,4 +96,6 @@ def test_partner_downloads_while_the_letter_is_active_only(client, cast, sign_in
     sign_in(cast.partner_with_letter)
     assert download(client, attachment).status_code == 200
     letter_rescind(actor=cast.contact_a, letter_id=cast.letter.id, reason="Ended.")
+    assert download(client, attachment).status_code == 302  # the session ended
+    sign_in(cast.partner_with_letter)
     assert download(client, attachment).status_code == 404

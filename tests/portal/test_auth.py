@@ -54,7 +54,8 @@ def test_sign_out_is_a_post_and_returns_to_sign_in(client, cast, sign_in):
     assert "_auth_user_id" not in client.session
 
 
-def test_password_reset_mails_a_link_that_sets_a_new_password(client, cast):
+def test_password_reset_mails_a_link_that_sets_a_new_password(client, cast, settings):
+    settings.SITE_URL = "https://desk.example.com"
     cast.contact_a.email = "ann@acme.test"
     cast.contact_a.save()
     response = client.post(reverse("portal:password_reset"), {"email": "ann@acme.test"})
@@ -62,7 +63,7 @@ def test_password_reset_mails_a_link_that_sets_a_new_password(client, cast):
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.subject == "Reset your SupportDesk password"
-    link = re.search(r"http://testserver(/password-reset/[^\s]+/)", message.body).group(1)
+    link = re.search(r"https://desk\.example\.com(/password-reset/[^\s]+/)", message.body).group(1)
     assert message.alternatives  # an HTML part too
     response = client.get(link, follow=True)
     assert response.status_code == 200

@@ -131,7 +131,12 @@ def test_rescinding_cuts_the_partners_access_at_once(client, cast, sign_in):
     )
     assert "can no longer act for Acme Corp" in response.content.decode()
     assert "Contract ended." in response.content.decode()
-    denied = partner.get(reverse("portal:case", args=[case.reference]))
+    signed_out = partner.get(reverse("portal:case", args=[case.reference]))
+    assert signed_out.status_code == 302
+    assert signed_out.url.startswith(reverse("portal:sign_in"))
+    denied = sign_in(cast.partner_with_letter, on=partner).get(
+        reverse("portal:case", args=[case.reference])
+    )
     assert denied.status_code == 403
     assert "rescinded" in denied.content.decode()
     assert case.reference in client.get("/").content.decode()  # the case stays with the tenant

@@ -136,3 +136,54 @@ def test_acting_pairs_answers_as_can_act_for_does_for_every_user_and_tenant(cast
 def test_acting_pairs_of_nothing_asks_nothing(django_assert_num_queries):
     with django_assert_num_queries(0):
         assert acting_pairs([]) == set()
+
+
+def _deactivate_partner(cast) -> None:
+    cast.partner.is_active = False
+    cast.partner.save()
+
+
+def _deactivate_member(cast) -> None:
+    membership = cast.partner_with_letter.partner_membership
+    membership.is_active = False
+    membership.save()
+
+
+def _deactivate_tenant(cast) -> None:
+    cast.tenant_a.is_active = False
+    cast.tenant_a.save()
+
+
+STOPS_A_PARTNER = pytest.mark.parametrize(
+    "stop",
+    [_deactivate_partner, _deactivate_member, _deactivate_tenant],
+    ids=["partner deactivated", "member deactivated", "tenant inactive"],
+)
+
+
+@STOPS_A_PARTNER
+def test_partner_stops_acting_under_an_active_letter(cast, stop):
+    """Each of the three stops the partner in all three forms of the access function,
+    although the letter itself stays active."""
+    member = cast.partner_with_letter
+    assert can_act_for(member, cast.tenant_a.id)
+    stop(cast)
+    cast.letter.refresh_from_db()
+    assert cast.letter.status == LetterOfAuthorization.Status.ACTIVE
+    assert not tenants_for(member).exists()
+    assert not can_act_for(member, cast.tenant_a.id)
+    assert acting_pairs([(member, cast.tenant_a.id)]) == set()
+    assert acting_partner_member(member, cast.tenant_a.id) is None
+
+
+@STOPS_A_PARTNER
+def test_partner_stopped_on_one_tenant_keeps_another_only_where_it_may(cast, stop):
+    """A second letter (for B) answers for itself: a deactivated partner or member loses
+    both tenants, an inactive A takes only A."""
+    member = cast.partner_with_letter
+    LetterFactory(partner=cast.partner, tenant=cast.tenant_b)
+    stop(cast)
+    pairs = [(member, cast.tenant_a.id), (member, cast.tenant_b.id)]
+    keeps_b = stop is _deactivate_tenant
+    assert set(tenants_for(member)) == ({cast.tenant_b} if keeps_b else set())
+    assert acting_pairs(pairs) == ({(member.pk, cast.tenant_b.id)} if keeps_b else set())

@@ -1,0 +1,47 @@
+"""Keeps a signed-in user who must have a second step of sign-in, and has none yet, on
+the pages that set one up (tenants.mfa says who must)."""
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect, JsonResponse
+from django.urls import reverse
+
+from supportdesk.api.errors import error_body
+from tenants.mfa import mfa_missing
+
+# Pages such a user may still open: allauth's MFA set-up pages (mfa_*), reauthentication
+# (asked before a security key is added) and signing out.
+_OPEN_URL_NAMES = frozenset(
+    {"account_reauthenticate", "account_logout", "portal:sign_out", "admin:logout"}
+)
+_MESSAGE = "Set up two-step sign-in first: this account may not be used without it."
+
+
+def _open_to_everyone(request: HttpRequest) -> bool:
+    match = request.resolver_match
+    if match is None:
+        return False
+    return (match.url_name or "").startswith("mfa_") or match.view_name in _OPEN_URL_NAMES
+
+
+class MfaRequiredMiddleware:
+    """Staff without a second step reach neither the admin nor the API; a contact (or
+    partner) of a tenant that requires one reaches neither the portal nor the API. Pages
+    are redirected to the set-up page; the API answers 403 in its error body."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: object, view_args: tuple, view_kwargs: dict
+    ) -> HttpResponseBase | None:
+        if not request.user.is_authenticated or _open_to_everyone(request):
+            return None
+        if not mfa_missing(request.user):
+            return None
+        if request.path.startswith("/api/"):
+            return JsonResponse(error_body("mfa_required", _MESSAGE), status=403)
+        return HttpResponseRedirect(reverse("mfa_index"))
