@@ -2,11 +2,11 @@
 the filter shows. The screenshot in the README comes from this test."""
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cases import services
 from cases.models import Case
-from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,14 +37,22 @@ def history(cast, frozen_clock):
     return acme
 
 
+def signed_in(page, client, live_server, user) -> None:
+    """The browser carries a session of `user` (staff sign in with a second step, which
+    has its own browser tests)."""
+    client.force_login(user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.clear_cookies()
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+    )
+
+
 def test_a_manager_filters_the_audit_log_by_tenant_and_exports_it(
-    new_page, screenshot, cast, history, client
+    new_page, screenshot, cast, history, client, live_server
 ):
     page = new_page(width=1400, height=900)
-    page.goto("/admin/login/")
-    page.fill("#id_username", cast.engineer.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    signed_in(page, client, live_server, cast.engineer)
     globex = Case.objects.get(tenant=cast.tenant_b)
     page.goto(f"/admin/cases/case/{globex.id}/change/")
     with page.expect_download():
@@ -52,12 +60,8 @@ def test_a_manager_filters_the_audit_log_by_tenant_and_exports_it(
             "url => { window.location.href = url; }",
             f"/admin/cases/case/{history.id}/attachments/{history.attachments.get().id}/",
         )
-    page.context.clear_cookies()
 
-    page.goto("/admin/login/")
-    page.fill("#id_username", cast.manager.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    signed_in(page, client, live_server, cast.manager)
     page.goto("/admin/audit/auditentry/")
     expect(page.locator("#result_list")).to_contain_text("Acme Corp")
     expect(page.locator("#result_list")).to_contain_text("attachment downloaded")
