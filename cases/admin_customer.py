@@ -4,7 +4,7 @@ with acknowledge and de-escalate) and live troubleshooting sessions staff propos
 import datetime as dt
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
@@ -20,8 +20,7 @@ from cases.models import (
     TroubleshootingSession,
 )
 from cases.services.sessions import DURATIONS
-from supportdesk.admin_actions import with_text
-from supportdesk.errors import ServiceError
+from supportdesk.admin_actions import ServiceBackedAdmin, with_text
 from tenants.models import AccountRole
 
 
@@ -146,6 +145,10 @@ class CustomerEscalationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        """Read-only page: acknowledging and de-escalating are the actions."""
+        return obj is None and super().has_change_permission(request)
+
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
@@ -190,7 +193,7 @@ class SessionProposalForm(forms.ModelForm):
 
 
 @admin.register(TroubleshootingSession)
-class TroubleshootingSessionAdmin(admin.ModelAdmin):
+class TroubleshootingSessionAdmin(ServiceBackedAdmin):
     list_display = ["case", "status", "starts_at", "duration_minutes", "proposed_by", "booked_by"]
     list_filter = ["status"]
     search_fields = ["case__reference", "case__summary"]
@@ -219,34 +222,22 @@ class TroubleshootingSessionAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: TroubleshootingSession, form: forms.Form, change: bool
     ) -> None:
         """Proposals go through the service (it checks the case and tells the customer)."""
-        if change:
-            return
-        try:
-            session = services.session_propose(
-                actor=request.user,
-                case_id=form.cleaned_data["case"].id,
-                starts=form.slots(),
-                duration_minutes=form.cleaned_data["duration_minutes"],
-                meeting_url=form.cleaned_data.get("meeting_url", ""),
-                note=form.cleaned_data.get("note", ""),
-            )
-        except ServiceError as error:
-            self.message_user(request, error.message, messages.ERROR)
-            raise _Refused from error
+        session = services.session_propose(
+            actor=request.user,
+            case_id=form.cleaned_data["case"].id,
+            starts=form.slots(),
+            duration_minutes=form.cleaned_data["duration_minutes"],
+            meeting_url=form.cleaned_data.get("meeting_url", ""),
+            note=form.cleaned_data.get("note", ""),
+        )
         obj.pk = session.pk
         obj.id = session.id
 
-    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None):
-        try:
-            return super().add_view(request, form_url, extra_context)
-        except _Refused:
-            from django.shortcuts import redirect
-
-            return redirect(request.get_full_path())
+    def has_change_permission(
+        self, request: HttpRequest, obj: TroubleshootingSession | None = None
+    ) -> bool:
+        """A proposal is booked or cancelled by its services, never edited here."""
+        return obj is None and super().has_change_permission(request)
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
-
-
-class _Refused(Exception):
-    """The service refused the proposal; the message is already shown."""

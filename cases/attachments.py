@@ -9,7 +9,8 @@ import puremagic
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
-from supportdesk.errors import InvalidInput
+from supportdesk.errors import InvalidInput, TooLarge
+from supportdesk.uploads import files_limit_text
 
 
 class UploadLike(Protocol):
@@ -91,10 +92,19 @@ def content_matches_extension(extension: str, head: bytes) -> bool:
 
 
 def validate_uploads(files: list[UploadLike]) -> None:
-    """Refuse the whole set if any file is empty, too large, of a type we don't take, or
-    not what its name says (the content is sniffed)."""
-    allowed = {ext.lower() for ext in settings.ATTACHMENT_ALLOWED_EXTENSIONS}
-    limit = settings.ATTACHMENT_MAX_BYTES
+    """Refuse the whole set if it holds too many files or too many bytes, or if any file
+    is empty, too large, of a type we don't take, or not what its name says (the content
+    is sniffed). The same limits stop an upload at the door (`supportdesk.uploads`)."""
+    rules = upload_rules()
+    total = sum(upload.size for upload in files)
+    if len(files) > rules.max_files or total > rules.max_request_bytes:
+        message = (
+            f"{len(files)} files of {filesizeformat(total)} are more than one message takes: "
+            f"{rules.summary}."
+        )
+        raise TooLarge(message, field_errors={"attachments": [message]})
+    allowed = set(rules.extensions)
+    limit = rules.max_bytes
     errors = []
     for upload in files:
         filename = clean_filename(upload.name)
@@ -131,6 +141,8 @@ class UploadRules:
 
     max_bytes: int
     extensions: tuple[str, ...]
+    max_files: int
+    max_request_bytes: int
 
     @property
     def accept(self) -> str:
@@ -141,11 +153,22 @@ class UploadRules:
     def max_size(self) -> str:
         return filesizeformat(self.max_bytes)
 
+    @property
+    def summary(self) -> str:
+        """The limits in words, as every form and refusal says them."""
+        return files_limit_text(
+            max_files=self.max_files,
+            max_bytes=self.max_bytes,
+            max_request_bytes=self.max_request_bytes,
+        )
+
 
 def upload_rules() -> UploadRules:
     return UploadRules(
         max_bytes=settings.ATTACHMENT_MAX_BYTES,
         extensions=tuple(sorted({ext.lower() for ext in settings.ATTACHMENT_ALLOWED_EXTENSIONS})),
+        max_files=settings.ATTACHMENT_MAX_FILES,
+        max_request_bytes=settings.ATTACHMENT_MAX_REQUEST_BYTES,
     )
 
 

@@ -26,7 +26,7 @@ logged in one line.
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -38,11 +38,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit.context import audit_source
-from cases.attachments import validate_uploads
+from cases.attachments import upload_rules, validate_uploads
 from cases.models import Case, Channel, EnvironmentAccess
 from cases.notify import thread_id
 from cases.selectors import cases_for
-from cases.services import case_comment, case_create
+from cases.services import StaffAction, case_comment, case_create, require_permission
 from notifications.events import UNKNOWN_SENDER_REPLY
 from notifications.inbound import InboundAttachment, InboundMessage, parse_message
 from notifications.inbound.authentication import SenderAuthentication, authenticate_sender
@@ -56,7 +56,7 @@ from notifications.mailbox import (
 from notifications.models import InboundEmail, Notification
 from notifications.outbox import mail_domain, notifications_note_bounce, outbox_enqueue
 from notifications.reply_tokens import read_reply_token, support_email_address
-from supportdesk.errors import NotPermitted, ServiceError, StateConflict
+from supportdesk.errors import NotPermitted, ServiceError, StateConflict, TooLarge
 from tenants.access import tenants_for
 from tenants.roles import Role, has_role, is_support_staff
 
@@ -93,6 +93,13 @@ def receive_email(
         )
         return record
     return route_record(record, parsed=parsed, raw=raw, complete=complete, size=size)
+
+
+def inbound_process_again(*, actor: User, inbound_id: int) -> InboundEmail:
+    """Staff who work cases route a kept message again (it may add to a case in the
+    sender's name, so Security and staff without a role may not)."""
+    require_permission(actor, StaffAction.WORK_CASES)
+    return route_record(inbound_reopen(inbound_id=inbound_id))
 
 
 def route_record(
@@ -290,19 +297,22 @@ def _reply(parsed: InboundMessage, case: Case, users: list[User]) -> Routed | No
         return _new_case(parsed, [actor], related=case)
     files, refused = _uploads(parsed.files)
     text, kept_whole = _reply_text(parsed)
-    body = _body(text, files, refused)
-    if not body:
+    if not _body(text, files, refused):
         return Routed(Status.IGNORED, "Empty reply (no text, no file); nothing added.", case.id)
+
+    def reply(body: str, files: list) -> None:
+        case_comment(
+            case_id=case.id,
+            actor=actor,
+            body=body,
+            public=True,
+            channel=Channel.EMAIL,
+            attachments=files,
+        )
+
     try:
         with audit_source(actor=actor, verb="email received"):
-            case_comment(
-                case_id=case.id,
-                actor=actor,
-                body=body,
-                public=True,
-                channel=Channel.EMAIL,
-                attachments=files,
-            )
+            files = _with_files_if_room(reply, text, files, refused)
     except ServiceError as error:
         return Routed(Status.REJECTED, f"{case.reference}: {error.message}", case.id)
     attached = f" with {len(files)} attachment(s)" if files else ""
@@ -330,7 +340,9 @@ def _uploads(attachments: Iterable[InboundAttachment]) -> tuple[list, list[str]]
             attachment.filename, attachment.content, content_type=attachment.content_type
         )
         try:
-            validate_uploads([upload])
+            validate_uploads([*accepted, upload])
+        except TooLarge:
+            refused.setdefault(f"{upload_rules().summary} per message.", []).append(upload.name)
         except ServiceError as error:
             reason = error.message.removeprefix(f"{upload.name}: ")
             refused.setdefault(reason, []).append(upload.name)
@@ -341,6 +353,20 @@ def _uploads(attachments: Iterable[InboundAttachment]) -> tuple[list, list[str]]
         for reason, names in refused.items()
     ]
     return accepted, notes
+
+
+def _with_files_if_room(
+    send: Callable[[str, list], object], text: str, files: list, refused: list[str]
+) -> list:
+    """Send the message with its files; if they would pass the plan's storage quota, send
+    it without them, naming them and why in the text. Returns the files that were kept."""
+    try:
+        send(_body(text, files, refused), files)
+    except TooLarge as error:
+        left_out = f"{', '.join(upload.name for upload in files)}: {error.message}"
+        send(_body(text, files, [*refused, left_out]), [])
+        return []
+    return files
 
 
 def _body(text: str, files: list, refused: list[str]) -> str:
@@ -388,10 +414,11 @@ def _open_case(parsed: InboundMessage, user: User, tenant_id: int, related: Case
     text, history = _new_text_and_history(parsed)
     if history is not None:
         files.append(history)
-    description = _body(text, files, refused)
-    try:
-        with audit_source(actor=user, verb="email received"):
-            case = case_create(
+    opened: list[Case] = []
+
+    def open_case(description: str, files: list) -> None:
+        opened.append(
+            case_create(
                 actor=user,
                 tenant_id=tenant_id,
                 summary=summary,
@@ -404,6 +431,12 @@ def _open_case(parsed: InboundMessage, user: User, tenant_id: int, related: Case
                 description=description,
                 related_cases=related.reference if related else "",
             )
+        )
+
+    try:
+        with audit_source(actor=user, verb="email received"):
+            _with_files_if_room(open_case, text, files, refused)
+        case = opened[-1]
     except ServiceError as error:
         return Routed(Status.REJECTED, f"No case opened: {error.message}")
     after = f", related to {related.reference}" if related else ""

@@ -31,7 +31,8 @@ class AnnouncementAdmin(admin.ModelAdmin):
         if alerted:
             self.message_user(request, f"Emailing {alerted} subscriber(s).")
 
-    @admin.action(description="Publish and email subscribers")
+    # Only those who may edit announcements publish one (Security and others only read).
+    @admin.action(description="Publish and email subscribers", permissions=["change"])
     def publish(self, request, queryset) -> None:
         queryset.update(published=True)
         for announcement in queryset:

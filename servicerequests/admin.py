@@ -218,5 +218,9 @@ class ServiceRequestAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        """The page is read-only; the actions (which need no change form) do the work."""
+        return obj is None and super().has_change_permission(request)
+
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

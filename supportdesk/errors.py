@@ -21,6 +21,13 @@ class InvalidInput(ServiceError):
     """Bad input: a missing or malformed value, a file too large, a limit reached."""
 
 
+class TooLarge(InvalidInput):
+    """More than a limit takes: too many or too large files, or a storage quota passed."""
+
+    status_code = 413
+    code = "too_large"
+
+
 class NotPermitted(ServiceError):
     """The actor may see the object but may not perform this action on it."""
 

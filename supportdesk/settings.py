@@ -85,6 +85,9 @@ MIDDLEWARE = [
     "supportdesk.security.AdminInlineStylesMiddleware",
     # A user who must have a second step of sign-in and has none may only set one up.
     "tenants.middleware.MfaRequiredMiddleware",
+    # Refuses an oversized upload, reading the body before the CSRF check does (that runs
+    # in process_view, after every middleware's call); late, so its page has CSP and user.
+    "supportdesk.uploads.UploadLimitMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -195,8 +198,12 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
-# Uploads: what a case attachment may be (checked in cases.services).
+# Uploads: what a case attachment may be (checked in cases.services). A request is refused
+# by its Content-Length and again while its files stream in (supportdesk.uploads), before
+# any of it is stored; the plan's storage quotas are checked when files are stored.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
+ATTACHMENT_MAX_FILES = env_int("ATTACHMENT_MAX_FILES", 10)
+ATTACHMENT_MAX_REQUEST_BYTES = env_int("ATTACHMENT_MAX_REQUEST_BYTES", 50 * 1024 * 1024)
 ATTACHMENT_ALLOWED_EXTENSIONS = env_list(
     "ATTACHMENT_ALLOWED_EXTENSIONS",
     [
@@ -514,6 +521,8 @@ ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
 # the rest, its "login_failed" counter now only for second-step codes (5 per user in five
 # minutes, 10 a minute per address).
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key"}
+# allauth's per-address limits see the client behind the same proxies as the API and axes.
+ALLAUTH_TRUSTED_PROXY_COUNT = AXES_IPWARE_PROXY_COUNT
 
 # Multi-factor sign-in (allauth.mfa): an authenticator app, security keys, recovery codes.
 # Required for staff and for contacts of tenants that ask for it (tenants/mfa.py). Security
@@ -524,6 +533,10 @@ MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "SupportDesk")
 # The desk records people's addresses itself (allauth's email verification is off).
 MFA_ALLOW_UNVERIFIED_EMAIL = True
+# A second step added or removed, or new recovery codes, is mailed to the account's owner
+# (with the address and browser it came from), so a change they did not make is noticed.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "SupportDesk: "
 
 # Single sign-on through OpenID Connect (django-allauth's socialaccount; portal/sso.py and
 # tenants/sso.py). Staff sign in through the vendor's identity provider when

@@ -2,6 +2,7 @@
 # recomputes the due times and the queue ranks of the open cases they govern.
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from django import forms
 from django.contrib import admin
 from django.db import models
 from django.db.models import QuerySet
@@ -17,7 +18,13 @@ from cases.services.priorities import (
     tenants_on_plans,
     unranked_open_cases,
 )
-from supportdesk.admin_actions import run_for_each, with_text
+from supportdesk.admin_actions import (
+    ServiceBackedAdmin,
+    add_service_errors,
+    run_for_each,
+    with_text,
+)
+from supportdesk.errors import InvalidInput
 from tenants import services
 from tenants.invitations import ONBOARDING_LABELS, contact_invitation_resend, contact_onboarding
 from tenants.models import (
@@ -36,6 +43,7 @@ from tenants.models import (
     SupportPlan,
     Tenant,
 )
+from tenants.roles import Role, has_role
 
 # allauth's admin for authenticators shows their stored data (the second step's secrets,
 # encrypted or not): nobody reads or edits another person's second step. Its email
@@ -76,12 +84,21 @@ class SupportPlanAdmin(admin.ModelAdmin):
 
 
 class ContactInline(admin.TabularInline):
+    """Shown, never edited here: contacts are granted, changed and removed on their own
+    page, through the services that hold the plan's limit and the customer's removals."""
+
     model = AuthorizedContact
     extra = 0
     fields = ["user", "certification", "certified_on", "effective_from", "is_active"]
-    readonly_fields = ["is_active"]
-    autocomplete_fields = ["user"]
+    readonly_fields = fields
     can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 class NotificationAddressInline(admin.TabularInline):
@@ -149,13 +166,27 @@ class TenantAdmin(admin.ModelAdmin):
         return False
 
 
+class ContactForm(forms.ModelForm):
+    """Granting a contact (tenant and user) or correcting one's details (the rest)."""
+
+    class Meta:
+        model = AuthorizedContact
+        fields = ["tenant", "user", "certification", "certified_on", "phone", "effective_from"]
+
+
 @admin.register(AuthorizedContact)
-class AuthorizedContactAdmin(admin.ModelAdmin):
+class AuthorizedContactAdmin(ServiceBackedAdmin):
+    """Every save is `contact_grant` (add, within the plan's limit, with an invitation) or
+    `contact_update` (details of an active contact). Who and for which customer never
+    change; removal, granting a removed contact again (`contact_grant`: the limit holds,
+    and a contact the customer removed comes back only through its own request) and
+    resending an invitation are the actions."""
+
+    form = ContactForm
     list_display = ["user", "tenant", "certification", "effective_from", "is_active", "sign_in"]
     list_filter = ["is_active", "tenant"]
     search_fields = ["user__email", "user__first_name", "user__last_name", "tenant__name"]
     autocomplete_fields = ["user", "tenant"]
-    readonly_fields = ["removed_at", "removal_reason"]
     actions = [
         with_text(
             description="Remove contact",
@@ -165,6 +196,7 @@ class AuthorizedContactAdmin(admin.ModelAdmin):
                 actor=request.user, contact_id=contact.id, reason=text
             ),
         ),
+        "grant_again",
         "resend_invitation",
     ]
 
@@ -185,12 +217,67 @@ class AuthorizedContactAdmin(admin.ModelAdmin):
             "Invitations sent",
         )
 
+    @admin.action(description="Grant access again (within the plan's contact limit)")
+    def grant_again(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda contact: services.contact_grant(
+                actor=request.user,
+                tenant_id=contact.tenant_id,
+                user=contact.user,
+                certification=contact.certification,
+            ),
+            "Contacts granted access again",
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+        removal = ["is_active", "removed_at", "removed_by", "removal_reason"]
+        return removal if obj is None else ["tenant", "user", *removal]
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: AuthorizedContact | None = None
+    ) -> bool:
+        if obj is not None and not obj.is_active:
+            return False
+        return super().has_change_permission(request, obj)
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def save_model(
+        self, request: HttpRequest, obj: AuthorizedContact, form: ModelForm, change: bool
+    ) -> None:
+        data = form.cleaned_data
+        if change:
+            saved = services.contact_update(
+                actor=request.user,
+                contact_id=obj.id,
+                phone=data["phone"],
+                certification=data["certification"],
+                certified_on=data["certified_on"],
+                effective_from=data["effective_from"],
+            )
+        else:
+            saved = services.contact_grant(
+                actor=request.user,
+                tenant_id=data["tenant"].id,
+                user=data["user"],
+                certification=data["certification"],
+                phone=data["phone"],
+                certified_on=data["certified_on"],
+                effective_from=data["effective_from"],
+            )
+        obj.pk = saved.pk
+        obj.refresh_from_db()
 
 
 @admin.register(ContactRequest)
 class ContactRequestAdmin(admin.ModelAdmin):
+    """Requests come from the customer's contacts and are decided by the actions; the
+    request itself is never edited, so what is approved is what the customer asked."""
+
     list_display = ["__str__", "tenant", "email", "training_completed", "status", "created_at"]
     list_filter = ["status"]
     search_fields = ["email", "last_name", "tenant__name"]
@@ -217,17 +304,63 @@ class ContactRequestAdmin(admin.ModelAdmin):
             "Requests approved",
         )
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: ContactRequest | None = None
+    ) -> bool:
+        return obj is None and super().has_change_permission(request)
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 
+class LetterForm(forms.ModelForm):
+    """What staff record from a signed letter; `letter_submit` saves it."""
+
+    class Meta:
+        model = LetterOfAuthorization
+        fields = ["partner", "tenant", "signatory_name", "signatory_title", "signed_on", "document"]
+        widgets = {"signed_on": forms.DateInput(attrs={"type": "date"})}
+
+    def clean(self) -> dict:
+        data = super().clean()
+        try:
+            services.validate_letter(
+                signatory_name=data.get("signatory_name", ""),
+                signatory_title=data.get("signatory_title", ""),
+                signed_on=data.get("signed_on"),
+            )
+        except InvalidInput as error:
+            add_service_errors(self, error)
+        return data
+
+    def validate_unique(self) -> None:
+        """One open letter per partner and customer: the service says so, in words."""
+
+
 @admin.register(LetterOfAuthorization)
-class LetterOfAuthorizationAdmin(admin.ModelAdmin):
-    list_display = ["partner", "tenant", "signatory_name", "signed_on", "status", "rescinded_at"]
+class LetterOfAuthorizationAdmin(ServiceBackedAdmin):
+    """Staff record a letter (`letter_submit`); from then on it is read-only: its tenant,
+    partner and signatory are what the customer signed. Approval (a triage lead or
+    manager other than who recorded it), rejection and rescission are the actions."""
+
+    form = LetterForm
+    list_display = [
+        "partner",
+        "tenant",
+        "signatory_name",
+        "signed_on",
+        "status",
+        "submitted_by",
+        "rescinded_at",
+    ]
     list_filter = ["status", "partner"]
     search_fields = ["partner__name", "tenant__name", "signatory_name"]
     readonly_fields = [
         "status",
+        "submitted_by",
         "reviewed_by",
         "reviewed_at",
         "review_note",
@@ -265,8 +398,41 @@ class LetterOfAuthorizationAdmin(admin.ModelAdmin):
             "Letters approved",
         )
 
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        if not has_role(request.user, services.LETTER_APPROVER):
+            actions.pop("approve", None)
+        if not has_role(request.user, Role.ENGINEER):
+            actions.pop("reject_letter", None)
+            actions.pop("rescind_letter", None)
+        return actions
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[LetterOfAuthorization]:
+        return super().get_queryset(request).select_related("partner", "tenant", "submitted_by")
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: LetterOfAuthorization | None = None
+    ) -> bool:
+        return obj is None and super().has_change_permission(request)
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def save_model(
+        self, request: HttpRequest, obj: LetterOfAuthorization, form: ModelForm, change: bool
+    ) -> None:
+        data = form.cleaned_data
+        saved = services.letter_submit(
+            actor=request.user,
+            partner_id=data["partner"].id,
+            tenant_id=data["tenant"].id,
+            signatory_name=data["signatory_name"],
+            signatory_title=data["signatory_title"],
+            signed_on=data["signed_on"],
+            document=data.get("document") or None,
+        )
+        obj.pk = saved.pk
+        obj.refresh_from_db()
 
 
 class PartnerMemberInline(admin.TabularInline):

@@ -67,6 +67,16 @@ class SupportPlan(models.Model):
         default=False, help_text="The top priority must also be raised by phone."
     )
     support_phone = models.CharField(max_length=40, blank=True)
+    case_files_quota_mb = models.PositiveIntegerField(
+        "Files per case (MB)",
+        default=500,
+        help_text="The most the files of one case may add up to, in megabytes.",
+    )
+    tenant_files_quota_mb = models.PositiveIntegerField(
+        "Files per customer (MB)",
+        default=20 * 1024,
+        help_text="The most the files of all of a customer's cases may add up to, in megabytes.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -150,6 +160,12 @@ class Tenant(models.Model):
     last_case_number = models.PositiveIntegerField(
         default=0, editable=False, help_text="Advanced under a row lock when a case is filed."
     )
+    files_bytes = models.PositiveBigIntegerField(
+        default=0,
+        editable=False,
+        help_text="Bytes of files on the customer's cases: a running total the attachment "
+        "service keeps in the transaction that stores them, so the quota costs no count.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -174,13 +190,27 @@ class AuthorizedContact(models.Model):
     effective_from = models.DateField(default=timezone.localdate)
     is_active = models.BooleanField(default=True)
     removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Staff may re-grant only a contact staff removed; the customer's own "
+        "removal is undone only by the customer's contact request.",
+    )
     removal_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["tenant", "user__last_name", "user__first_name"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "user"], name="unique_contact_per_tenant"),
+            models.UniqueConstraint(
+                fields=["tenant", "user"],
+                name="unique_contact_per_tenant",
+                violation_error_message="This person is already a contact of this customer; "
+                "a removed contact is granted access again with its own action.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -293,6 +323,14 @@ class LetterOfAuthorization(models.Model):
     signed_on = models.DateField()
     document = models.FileField(upload_to="letters/%Y/", blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who recorded the letter; another person must approve it (four eyes).",
+    )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -22,10 +22,13 @@ from tenants.models import (
     Tenant,
 )
 from tenants.revocation import access_end
-from tenants.roles import Role, has_role
+from tenants.roles import Role, has_role, is_support_staff
 from tenants.selectors import letters_visible_to
 
 User = AbstractBaseUser
+
+# The lowest role that may approve a letter of authorization (see `letter_approve`).
+LETTER_APPROVER = Role.TRIAGE_LEAD
 
 
 def _require(actor: User, role: Role) -> None:
@@ -63,27 +66,32 @@ def _check_contact_limit(tenant: Tenant) -> None:
         )
 
 
-@audited("contact granted")
-@transaction.atomic
-def contact_grant(
+def _removed_by_the_customer(contact: AuthorizedContact) -> bool:
+    """Whether the customer may have taken this contact away: anyone but support staff
+    removed it, or nobody knows who did (removals recorded before removers were)."""
+    return contact.removed_by_id is None or not is_support_staff(contact.removed_by)
+
+
+def _grant(
     *,
     actor: User,
-    tenant_id: int,
+    tenant: Tenant,
     user: User,
     certification: str,
-    phone: str = "",
-    effective_from: dt.date | None = None,
+    phone: str,
+    certified_on: dt.date | None,
+    effective_from: dt.date | None,
 ) -> AuthorizedContact:
-    """Staff make a user an authorized contact, within the plan's limit, and the person is
-    emailed an invitation (a link to choose a password, or a note that they can sign in)."""
-    _require(actor, Role.ENGINEER)
-    tenant = _locked_tenant(tenant_id)
+    """Add or bring back a contact of a locked tenant, within the plan's limit; the person
+    is emailed an invitation (a link to choose a password, their company's single sign-on,
+    or a note that they can sign in)."""
     _check_contact_limit(tenant)
     contact, created = AuthorizedContact.objects.get_or_create(
         tenant=tenant,
         user=user,
         defaults={
             "certification": certification.strip(),
+            "certified_on": certified_on,
             "phone": phone,
             "effective_from": effective_from or timezone.localdate(),
         },
@@ -93,11 +101,75 @@ def contact_grant(
             raise InvalidInput(f"{user.get_username()} is already a contact of {tenant}.")
         contact.is_active = True
         contact.removed_at = None
+        contact.removed_by = None
         contact.removal_reason = ""
         contact.certification = certification.strip() or contact.certification
+        contact.certified_on = certified_on or contact.certified_on
+        contact.phone = phone or contact.phone
         contact.effective_from = effective_from or timezone.localdate()
         contact.save()
     contact_invite(actor=actor, contact=contact)
+    return contact
+
+
+@audited("contact granted")
+@transaction.atomic
+def contact_grant(
+    *,
+    actor: User,
+    tenant_id: int,
+    user: User,
+    certification: str,
+    phone: str = "",
+    certified_on: dt.date | None = None,
+    effective_from: dt.date | None = None,
+) -> AuthorizedContact:
+    """Staff make a user an authorized contact, within the plan's limit. A contact the
+    customer removed comes back only through the customer's own contact request."""
+    _require(actor, Role.ENGINEER)
+    tenant = _locked_tenant(tenant_id)
+    removed = AuthorizedContact.objects.filter(tenant=tenant, user=user, is_active=False).first()
+    if removed is not None and _removed_by_the_customer(removed):
+        raise StateConflict(
+            f"{tenant} removed {user.get_username()} as a contact; only a contact request "
+            "from the customer can bring them back."
+        )
+    return _grant(
+        actor=actor,
+        tenant=tenant,
+        user=user,
+        certification=certification,
+        phone=phone,
+        certified_on=certified_on,
+        effective_from=effective_from,
+    )
+
+
+@audited("contact updated")
+@transaction.atomic
+def contact_update(
+    *,
+    actor: User,
+    contact_id: int,
+    phone: str,
+    certification: str,
+    certified_on: dt.date | None,
+    effective_from: dt.date,
+) -> AuthorizedContact:
+    """Staff correct an active contact's details; who and for which customer is fixed."""
+    _require(actor, Role.ENGINEER)
+    contact = AuthorizedContact.objects.select_for_update().filter(id=contact_id).first()
+    if contact is None:
+        raise NotFound("No such contact.")
+    if not contact.is_active:
+        raise StateConflict(
+            "That contact was removed; grant access again (within the plan's limit) instead."
+        )
+    contact.phone = (phone or "").strip()
+    contact.certification = (certification or "").strip()
+    contact.certified_on = certified_on
+    contact.effective_from = effective_from
+    contact.save(update_fields=["phone", "certification", "certified_on", "effective_from"])
     return contact
 
 
@@ -122,8 +194,9 @@ def contact_remove(*, actor: User, contact_id: int, reason: str) -> AuthorizedCo
         raise StateConflict("That contact was already removed.")
     contact.is_active = False
     contact.removed_at = timezone.now()
+    contact.removed_by = actor
     contact.removal_reason = reason
-    contact.save(update_fields=["is_active", "removed_at", "removal_reason"])
+    contact.save(update_fields=["is_active", "removed_at", "removed_by", "removal_reason"])
     contact_invitations_revoke(contact_id=contact.id)
     access_end(
         actor=actor, tenant=contact.tenant, users=[contact.user], because="the contact was removed"
@@ -197,12 +270,13 @@ def contact_request_approve(*, actor: User, request_id: int, note: str = "") -> 
             first_name=request.first_name,
             last_name=request.last_name,
         )
-    contact = contact_grant(
+    contact = _grant(
         actor=actor,
-        tenant_id=tenant.id,
+        tenant=tenant,
         user=user,
         certification=request.training_completed,
         phone=request.phone,
+        certified_on=None,
         effective_from=request.effective_from,
     )
     request.status = ContactRequest.Status.APPROVED
@@ -232,6 +306,21 @@ def contact_request_reject(*, actor: User, request_id: int, note: str) -> Contac
     return request
 
 
+def validate_letter(
+    *, signatory_name: str, signatory_title: str, signed_on: dt.date | None
+) -> None:
+    """The letter's own details, checked before anything is looked up (forms call it too)."""
+    errors: dict[str, list[str]] = {}
+    if not (signatory_name or "").strip():
+        errors["signatory_name"] = ["Name the customer's signatory."]
+    if not (signatory_title or "").strip():
+        errors["signatory_title"] = ["Give the signatory's title."]
+    if signed_on is None or signed_on > timezone.localdate():
+        errors["signed_on"] = ["Give the date the letter was signed (not in the future)."]
+    if errors:
+        raise InvalidInput("Please correct the letter details.", field_errors=errors)
+
+
 @audited("letter submitted")
 @transaction.atomic
 def letter_submit(
@@ -252,15 +341,9 @@ def letter_submit(
         raise NotPermitted("Only the partner's members or support staff may submit its letters.")
     if not Tenant.objects.filter(id=tenant_id, is_active=True).exists():
         raise NotFound("No such customer.")
-    errors: dict[str, list[str]] = {}
-    if not (signatory_name or "").strip():
-        errors["signatory_name"] = ["Name the customer's signatory."]
-    if not (signatory_title or "").strip():
-        errors["signatory_title"] = ["Give the signatory's title."]
-    if signed_on is None or signed_on > timezone.localdate():
-        errors["signed_on"] = ["Give the date the letter was signed (not in the future)."]
-    if errors:
-        raise InvalidInput("Please correct the letter details.", field_errors=errors)
+    validate_letter(
+        signatory_name=signatory_name, signatory_title=signatory_title, signed_on=signed_on
+    )
     if LetterOfAuthorization.objects.filter(
         partner_id=partner_id,
         tenant_id=tenant_id,
@@ -273,6 +356,7 @@ def letter_submit(
         signatory_name=signatory_name.strip(),
         signatory_title=signatory_title.strip(),
         signed_on=signed_on,
+        submitted_by=actor,
     )
     if document is not None:
         letter.document.save(document.name, document, save=False)
@@ -290,9 +374,17 @@ def _locked_letter(letter_id: int) -> LetterOfAuthorization:
 @audited("letter approved")
 @transaction.atomic
 def letter_approve(*, actor: User, letter_id: int, note: str = "") -> LetterOfAuthorization:
-    """Staff review: the letter becomes active, and the partner may act for the tenant."""
-    _require(actor, Role.ENGINEER)
+    """Staff review: the letter becomes active, and the partner may act for the tenant.
+
+    Approval lets a third party read and act on a customer's cases, so it is a triage
+    lead's (or manager's) decision, and never of the person who recorded the letter."""
+    _require(actor, LETTER_APPROVER)
     letter = _locked_letter(letter_id)
+    if letter.submitted_by_id is not None and letter.submitted_by_id == actor.pk:
+        raise NotPermitted(
+            "You recorded this letter, so another triage lead or manager must approve it "
+            "(four eyes)."
+        )
     if letter.status != LetterOfAuthorization.Status.SUBMITTED:
         raise StateConflict(f"This letter is {letter.get_status_display().lower()}.")
     letter.status = LetterOfAuthorization.Status.ACTIVE

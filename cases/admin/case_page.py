@@ -173,6 +173,7 @@ def _create_known_issue(request: HttpRequest, case: Case, data: dict) -> str:
         title=data["title"],
         public_summary=data["public_summary"],
         internal_notes=data["internal_notes"],
+        product=data["product"],
         stage=data["stage"],
         target_date=data["target_date"],
         expected_version=_version(data),

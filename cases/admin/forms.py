@@ -3,7 +3,9 @@
 as messages and field errors."""
 
 from django import forms
+from django.utils.text import capfirst
 
+from cases.attachments import upload_rules
 from cases.models import STAFF_CLOSE_REASONS, Case, CloseReason
 from knowledge.models import KnownIssue
 from tenants.models import PlanPriority
@@ -129,20 +131,23 @@ class UnlinkKnownIssueForm(VersionedForm):
 
 
 class CreateKnownIssueForm(VersionedForm):
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(
+        max_length=200,
+        help_text="Every customer sees it: name the defect in product terms, not the case's.",
+    )
     public_summary = _text(
         "Public summary", help_text="What customers see: the symptoms and any workaround."
     )
     internal_notes = _text("Internal notes", rows=3, required=False)
+    product = forms.CharField(max_length=100, required=False)
     stage = forms.ChoiceField(
         choices=[c for c in KnownIssue.Stage.choices if c[0] != KnownIssue.Stage.RESOLVED]
     )
     target_date = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Target date"
     )
-
-    def initial_from(self, case: Case) -> dict[str, object]:
-        return {"title": case.summary}
+    # No field starts from the case: known issues are public to every customer, and the
+    # case's summary and product are one customer's own words.
 
 
 class EscalateForm(VersionedForm):
@@ -182,6 +187,10 @@ class ReplyForm(CaseForm):
     )
     body = _text("Message", rows=6)
     attachments = MultipleFileField(required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"].help_text = capfirst(upload_rules().summary) + "."
 
 
 # Bulk actions on the queue: the same services, once per selected case.

@@ -5,10 +5,11 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from cases.inbound import inbound_accept, route_record
-from notifications.mailbox import inbound_reopen
+from cases.inbound import inbound_accept, inbound_process_again
+from cases.services import StaffAction, may
 from notifications.models import InboundEmail
 from supportdesk.admin_actions import run_for_each
+from tenants.roles import Role, has_role
 
 
 @admin.register(InboundEmail)
@@ -40,13 +41,21 @@ class InboundEmailAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        if not may(request.user, StaffAction.WORK_CASES):
+            actions.pop("process_again", None)
+        if not has_role(request.user, Role.TRIAGE_LEAD):
+            actions.pop("accept_as_sender", None)
+        return actions
+
     @admin.action(description="Process again (e.g. after adding the sender as a contact)")
     def process_again(self, request: HttpRequest, queryset: QuerySet) -> None:
         run_for_each(
             self,
             request,
             queryset,
-            lambda obj: route_record(inbound_reopen(inbound_id=obj.id)),
+            lambda obj: inbound_process_again(actor=request.user, inbound_id=obj.id),
             "Messages processed again",
         )
 

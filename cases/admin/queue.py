@@ -249,6 +249,8 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
         return QUEUE_ORDER
 
     def get_actions(self, request: HttpRequest) -> dict:
+        if not may(request.user, StaffAction.WORK_CASES):
+            return {}
         actions = super().get_actions(request)
         for name, needed in _ACTION_NEEDS.items():
             if not may(request.user, needed):
@@ -281,6 +283,8 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
         extra_context: dict | None = None,
     ) -> HttpResponse:
         if not self.has_view_permission(request):
+            raise PermissionDenied
+        if request.method == "POST" and not self.has_change_permission(request):
             raise PermissionDenied
         return case_page(self, request, object_id)
 

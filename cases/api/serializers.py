@@ -322,7 +322,10 @@ class Attachments(serializers.Serializer):
         child=serializers.FileField(allow_empty_file=True, max_length=None),
         required=False,
         default=list,
-        help_text="Screenshots, logs, videos …: repeat the part for several files.",
+        help_text="Screenshots, logs, videos …: repeat the part for several files. Up to "
+        "`ATTACHMENT_MAX_FILES` files (10 by default), `ATTACHMENT_MAX_BYTES` each (25 MB) "
+        "and `ATTACHMENT_MAX_REQUEST_BYTES` in all (50 MB); a larger request is refused "
+        "with 413 before it is read, as is a file that would pass the plan's storage quota.",
     )
 
 

@@ -4,13 +4,11 @@ guarded transition, the versioned save, the timeline event and closing with a re
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.files.base import ContentFile
 from django.db.models import F
 from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
 
-from cases.attachments import UploadLike, clean_filename, guess_content_type
-from cases.models import Attachment, Case, CaseEvent, Comment
+from cases.models import Case, CaseEvent, Comment
 from cases.notify import notify_case_event, notify_case_events
 from cases.selectors import cases_for
 from cases.services.bulk import bulk_save_fields
@@ -184,30 +182,6 @@ def record_events(events: Iterable[CaseEvent], *, skip_duplicates: bool = False)
     notify_case_events(
         [created for created in saved if (created.case_id, created.dedupe_key) in wanted]
     )
-
-
-def store_attachments(
-    case: Case, actor: User, files: Iterable[UploadLike], *, comment: Comment | None, public: bool
-) -> list[Attachment]:
-    stored = []
-    for upload in files:
-        filename = clean_filename(upload.name)
-        attachment = Attachment(
-            case=case,
-            comment=comment,
-            filename=filename,
-            content_type=guess_content_type(filename, getattr(upload, "content_type", None)),
-            size=upload.size,
-            uploaded_by=actor,
-            public=public,
-        )
-        if hasattr(upload, "seek"):
-            upload.seek(0)
-        attachment.file.save(filename, ContentFile(upload.read()), save=False)
-        attachment.save()
-        record_event(case, actor, CaseEvent.Kind.ATTACHMENT_ADDED, public=public, message=filename)
-        stored.append(attachment)
-    return stored
 
 
 def require_text(value: str, field: str, message: str) -> str:

@@ -28,9 +28,12 @@ from cases.services.lifecycle import close_with_reason
 from cases.services.permissions import StaffAction, require_permission
 from knowledge.models import KnownIssue
 from knowledge.services import known_issue_create, known_issue_update
-from supportdesk.errors import NotFound, StateConflict
+from supportdesk.errors import InvalidInput, NotFound, StateConflict
 
 User = AbstractBaseUser
+
+# A customer's summary this long, found inside a known issue's public text, is a quote.
+MIN_QUOTED_SUMMARY = 20
 
 
 def _locked_known_issue(known_issue_id: int) -> KnownIssue:
@@ -119,23 +122,50 @@ def case_create_known_issue(
     target_date: dt.date | None = None,
     expected_version: int | None = None,
 ) -> KnownIssue:
-    """Record a new known issue from the case in front of you, and link the case to it."""
+    """Record a new known issue from the case in front of you, and link the case to it.
+
+    Known issues are public to every customer, so nothing of the case's own text is
+    carried over (not even its product, which the customer typed), and a title or public
+    summary that repeats the customer's summary is refused."""
     require_permission(actor, StaffAction.WORK_CASES)
     case = locked_case(actor, case_id)
     check_version(case, expected_version)
     if not case.is_open:
         raise StateConflict(f"{case.reference} is closed; reopen it before linking it.")
+    _refuse_customer_words(case, title=title, public_summary=public_summary)
     issue = known_issue_create(
         actor=actor,
         title=title,
         public_summary=public_summary,
         internal_notes=internal_notes,
-        product=product or case.product,
+        product=product,
         stage=stage,
         target_date=target_date,
     )
     _link(case, actor, issue)
     return issue
+
+
+def _normalized(text: str) -> str:
+    return " ".join((text or "").casefold().split())
+
+
+def _refuse_customer_words(case: Case, *, title: str, public_summary: str) -> None:
+    summary = _normalized(case.summary)
+    if not summary:
+        return
+    message = (
+        "Every customer reads known issues: describe the defect in product terms, "
+        f"not in the words of {case.reference}'s summary."
+    )
+    errors = {
+        field: [message]
+        for field, text in (("title", title), ("public_summary", public_summary))
+        if _normalized(text) == summary
+        or (len(summary) >= MIN_QUOTED_SUMMARY and summary in _normalized(text))
+    }
+    if errors:
+        raise InvalidInput(message, field_errors=errors)
 
 
 @transaction.atomic

@@ -32,6 +32,7 @@ from cases.models import (
     State,
 )
 from cases.services import schedule
+from cases.services.attachments import store_attachments
 from cases.services.case_environments import tenant_environment_for_case
 from cases.services.clocks import CLOCK_FIELDS, cases_recompute_clocks
 from cases.services.common import (
@@ -45,7 +46,6 @@ from cases.services.common import (
     run_transition,
     save_case,
     save_cases,
-    store_attachments,
     with_tenants,
 )
 from cases.services.permissions import StaffAction, require_permission

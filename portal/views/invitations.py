@@ -1,9 +1,10 @@
 """The page an invited contact reaches from the invitation email to choose a password."""
 
+from allauth.account.utils import perform_login
 from django.contrib import messages
-from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -14,7 +15,6 @@ from tenants.invitations import contact_invitation_accept, contact_invitation_op
 SESSION_TOKEN = "_contact_invitation_token"  # noqa: S105  (the session key's name)
 SET_PASSWORD = "set-password"  # noqa: S105  (a path segment)
 # The one backend that checks passwords; signing in here follows a password just chosen.
-PASSWORD_BACKEND = "django.contrib.auth.backends.ModelBackend"  # noqa: S105
 
 
 def _unavailable(request: HttpRequest, error: ServiceError) -> HttpResponse:
@@ -59,9 +59,10 @@ def invitation(request: HttpRequest, invitation_id: int, token: str) -> HttpResp
             return _unavailable(request, error)
         else:
             request.session.pop(SESSION_TOKEN, None)
-            login(request, user, backend=PASSWORD_BACKEND)
             messages.success(request, "Your password is set and you are signed in. Welcome!")
-            return redirect("portal:dashboard")
+            # allauth's sign-in flow, as after a password: its stages (a second step, for
+            # someone who has one) and its session bookkeeping all apply.
+            return perform_login(request, user, redirect_url=reverse("portal:dashboard"))
     return render(
         request, "portal/auth/invitation.html", {"opened": opened, "form": form}, status=status
     )

@@ -16,6 +16,8 @@
     var list = zone.querySelector("[data-file-list]");
     if (!input || !list || typeof DataTransfer === "undefined") return;
     var maxBytes = parseInt(zone.dataset.maxBytes, 10);
+    var maxFiles = parseInt(zone.dataset.maxFiles, 10);
+    var maxTotal = parseInt(zone.dataset.maxTotal, 10);
     var allowed = (zone.dataset.allowed || "").split(",").filter(Boolean);
     var kept = new DataTransfer();
 
@@ -60,9 +62,17 @@
         list.appendChild(item);
       });
       var status = zone.querySelector("[data-file-status]");
+      var total = Array.prototype.reduce.call(kept.files, function (sum, file) {
+        return sum + file.size;
+      }, 0);
       if (status) {
         status.textContent = bad
           ? bad + (bad === 1 ? " file" : " files") + " will be refused; remove or replace them."
+          : kept.files.length > maxFiles
+            ? "Too many files: " + maxFiles + " at most per message; remove some."
+          : total > maxTotal
+            ? formatSize(total) + " in all is more than the " + formatSize(maxTotal) +
+              " a message takes; remove some."
           : kept.files.length
             ? kept.files.length + (kept.files.length === 1 ? " file" : " files") + " ready to upload."
             : "";

@@ -90,12 +90,13 @@ def test_unlinking_needs_a_reason_and_keeps_it_on_the_timeline(cast):
 
 
 def test_known_issue_created_from_a_case_is_linked_to_it(cast):
-    case = in_progress(cast, product="Billing")
+    case = in_progress(cast, product="Acme's own billing fork")
     issue = services.case_create_known_issue(
         case_id=case.id,
         actor=cast.engineer,
         title="Invoice export times out",
         public_summary="Large exports time out; export one month at a time.",
+        product="Billing",
     )
     case.refresh_from_db()
     assert case.known_issue == issue

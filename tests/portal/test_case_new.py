@@ -136,30 +136,33 @@ def test_unparseable_numbers_are_refused(client, cast, sign_in):
 
 
 def test_refused_attachment_gives_a_clear_error_and_files_nothing(client, cast, sign_in, settings):
-    settings.ATTACHMENT_MAX_BYTES = 10
+    # A file over the size limit is refused at the door (tests/cases/test_upload_limits.py).
     sign_in(cast.contact_a)
     files = [
         SimpleUploadedFile("virus.exe", b"MZ", content_type="application/octet-stream"),
-        SimpleUploadedFile("big.log", b"x" * 11, content_type="text/plain"),
+        SimpleUploadedFile("empty.log", b"", content_type="text/plain"),
     ]
     response = client.post(URL, {**intake(), "attachments": files})
     assert response.status_code == 400
     html = response.content.decode()
     assert "virus.exe: files of type “.exe” are not accepted" in html
-    assert "big.log is 11\xa0bytes; the limit is 10\xa0bytes per file." in html
+    assert "empty.log is empty." in html
     assert "choose the files to attach again" in html
     assert not Case.objects.exists()
 
 
 def test_upload_rules_are_shown_for_the_browser_to_check_too(client, cast, sign_in, settings):
     settings.ATTACHMENT_MAX_BYTES = 2048
+    settings.ATTACHMENT_MAX_FILES = 3
+    settings.ATTACHMENT_MAX_REQUEST_BYTES = 4096
     settings.ATTACHMENT_ALLOWED_EXTENSIONS = ["png", "log"]
     sign_in(cast.contact_a)
     html = client.get(URL).content.decode()
     assert 'data-max-bytes="2048"' in html
+    assert 'data-max-files="3" data-max-total="4096"' in html
     assert 'data-allowed="log,png"' in html
     assert 'accept=".log,.png"' in html
-    assert "Up to 2.0\xa0KB each" in html
+    assert "Up to 3 files, 2.0\xa0KB each and 4.0\xa0KB in all" in html
 
 
 def test_suggestions_appear_for_the_summary_being_typed(client, cast, sign_in):

@@ -79,7 +79,7 @@ def test_partner_access_starts_only_when_staff_approve_the_letter(cast):
         signed_on=dt.date(2026, 3, 1),
     )
     assert not can_act_for(member, cast.tenant_b.id)
-    letter_approve(actor=cast.engineer, letter_id=letter.id)
+    letter_approve(actor=cast.triage_lead, letter_id=letter.id)
     assert can_act_for(member, cast.tenant_b.id)
 
 

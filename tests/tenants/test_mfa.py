@@ -9,6 +9,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
+from django.core import mail
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
@@ -318,3 +319,16 @@ def test_mfa_pages_run_only_scripts_from_this_origin(cast, settings):
         for script in re.findall(r"<script\b[^>]*>", html):
             assert "src=" in script or 'type="application/json"' in script, script
     assert "mfa/js/webauthn.js" in pages[-1].content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_owner_is_told_by_email_when_a_second_step_is_added(cast):
+    """Transactional: allauth mails after the commit, within the request (as in production)."""
+    client = Client()
+    sign_in(client, cast.contact_a)
+    enroll_totp(client)
+    (message,) = [m for m in mail.outbox if "Authenticator" in m.subject]
+    assert message.to == [cast.contact_a.email]
+    assert message.subject.startswith("SupportDesk: ")
+    assert "If you do not recognize this change" in message.body
+    assert totp_secret(cast.contact_a) not in message.body

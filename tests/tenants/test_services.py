@@ -7,10 +7,13 @@ from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConfli
 from tenants.models import AuthorizedContact, ContactRequest, LetterOfAuthorization
 from tenants.roles import Role
 from tenants.services import (
+    contact_grant,
     contact_remove,
     contact_request_approve,
     contact_request_create,
     contact_request_reject,
+    contact_update,
+    letter_approve,
     letter_reject,
     letter_rescind,
     letter_submit,
@@ -170,3 +173,106 @@ def test_role_groups_exist_with_admin_permissions():
     assert not engineer.permissions.filter(codename="change_supportplan").exists()
     assert manager.permissions.filter(codename="change_supportplan").exists()
     assert not manager.permissions.filter(codename__startswith="delete_").exists()
+
+
+def _staff_letter(cast, actor) -> LetterOfAuthorization:
+    return letter_submit(
+        actor=actor,
+        partner_id=cast.partner.id,
+        tenant_id=cast.tenant_b.id,
+        signatory_name="Gina Globex",
+        signatory_title="CTO",
+        signed_on=dt.date(2026, 1, 1),
+    )
+
+
+def test_letter_records_who_submitted_it(cast):
+    assert _staff_letter(cast, cast.engineer).submitted_by == cast.engineer
+
+
+def test_engineer_may_not_approve_a_letter(cast):
+    letter = _staff_letter(cast, cast.partner_with_letter)
+    with pytest.raises(NotPermitted, match="triage lead"):
+        letter_approve(actor=cast.engineer, letter_id=letter.id)
+    letter.refresh_from_db()
+    assert letter.status == LetterOfAuthorization.Status.SUBMITTED
+
+
+@pytest.mark.parametrize("role", ["triage_lead", "manager"])
+def test_letter_is_never_approved_by_who_recorded_it(cast, role):
+    letter = _staff_letter(cast, getattr(cast, role))
+    with pytest.raises(NotPermitted, match="four eyes"):
+        letter_approve(actor=getattr(cast, role), letter_id=letter.id)
+    letter.refresh_from_db()
+    assert letter.status == LetterOfAuthorization.Status.SUBMITTED
+    assert letter.reviewed_by is None
+
+
+def test_letter_recorded_by_an_engineer_is_approved_by_a_triage_lead(cast):
+    letter = _staff_letter(cast, cast.engineer)
+    letter_approve(actor=cast.triage_lead, letter_id=letter.id)
+    letter.refresh_from_db()
+    assert letter.status == LetterOfAuthorization.Status.ACTIVE
+    assert letter.reviewed_by == cast.triage_lead
+
+
+def test_removal_records_who_removed_the_contact(cast):
+    other = ContactFactory(tenant=cast.tenant_a)
+    contact_remove(actor=cast.contact_a, contact_id=other.id, reason="Left")
+    other.refresh_from_db()
+    assert other.removed_by == cast.contact_a
+
+
+def test_staff_cannot_grant_back_a_contact_the_customer_removed(cast):
+    other = ContactFactory(tenant=cast.tenant_a)
+    contact_remove(actor=cast.contact_a, contact_id=other.id, reason="Left")
+    with pytest.raises(StateConflict, match="only a contact request from the customer"):
+        contact_grant(
+            actor=cast.manager, tenant_id=cast.tenant_a.id, user=other.user, certification="X"
+        )
+    other.refresh_from_db()
+    assert not other.is_active
+
+
+def test_contact_removed_before_removers_were_recorded_counts_as_the_customers(cast):
+    other = ContactFactory(tenant=cast.tenant_a, is_active=False)
+    with pytest.raises(StateConflict):
+        contact_grant(
+            actor=cast.engineer, tenant_id=cast.tenant_a.id, user=other.user, certification="X"
+        )
+
+
+def test_contact_grant_needs_a_staff_role(cast):
+    with pytest.raises(NotPermitted):
+        contact_grant(
+            actor=cast.contact_a,
+            tenant_id=cast.tenant_a.id,
+            user=cast.contact_b,
+            certification="Admin Essentials",
+        )
+    assert not AuthorizedContact.objects.filter(tenant=cast.tenant_a, user=cast.contact_b)
+
+
+def test_removed_contact_details_are_not_edited_back_to_life(cast):
+    other = ContactFactory(tenant=cast.tenant_a)
+    contact_remove(actor=cast.engineer, contact_id=other.id, reason="Left")
+    with pytest.raises(StateConflict, match="grant access again"):
+        contact_update(
+            actor=cast.engineer,
+            contact_id=other.id,
+            phone="",
+            certification="Expert",
+            certified_on=None,
+            effective_from=dt.date(2026, 1, 1),
+        )
+
+
+def test_customer_removal_holds_after_the_remover_leaves_too(cast):
+    other = ContactFactory(tenant=cast.tenant_a)
+    contact_remove(actor=cast.contact_a, contact_id=other.id, reason="Left")
+    ann = AuthorizedContact.objects.get(user=cast.contact_a)
+    contact_remove(actor=cast.engineer, contact_id=ann.id, reason="Left too")
+    with pytest.raises(StateConflict, match="only a contact request from the customer"):
+        contact_grant(
+            actor=cast.engineer, tenant_id=cast.tenant_a.id, user=other.user, certification="X"
+        )
