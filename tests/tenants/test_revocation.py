@@ -79,7 +79,7 @@ def test_signing_in_after_the_cut_off_starts_a_working_session(cast):
         rescind(cast)
     with time_machine.travel(dt.datetime(2026, 3, 3, 9, tzinfo=dt.UTC)):
         letter = LetterFactory(partner=cast.partner, tenant=cast.tenant_a, status="submitted")
-        letter_approve(actor=cast.engineer, letter_id=letter.id)
+        letter_approve(actor=cast.triage_lead, letter_id=letter.id)
         assert old.get(DASHBOARD).status_code == 302
         assert signed_in(cast.partner_with_letter).get(DASHBOARD).status_code == 200
 
@@ -111,7 +111,7 @@ def test_rescission_revokes_the_partners_tokens_for_good(cast):
     assert token.revoked_at is not None
     assert "rescinded" in token.revoked_reason
     letter = LetterFactory(partner=cast.partner, tenant=cast.tenant_a, status="submitted")
-    letter_approve(actor=cast.engineer, letter_id=letter.id)
+    letter_approve(actor=cast.triage_lead, letter_id=letter.id)
     assert bearer(secret).get(ME).status_code == 401
 
 
