@@ -275,9 +275,10 @@ OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 3600)
 # A worker's claim on a message it is sending; longer than EMAIL_TIMEOUT by far.
 OUTBOX_SEND_LEASE_SECONDS = env_int("OUTBOX_SEND_LEASE_SECONDS", 600)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# What an outbox row says is encrypted at rest (notifications/sealing.py): the first key
-# seals, every key opens (rotation). Empty: a key derived from SECRET_KEY (and fallbacks).
-OUTBOX_ENCRYPTION_KEYS = env_fernet_keys("OUTBOX_ENCRYPTION_KEYS")
+# Encryption at rest (supportdesk/encryption.py) of outbox messages, identity providers'
+# client secrets and second-step secrets: the first key encrypts, every key decrypts
+# (rotation). Empty: keys derived from SECRET_KEY and SECRET_KEY_FALLBACKS.
+ENCRYPTION_KEYS = env_fernet_keys("ENCRYPTION_KEYS")
 
 # Inbound mail: IMAP polling when INBOUND_IMAP_HOST is set, and/or an MTA pipe into
 # `manage.py receive_email`. Both store the raw message before acting on it.
@@ -570,9 +571,6 @@ if STAFF_OIDC_ISSUER:
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(
         f"{_staff_idp.scheme}://{_staff_idp.netloc}"
     )
-# Fernet keys for the secrets the desk must read back (a tenant provider's client secret);
-# comma-separated, the first encrypts. Unset: derived from SECRET_KEY (supportdesk/encryption.py).
-FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
 SOCIALACCOUNT_ADAPTER = "portal.sso.SsoAccountAdapter"
 # No provider's token is kept, no account is made or linked by SSO: see portal/sso.py.
 SOCIALACCOUNT_STORE_TOKENS = False
