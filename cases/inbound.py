@@ -37,6 +37,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from audit.context import audit_source
 from cases.attachments import upload_rules, validate_uploads
 from cases.models import Case, Channel, EnvironmentAccess
 from cases.notify import thread_id
@@ -310,7 +311,8 @@ def _reply(parsed: InboundMessage, case: Case, users: list[User]) -> Routed | No
         )
 
     try:
-        files = _with_files_if_room(reply, text, files, refused)
+        with audit_source(actor=actor, verb="email received"):
+            files = _with_files_if_room(reply, text, files, refused)
     except ServiceError as error:
         return Routed(Status.REJECTED, f"{case.reference}: {error.message}", case.id)
     attached = f" with {len(files)} attachment(s)" if files else ""
@@ -432,7 +434,8 @@ def _open_case(parsed: InboundMessage, user: User, tenant_id: int, related: Case
         )
 
     try:
-        _with_files_if_room(open_case, text, files, refused)
+        with audit_source(actor=user, verb="email received"):
+            _with_files_if_room(open_case, text, files, refused)
         case = opened[-1]
     except ServiceError as error:
         return Routed(Status.REJECTED, f"No case opened: {error.message}")

@@ -197,7 +197,7 @@ def notifications_note_bounce(*, message_ids: Iterable[str], subject: str) -> in
 
 
 def outbox_reseal(*, batch_size: int = 500) -> int:
-    """Seal every row's payload again under the first of OUTBOX_ENCRYPTION_KEYS, so an
+    """Seal every row's payload again under the first of ENCRYPTION_KEYS, so an
     old key can then be removed. Returns how many rows were sealed again."""
     resealed = 0
     last_id = 0

@@ -2,50 +2,21 @@
 
 A message can carry a secret (a password-reset or invitation link, a survey link, a reply
 token in its Reply-To), so everything a row says beyond its metadata lives in one sealed
-payload: Fernet (AES-128-CBC with HMAC-SHA256, from `cryptography`) under the keys of
-OUTBOX_ENCRYPTION_KEYS, the first of which seals and all of which open, so a key can be
-rotated (`manage.py outbox_reseal`). Without that setting the key is derived from
-SECRET_KEY (HKDF), and SECRET_KEY_FALLBACKS keep opening rows sealed before a rotation.
+payload, encrypted with the desk's keys (`supportdesk.encryption`: ENCRYPTION_KEYS, or
+keys derived from SECRET_KEY and its fallbacks); `manage.py outbox_reseal` re-encrypts
+every row under the first key after a rotation.
 
 The field seals whatever mapping it is given, so no writer can store plain text; a value
 read back stays sealed (it prints as "[sealed]") until `open()` is called, which only the
 delivery of the message and the redacted preview do.
 """
 
-import base64
-import functools
 import json
 from collections.abc import Mapping
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
 from django.db import models
 
-_DERIVATION_INFO = b"supportdesk.notifications.outbox-payload"
-
-
-class UnreadablePayload(Exception):
-    """The payload was sealed under a key that is no longer configured."""
-
-
-def derived_key(secret: str) -> str:
-    """A Fernet key derived from a Django secret key."""
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_DERIVATION_INFO)
-    return base64.urlsafe_b64encode(hkdf.derive(secret.encode("utf-8"))).decode("ascii")
-
-
-@functools.lru_cache(maxsize=8)
-def _fernet(keys: tuple[str, ...]) -> MultiFernet:
-    return MultiFernet([Fernet(key) for key in keys])
-
-
-def _configured() -> MultiFernet:
-    keys = tuple(settings.OUTBOX_ENCRYPTION_KEYS) or tuple(
-        derived_key(secret) for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
-    )
-    return _fernet(keys)
+from supportdesk.encryption import decrypt_bytes, encrypt_bytes, reencrypt
 
 
 class SealedPayload:
@@ -59,23 +30,15 @@ class SealedPayload:
     @classmethod
     def seal(cls, data: Mapping[str, object]) -> "SealedPayload":
         plain = json.dumps(dict(data), separators=(",", ":")).encode("utf-8")
-        return cls(_configured().encrypt(plain).decode("ascii"))
+        return cls(encrypt_bytes(plain))
 
     def open(self) -> dict:
-        try:
-            return json.loads(_configured().decrypt(self.token))
-        except InvalidToken:
-            raise UnreadablePayload(
-                "The message was sealed with a key that OUTBOX_ENCRYPTION_KEYS (or SECRET_KEY "
-                "and SECRET_KEY_FALLBACKS) no longer holds."
-            ) from None
+        """The payload; UndecryptableSecret when no configured key opens it."""
+        return json.loads(decrypt_bytes(self.token))
 
     def resealed(self) -> "SealedPayload":
         """The same payload sealed under the current first key."""
-        try:
-            return SealedPayload(_configured().rotate(self.token).decode("ascii"))
-        except InvalidToken:
-            raise UnreadablePayload("The message cannot be opened with the current keys.") from None
+        return SealedPayload(reencrypt(self.token))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, SealedPayload) and other.token == self.token

@@ -12,6 +12,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django_fsm import can_proceed
 
+from audit.services import audit_bulk_created
 from servicerequests import notify
 from servicerequests.handlers import handler_for
 from servicerequests.models import FulfilmentStep, RequestEvent, ServiceRequest, State
@@ -141,9 +142,13 @@ def service_request_submit(
     except IntegrityError:
         # Only the unique limit can collide here, the tenant lock orders the rest.
         raise InvalidInput(limit.refusal if limit else "Please submit the request again.") from None
-    FulfilmentStep.objects.bulk_create(
-        FulfilmentStep(request=request, position=position, code=s.code, title=s.title, role=s.role)
-        for position, s in enumerate(handler.steps, start=1)
+    audit_bulk_created(
+        FulfilmentStep.objects.bulk_create(
+            FulfilmentStep(
+                request=request, position=position, code=s.code, title=s.title, role=s.role
+            )
+            for position, s in enumerate(handler.steps, start=1)
+        )
     )
     _record(request, actor, RequestEvent.Kind.SUBMITTED, message=request.summary)
     return request

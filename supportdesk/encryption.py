@@ -1,11 +1,14 @@
-"""Encryption of the few secrets the desk must be able to read back (an identity
-provider's client secret, which it sends to that provider), with Fernet from
-`cryptography`.
+"""Encryption at rest of what the desk must read back but nobody may read in the database:
+outbox messages (reset, invitation and survey links, reply tokens), a tenant identity
+provider's client secret, and the authenticator-app secrets and recovery-code seeds of
+multi-factor sign-in. One set of keys for all of them, with Fernet (AES-128-CBC with
+HMAC-SHA256) from `cryptography`.
 
-Keys come from FIELD_ENCRYPTION_KEYS (comma-separated Fernet keys, the first encrypts,
-all decrypt: add a new key in front to rotate, re-save, then drop the old one). Without
-it, one key is derived from SECRET_KEY, so changing SECRET_KEY then makes stored
-secrets unreadable: production sets FIELD_ENCRYPTION_KEYS.
+Keys come from ENCRYPTION_KEYS (comma-separated Fernet keys: the first encrypts, all
+decrypt, so a key is rotated by putting a new one first, re-encrypting, e.g. with
+`manage.py outbox_reseal`, then dropping the old one). Without it, keys are derived from
+SECRET_KEY and SECRET_KEY_FALLBACKS (HKDF), so a SECRET_KEY rotation that keeps the old
+key as a fallback keeps everything readable; production sets ENCRYPTION_KEYS.
 """
 
 import base64
@@ -17,39 +20,58 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-
-def _derived_key(secret_key: str) -> bytes:
-    derived = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"supportdesk field encryption"
-    ).derive(secret_key.encode())
-    return base64.urlsafe_b64encode(derived)
+_DERIVATION_INFO = b"supportdesk encryption at rest"
 
 
-@functools.cache
-def _box(keys: tuple[str, ...], secret_key: str) -> MultiFernet:
+class UndecryptableSecret(ImproperlyConfigured):
+    """Stored data was encrypted under a key that is no longer configured: an operator's
+    problem (keys lost or rotated away too soon), never the caller's."""
+
+
+def derived_key(secret: str) -> str:
+    """A Fernet key derived from a Django secret key."""
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_DERIVATION_INFO)
+    return base64.urlsafe_b64encode(hkdf.derive(secret.encode("utf-8"))).decode("ascii")
+
+
+@functools.lru_cache(maxsize=8)
+def _box(keys: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet([Fernet(key) for key in keys])
+
+
+def encryption_box() -> MultiFernet:
+    """The configured keys, the first of which encrypts."""
+    keys = tuple(settings.ENCRYPTION_KEYS) or tuple(
+        derived_key(secret) for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    )
+    return _box(keys)
+
+
+def encrypt_bytes(plain: bytes) -> str:
+    return encryption_box().encrypt(plain).decode("ascii")
+
+
+def decrypt_bytes(token: str) -> bytes:
     try:
-        fernets = [Fernet(key) for key in keys] or [Fernet(_derived_key(secret_key))]
-    except ValueError as error:
-        raise ImproperlyConfigured(
-            "FIELD_ENCRYPTION_KEYS must be Fernet keys (Fernet.generate_key()), comma-separated"
-        ) from error
-    return MultiFernet(fernets)
+        return encryption_box().decrypt(token.encode("ascii"))
+    except InvalidToken:
+        raise UndecryptableSecret(
+            "Stored data was encrypted with a key that ENCRYPTION_KEYS (or SECRET_KEY and "
+            "SECRET_KEY_FALLBACKS) no longer holds."
+        ) from None
 
 
-def _current_box() -> MultiFernet:
-    return _box(tuple(settings.FIELD_ENCRYPTION_KEYS), settings.SECRET_KEY)
+def reencrypt(token: str) -> str:
+    """The same data encrypted under the current first key (key rotation)."""
+    try:
+        return encryption_box().rotate(token.encode("ascii")).decode("ascii")
+    except InvalidToken:
+        raise UndecryptableSecret("Stored data cannot be opened with the current keys.") from None
 
 
 def encrypt_text(plain: str) -> str:
-    return _current_box().encrypt(plain.encode()).decode()
+    return encrypt_bytes(plain.encode("utf-8"))
 
 
 def decrypt_text(token: str) -> str:
-    """The plain text; ImproperlyConfigured when no configured key opens it (keys lost
-    or rotated away), which is an operator's problem, not the caller's."""
-    try:
-        return _current_box().decrypt(token.encode()).decode()
-    except InvalidToken as error:
-        raise ImproperlyConfigured(
-            "A stored secret cannot be decrypted with FIELD_ENCRYPTION_KEYS"
-        ) from error
+    return decrypt_bytes(token).decode("utf-8")

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    "auditlog",
+    "audit",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -73,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Signs out sessions whose user lost access since signing in (tenants/sessions.py).
     "tenants.sessions.EndedSessionsMiddleware",
+    "audit.middleware.AuditSourceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "supportdesk.sessions.SessionLifetimeMiddleware",
@@ -272,9 +275,10 @@ OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 3600)
 # A worker's claim on a message it is sending; longer than EMAIL_TIMEOUT by far.
 OUTBOX_SEND_LEASE_SECONDS = env_int("OUTBOX_SEND_LEASE_SECONDS", 600)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# What an outbox row says is encrypted at rest (notifications/sealing.py): the first key
-# seals, every key opens (rotation). Empty: a key derived from SECRET_KEY (and fallbacks).
-OUTBOX_ENCRYPTION_KEYS = env_fernet_keys("OUTBOX_ENCRYPTION_KEYS")
+# Encryption at rest (supportdesk/encryption.py) of outbox messages, identity providers'
+# client secrets and second-step secrets: the first key encrypts, every key decrypts
+# (rotation). Empty: keys derived from SECRET_KEY and SECRET_KEY_FALLBACKS.
+ENCRYPTION_KEYS = env_fernet_keys("ENCRYPTION_KEYS")
 
 # Inbound mail: IMAP polling when INBOUND_IMAP_HOST is set, and/or an MTA pipe into
 # `manage.py receive_email`. Both store the raw message before acting on it.
@@ -494,6 +498,14 @@ AXES_LOCKOUT_CALLABLE = "supportdesk.security.locked_out"
 AXES_IPWARE_PROXY_COUNT = env_int("API_NUM_PROXIES", 0)
 AXES_VERBOSE = False
 
+# Audit log (django-auditlog, with the entry model of the `audit` app: see audit/tracked.py
+# for what is followed and hidden). Models register in code, never from settings.
+AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"
+AUDITLOG_MASK_CALLABLE = "audit.redaction.conceal"
+AUDITLOG_DISABLE_ON_RAW_SAVE = True  # fixtures and loaddata are not desk changes
+# django-auditlog's own entry model is swapped out; its migrations would still create its
+# table, unused, and one that test flushes (TRUNCATE) trip over on PostgreSQL.
+MIGRATION_MODULES = {"auditlog": None}
 # Sign-in runs through django-allauth (its `account` flow and its `mfa` stage) on the
 # portal's /sign-in/ and the admin's /admin/login/ alike, so no sign-in skips the second
 # step. People sign in with their email or, for staff, their user name. Nobody signs up:
@@ -559,9 +571,6 @@ if STAFF_OIDC_ISSUER:
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(
         f"{_staff_idp.scheme}://{_staff_idp.netloc}"
     )
-# Fernet keys for the secrets the desk must read back (a tenant provider's client secret);
-# comma-separated, the first encrypts. Unset: derived from SECRET_KEY (supportdesk/encryption.py).
-FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
 SOCIALACCOUNT_ADAPTER = "portal.sso.SsoAccountAdapter"
 # No provider's token is kept, no account is made or linked by SSO: see portal/sso.py.
 SOCIALACCOUNT_STORE_TOKENS = False

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.context import audited
 from notifications.outbox import outbox_enqueue
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
 from tenants.access import is_contact_of, tenants_for
@@ -122,6 +123,7 @@ def contact_invite(*, actor: User | None, contact: AuthorizedContact) -> Contact
     return _invite_to_choose_password(actor, contact)
 
 
+@audited("invitation resent")
 @transaction.atomic
 def contact_invitation_resend(*, actor: User, contact_id: int) -> ContactInvitation:
     """Staff or the tenant's own contacts send a fresh invitation; the previous link stops
@@ -212,6 +214,7 @@ def contact_invitation_open(*, invitation_id: int, token: str) -> OpenInvitation
     return OpenInvitation(_checked(invitation_id, token, lock=False))
 
 
+@audited("invitation accepted")
 @transaction.atomic
 def contact_invitation_accept(
     *, invitation_id: int, token: str, password: str, password_again: str

@@ -11,16 +11,14 @@ who has one; `tenants.middleware.MfaRequiredMiddleware` keeps a user who needs o
 none on the set-up pages.
 """
 
-import base64
-import hashlib
 from urllib.parse import urlsplit
 
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
-from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
+from supportdesk.encryption import decrypt_text, encrypt_text
 from tenants.access import tenants_for
 
 User = AbstractBaseUser | AnonymousUser
@@ -50,28 +48,16 @@ def mfa_missing(user: User) -> bool:
     return mfa_required_for(user) and not mfa_enrolled(user)
 
 
-def _fernet() -> MultiFernet:
-    """Keys derived from SECRET_KEY (then its fallbacks, so a key rotation keeps old
-    secrets readable)."""
-    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
-    return MultiFernet(
-        [
-            Fernet(base64.urlsafe_b64encode(hashlib.sha256(f"mfa:{key}".encode()).digest()))
-            for key in keys
-        ]
-    )
-
-
 class MfaAdapter(DefaultMFAAdapter):
     """MFA_ADAPTER: secrets encrypted at rest, and the WebAuthn relying party from SITE_URL."""
 
     def encrypt(self, text: str) -> str:
         """The authenticator app's secret and the recovery-code seed are stored encrypted,
         so a database dump or a row shown anywhere gives no one a second step."""
-        return _fernet().encrypt(text.encode()).decode()
+        return encrypt_text(text)
 
     def decrypt(self, encrypted_text: str) -> str:
-        return _fernet().decrypt(encrypted_text.encode()).decode()
+        return decrypt_text(encrypted_text)
 
     def get_public_key_credential_rp_entity(self) -> dict[str, str]:
         """Security keys are bound to the desk's public host name (SITE_URL), not to

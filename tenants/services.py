@@ -10,6 +10,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from audit.context import audited
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
 from tenants.access import is_contact_of, tenants_for
 from tenants.invitations import contact_invitations_revoke, contact_invite
@@ -111,6 +112,7 @@ def _grant(
     return contact
 
 
+@audited("contact granted")
 @transaction.atomic
 def contact_grant(
     *,
@@ -143,6 +145,7 @@ def contact_grant(
     )
 
 
+@audited("contact updated")
 @transaction.atomic
 def contact_update(
     *,
@@ -170,6 +173,7 @@ def contact_update(
     return contact
 
 
+@audited("contact removed")
 @transaction.atomic
 def contact_remove(*, actor: User, contact_id: int, reason: str) -> AuthorizedContact:
     """A tenant's contact or staff remove a contact; their portal access ends at once, and
@@ -200,6 +204,7 @@ def contact_remove(*, actor: User, contact_id: int, reason: str) -> AuthorizedCo
     return contact
 
 
+@audited("contact requested")
 @transaction.atomic
 def contact_request_create(
     *,
@@ -243,6 +248,7 @@ def contact_request_create(
     )
 
 
+@audited("contact request approved")
 @transaction.atomic
 def contact_request_approve(*, actor: User, request_id: int, note: str = "") -> ContactRequest:
     """Approve a contact request: the plan's contact limit is enforced here, under the
@@ -282,6 +288,7 @@ def contact_request_approve(*, actor: User, request_id: int, note: str = "") -> 
     return request
 
 
+@audited("contact request rejected")
 @transaction.atomic
 def contact_request_reject(*, actor: User, request_id: int, note: str) -> ContactRequest:
     _require(actor, Role.ENGINEER)
@@ -314,6 +321,7 @@ def validate_letter(
         raise InvalidInput("Please correct the letter details.", field_errors=errors)
 
 
+@audited("letter submitted")
 @transaction.atomic
 def letter_submit(
     *,
@@ -363,6 +371,7 @@ def _locked_letter(letter_id: int) -> LetterOfAuthorization:
     return letter
 
 
+@audited("letter approved")
 @transaction.atomic
 def letter_approve(*, actor: User, letter_id: int, note: str = "") -> LetterOfAuthorization:
     """Staff review: the letter becomes active, and the partner may act for the tenant.
@@ -386,6 +395,7 @@ def letter_approve(*, actor: User, letter_id: int, note: str = "") -> LetterOfAu
     return letter
 
 
+@audited("letter rejected")
 @transaction.atomic
 def letter_reject(*, actor: User, letter_id: int, note: str) -> LetterOfAuthorization:
     _require(actor, Role.ENGINEER)
@@ -401,6 +411,7 @@ def letter_reject(*, actor: User, letter_id: int, note: str) -> LetterOfAuthoriz
     return letter
 
 
+@audited("letter rescinded")
 @transaction.atomic
 def letter_rescind(*, actor: User, letter_id: int, reason: str) -> LetterOfAuthorization:
     """The tenant withdraws the letter in writing; the partner's access ends at once, and

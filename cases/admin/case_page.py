@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from audit.services import audit_staff_read
 from cases import services
 from cases.admin import forms as case_forms
 from cases.models import Case, State
@@ -372,6 +373,8 @@ def case_page(
 ) -> HttpResponse:
     case = _case_or_404(request, object_id)
     user = request.user
+    if bound is None:  # a refused action shows the page again: that is not another read
+        audit_staff_read(actor=user, obj=case, verb="case page opened", request=request)
     available = frozenset(t.name for t in case.get_available_user_state_transitions(user))
     # A form that asks for something is fetched when its button is opened (cases/staff.js),
     # so the page renders only the forms it shows: a refused one, kept open, and buttons.
@@ -499,7 +502,12 @@ def case_attachment(
     if not (str(object_id).isdigit() and str(attachment_id).isdigit()):
         raise Http404("No such file.")
     attachment = get_object_or_404(
-        attachments_for(request.user), case_id=int(object_id), id=int(attachment_id)
+        attachments_for(request.user).select_related("case"),
+        case_id=int(object_id),
+        id=int(attachment_id),
+    )
+    audit_staff_read(
+        actor=request.user, obj=attachment, verb="attachment downloaded", request=request
     )
     return FileResponse(
         attachment.file.open("rb"),

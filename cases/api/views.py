@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
+from audit.services import audit_staff_read
 from cases import services
 from cases.api.serializers import (
     AssignInput,
@@ -58,7 +59,7 @@ from supportdesk.api.pagination import CursorPage, OldestFirstCursorPage
 from supportdesk.api.serializers import validated
 from supportdesk.api.views import ApiListView, ApiView
 from supportdesk.errors import InvalidInput, NotFound
-from tenants.roles import highest_role, support_staff
+from tenants.roles import highest_role, is_support_staff, support_staff
 from tenants.selectors import contacts_of, tenant_choices, tenant_for
 
 IF_MATCH_DOC = (
@@ -351,9 +352,15 @@ class AttachmentContent(ApiView):
         responses={(200, "*/*"): OpenApiTypes.BINARY},
     )
     def get(self, request: Request, attachment_id: int) -> FileResponse:
-        attachment = attachments_for(request.user).filter(id=attachment_id).first()
+        attachment = (
+            attachments_for(request.user).select_related("case").filter(id=attachment_id).first()
+        )
         if attachment is None:
             raise NotFound("No such file.")
+        if is_support_staff(request.user):
+            audit_staff_read(
+                actor=request.user, obj=attachment, verb="attachment downloaded", request=request
+            )
         response = FileResponse(
             attachment.file.open("rb"),
             as_attachment=True,

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from audit.services import audit_bulk_created
 from cases.models import LONG_TEXT_FIELDS, Case, CaseEvent, Comment, ContactAttempt, State
 from cases.services import schedule
 from cases.services.bulk import bulk_save_fields
@@ -239,6 +240,8 @@ def _send_follow_ups(cases: list[Case], now: datetime) -> None:
         event.comment = comment
     # No ignore_conflicts: a second attempt 2 is a bug, and the constraint says so.
     ContactAttempt.objects.bulk_create(attempts)
+    audit_bulk_created(comments)
+    audit_bulk_created(attempts)
     record_events(events)
     bulk_save_fields(cases, ["follow_up_due_at", "auto_close_at"])
 

@@ -5,6 +5,8 @@ from collections.abc import Sequence
 from django.db import connection
 from django.db.models import Model
 
+from audit.services import audit_bulk_changed
+
 
 def bulk_save_fields(
     objs: Sequence[Model], fields: Sequence[str], *, bump_version: bool = False
@@ -32,3 +34,5 @@ def bulk_save_fields(
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+    # The batch sends no model signals: its audit entries are written here, in one INSERT.
+    audit_bulk_changed(objs, fields)

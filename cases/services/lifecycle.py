@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from audit.services import audit_bulk_created
 from cases.attachments import UploadLike, validate_uploads
 from cases.models import (
     LONG_TEXT_FIELDS,
@@ -488,6 +489,7 @@ def _close_cases(
         for case in cases
         if notes.get(case.id)
     )
+    audit_bulk_created(comments)
     comment_of = {comment.case_id: comment for comment in comments}
     extra = {} if actor is not None else {"automatic": True, "notify": ["customer", "owner"]}
     record_events(

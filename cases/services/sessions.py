@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from audit.services import audit_bulk_created
 from cases.calendar_invites import session_invitation
 from cases.models import (
     CaseEvent,
@@ -82,7 +83,9 @@ def session_propose(
         meeting_url=(meeting_url or "").strip(),
         note=(note or "").strip(),
     )
-    SessionSlot.objects.bulk_create(SessionSlot(session=session, starts_at=t) for t in times)
+    audit_bulk_created(
+        SessionSlot.objects.bulk_create(SessionSlot(session=session, starts_at=t) for t in times)
+    )
     zone = case.tenant.time_zone
     record_event(
         case,

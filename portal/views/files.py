@@ -4,17 +4,25 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.http import require_GET
 
+from audit.services import audit_staff_read
 from cases.attachments import download_type
 from cases.selectors import attachments_for
+from tenants.roles import is_support_staff
 
 
 @require_GET
 @login_required
 def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
     """Staff may use it too: `attachments_for` answers for every kind of user."""
-    attachment = attachments_for(request.user).filter(id=attachment_id).first()
+    attachment = (
+        attachments_for(request.user).select_related("case").filter(id=attachment_id).first()
+    )
     if attachment is None:
         raise Http404("No such file.")
+    if is_support_staff(request.user):
+        audit_staff_read(
+            actor=request.user, obj=attachment, verb="attachment downloaded", request=request
+        )
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,

@@ -12,8 +12,9 @@ from django.db.migrations.executor import MigrationExecutor
 
 from notifications.models import Notification
 from notifications.outbox import outbox_enqueue
-from notifications.sealing import SealedPayload, UnreadablePayload, derived_key
+from notifications.sealing import SealedPayload
 from notifications.tasks import send_pending_notifications
+from supportdesk.encryption import UndecryptableSecret, derived_key
 from supportdesk.env import env_fernet_keys
 
 pytestmark = pytest.mark.django_db
@@ -95,33 +96,33 @@ def test_a_mapping_written_by_any_path_is_sealed():
 
 def test_keys_rotate_old_rows_open_and_are_resealed_under_the_new_key(settings):
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
-    settings.OUTBOX_ENCRYPTION_KEYS = [old]
+    settings.ENCRYPTION_KEYS = [old]
     enqueue("before")
-    settings.OUTBOX_ENCRYPTION_KEYS = [new, old]
+    settings.ENCRYPTION_KEYS = [new, old]
     enqueue("after")
     before = Notification.objects.get(dedup_key="before").payload
     call_command("outbox_reseal", stdout=open("/dev/null", "w"))  # noqa: SIM115
     resealed = Notification.objects.get(dedup_key="before").payload
     assert resealed != before
-    settings.OUTBOX_ENCRYPTION_KEYS = [new]
+    settings.ENCRYPTION_KEYS = [new]
     assert send_pending_notifications()["sent"] == 2
     assert all(SECRET in message.body for message in mail.outbox)
 
 
 def test_a_message_sealed_under_a_key_no_longer_configured_fails_clearly(settings):
-    settings.OUTBOX_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    settings.ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
     enqueue()
-    settings.OUTBOX_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
-    with pytest.raises(UnreadablePayload):
+    settings.ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    with pytest.raises(UndecryptableSecret):
         Notification.objects.get().payload.open()
     assert send_pending_notifications()["failed"] == 1
     row = Notification.objects.get()
     assert (row.status, mail.outbox) == (Notification.Status.FAILED, [])
-    assert "OUTBOX_ENCRYPTION_KEYS" in row.last_error
+    assert "ENCRYPTION_KEYS" in row.last_error
 
 
 def test_without_the_setting_the_key_follows_secret_key_and_its_fallbacks(settings):
-    settings.OUTBOX_ENCRYPTION_KEYS = []
+    settings.ENCRYPTION_KEYS = []
     settings.SECRET_KEY = "the-old-secret-key-" + "x" * 40
     enqueue()
     assert Notification.objects.get().payload.token
@@ -133,11 +134,11 @@ def test_without_the_setting_the_key_follows_secret_key_and_its_fallbacks(settin
 
 
 def test_a_wrong_key_in_the_setting_stops_the_start_naming_the_variable(monkeypatch):
-    monkeypatch.setenv("OUTBOX_ENCRYPTION_KEYS", f"{Fernet.generate_key().decode()},not-a-key")
-    with pytest.raises(ImproperlyConfigured, match="OUTBOX_ENCRYPTION_KEYS: key 2"):
-        env_fernet_keys("OUTBOX_ENCRYPTION_KEYS")
-    monkeypatch.setenv("OUTBOX_ENCRYPTION_KEYS", "")
-    assert env_fernet_keys("OUTBOX_ENCRYPTION_KEYS") == []
+    monkeypatch.setenv("ENCRYPTION_KEYS", f"{Fernet.generate_key().decode()},not-a-key")
+    with pytest.raises(ImproperlyConfigured, match="ENCRYPTION_KEYS: key 2"):
+        env_fernet_keys("ENCRYPTION_KEYS")
+    monkeypatch.setenv("ENCRYPTION_KEYS", "")
+    assert env_fernet_keys("ENCRYPTION_KEYS") == []
 
 
 def test_sealed_payloads_compare_by_token():

@@ -1,6 +1,6 @@
-"""Seal every outbox message again under the first of OUTBOX_ENCRYPTION_KEYS.
+"""Seal every outbox message again under the first of ENCRYPTION_KEYS.
 
-Key rotation: put the new key first in OUTBOX_ENCRYPTION_KEYS (keep the old one after it),
+Key rotation: put the new key first in ENCRYPTION_KEYS (keep the old one after it),
 restart the web and the workers, run this, then drop the old key."""
 
 from django.core.management.base import BaseCommand
@@ -9,7 +9,7 @@ from notifications.outbox import outbox_reseal
 
 
 class Command(BaseCommand):
-    help = "Re-encrypt every outbox message under the first OUTBOX_ENCRYPTION_KEYS key."
+    help = "Re-encrypt every outbox message under the first ENCRYPTION_KEYS key."
 
     def handle(self, *args: object, **options: object) -> None:
         count = outbox_reseal()
