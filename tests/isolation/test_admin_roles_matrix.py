@@ -4,8 +4,8 @@ Every role (engineer, triage lead, manager, Security, a customer success manager
 a tenant's account team, and a staff account with no role) posts to every add, change and
 delete URL and runs every action of every ModelAdmin in `admin.site._registry`, on every
 object of a world with an object of each model in a state where the write would succeed
-(the outbox, identity providers and their domains, invitations, session cut-offs and API
-tokens included). Every staff account has a second step of sign-in, as tenants.mfa
+(the outbox, the audit log, identity providers and their domains, invitations, session
+cut-offs and API tokens included). Every staff account has a second step of sign-in, as tenants.mfa
 requires, so what refuses a cell is the role and never the set-up page.
 `MAY_WRITE` is the policy: what a role may write through the admin. Every other cell must
 be refused (403, a redirect to sign-in, or a refusal message and no success) and leave every
@@ -14,7 +14,8 @@ refused to everyone until the policy names it.
 
 Below the matrix, the attacks of the security review, one test each: a letter's tenant or
 partner changed, a letter recorded and approved by one person, a contact added over the
-plan's limit, a removed contact brought back, a contact added on the Tenant page.
+plan's limit, a removed contact brought back, a contact added on the Tenant page; and who
+reads the audit log (managers and Security).
 """
 
 import datetime as dt
@@ -36,6 +37,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from cases import services as case_services
 from cases.inbound import receive_email
 from cases.models import Case
@@ -466,35 +468,37 @@ def test_every_admin_write_a_role_may_not_make_is_refused_and_changes_nothing(
 ):
     root, actor = _client(_root()), _client(people[role])
     allowed = MAY_WRITE[role]
-    before = _snapshot()
-    failures: list[str] = []
+    cells: list[tuple[str, str, str, dict]] = []
     for model, model_admin in admin.site._registry.items():
         label = model._meta.label_lower
         prefix, pks, actions = _cells(model_admin)
-        cells: list[tuple[str, str, dict]] = []
         if (label, "add") not in allowed:
             url = reverse(f"admin:{prefix}_add")
             data = _form_data(root.get(reverse(f"admin:{prefix}_change", args=[pks[0]])))
-            cells.append(("add", url, data | _ADD_ONLY.get(label, dict)()))
+            cells.append((label, "add", url, data | _ADD_ONLY.get(label, dict)()))
         for pk in pks:
             change = reverse(f"admin:{prefix}_change", args=[pk])
             if (label, "change") not in allowed:
-                cells.append((f"change #{pk}", change, _form_data(root.get(change))))
+                cells.append((label, f"change #{pk}", change, _form_data(root.get(change))))
             if (label, "delete") not in allowed:
                 delete = reverse(f"admin:{prefix}_delete", args=[pk])
-                cells.append((f"delete #{pk}", delete, {"post": "yes"}))
+                cells.append((label, f"delete #{pk}", delete, {"post": "yes"}))
         changelist = reverse(f"admin:{prefix}_changelist")
         for name in actions:
             if (label, name) not in allowed:
-                cells.append((f"action {name}", changelist, _action_data(name, pks, people)))
-        for what, url, data in cells:
-            actor.cookies.pop("messages", None)  # each cell reads only its own messages
-            response = actor.post(url, data)
-            if problem := _refusal(response, data.get("action", "")):
-                failures.append(f"{role} {label} {what}: not refused ({problem})")
-            if changed := _changed(before):
-                failures.append(f"{role} {label} {what}: changed {changed}")
-                before = _snapshot()
+                cells.append((label, f"action {name}", changelist, _action_data(name, pks, people)))
+    # After the superuser's reads of every form (the audit log records them), before the
+    # role's first write.
+    before = _snapshot()
+    failures: list[str] = []
+    for label, what, url, data in cells:
+        actor.cookies.pop("messages", None)  # each cell reads only its own messages
+        response = actor.post(url, data)
+        if problem := _refusal(response, data.get("action", "")):
+            failures.append(f"{role} {label} {what}: not refused ({problem})")
+        if changed := _changed(before):
+            failures.append(f"{role} {label} {what}: changed {changed}")
+            before = _snapshot()
     assert not failures, "\n".join(failures)
 
 
@@ -807,3 +811,36 @@ def test_the_world_lets_every_action_do_something(cast, people, world):
                     idle.append(f"{model._meta.label_lower} {name}")
                 transaction.set_rollback(True)
     assert not idle, "actions with nothing to do in the world:\n" + "\n".join(idle)
+
+
+AUDIT_READERS = {"manager", "security"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_audit_log_is_read_by_managers_and_security_only(cast, people, world, role):
+    """The staff roles of the matrix (the CSM and a staff account with no role included)
+    on the audit log's list, an entry and the export: managers and Security read them,
+    the others are refused and the log stays as it was; nobody's reading changes any
+    other row."""
+    entry = AuditEntry.objects.filter(tenant=cast.tenant_a).order_by("id").first()
+    client = _client(people[role])
+    of_acme = f"?tenant__id__exact={cast.tenant_a.id}"
+    pages = {
+        "list": reverse("admin:audit_auditentry_changelist") + of_acme,
+        "entry": reverse("admin:audit_auditentry_change", args=[entry.pk]),
+        "export": reverse("admin:audit_auditentry_export") + of_acme,
+    }
+    for page, url in pages.items():
+        before = _snapshot()
+        response = client.get(url)
+        changed = _changed(before)
+        if role in AUDIT_READERS:
+            assert response.status_code == 200, page
+            if page == "export":
+                assert response["Content-Type"] == "text/csv"
+                assert entry.object_repr in b"".join(response.streaming_content).decode()
+            # An export is itself logged; reading the list or an entry writes nothing.
+            assert changed == (["audit.AuditEntry"] if page == "export" else []), page
+        else:
+            assert response.status_code == 403, page
+            assert changed == [], page
