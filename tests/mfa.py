@@ -20,3 +20,16 @@ def totp_code(secret: str, *, periods_ahead: int = 0) -> str:
     window = list(yield_hotp_counters_from_time())  # now, with MFA_TOTP_TOLERANCE either side
     counter = window[len(window) // 2] + periods_ahead
     return format_hotp_value(hotp_value(secret, counter))
+
+
+def staff_sign_in(page: object, user: object) -> None:
+    """In a browser: the admin's sign-in, password then the code of the authenticator app
+    staff have (tests/factories.py)."""
+    from tests.factories import PASSWORD
+
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Code").fill(totp_code(totp_secret(user)))
+    page.get_by_role("button", name="Sign in").click()

@@ -49,7 +49,7 @@ def signed_in(page, client, live_server, user) -> None:
 
 
 def test_a_manager_filters_the_audit_log_by_tenant_and_exports_it(
-    new_page, screenshot, cast, history, client, live_server
+    new_page, screenshot, cast, history, client, live_server, assert_accessible
 ):
     page = new_page(width=1400, height=900)
     signed_in(page, client, live_server, cast.engineer)
@@ -73,6 +73,7 @@ def test_a_manager_filters_the_audit_log_by_tenant_and_exports_it(
     expect(rows.first).to_contain_text("case page opened")
     expect(rows.first).to_contain_text(cast.engineer.username)
     expect(page.locator("#result_list")).not_to_contain_text("Acme Corp")
+    assert_accessible(page)
     screenshot(page, "audit-log")
 
     with page.expect_download() as download:

@@ -10,6 +10,7 @@ from django.core import mail
 from notifications.tasks import send_pending_notifications
 from tenants.services import contact_request_create
 from tests.factories import PASSWORD
+from tests.mfa import staff_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +27,7 @@ def sign_in_to_portal(page, user) -> None:
 
 
 def test_approved_contact_follows_the_invitation_and_signs_in(
-    cast, live_server, new_page, screenshot, settings
+    cast, live_server, new_page, screenshot, settings, assert_accessible
 ):
     settings.SITE_URL = live_server.url
     for user, (first, last) in {
@@ -48,10 +49,7 @@ def test_approved_contact_follows_the_invitation_and_signs_in(
     )
 
     staff = new_page()
-    staff.goto("/admin/login/")
-    staff.get_by_label("Username").fill(cast.engineer.username)
-    staff.get_by_label("Password").fill(PASSWORD)
-    staff.get_by_role("button", name="Log in").click()
+    staff_sign_in(staff, cast.engineer)
     staff.goto("/admin/tenants/contactrequest/")
     staff.locator("input[name=_selected_action]").first.check()
     staff.select_option("select[name=action]", "approve")
@@ -63,6 +61,7 @@ def test_approved_contact_follows_the_invitation_and_signs_in(
     ann.goto("/contacts/")
     expect(ann.locator('[data-onboarding="invited"]')).to_have_text("Invited")
     expect(ann.locator('[data-onboarding="active"]')).to_have_text("Active")
+    assert_accessible(ann)
     screenshot(ann, "contacts-invited")
 
     send_pending_notifications()
@@ -77,6 +76,7 @@ def test_approved_contact_follows_the_invitation_and_signs_in(
     nina.get_by_label("Type it again").fill("password")
     nina.get_by_role("button", name="Set my password and sign in").click()
     expect(nina.get_by_text("This password is too common.")).to_be_visible()
+    assert_accessible(nina)
     screenshot(nina, "invitation")
 
     nina.get_by_label("Choose a password").fill("Quiet-Harbour-Lantern-42")

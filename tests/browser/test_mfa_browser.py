@@ -38,7 +38,7 @@ def sign_out(page) -> None:
 
 
 def test_staff_member_sets_up_an_authenticator_app_and_signs_in_with_its_code(
-    cast, new_page, screenshot, site_url
+    cast, new_page, screenshot, site_url, assert_accessible
 ):
     newcomer = UserFactory(
         username="nina@support.test", first_name="Nina", last_name="Newcomer", second_step=False
@@ -50,6 +50,7 @@ def test_staff_member_sets_up_an_authenticator_app_and_signs_in_with_its_code(
     # Signed in, but only the set-up is open until a second step exists.
     expect(page).to_have_url(re.compile(r"/accounts/2fa/$"))
     expect(page.get_by_role("alert")).to_contain_text("Set up two-step sign-in to continue")
+    assert_accessible(page)
     screenshot(page, "mfa-required")
     page.goto("/admin/cases/case/")
     expect(page).to_have_url(re.compile(r"/accounts/2fa/$"))
@@ -61,6 +62,7 @@ def test_staff_member_sets_up_an_authenticator_app_and_signs_in_with_its_code(
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_role("heading", name="Activate Authenticator App")).to_be_visible()
     secret = page.locator("#authenticator_secret").input_value()
+    assert_accessible(page)
     screenshot(page, "mfa-enroll-authenticator-app", mask=[page.locator("#authenticator_secret")])
     page.get_by_label("Authenticator code").fill(totp_code(secret))
     page.get_by_role("button", name="Activate").click()
@@ -71,6 +73,7 @@ def test_staff_member_sets_up_an_authenticator_app_and_signs_in_with_its_code(
     sign_out(page)
     password_step(page, newcomer)
     expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
+    assert_accessible(page)
     screenshot(page, "mfa-prompt")
     page.get_by_label("Code").fill(totp_code(secret, periods_ahead=1))
     page.get_by_role("button", name="Sign in").click()
@@ -134,13 +137,16 @@ def test_a_recovery_code_signs_in_once(cast, new_page):
     expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
 
 
-def test_a_contact_of_a_tenant_that_requires_it_is_sent_to_set_it_up(cast, new_page, screenshot):
+def test_a_contact_of_a_tenant_that_requires_it_is_sent_to_set_it_up(
+    cast, new_page, screenshot, assert_accessible
+):
     cast.tenant_a.require_mfa_for_contacts = True
     cast.tenant_a.save()
     page = new_page()
     password_step(page, cast.contact_a, at="/")
     expect(page).to_have_url(re.compile(r"/accounts/2fa/$"))
     expect(page.get_by_role("alert")).to_contain_text("Your organisation asks everyone")
+    assert_accessible(page)
     screenshot(page, "mfa-required-contact")
     page.goto("/cases/new/")
     expect(page).to_have_url(re.compile(r"/accounts/2fa/$"))

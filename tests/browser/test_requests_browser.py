@@ -21,7 +21,7 @@ from tests.factories import (
     RequestTypeFactory,
     UserFactory,
 )
-from tests.mfa import totp_code, totp_secret
+from tests.mfa import staff_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -79,16 +79,6 @@ def sign_in(page, user) -> None:
     page.goto("/sign-in/")
     page.get_by_label("Email").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def staff_sign_in(page, user) -> None:
-    """Password, then the code of the authenticator app staff have (tests/factories.py)."""
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Code").fill(totp_code(totp_secret(user)))
     page.get_by_role("button", name="Sign in").click()
 
 

@@ -57,24 +57,29 @@ def sso_desk(idp, cast, settings, live_server):
     return idp
 
 
-def test_contact_and_staff_sign_in_by_sso(new_page, live_server, cast, sso_desk, screenshot):
+def test_contact_and_staff_sign_in_by_sso(
+    new_page, live_server, cast, sso_desk, screenshot, assert_accessible
+):
     page = new_page()
     page.goto("/sign-in/")
     expect(
         page.get_by_role("button", name="Support staff: sign in with Vendor SSO")
     ).to_be_visible()
+    assert_accessible(page)
     screenshot(page, "sso-sign-in")
 
     page.get_by_role("link", name="Sign in with your company's SSO").click()
     page.get_by_label("Work email").fill("ann@acme.test")
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="Sign in with Acme Corp SSO")).to_be_visible()
+    assert_accessible(page)
     screenshot(page, "sso-continue")
     page.get_by_role("button", name="Continue to Acme Corp SSO").click()
     expect(page.get_by_role("heading", name="Test identity provider")).to_be_visible()
     page.get_by_role("button", name="Sign in as Ann Archer").click()
     expect(page).to_have_url(f"{live_server.url}/")
     expect(page.get_by_text("Acme Corp").first).to_be_visible()
+    assert_accessible(page)
     screenshot(page, "sso-contact-signed-in")
 
     staff = new_page()
@@ -87,4 +92,5 @@ def test_contact_and_staff_sign_in_by_sso(new_page, live_server, cast, sso_desk,
     staff.get_by_role("button", name="Sign In", exact=True).click()
     expect(staff).to_have_url(f"{live_server.url}/admin/")
     expect(staff.get_by_text("Queue and configuration")).to_be_visible()
+    assert_accessible(staff)
     screenshot(staff, "sso-staff-signed-in")

@@ -4,11 +4,11 @@ beside its description."""
 
 import pytest
 
-from cases import services
 from cases.inbound import HISTORY_FILE, receive_email
 from cases.models import Case
 from notifications.models import InboundEmail
 from notifications.reply_tokens import reply_address
+from tests.cases.helpers import file_case
 from tests.inbound_mail import from_our_mta
 
 pytestmark = pytest.mark.django_db
@@ -18,14 +18,7 @@ PIPE = InboundEmail.Source.PIPE
 
 @pytest.fixture
 def case(cast) -> Case:
-    return services.case_create(
-        actor=cast.contact_a,
-        tenant_id=cast.tenant_a.id,
-        summary="Invoices export fails",
-        category="bug",
-        priority="P2",
-        environment_access="granted",
-    )
+    return file_case(cast)
 
 
 def mail(body: str, *, to: str = "support@supportdesk.local", parts: str = "") -> bytes:

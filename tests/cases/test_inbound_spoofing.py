@@ -12,7 +12,6 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core import mail
 from django.urls import reverse
 
-from cases import services
 from cases.inbound import inbound_accept, receive_email
 from cases.models import Case, CaseEvent, Comment
 from cases.notify import thread_id
@@ -20,6 +19,7 @@ from notifications.models import InboundEmail, Notification
 from notifications.reply_tokens import reply_address
 from notifications.tasks import send_pending_notifications
 from supportdesk.errors import NotPermitted
+from tests.cases.helpers import file_case
 from tests.inbound_mail import from_our_mta
 
 pytestmark = pytest.mark.django_db
@@ -30,14 +30,7 @@ HELD = InboundEmail.Status.HELD
 
 @pytest.fixture
 def case(cast) -> Case:
-    return services.case_create(
-        actor=cast.contact_a,
-        tenant_id=cast.tenant_a.id,
-        summary="Invoices export fails",
-        category="bug",
-        priority="P2",
-        environment_access="granted",
-    )
+    return file_case(cast)
 
 
 def message(
