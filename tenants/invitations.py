@@ -146,6 +146,12 @@ def contact_invitation_resend(*, actor: User, contact_id: int) -> ContactInvitat
             f"{name} has already chosen a password and can sign in; "
             "a forgotten password is reset from the sign-in page."
         )
+    provider = contact_identity_provider(tenant_id=contact.tenant_id, email=contact.user.email)
+    if provider is not None:
+        raise StateConflict(
+            f"{name} signs in with {provider.name}, the company's single sign-on; "
+            "there is no password to choose."
+        )
     return _invite_to_choose_password(actor, contact)
 
 

@@ -6,7 +6,8 @@ from django.contrib.messages import get_messages
 
 from notifications.messages import build_message
 from notifications.models import Notification
-from supportdesk.errors import InvalidInput
+from supportdesk.errors import InvalidInput, StateConflict
+from tenants.invitations import contact_invitation_resend
 from tenants.models import ContactInvitation, IdentityProviderDomain, TenantIdentityProvider
 from tenants.services import contact_grant, contact_remove
 from tenants.sso import contact_identity_provider, identity_provider_configure
@@ -143,6 +144,18 @@ def test_a_new_contact_of_a_tenant_with_sso_is_invited_to_sign_in_there(cast, ac
     assert "/sign-in/sso/" in invitation.body
     assert "/welcome/" not in invitation.body
     assert not ContactInvitation.objects.filter(contact__user=newcomer).exists()
+
+
+def test_no_password_invitation_is_resent_to_a_contact_who_signs_in_by_sso(cast, acme_idp):
+    newcomer = UserFactory(username="nia@acme.test", email="nia@acme.test")
+    newcomer.set_unusable_password()
+    newcomer.save()
+    contact = contact_grant(
+        actor=cast.manager, tenant_id=cast.tenant_a.id, user=newcomer, certification="Admin 101"
+    )
+    with pytest.raises(StateConflict, match="single sign-on"):
+        contact_invitation_resend(actor=cast.engineer, contact_id=contact.id)
+    assert not ContactInvitation.objects.filter(contact=contact).exists()
 
 
 def test_contact_identity_provider_only_for_its_own_tenant_while_active(cast, acme_idp):
