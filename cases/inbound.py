@@ -222,7 +222,7 @@ def _held(
     """Why the message may not act as its sender, if it may not; None when it may."""
     shown = case or _case_of_thread(parsed)
     on_case = shown.id if shown is not None else None
-    if authentication.ambiguous:
+    if authentication.ambiguous and not vouched:
         return Routed(Status.HELD, f"{authentication.reason} Held for review.", on_case)
     if any(is_support_staff(user) for user in users) and not (vouched and case is not None):
         return Routed(

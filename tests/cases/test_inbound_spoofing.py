@@ -306,3 +306,15 @@ def test_held_mail_is_accepted_from_the_inbound_admin_by_a_triage_lead(client, c
     held.refresh_from_db()
     assert held.status == InboundEmail.Status.PROCESSED
     assert Comment.objects.get(case=case).author == cast.contact_a
+
+
+def test_held_list_mail_is_accepted_as_the_from_address_after_a_look(cast):
+    """Mailing-list mail carries the list in Sender: held, then accepted as its From."""
+    raw = from_our_mta(
+        message("ann@acme.test", "Reports are empty", headers="Sender: list@lists.test\n")
+    )
+    held = receive_email(raw, source=PIPE)
+    assert held.status == HELD
+    accepted = inbound_accept(inbound_id=held.id, actor=cast.triage_lead)
+    assert accepted.status == InboundEmail.Status.PROCESSED
+    assert Case.objects.get(id=accepted.case_id).reporter == cast.contact_a
