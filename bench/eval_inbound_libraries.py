@@ -1,11 +1,15 @@
-"""How well the desk's quote stripping finds what a sender wrote, beside mail-parser-reply.
+"""The desk's hand-written inbound mail rules beside the maintained libraries that could
+replace them.
 
-Two sets: the attribution styles of tests/notifications/test_quote_styles.py (each with and
-without a blank line before the quote), and the shared corpus's "first line of new text"
-facts (../shared/email-corpus/INDEX.md, read by path). Prints the hits of each.
+- Quote stripping against mail-parser-reply, on two sets: the attribution styles of
+  tests/notifications/test_quote_styles.py (each with and without a blank line before the
+  quote; written for the desk, so read it as a regression check) and the shared corpus's
+  "first line of new text" facts (../shared/email-corpus/INDEX.md, read by path).
+- Guessing the charset of undeclared 8-bit header bytes against charset-normalizer, on the
+  corpus messages whose headers carry such bytes; what the desk then shows is the subject.
 
     .venv/bin/pip install --target /tmp/mpr mail-parser-reply==1.36
-    PYTHONPATH=/tmp/mpr .venv/bin/python bench/eval_reply_parsers.py
+    PYTHONPATH=/tmp/mpr .venv/bin/python bench/eval_inbound_libraries.py
 """
 
 import importlib.util
@@ -21,9 +25,11 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportdesk.settings")
 django.setup()
 
+import charset_normalizer  # noqa: E402
 from mailparser_reply import EmailReplyParser  # noqa: E402
 
 from notifications.inbound import parse_message  # noqa: E402
+from notifications.inbound.charsets import guess_8bit_charset  # noqa: E402
 from notifications.inbound.quotes import extract_new_text  # noqa: E402
 
 CORPUS = Path(os.environ.get("SUPPORTDESK_EMAIL_CORPUS", ROOT.parent / "shared" / "email-corpus"))
@@ -70,6 +76,21 @@ def _corpus() -> tuple[int, int, int]:
     return ours, theirs, total
 
 
+def _charsets() -> None:
+    for path in sorted(CORPUS.glob("*.eml")):
+        header = path.read_bytes().split(b"\n\n", 1)[0]
+        undeclared = b" ".join(re.findall(rb"[^\n]*[\x80-\xff][^\n]*", header))
+        if not undeclared:
+            continue
+        best = charset_normalizer.from_bytes(undeclared).best()
+        print(
+            f"charset {path.name[:44]}: desk {guess_8bit_charset(undeclared)}, "
+            f"charset-normalizer {best.encoding if best else None}; "
+            f"subject shown: {parse_message(path.read_bytes()).subject[:40]!r}"
+        )
+
+
 if __name__ == "__main__":
+    _charsets()
     for name, (ours, theirs, total) in (("styles", _styles()), ("corpus", _corpus())):
         print(f"{name}: desk {ours}/{total}, mail-parser-reply {theirs}/{total}")
