@@ -22,6 +22,7 @@ from notifications.models import Notification
 from notifications.reply_tokens import make_reply_token
 from notifications.tasks import send_pending_notifications
 from tenants.roles import Role
+from tests.cases.helpers import taken
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -124,15 +125,7 @@ def test_outbox_is_not_in_the_admin_index_for_roles_that_may_not_read_it(client,
 
 
 def _closed_case(cast):
-    case = services.case_create(
-        actor=cast.contact_a,
-        tenant_id=cast.tenant_a.id,
-        summary="Invoices export fails with a timeout",
-        category="bug",
-        priority="P2",
-        environment_access="granted",
-    )
-    services.case_assign(case_id=case.id, actor=cast.engineer, owner=cast.engineer)
+    case = taken(cast)
     services.case_comment(case_id=case.id, actor=cast.engineer, body="Please try again.")
     services.case_close(case_id=case.id, actor=cast.engineer, reason="duplicate", note="Dup.")
     case.refresh_from_db()
