@@ -4,7 +4,7 @@ so an oversized upload never reaches a temporary file, let alone the media stora
 
 The limits are settings: `ATTACHMENT_MAX_BYTES` per file, `ATTACHMENT_MAX_FILES` and
 `ATTACHMENT_MAX_REQUEST_BYTES` per request. What a case may hold in all (the plan's
-quotas) is the attachment service's rule (`cases.services.common.store_attachments`).
+quotas) is the attachment service's rule (`cases.services.attachments.store_attachments`).
 """
 
 import json
