@@ -1,13 +1,10 @@
-# The admin layer sits above cases (DESIGN: admin -> cases -> sla): editing a calendar
-# recomputes the due times of the open cases that count on it. sla's other modules
-# never import cases.
 from django.contrib import admin
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from cases.services.clocks import clocks_recompute_for_calendar
 from sla.models import Calendar
-from supportdesk.admin_messages import report_recompute
+from sla.services import calendar_reapply
+from supportdesk.admin_messages import report_reapplied
 
 
 @admin.register(Calendar)
@@ -20,4 +17,4 @@ class CalendarAdmin(admin.ModelAdmin):
     ) -> None:
         super().save_model(request, obj, form, change)
         if change:
-            report_recompute(self, request, clocks_recompute_for_calendar(calendar_id=obj.id))
+            report_reapplied(self, request, calendar_reapply(calendar_id=obj.id))

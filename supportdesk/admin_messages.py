@@ -1,7 +1,25 @@
 """What the plan, tenant and calendar admins say after recomputing due times and ranks."""
 
+from typing import Protocol
+
 from django.contrib import admin, messages
 from django.http import HttpRequest
+
+
+class Outcome(Protocol):
+    """`sla.services.Reapplied`, named by its shape: the kernel imports no app."""
+
+    moved: int
+    recomputed: int
+    left: int
+    unranked: dict[str, int]
+
+
+def report_reapplied(model_admin: admin.ModelAdmin, request: HttpRequest, outcome: Outcome) -> None:
+    """Everything a plan, tenant or calendar save made the open cases do, in that order."""
+    report_rerank(model_admin, request, outcome.moved)
+    report_recompute(model_admin, request, (outcome.recomputed, outcome.left))
+    warn_unranked(model_admin, request, outcome.unranked)
 
 
 def report_recompute(

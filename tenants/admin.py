@@ -1,5 +1,3 @@
-# The admin layer sits above cases: editing a plan, its priorities or a tenant's plan
-# recomputes the due times and the queue ranks of the open cases they govern.
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django import forms
@@ -10,20 +8,13 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils import timezone
 
-from cases.services.clocks import clocks_recompute_for_plans, clocks_recompute_for_tenant
-from cases.services.priorities import (
-    cases_rerank_for_plans,
-    cases_rerank_for_tenant,
-    tenants_on_plans,
-    unranked_open_cases,
-)
 from supportdesk.admin_actions import (
     ServiceBackedAdmin,
     add_service_errors,
     run_for_each,
     with_text,
 )
-from supportdesk.admin_messages import report_recompute, report_rerank, warn_unranked
+from supportdesk.admin_messages import report_reapplied
 from supportdesk.errors import InvalidInput
 from tenants import services
 from tenants.invitations import ONBOARDING_LABELS, contact_invitation_resend, contact_onboarding
@@ -77,10 +68,7 @@ class SupportPlanAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         if change:
             # After the priorities inline is saved, so the new targets and ranks count.
-            plan_ids = [form.instance.id]
-            report_rerank(self, request, cases_rerank_for_plans(plan_ids=plan_ids))
-            report_recompute(self, request, clocks_recompute_for_plans(plan_ids=plan_ids))
-            warn_unranked(self, request, unranked_open_cases(tenant_ids=tenants_on_plans(plan_ids)))
+            report_reapplied(self, request, services.plan_reapply(plan_id=form.instance.id))
 
 
 class ContactInline(admin.TabularInline):
@@ -158,9 +146,7 @@ class TenantAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Tenant, form: ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if change and "plan" in form.changed_data:
-            report_rerank(self, request, cases_rerank_for_tenant(tenant_id=obj.id))
-            report_recompute(self, request, clocks_recompute_for_tenant(tenant_id=obj.id))
-            warn_unranked(self, request, unranked_open_cases(tenant_ids=[obj.id]))
+            report_reapplied(self, request, services.tenant_plan_reapply(tenant_id=obj.id))
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

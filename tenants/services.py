@@ -8,9 +8,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from audit.context import audited
+from sla.services import Reapplied, reapply
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
 from tenants.access import is_contact_of, tenants_for
 from tenants.invitations import contact_invitations_revoke, contact_invite
@@ -19,6 +21,7 @@ from tenants.models import (
     ContactRequest,
     LetterOfAuthorization,
     PartnerMember,
+    SupportPlan,
     Tenant,
 )
 from tenants.revocation import access_end
@@ -26,6 +29,13 @@ from tenants.roles import Role, has_role, is_support_staff
 from tenants.selectors import letters_visible_to
 
 User = AbstractBaseUser
+
+plan_changed = Signal()
+"""Sent with `plan_id` after a plan or its priorities changed (targets, ranks, calendar);
+a receiver answers with a `sla.services.Reapplied`."""
+
+tenant_plan_changed = Signal()
+"""Sent with `tenant_id` after a tenant moved to another plan; answered likewise."""
 
 # The lowest role that may approve a letter of authorization (see `letter_approve`).
 LETTER_APPROVER = Role.TRIAGE_LEAD
@@ -441,3 +451,15 @@ def letter_rescind(*, actor: User, letter_id: int, reason: str) -> LetterOfAutho
         because="the letter of authorization was rescinded",
     )
     return letter
+
+
+def plan_reapply(*, plan_id: int) -> Reapplied:
+    """After a plan or its priorities were edited: the open cases it governs take the
+    ranks and due times the plan now gives them. `tenants` may not import `cases`, so
+    `cases` does the work on `plan_changed`, in this transaction."""
+    return reapply(plan_changed, SupportPlan, plan_id=plan_id)
+
+
+def tenant_plan_reapply(*, tenant_id: int) -> Reapplied:
+    """After a tenant moved to another plan: its open cases follow the new plan."""
+    return reapply(tenant_plan_changed, Tenant, tenant_id=tenant_id)
