@@ -39,9 +39,9 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
-from notifications.delivery import deliver_due  # noqa: E402
 from notifications.models import Notification  # noqa: E402
-from notifications.outbox import OutgoingEmail, outbox_enqueue_many  # noqa: E402
+from notifications.outbox import OutgoingEmail  # noqa: E402
+from notifications.services import notifications_deliver_due, outbox_enqueue_many  # noqa: E402
 from tests.mailserver import free_port  # noqa: E402
 
 
@@ -73,7 +73,7 @@ def start_sink(port: int) -> subprocess.Popen:
 def _sweep() -> dict:
     """One worker's sweep, on its own database connection and SMTP connection."""
     try:
-        return deliver_due(batch_size=500, time_budget=3600)
+        return notifications_deliver_due(batch_size=500, time_budget=3600)
     finally:
         connection.close()
 

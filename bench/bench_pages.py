@@ -47,8 +47,8 @@ from django.utils.module_loading import import_string  # noqa: E402
 
 from cases.models import Case  # noqa: E402
 from supportdesk.celery import app as celery_app  # noqa: E402
-from tenants.api_tokens import api_token_create  # noqa: E402
 from tenants.models import AuthorizedContact  # noqa: E402
+from tenants.services import api_token_create  # noqa: E402
 
 ENGINEER = "eng@supportdesk.demo"
 PASSWORD = "demo-pass-2026"  # noqa: S105 (the demo data's printed password)

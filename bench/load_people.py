@@ -15,8 +15,8 @@ django.setup()
 
 from django.db.models import Count  # noqa: E402
 
-from tenants.api_tokens import api_token_create  # noqa: E402
 from tenants.models import AuthorizedContact, Tenant  # noqa: E402
+from tenants.services import api_token_create  # noqa: E402
 
 
 def main() -> None:

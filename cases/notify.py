@@ -25,8 +25,9 @@ from django.urls import reverse
 from cases.models import Case, CaseEvent, CloseReason, ContactAttempt, State
 from cases.survey_links import survey_link
 from knowledge.models import KnownIssue
-from notifications.outbox import OutgoingEmail, mail_domain, outbox_enqueue_many
+from notifications.outbox import OutgoingEmail, mail_domain
 from notifications.reply_tokens import reply_address
+from notifications.services import outbox_enqueue_many
 from tenants.access import acting_pairs, can_act_for
 from tenants.account_teams import people_in_roles
 from tenants.models import AccountRole, NotificationAddress

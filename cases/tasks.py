@@ -12,8 +12,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from cases.inbound import receive_email
-from cases.services import automation, clocks
+from cases.services import automation, clocks, inbound_receive
 from cases.services.customer_escalations import escalations_rise_due
 from notifications.imap import FetchedMessage, MailboxError, poll_imap
 from notifications.models import InboundEmail
@@ -22,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 
 def _store_and_route(message: FetchedMessage) -> None:
-    receive_email(
+    inbound_receive(
         message.raw,
         source=InboundEmail.Source.IMAP,
         complete=message.complete,

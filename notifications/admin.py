@@ -5,12 +5,15 @@ from django.http import HttpRequest
 from django.template.defaultfilters import linebreaksbr
 from django.utils.html import format_html
 
-from notifications.announcements import announcement_alert_subscribers
 from notifications.events import Audience, kinds_for
 from notifications.models import Announcement, Notification, NotificationPreference
-from notifications.outbox import may_read_outbox, notification_retry
-from notifications.preferences import notification_preferences_set
+from notifications.outbox import may_read_outbox
 from notifications.redaction import outbox_preview
+from notifications.services import (
+    announcement_alert_subscribers,
+    notification_preferences_set,
+    notification_retry,
+)
 from supportdesk.admin_actions import run_for_each
 from supportdesk.redaction import redact
 

@@ -163,7 +163,9 @@ class _ConnectionLost(Exception):
         self.outcome = outcome
 
 
-def deliver(notification_ids: Iterable[int], connection: BaseEmailBackend | None = None) -> dict:
+def notifications_deliver(
+    notification_ids: Iterable[int], connection: BaseEmailBackend | None = None
+) -> dict:
     """Send each row this worker manages to claim, over one connection; returns how many
     ended in each outcome. Rows claimed by someone else, or already sent, are skipped.
     Rows are claimed a chunk at a time, so a claim's lease cannot lapse while it waits.
@@ -202,7 +204,7 @@ def deliver(notification_ids: Iterable[int], connection: BaseEmailBackend | None
     return counts
 
 
-def deliver_due(*, batch_size: int = 500, time_budget: float = 50.0) -> dict:
+def notifications_deliver_due(*, batch_size: int = 500, time_budget: float = 50.0) -> dict:
     """The re-send sweep: every row that is due (pending and past its retry time, or
     stuck in `sending` past its lease), oldest first, until the time budget is spent;
     the next run carries on where this one stopped."""
@@ -216,7 +218,7 @@ def deliver_due(*, batch_size: int = 500, time_budget: float = 50.0) -> dict:
         )
         if not due:
             break
-        counts = deliver(due)
+        counts = notifications_deliver(due)
         for outcome, count in counts.items():
             totals[outcome] += count
         if counts[Outcome.RETRY] and not counts[Outcome.SENT]:

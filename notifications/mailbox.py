@@ -1,7 +1,7 @@
 """Keeping inbound mail: every message is stored as it arrived before anything is done
 with it, and handed to routing at most once at a time.
 
-`cases.inbound` decides what a message means for a case; this module only records,
+`cases.services.inbound` decides what a message means for a case; this module only records,
 claims and closes the record, so a crash or a bad message never loses mail.
 """
 

@@ -134,11 +134,11 @@ def outbox_enqueue_many(emails: Iterable[OutgoingEmail]) -> list[int]:
         ).values_list("id", flat=True)
     )
     if ids:
-        transaction.on_commit(partial(dispatch, ids), robust=True)
+        transaction.on_commit(partial(outbox_dispatch, ids), robust=True)
     return ids
 
 
-def dispatch(ids: list[int]) -> None:
+def outbox_dispatch(ids: list[int]) -> None:
     """Hand committed rows to the workers. A broker that is down only delays them: the
     rows stay pending and the re-send sweep delivers them when it is back."""
     from notifications.tasks import send_notification
@@ -184,7 +184,7 @@ def notification_retry(*, actor: User, notification_id: int) -> Notification:
     notification.attempts = 0
     notification.next_attempt_at = timezone.now()
     notification.save(update_fields=["status", "attempts", "next_attempt_at"])
-    transaction.on_commit(partial(dispatch, [notification.id]), robust=True)
+    transaction.on_commit(partial(outbox_dispatch, [notification.id]), robust=True)
     return notification
 
 

@@ -8,11 +8,11 @@ from notifications import delivery
 @shared_task(ignore_result=True)
 def send_notification(notification_id: int) -> str:
     """Deliver one committed outbox row; a no-op if it was sent or claimed meanwhile."""
-    counts = delivery.deliver([notification_id])
+    counts = delivery.notifications_deliver([notification_id])
     return next((str(outcome) for outcome, count in counts.items() if count), "skipped")
 
 
 @shared_task(ignore_result=True)
 def send_pending_notifications() -> dict:
     """The re-send sweep (beat, every minute): whatever is still due goes out now."""
-    return {str(outcome): count for outcome, count in delivery.deliver_due().items()}
+    return {str(outcome): count for outcome, count in delivery.notifications_deliver_due().items()}

@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.urls import reverse
 
-from notifications.outbox import OutgoingEmail, outbox_enqueue_many
+from notifications.outbox import OutgoingEmail
+from notifications.services import outbox_enqueue_many
 from servicerequests.handlers import handler_for
 from servicerequests.models import RequestEvent, ServiceRequest
 from tenants.access import can_act_for

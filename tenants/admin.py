@@ -17,7 +17,7 @@ from supportdesk.admin_actions import (
 from supportdesk.admin_messages import report_reapplied
 from supportdesk.errors import InvalidInput
 from tenants import services
-from tenants.invitations import ONBOARDING_LABELS, contact_invitation_resend, contact_onboarding
+from tenants.invitations import ONBOARDING_LABELS, contact_onboarding
 from tenants.models import (
     AccountTeamMember,
     AuthorizedContact,
@@ -199,7 +199,9 @@ class AuthorizedContactAdmin(ServiceBackedAdmin):
             self,
             request,
             queryset,
-            lambda contact: contact_invitation_resend(actor=request.user, contact_id=contact.id),
+            lambda contact: services.contact_invitation_resend(
+                actor=request.user, contact_id=contact.id
+            ),
             "Invitations sent",
         )
 

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.context import audited
-from notifications.outbox import outbox_enqueue
+from notifications.services import outbox_enqueue
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
 from tenants.access import is_contact_of, tenants_for
 from tenants.models import AuthorizedContact, ContactInvitation

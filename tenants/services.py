@@ -1,4 +1,10 @@
-"""Changes to tenants, contacts, partners and letters of authorization."""
+"""Changes to tenants, contacts, partners and letters of authorization.
+
+Every change `tenants` makes is reachable from here, one function per verb named
+`<entity>_<verb>`: those written in this module, and those that live beside what they
+work on (API tokens, environments, invitations, single sign-on, sessions, revocation),
+imported below. Other apps, views, the admin and tasks import them from here.
+"""
 
 import datetime as dt
 
@@ -15,7 +21,14 @@ from audit.context import audited
 from sla.services import Reapplied, reapply
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
 from tenants.access import is_contact_of, tenants_for
-from tenants.invitations import contact_invitations_revoke, contact_invite
+from tenants.api_tokens import api_token_create, api_token_revoke, api_tokens_revoke_all
+from tenants.environments import environment_allowlist_change, environment_flags_set
+from tenants.invitations import (
+    contact_invitation_accept,
+    contact_invitation_resend,
+    contact_invitations_revoke,
+    contact_invite,
+)
 from tenants.models import (
     AuthorizedContact,
     ContactRequest,
@@ -27,6 +40,8 @@ from tenants.models import (
 from tenants.revocation import access_end
 from tenants.roles import Role, has_role, is_support_staff
 from tenants.selectors import letters_visible_to
+from tenants.sessions import user_sessions_end
+from tenants.sso import identity_provider_configure
 
 User = AbstractBaseUser
 
@@ -463,3 +478,36 @@ def plan_reapply(*, plan_id: int) -> Reapplied:
 def tenant_plan_reapply(*, tenant_id: int) -> Reapplied:
     """After a tenant moved to another plan: its open cases follow the new plan."""
     return reapply(tenant_plan_changed, Tenant, tenant_id=tenant_id)
+
+
+__all__ = [
+    "LETTER_APPROVER",
+    "access_end",
+    "api_token_create",
+    "api_token_revoke",
+    "api_tokens_revoke_all",
+    "contact_grant",
+    "contact_invitation_accept",
+    "contact_invitation_resend",
+    "contact_invitations_revoke",
+    "contact_invite",
+    "contact_remove",
+    "contact_request_approve",
+    "contact_request_create",
+    "contact_request_reject",
+    "contact_slots",
+    "contact_update",
+    "environment_allowlist_change",
+    "environment_flags_set",
+    "identity_provider_configure",
+    "letter_approve",
+    "letter_reject",
+    "letter_rescind",
+    "letter_submit",
+    "plan_changed",
+    "plan_reapply",
+    "tenant_plan_changed",
+    "tenant_plan_reapply",
+    "user_sessions_end",
+    "validate_letter",
+]

@@ -23,8 +23,8 @@ from cases import services
 from cases.models import Attachment, Case, CaseEvent, CaseWatcher, Comment
 from servicerequests import services as sr_services
 from servicerequests.models import ServiceRequest
-from tenants.api_tokens import api_token_create
 from tenants.models import AuthorizedContact, ContactRequest, LetterOfAuthorization
+from tenants.services import api_token_create
 from tests.factories import (
     PASSWORD,
     ArticleFactory,

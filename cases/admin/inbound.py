@@ -5,8 +5,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from cases.inbound import inbound_accept, inbound_process_again
-from cases.services import StaffAction, may
+from cases.services import StaffAction, inbound_accept, inbound_process_again, may
 from notifications.models import InboundEmail
 from supportdesk.admin_actions import run_for_each
 from tenants.roles import Role, has_role

@@ -13,6 +13,12 @@ from cases.services.customer_escalations import (
 from cases.services.enhancements import (
     case_transfer_enhancement,
 )
+from cases.services.inbound import (
+    inbound_accept,
+    inbound_process_again,
+    inbound_receive,
+    inbound_route,
+)
 from cases.services.known_issues import (
     case_create_known_issue,
     case_link_known_issue,
@@ -102,6 +108,10 @@ __all__ = [
     "customer_escalation_acknowledge",
     "customer_escalation_de_escalate",
     "escalations_rise_due",
+    "inbound_accept",
+    "inbound_process_again",
+    "inbound_receive",
+    "inbound_route",
     "known_issue_edit",
     "known_issue_resolve",
     "live_escalation",

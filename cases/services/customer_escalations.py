@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from cases.models import Case, CaseEvent, CustomerEscalation, CustomerEscalationNotice, State
 from cases.services.common import locked_case, record_event, require_staff, require_text
-from notifications.outbox import OutgoingEmail, outbox_enqueue_many
+from notifications.outbox import OutgoingEmail
+from notifications.services import outbox_enqueue_many
 from sla.business_time import add_business_time
 from sla.calendars import to_business_calendar
 from sla.targets import Target

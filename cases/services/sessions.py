@@ -21,7 +21,8 @@ from cases.models import (
 from cases.selectors import cases_for
 from cases.services.common import locked_case, record_event, require_staff
 from notifications.messages import attachment_data
-from notifications.outbox import OutgoingEmail, outbox_enqueue_many
+from notifications.outbox import OutgoingEmail
+from notifications.services import outbox_enqueue_many
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
 from tenants.access import can_act_for
 from tenants.roles import is_support_staff

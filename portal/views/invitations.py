@@ -10,7 +10,8 @@ from django.views.decorators.http import require_http_methods
 
 from portal.forms import ChoosePasswordForm
 from supportdesk.errors import InvalidInput, ServiceError
-from tenants.invitations import contact_invitation_accept, contact_invitation_open
+from tenants.invitations import contact_invitation_open
+from tenants.services import contact_invitation_accept
 
 SESSION_TOKEN = "_contact_invitation_token"  # noqa: S105  (the session key's name)
 SET_PASSWORD = "set-password"  # noqa: S105  (a path segment)

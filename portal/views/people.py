@@ -14,7 +14,7 @@ from portal.errors import apply_service_error, form_invalid
 from portal.forms import ContactRequestForm, ReasonForm, RescindForm
 from supportdesk.errors import ServiceError
 from tenants import services
-from tenants.invitations import ONBOARDING_LABELS, contact_invitation_resend, contact_onboarding
+from tenants.invitations import ONBOARDING_LABELS, contact_onboarding
 from tenants.selectors import contact_requests_of, contacts_of, letters_of
 
 View = Callable[..., HttpResponse]
@@ -111,7 +111,7 @@ def contact_remove(request: HttpRequest, contact_id: int) -> HttpResponse:
 @contacts_only
 def contact_invitation_resend_view(request: HttpRequest, contact_id: int) -> HttpResponse:
     try:
-        invitation = contact_invitation_resend(actor=request.user, contact_id=contact_id)
+        invitation = services.contact_invitation_resend(actor=request.user, contact_id=contact_id)
     except ServiceError as error:
         return _contacts_page(request, status=apply_service_error(request, error))
     user = invitation.contact.user

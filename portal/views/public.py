@@ -7,11 +7,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from notifications.announcements import (
-    announcement_kinds_for,
-    announcement_subscription_set,
-    public_status,
-)
+from notifications.announcements import announcement_kinds_for, public_status
+from notifications.services import announcement_subscription_set
 from portal.errors import apply_service_error, form_invalid
 from portal.forms import AnnouncementAlertsForm
 from supportdesk.errors import ServiceError

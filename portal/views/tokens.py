@@ -11,7 +11,8 @@ from portal.context import portal_page
 from portal.errors import apply_service_error, form_invalid
 from portal.forms import ApiTokenForm
 from supportdesk.errors import ServiceError
-from tenants.api_tokens import MAX_ACTIVE_TOKENS, api_token_create, api_token_revoke, api_tokens_of
+from tenants.api_tokens import MAX_ACTIVE_TOKENS, api_tokens_of
+from tenants.services import api_token_create, api_token_revoke
 
 
 def _page(

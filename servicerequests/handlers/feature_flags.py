@@ -10,8 +10,9 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from servicerequests.handlers.base import ALL_KINDS, RequestForm, RequestHandler, Step, refuse
 from supportdesk.errors import InvalidInput
-from tenants.environments import environment_flags_set, flag_matrix, flags_on
+from tenants.environments import flag_matrix, flags_on
 from tenants.models import Environment, EnvironmentKind, ProductFlag, Tenant
+from tenants.services import environment_flags_set
 
 
 class FeatureFlagForm(RequestForm):

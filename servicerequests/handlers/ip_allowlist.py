@@ -7,8 +7,8 @@ from django import forms
 
 from servicerequests.handlers.base import ALL_KINDS, RequestForm, RequestHandler, Step, refuse
 from supportdesk.errors import InvalidInput
-from tenants.environments import environment_allowlist_change
 from tenants.models import Environment, Tenant
+from tenants.services import environment_allowlist_change
 
 MAX_ENTRIES = 100
 # Broader entries open the environment to whole providers; they need a case, not a form.

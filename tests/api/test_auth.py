@@ -10,9 +10,9 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
-from tenants.api_tokens import MAX_ACTIVE_TOKENS, api_token_create, api_token_revoke
+from tenants.api_tokens import MAX_ACTIVE_TOKENS
 from tenants.models import ApiToken
-from tenants.services import contact_grant, contact_remove
+from tenants.services import api_token_create, api_token_revoke, contact_grant, contact_remove
 from tests.api.conftest import error_of
 from tests.factories import api_token_for
 

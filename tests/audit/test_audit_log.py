@@ -299,12 +299,12 @@ def test_a_role_granted_is_recorded(cast):
 
 
 def test_a_reply_by_email_is_recorded_as_its_senders(cast):
-    from cases.inbound import receive_email
+    from cases.services import inbound_receive
     from notifications.models import InboundEmail
     from tests.cases.test_inbound import eml
 
     case = request_info(cast, taken(cast))
-    receive_email(eml("reply-thunderbird-plain.eml", case), source=InboundEmail.Source.PIPE)
+    inbound_receive(eml("reply-thunderbird-plain.eml", case), source=InboundEmail.Source.PIPE)
     comment = case.comments.get(by_staff=False)
     (entry,) = entries_for(comment, action=Action.CREATE)
     assert (entry.actor, entry.verb, entry.tenant_id) == (

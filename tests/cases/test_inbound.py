@@ -13,13 +13,13 @@ import time_machine
 from django.core.management import call_command
 
 from cases import services
-from cases.inbound import receive_email, route_record
 from cases.models import Case, Comment, State
 from cases.notify import thread_id
+from cases.services import inbound_receive, inbound_route
 from notifications.imap import poll_imap
-from notifications.mailbox import inbound_reopen
 from notifications.models import InboundEmail, Notification
 from notifications.reply_tokens import reply_address
+from notifications.services import inbound_reopen
 from notifications.tasks import send_pending_notifications
 from tenants.models import NotificationAddress
 from tests.factories import ContactFactory, UserFactory
@@ -68,7 +68,7 @@ def unchanged(case: Case) -> tuple:
 def test_thunderbird_reply_becomes_a_public_comment_without_the_quote_and_resumes_the_case(
     cast, case
 ):
-    record = receive_email(eml("reply-thunderbird-plain.eml", case), source=PIPE)
+    record = inbound_receive(eml("reply-thunderbird-plain.eml", case), source=PIPE)
     assert (record.status, record.case_id) == (InboundEmail.Status.PROCESSED, case.id)
     comment = case.comments.filter(by_staff=False).get()
     assert comment.body.startswith("We use Firefox 128 on Windows 11")
@@ -86,7 +86,7 @@ def test_reply_without_a_token_opens_a_new_case_naming_the_thread_it_answers(cas
     is new mail from its (authenticated) sender, related to the case it answers."""
     ours = Notification.objects.filter(case=case, recipient="ann@acme.test").first()
     raw = eml("reply-gmail-thread-only.eml", case, IN_REPLY_TO=ours.message_id.strip("<>"))
-    record = receive_email(raw, source=PIPE)
+    record = inbound_receive(raw, source=PIPE)
     assert record.status == InboundEmail.Status.PROCESSED
     assert not case.comments.filter(channel="email").exists()
     new = Case.objects.get(id=record.case_id)
@@ -95,7 +95,7 @@ def test_reply_without_a_token_opens_a_new_case_naming_the_thread_it_answers(cas
 
 
 def test_outlook_reply_keeps_accepted_attachments_and_names_the_refused_ones(cast, case):
-    record = receive_email(eml("reply-outlook-attachments.eml", case), source=PIPE)
+    record = inbound_receive(eml("reply-outlook-attachments.eml", case), source=PIPE)
     assert record.status == InboundEmail.Status.PROCESSED
     assert "1 attachment" in record.outcome
     comment = case.comments.get(channel="email")
@@ -109,7 +109,7 @@ def test_outlook_reply_keeps_accepted_attachments_and_names_the_refused_ones(cas
 
 def test_html_only_latin1_mail_from_a_contact_opens_a_case_at_the_lowest_priority(cast):
     ContactFactory(tenant=cast.tenant_a, user=UserFactory(username="juergen@acme.test"))
-    record = receive_email(eml("new-html-only-iso-8859-1.eml"), source=PIPE)
+    record = inbound_receive(eml("new-html-only-iso-8859-1.eml"), source=PIPE)
     assert record.status == InboundEmail.Status.PROCESSED
     case = Case.objects.get(id=record.case_id)
     assert case.summary == "Berichte können nicht exportiert werden"
@@ -121,7 +121,7 @@ def test_html_only_latin1_mail_from_a_contact_opens_a_case_at_the_lowest_priorit
 
 
 def test_forwarded_mail_opens_a_case_described_by_the_new_text_with_the_thread_attached(cast):
-    record = receive_email(eml("new-forwarded-thunderbird.eml"), source=PIPE)
+    record = inbound_receive(eml("new-forwarded-thunderbird.eml"), source=PIPE)
     case = Case.objects.get(id=record.case_id)
     assert case.summary == "Fwd: Scheduled report failed"
     assert case.description.startswith("Our nightly report fails since Monday, see below.")
@@ -135,7 +135,7 @@ def test_forwarded_mail_opens_a_case_described_by_the_new_text_with_the_thread_a
 
 def test_mailing_list_mail_opens_a_case_but_gets_no_acknowledgement(cast):
     NotificationAddress.objects.create(tenant=cast.tenant_a, email="it-team@acme.test")
-    record = receive_email(eml("new-list-mail.eml"), source=PIPE)
+    record = inbound_receive(eml("new-list-mail.eml"), source=PIPE)
     assert record.status == InboundEmail.Status.PROCESSED
     assert Case.objects.get(id=record.case_id).summary.endswith("Login page slow this morning")
     receipts = Notification.objects.filter(event="case.received")
@@ -147,7 +147,7 @@ def test_mailing_list_mail_opens_a_case_but_gets_no_acknowledgement(cast):
 )
 def test_auto_replies_never_touch_the_case_and_are_never_answered(cast, case, name):
     before, mails = unchanged(case), Notification.objects.count()
-    record = receive_email(eml(name, case), source=PIPE)
+    record = inbound_receive(eml(name, case), source=PIPE)
     assert record.status == InboundEmail.Status.IGNORED
     assert record.case_id == case.id
     assert unchanged(case) == before
@@ -157,7 +157,7 @@ def test_auto_replies_never_touch_the_case_and_are_never_answered(cast, case, na
 def test_auto_reply_to_a_closed_case_does_not_reopen_it(cast, case):
     services.case_close(case_id=case.id, actor=cast.engineer, reason="resolved", note="Done.")
     before = unchanged(case)
-    receive_email(eml("autoreply-out-of-office.eml", case), source=PIPE)
+    inbound_receive(eml("autoreply-out-of-office.eml", case), source=PIPE)
     assert unchanged(case) == before
     assert Case.objects.count() == 1
 
@@ -167,7 +167,7 @@ def test_bounce_is_linked_to_its_case_noted_on_the_message_and_not_answered(cast
     services.case_comment(case_id=case.id, actor=cast.engineer, body="An update.")
     bounced = Notification.objects.get(recipient="it-team@acme.test")
     before, mails = unchanged(case), Notification.objects.count()
-    record = receive_email(
+    record = inbound_receive(
         eml("bounce-postfix-dsn.eml", case, BOUNCED_ID=bounced.message_id), source=PIPE
     )
     assert (record.status, record.case_id) == (InboundEmail.Status.IGNORED, case.id)
@@ -179,11 +179,11 @@ def test_bounce_is_linked_to_its_case_noted_on_the_message_and_not_answered(cast
 
 def test_unknown_sender_opens_nothing_and_gets_one_polite_answer_a_day(cast):
     with time_machine.travel(dt.datetime(2026, 3, 4, 10, 0, tzinfo=dt.UTC), tick=False) as t:
-        first = receive_email(eml("new-unknown-sender.eml", MESSAGE_ID="a1"), source=PIPE)
-        receive_email(eml("new-unknown-sender.eml", MESSAGE_ID="a2"), source=PIPE)
+        first = inbound_receive(eml("new-unknown-sender.eml", MESSAGE_ID="a1"), source=PIPE)
+        inbound_receive(eml("new-unknown-sender.eml", MESSAGE_ID="a2"), source=PIPE)
         assert Notification.objects.filter(recipient="bill@initrode.test").count() == 1
         t.shift(dt.timedelta(days=1))
-        receive_email(eml("new-unknown-sender.eml", MESSAGE_ID="a3"), source=PIPE)
+        inbound_receive(eml("new-unknown-sender.eml", MESSAGE_ID="a3"), source=PIPE)
     assert first.status == InboundEmail.Status.REJECTED
     assert not Case.objects.exists()
     answers = Notification.objects.filter(recipient="bill@initrode.test")
@@ -207,7 +207,7 @@ def test_outsiders_reply_by_email_is_new_mail_that_never_touches_or_names_the_ca
         .replace(b"Ann Archer <ann@acme.test>", b"Bob <bob@globex.test>")
     )
     before = unchanged(case)
-    record = receive_email(raw, source=PIPE)
+    record = inbound_receive(raw, source=PIPE)
     assert unchanged(case) == before
     assert "ACME-00001" not in record.outcome
     new = Case.objects.get(id=record.case_id)
@@ -220,14 +220,14 @@ def test_forged_reply_token_does_not_reach_the_case(cast, case):
     forged = local[:-1] + ("a" if local[-1] != "a" else "b") + "@" + domain
     raw = eml("reply-thunderbird-plain.eml", case, REPLY_ADDRESS=forged, THREAD="x@y")
     before = unchanged(case)
-    record = receive_email(raw, source=PIPE)
+    record = inbound_receive(raw, source=PIPE)
     assert record.case_id != case.id
     assert unchanged(case) == before
 
 
 def test_reply_to_a_closed_case_opens_a_follow_up_case(cast, case):
     services.case_close(case_id=case.id, actor=cast.engineer, reason="resolved", note="Done.")
-    record = receive_email(eml("reply-thunderbird-plain.eml", case), source=PIPE)
+    record = inbound_receive(eml("reply-thunderbird-plain.eml", case), source=PIPE)
     follow_up = Case.objects.get(id=record.case_id)
     assert follow_up != case
     assert follow_up.related_cases == case.reference
@@ -236,7 +236,7 @@ def test_reply_to_a_closed_case_opens_a_follow_up_case(cast, case):
 
 
 def test_malformed_message_is_kept_rejected_and_logged(cast, caplog):
-    record = receive_email(eml("malformed-no-headers.eml"), source=PIPE)
+    record = inbound_receive(eml("malformed-no-headers.eml"), source=PIPE)
     assert record.status == InboundEmail.Status.REJECTED
     assert "No usable sender address" in record.outcome
     assert record.raw.read().endswith(b"Message-ID.\n")
@@ -254,7 +254,7 @@ def test_malformed_message_is_kept_rejected_and_logged(cast, caplog):
     ],
 )
 def test_hostile_or_broken_input_never_crashes_routing(cast, raw):
-    record = receive_email(raw, source=PIPE)
+    record = inbound_receive(raw, source=PIPE)
     assert record.status in {
         InboundEmail.Status.REJECTED,
         InboundEmail.Status.PROCESSED,
@@ -266,15 +266,15 @@ def test_hostile_or_broken_input_never_crashes_routing(cast, raw):
 
 def test_same_message_received_twice_is_handled_once(cast, case):
     raw = eml("reply-thunderbird-plain.eml", case)
-    first = receive_email(raw, source=PIPE)
-    second = receive_email(raw, source=InboundEmail.Source.IMAP)
+    first = inbound_receive(raw, source=PIPE)
+    second = inbound_receive(raw, source=InboundEmail.Source.IMAP)
     assert first.id == second.id
     assert case.comments.filter(channel="email").count() == 1
 
 
 def test_message_over_the_size_limit_is_kept_but_not_acted_on(cast, case, settings):
     settings.INBOUND_MAX_BYTES = 1000
-    record = receive_email(eml("reply-outlook-attachments.eml", case), source=PIPE)
+    record = inbound_receive(eml("reply-outlook-attachments.eml", case), source=PIPE)
     assert record.status == InboundEmail.Status.REJECTED
     assert record.outcome.startswith("Too large")
     assert record.size > 1000
@@ -285,12 +285,12 @@ def test_routing_crash_is_recorded_and_the_message_can_be_processed_again(cast, 
     def crash(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("cases.inbound.case_comment", crash)
-    record = receive_email(eml("reply-thunderbird-plain.eml", case), source=PIPE)
+    monkeypatch.setattr("cases.services.inbound.case_comment", crash)
+    record = inbound_receive(eml("reply-thunderbird-plain.eml", case), source=PIPE)
     assert record.status == InboundEmail.Status.FAILED
     assert "RuntimeError: database went away" in record.error
     monkeypatch.undo()
-    record = route_record(inbound_reopen(inbound_id=record.id))
+    record = inbound_route(inbound_reopen(inbound_id=record.id))
     assert record.status == InboundEmail.Status.PROCESSED
     assert case.comments.filter(channel="email").count() == 1
 
@@ -321,7 +321,7 @@ def test_reply_to_a_delivered_email_goes_round_trip_through_a_real_smtp_server(
     reply["References"] = f"{ours['References']} {ours['Message-ID']}"
     reply.set_content("Attached is the HAR file.\n\n> Please send a HAR file.\n")
     reply.add_attachment(b'{"log": {}}', maintype="application", subtype="json", filename="x.har")
-    record = receive_email(from_our_mta(reply.as_bytes()), source=PIPE)
+    record = inbound_receive(from_our_mta(reply.as_bytes()), source=PIPE)
     assert record.status == InboundEmail.Status.PROCESSED
     comment = case.comments.get(channel="email")
     assert comment.body == "Attached is the HAR file."

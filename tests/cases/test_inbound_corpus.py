@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from cases import services
-from cases.inbound import receive_email
 from cases.models import Case
+from cases.services import inbound_receive
 from notifications.inbound import parse_message
 from notifications.models import InboundEmail, Notification
 from notifications.reply_tokens import reply_address
@@ -100,7 +100,7 @@ def test_corpus_message_is_stored_and_routed_as_its_kind_demands(everyone_is_a_c
     cases_before = Case.objects.count()
     comments_before = sum(c.comments.count() for c in Case.objects.all())
 
-    record = receive_email(from_our_mta(raw), source=InboundEmail.Source.PIPE)
+    record = inbound_receive(from_our_mta(raw), source=InboundEmail.Source.PIPE)
 
     assert record.status != InboundEmail.Status.FAILED, record.error
     if number in AUTOMATIC | BOUNCES:

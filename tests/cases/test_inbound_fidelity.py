@@ -4,8 +4,9 @@ beside its description."""
 
 import pytest
 
-from cases.inbound import HISTORY_FILE, receive_email
 from cases.models import Case
+from cases.services import inbound_receive
+from cases.services.inbound import HISTORY_FILE
 from notifications.models import InboundEmail
 from notifications.reply_tokens import reply_address
 from tests.cases.helpers import file_case
@@ -38,7 +39,7 @@ def mail(body: str, *, to: str = "support@supportdesk.local", parts: str = "") -
 
 def test_reply_of_quoted_text_only_is_kept_whole_not_dropped(case):
     body = "> Which browser do you use?\n> Eve"
-    record = receive_email(mail(body, to=reply_address(case.id)), source=PIPE)
+    record = inbound_receive(mail(body, to=reply_address(case.id)), source=PIPE)
     assert record.status == InboundEmail.Status.PROCESSED
     assert "whole message was kept" in record.outcome
     assert case.comments.get(channel="email").body == body
@@ -48,7 +49,7 @@ def test_reply_of_quoted_text_only_is_kept_whole_not_dropped(case):
 def test_short_reply_without_a_blank_line_before_the_attribution_is_added_whole(case, lines):
     reply = "\n".join(f"Line {n} of the answer." for n in range(1, lines + 1))
     body = f"{reply}\nOn Tue, Apr 2, 2012 at 2:20 PM, Eve <eve@support.test> wrote:\n> Which?"
-    record = receive_email(mail(body, to=reply_address(case.id)), source=PIPE)
+    record = inbound_receive(mail(body, to=reply_address(case.id)), source=PIPE)
     assert record.status == InboundEmail.Status.PROCESSED
     assert case.comments.get(channel="email").body == reply
 
@@ -60,7 +61,7 @@ def test_refused_files_are_noted_once_in_the_comment(case):
         "Content-Transfer-Encoding: base64\n\nTVqQAAMAAAAEAAAA\n"
     )
     parts = "".join(part.format(name=f"tool{n}.exe") for n in range(3))
-    record = receive_email(
+    record = inbound_receive(
         mail("Logs attached.", to=reply_address(case.id), parts=parts), source=PIPE
     )
     comment = case.comments.get(channel="email")
@@ -75,7 +76,7 @@ def test_new_case_from_a_replied_thread_keeps_the_thread_in_a_file(cast):
         "On Mon, Apr 1, 2012 at 9:00 AM, Carl <carl@acme.test> wrote:\n"
         "> The export fails with a timeout.\n> Carl"
     )
-    record = receive_email(mail(body), source=PIPE)
+    record = inbound_receive(mail(body), source=PIPE)
     new = Case.objects.get(id=record.case_id)
     assert new.description.startswith("Our export fails again, see the thread below.")
     assert "The export fails with a timeout" not in new.description
@@ -84,7 +85,7 @@ def test_new_case_from_a_replied_thread_keeps_the_thread_in_a_file(cast):
 
 
 def test_new_case_from_plain_new_mail_has_no_history_file(cast):
-    record = receive_email(mail("The export fails."), source=PIPE)
+    record = inbound_receive(mail("The export fails."), source=PIPE)
     new = Case.objects.get(id=record.case_id)
     assert new.description == "The export fails."
     assert not new.attachments.exists()

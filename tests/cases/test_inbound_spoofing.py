@@ -12,9 +12,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core import mail
 from django.urls import reverse
 
-from cases.inbound import inbound_accept, receive_email
 from cases.models import Case, CaseEvent, Comment
 from cases.notify import thread_id
+from cases.services import inbound_accept, inbound_receive
 from notifications.models import InboundEmail, Notification
 from notifications.reply_tokens import reply_address
 from notifications.tasks import send_pending_notifications
@@ -68,7 +68,7 @@ def test_forged_staff_reply_by_thread_id_is_held_and_is_no_first_response(cast, 
         "We fixed it, please close the case.",
         headers=f"In-Reply-To: {thread_id(case)}\n",
     )
-    record = receive_email(raw, source=PIPE)
+    record = inbound_receive(raw, source=PIPE)
     assert record.status == HELD
     assert record.case_id == case.id  # shown to staff beside the case it names
     assert record.authentication == InboundEmail.Authentication.NONE
@@ -78,7 +78,7 @@ def test_forged_staff_reply_by_thread_id_is_held_and_is_no_first_response(cast, 
 def test_staff_reply_with_a_token_but_no_authentication_is_held(cast, case):
     before = snapshot(case)
     raw = message("eve@support.test", "Public answer", to=reply_address(case.id))
-    record = receive_email(raw, source=PIPE)
+    record = inbound_receive(raw, source=PIPE)
     assert record.status == HELD
     assert "staff address" in record.outcome
     assert snapshot(case) == before
@@ -87,7 +87,7 @@ def test_staff_reply_with_a_token_but_no_authentication_is_held(cast, case):
 def test_staff_mail_is_held_even_where_authentication_is_not_required(settings, cast, case):
     settings.INBOUND_REQUIRE_DMARC = False
     before = snapshot(case)
-    record = receive_email(
+    record = inbound_receive(
         message("eve@support.test", "Answer", to=reply_address(case.id)), source=PIPE
     )
     assert record.status == HELD
@@ -96,7 +96,7 @@ def test_staff_mail_is_held_even_where_authentication_is_not_required(settings, 
 
 def test_authenticated_staff_reply_with_a_token_becomes_a_staff_reply(cast, case):
     raw = from_our_mta(message("eve@support.test", "Public answer", to=reply_address(case.id)))
-    record = receive_email(raw, source=PIPE)
+    record = inbound_receive(raw, source=PIPE)
     assert record.status == InboundEmail.Status.PROCESSED
     comment = Comment.objects.get(case=case, channel="email")
     assert (comment.author, comment.public) == (cast.engineer, True)
@@ -105,13 +105,13 @@ def test_authenticated_staff_reply_with_a_token_becomes_a_staff_reply(cast, case
 def test_forged_contact_reply_is_held_and_changes_nothing(cast, case):
     before = snapshot(case)
     raw = message("Ann Archer <ann@acme.test>", "Please close it", to=reply_address(case.id))
-    record = receive_email(raw, source=PIPE)
+    record = inbound_receive(raw, source=PIPE)
     assert record.status == HELD
     assert snapshot(case) == before
 
 
 def test_forged_new_case_opens_nothing_and_answers_nobody(cast):
-    record = receive_email(message("ann@acme.test", "Everything is down"), source=PIPE)
+    record = inbound_receive(message("ann@acme.test", "Everything is down"), source=PIPE)
     assert record.status == HELD
     assert not Case.objects.exists()
     assert not Notification.objects.exists()
@@ -119,7 +119,7 @@ def test_forged_new_case_opens_nothing_and_answers_nobody(cast):
 
 def test_mail_whose_domain_fails_dmarc_is_held_with_the_verdict(cast):
     raw = from_our_mta(message("ann@acme.test", "Hello"), result="dmarc=fail")
-    record = receive_email(raw, source=PIPE)
+    record = inbound_receive(raw, source=PIPE)
     assert (record.status, record.authentication) == (HELD, InboundEmail.Authentication.FAIL)
     assert "DMARC fail" in record.authentication_reason
     assert not Case.objects.exists()
@@ -127,14 +127,14 @@ def test_mail_whose_domain_fails_dmarc_is_held_with_the_verdict(cast):
 
 def test_authentication_results_of_another_server_are_not_trusted(cast):
     raw = from_our_mta(message("ann@acme.test", "Hello"), authserv_id="mx.attacker.test")
-    record = receive_email(raw, source=PIPE)
+    record = inbound_receive(raw, source=PIPE)
     assert record.status == HELD
     assert not Case.objects.exists()
 
 
 def test_dkim_pass_of_an_unaligned_domain_does_not_authenticate(cast):
     raw = from_our_mta(message("ann@acme.test", "Hello"), result="dkim=pass header.d=attacker.test")
-    assert receive_email(raw, source=PIPE).status == HELD
+    assert inbound_receive(raw, source=PIPE).status == HELD
 
 
 @pytest.mark.parametrize(
@@ -143,7 +143,7 @@ def test_dkim_pass_of_an_unaligned_domain_does_not_authenticate(cast):
 )
 def test_two_addresses_in_from_are_never_taken_as_the_first(cast, sender):
     raw = from_our_mta(message(sender, "Open a case for me"))
-    record = receive_email(raw, source=PIPE)
+    record = inbound_receive(raw, source=PIPE)
     assert record.status == HELD
     assert "ambiguous" in record.outcome
     assert not Case.objects.exists()
@@ -152,7 +152,7 @@ def test_two_addresses_in_from_are_never_taken_as_the_first(cast, sender):
 
 def test_a_sender_header_other_than_from_is_held(cast):
     raw = from_our_mta(message("ann@acme.test", "Hello", headers="Sender: bot@evil.test\n"))
-    assert receive_email(raw, source=PIPE).status == HELD
+    assert inbound_receive(raw, source=PIPE).status == HELD
     assert not Case.objects.exists()
 
 
@@ -160,7 +160,7 @@ def test_guessed_thread_id_of_another_tenants_case_gets_the_same_answer_as_none(
     """Bob (Globex) names Acme's case by its guessable thread id: he gets exactly what a
     made-up reference gets, and Acme's case is untouched."""
     before = snapshot(case)
-    guessed = receive_email(
+    guessed = inbound_receive(
         from_our_mta(
             message(
                 "bob@globex.test",
@@ -171,7 +171,7 @@ def test_guessed_thread_id_of_another_tenants_case_gets_the_same_answer_as_none(
         ),
         source=PIPE,
     )
-    made_up = receive_email(
+    made_up = inbound_receive(
         from_our_mta(
             message(
                 "bob@globex.test",
@@ -193,7 +193,7 @@ def test_guessed_thread_id_of_another_tenants_case_gets_the_same_answer_as_none(
 
 def test_unknown_unauthenticated_sender_gets_no_answer(cast):
     """Backscatter: an answer to a forged address would go to an innocent third party."""
-    record = receive_email(message("victim@innocent.test", "Buy now"), source=PIPE)
+    record = inbound_receive(message("victim@innocent.test", "Buy now"), source=PIPE)
     assert record.status == HELD
     assert not Notification.objects.exists()
 
@@ -202,7 +202,7 @@ def test_unknown_authenticated_sender_gets_one_answer_with_a_fixed_subject(cast)
     raw = from_our_mta(
         message("bill@initrode.test", "Quote?", subject="=?utf-8?q?SPAM_=F0=9F=92=B0?=")
     )
-    assert receive_email(raw, source=PIPE).status == InboundEmail.Status.REJECTED
+    assert inbound_receive(raw, source=PIPE).status == InboundEmail.Status.REJECTED
     send_pending_notifications()
     (answer,) = mail.outbox
     assert answer.subject == "Your message to our support address"
@@ -213,15 +213,15 @@ def test_unauthenticated_mail_acts_only_where_the_deployment_allows_it(settings,
     """Development deployments may turn the requirement off; forged-looking mail still
     never answers an unknown sender."""
     settings.INBOUND_REQUIRE_DMARC = False
-    opened = receive_email(message("ann@acme.test", "Reports are empty"), source=PIPE)
+    opened = inbound_receive(message("ann@acme.test", "Reports are empty"), source=PIPE)
     assert opened.status == InboundEmail.Status.PROCESSED
-    unknown = receive_email(message("x@innocent.test", "Hi", message_id="m2@x"), source=PIPE)
+    unknown = inbound_receive(message("x@innocent.test", "Hi", message_id="m2@x"), source=PIPE)
     assert unknown.status == InboundEmail.Status.REJECTED
     assert not Notification.objects.filter(recipient="x@innocent.test").exists()
 
 
 def test_triage_lead_accepts_held_mail_as_its_sender(cast, case):
-    held = receive_email(
+    held = inbound_receive(
         message("ann@acme.test", "Here is the log", to=reply_address(case.id)), source=PIPE
     )
     assert held.status == HELD
@@ -269,7 +269,7 @@ def signed(raw: bytes, domain: bytes = b"acme.test") -> bytes:
 
 
 def test_desk_verifies_an_aligned_dkim_signature_through_the_dns_stub(desk_checks_dkim, cast):
-    record = receive_email(signed(message("ann@acme.test", "Reports are empty")), source=PIPE)
+    record = inbound_receive(signed(message("ann@acme.test", "Reports are empty")), source=PIPE)
     assert record.status == InboundEmail.Status.PROCESSED
     assert record.authentication == InboundEmail.Authentication.PASS
     assert LOOKUPS == [b"sel._domainkey.acme.test."]
@@ -277,20 +277,20 @@ def test_desk_verifies_an_aligned_dkim_signature_through_the_dns_stub(desk_check
 
 def test_a_tampered_body_fails_the_desks_dkim_check(desk_checks_dkim, cast):
     raw = signed(message("ann@acme.test", "Reports are empty")).replace(b"empty", b"FULL!")
-    record = receive_email(raw, source=PIPE)
+    record = inbound_receive(raw, source=PIPE)
     assert (record.status, record.authentication) == (HELD, InboundEmail.Authentication.FAIL)
     assert not Case.objects.exists()
 
 
 def test_a_signature_by_an_unknown_key_fails_the_desks_dkim_check(desk_checks_dkim, cast):
     raw = signed(message("ann@acme.test", "Hello"), domain=b"other.test")
-    record = receive_email(raw, source=PIPE)
+    record = inbound_receive(raw, source=PIPE)
     assert record.status == HELD
     assert not Case.objects.exists()
 
 
 def test_held_mail_is_accepted_from_the_inbound_admin_by_a_triage_lead(client, cast, case):
-    held = receive_email(
+    held = inbound_receive(
         message("ann@acme.test", "Log attached", to=reply_address(case.id)), source=PIPE
     )
     changelist = reverse("admin:notifications_inboundemail_changelist")
@@ -313,7 +313,7 @@ def test_held_list_mail_is_accepted_as_the_from_address_after_a_look(cast):
     raw = from_our_mta(
         message("ann@acme.test", "Reports are empty", headers="Sender: list@lists.test\n")
     )
-    held = receive_email(raw, source=PIPE)
+    held = inbound_receive(raw, source=PIPE)
     assert held.status == HELD
     accepted = inbound_accept(inbound_id=held.id, actor=cast.triage_lead)
     assert accepted.status == InboundEmail.Status.PROCESSED

@@ -15,8 +15,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from cases import services
-from cases.inbound import receive_email
 from cases.models import Attachment, Case, Comment
+from cases.services import inbound_receive
 from notifications.models import InboundEmail
 from supportdesk.errors import TooLarge
 from tenants.models import Tenant
@@ -360,7 +360,7 @@ def test_mail_over_the_quota_is_kept_without_its_files(cast, settings):
     services.case_request_info(case_id=case.id, actor=cast.engineer, body="Screenshot please?")
     quota = cast.tenant_a.plan.tenant_files_quota_mb * MEGABYTE
     Tenant.objects.filter(id=cast.tenant_a.id).update(files_bytes=quota - 10)
-    record = receive_email(eml("reply-outlook-attachments.eml", case), source="pipe")
+    record = inbound_receive(eml("reply-outlook-attachments.eml", case), source="pipe")
     assert record.status == InboundEmail.Status.PROCESSED
     comment = case.comments.get(channel="email")
     assert "export-error.png: Your organisation's cases hold" in comment.body

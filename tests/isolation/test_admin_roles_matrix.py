@@ -40,15 +40,13 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from cases import services as case_services
-from cases.inbound import receive_email
 from cases.models import Case
+from cases.services import inbound_receive
 from knowledge.models import ProductFeedback
 from notifications.models import InboundEmail, Notification, NotificationPreference
 from servicerequests import services as sr_services
 from servicerequests.handlers import REGISTRY
 from tenants import services
-from tenants.api_tokens import api_token_create
-from tenants.invitations import contact_invitation_resend
 from tenants.models import (
     AccountRole,
     AuthorizedContact,
@@ -62,7 +60,11 @@ from tenants.models import (
     Tenant,
 )
 from tenants.roles import Role
-from tenants.sso import identity_provider_configure
+from tenants.services import (
+    api_token_create,
+    contact_invitation_resend,
+    identity_provider_configure,
+)
 from tests.factories import (
     PASSWORD,
     AccountTeamMemberFactory,
@@ -320,7 +322,7 @@ def world(cast, people, django_capture_on_commit_callbacks) -> dict[str, object]
         ArticleFactory(is_published=False)
         ArticleFactory(is_published=True)
         AnnouncementFactory(published=False)
-        receive_email(STRANGER_MAIL, source=InboundEmail.Source.PIPE)
+        inbound_receive(STRANGER_MAIL, source=InboundEmail.Source.PIPE)
         NotificationPreference.objects.create(
             user=cast.contact_a, event="case_assigned", enabled=True
         )

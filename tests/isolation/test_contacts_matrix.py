@@ -15,9 +15,8 @@ from rest_framework.test import APIClient
 from cases import services
 from cases.models import Case, CaseEvent, CaseWatcher, Comment, SatisfactionSurvey
 from notifications.models import Notification
-from tenants.invitations import contact_invite
 from tenants.models import ApiToken, AuthorizedContact, ContactInvitation, LetterOfAuthorization
-from tenants.services import contact_remove, letter_rescind
+from tenants.services import contact_invite, contact_remove, letter_rescind
 from tests.cases.test_lifecycle import file_case
 from tests.factories import PASSWORD, ContactFactory, UserFactory, api_token_for
 from tests.tenants.test_invitations import GOOD, delivered, link_in

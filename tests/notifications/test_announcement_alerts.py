@@ -4,12 +4,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from notifications.announcements import (
-    announcement_alert_subscribers,
-    announcement_kinds_for,
-    announcement_subscription_set,
-)
+from notifications.announcements import announcement_kinds_for
 from notifications.models import Announcement
+from notifications.services import announcement_alert_subscribers, announcement_subscription_set
 from notifications.tasks import send_pending_notifications
 from supportdesk.errors import InvalidInput
 from tests.factories import PASSWORD, AnnouncementFactory

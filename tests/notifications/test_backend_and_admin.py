@@ -11,10 +11,11 @@ from django.core import mail
 from django.core.mail import EmailMultiAlternatives, send_mail
 from django.urls import reverse
 
-from cases.inbound import receive_email
+from cases.services import inbound_receive
 from notifications.events import Audience
 from notifications.models import InboundEmail, Notification, NotificationPreference
-from notifications.preferences import notification_preferences_set, preferences_for
+from notifications.preferences import preferences_for
+from notifications.services import notification_preferences_set
 from notifications.tasks import send_pending_notifications
 from supportdesk.errors import InvalidInput
 from tests.factories import PASSWORD, ContactFactory, UserFactory
@@ -192,7 +193,7 @@ def test_rejected_mail_is_processed_again_once_its_sender_is_a_contact(client, c
         b"From: New Person <new@acme.test>\nTo: support@supportdesk.local\n"
         b"Subject: Reports are empty\nMessage-ID: <np-1@acme.test>\n\nAll reports are empty.\n"
     )
-    record = receive_email(from_our_mta(raw), source=InboundEmail.Source.PIPE)
+    record = inbound_receive(from_our_mta(raw), source=InboundEmail.Source.PIPE)
     assert record.status == InboundEmail.Status.REJECTED
     ContactFactory(tenant=cast.tenant_a, user=UserFactory(username="new@acme.test"))
     client.login(username=cast.engineer.username, password=PASSWORD)

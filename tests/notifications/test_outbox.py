@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from notifications import delivery
 from notifications.models import Notification, NotificationPreference
-from notifications.outbox import outbox_enqueue
+from notifications.services import outbox_enqueue
 from notifications.tasks import send_notification, send_pending_notifications
 from tests.factories import UserFactory
 from tests.mailserver import free_port
@@ -76,8 +76,8 @@ def test_same_key_twice_writes_one_message_and_sends_it_once():
 
 def test_double_delivery_attempts_send_once():
     (notification_id,) = enqueue()
-    delivery.deliver([notification_id])
-    delivery.deliver([notification_id])
+    delivery.notifications_deliver([notification_id])
+    delivery.notifications_deliver([notification_id])
     send_notification(notification_id)
     send_pending_notifications()
     assert len(mail.outbox) == 1
@@ -89,7 +89,7 @@ def test_double_delivery_attempts_send_once():
 def test_a_row_claimed_by_another_worker_is_skipped():
     (notification_id,) = enqueue()
     assert delivery._claim([notification_id])
-    assert delivery.deliver([notification_id])[delivery.Outcome.SKIPPED] == 1
+    assert delivery.notifications_deliver([notification_id])[delivery.Outcome.SKIPPED] == 1
     assert mail.outbox == []
 
 

@@ -8,8 +8,8 @@ from django.core import mail
 
 from notifications import messages
 from notifications.models import Notification
-from notifications.outbox import notification_retry, notifications_note_bounce, outbox_enqueue
 from notifications.redaction import outbox_preview
+from notifications.services import notification_retry, notifications_note_bounce, outbox_enqueue
 from notifications.tasks import send_notification
 from supportdesk.errors import NotPermitted
 from supportdesk.redaction import RedactingFormatter, redact

@@ -11,8 +11,8 @@ from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from notifications.models import Notification
-from notifications.outbox import outbox_enqueue
 from notifications.sealing import SealedPayload
+from notifications.services import outbox_enqueue
 from notifications.tasks import send_pending_notifications
 from supportdesk.encryption import UndecryptableSecret, derived_key
 from supportdesk.env import env_fernet_keys

@@ -9,7 +9,7 @@ from celery.contrib.testing.worker import start_worker
 from cases import services
 from notifications import delivery
 from notifications.models import Notification
-from notifications.outbox import outbox_enqueue
+from notifications.services import outbox_enqueue
 from supportdesk.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -61,7 +61,7 @@ def test_two_senders_racing_over_the_same_rows_send_each_once(smtp_sink):
 
         start.wait()
         try:
-            results.append(delivery.deliver(ids))
+            results.append(delivery.notifications_deliver(ids))
         finally:
             connection.close()
 

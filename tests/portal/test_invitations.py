@@ -6,8 +6,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from tenants.invitations import contact_invite
 from tenants.models import ContactInvitation
+from tenants.services import contact_invite
 from tests.factories import ContactFactory, UserFactory
 from tests.tenants.test_invitations import GOOD, delivered, link_in
 

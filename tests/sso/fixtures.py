@@ -14,7 +14,8 @@ from django.test import Client
 from django.urls import reverse
 
 from tenants.models import Tenant
-from tenants.sso import STAFF_PROVIDER_ID, identity_provider_configure, tenant_provider_id
+from tenants.services import identity_provider_configure
+from tenants.sso import STAFF_PROVIDER_ID, tenant_provider_id
 from tests.mfa import totp_code, totp_secret
 from tests.oidc_provider import IdpUser, OidcProvider
 

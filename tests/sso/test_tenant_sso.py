@@ -7,10 +7,14 @@ from django.contrib.messages import get_messages
 from notifications.messages import build_message
 from notifications.models import Notification
 from supportdesk.errors import InvalidInput, StateConflict
-from tenants.invitations import contact_invitation_resend
 from tenants.models import ContactInvitation, IdentityProviderDomain, TenantIdentityProvider
-from tenants.services import contact_grant, contact_remove
-from tenants.sso import contact_identity_provider, identity_provider_configure
+from tenants.services import (
+    contact_grant,
+    contact_invitation_resend,
+    contact_remove,
+    identity_provider_configure,
+)
+from tenants.sso import contact_identity_provider
 from tests.factories import UserFactory
 from tests.oidc_provider import IdpUser
 from tests.sso.fixtures import configure_tenant_idp, follow_sign_in, start_contact_sign_in

@@ -12,16 +12,12 @@ from django.core import mail
 from notifications.models import Notification
 from notifications.tasks import send_pending_notifications
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
-from tenants.invitations import (
-    Onboarding,
-    contact_invitation_accept,
-    contact_invitation_open,
-    contact_invitation_resend,
-    contact_onboarding,
-)
+from tenants.invitations import Onboarding, contact_invitation_open, contact_onboarding
 from tenants.models import ContactInvitation, ContactRequest
 from tenants.services import (
     contact_grant,
+    contact_invitation_accept,
+    contact_invitation_resend,
     contact_remove,
     contact_request_approve,
     contact_request_create,

@@ -4,8 +4,8 @@ action resends the invitation through the service."""
 import pytest
 from django.urls import reverse
 
-from tenants.invitations import contact_invite
 from tenants.models import ContactInvitation
+from tenants.services import contact_invite
 from tests.factories import ContactFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from cases.inbound import receive_email
+from cases.services import inbound_receive
 from notifications.models import InboundEmail
 
 EX_TEMPFAIL = 75
@@ -30,7 +30,7 @@ class Command(BaseCommand):
                     raw = source.read()
             else:
                 raw = sys.stdin.buffer.read()
-            record = receive_email(raw, source=InboundEmail.Source.PIPE)
+            record = inbound_receive(raw, source=InboundEmail.Source.PIPE)
         except Exception as error:
             self.stderr.write(f"receive_email: message not stored, try again later: {error}")
             raise SystemExit(EX_TEMPFAIL) from error

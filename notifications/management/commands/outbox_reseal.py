@@ -5,7 +5,7 @@ restart the web and the workers, run this, then drop the old key."""
 
 from django.core.management.base import BaseCommand
 
-from notifications.outbox import outbox_reseal
+from notifications.services import outbox_reseal
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 """Routing inbound mail to the case services: one entry point for IMAP and the MTA pipe.
 
-`receive_email(raw)` stores the message, parses it (notifications.inbound, which never
+`inbound_receive(raw)` stores the message, parses it (notifications.inbound, which never
 raises), decides whether its sender is authenticated (notifications.inbound.authentication:
 DMARC or aligned DKIM, never the From header alone) and then:
 
@@ -42,20 +42,23 @@ from cases.attachments import upload_rules, validate_uploads
 from cases.models import Case, Channel, EnvironmentAccess
 from cases.notify import thread_id
 from cases.selectors import cases_for
-from cases.services import StaffAction, case_comment, case_create, require_permission
+from cases.services.lifecycle import case_comment, case_create
+from cases.services.permissions import StaffAction, require_permission
 from notifications.events import UNKNOWN_SENDER_REPLY
 from notifications.inbound import InboundAttachment, InboundMessage, parse_message
 from notifications.inbound.authentication import SenderAuthentication, authenticate_sender
-from notifications.mailbox import (
+from notifications.mailbox import read_raw
+from notifications.models import InboundEmail, Notification
+from notifications.outbox import mail_domain
+from notifications.reply_tokens import read_reply_token, support_email_address
+from notifications.services import (
     inbound_claim,
     inbound_finish,
     inbound_reopen,
     inbound_store,
-    read_raw,
+    notifications_note_bounce,
+    outbox_enqueue,
 )
-from notifications.models import InboundEmail, Notification
-from notifications.outbox import mail_domain, notifications_note_bounce, outbox_enqueue
-from notifications.reply_tokens import read_reply_token, support_email_address
 from supportdesk.errors import NotPermitted, ServiceError, StateConflict, TooLarge
 from tenants.access import tenants_for
 from tenants.roles import Role, has_role, is_support_staff
@@ -77,7 +80,7 @@ class Routed:
     case_id: int | None = None
 
 
-def receive_email(
+def inbound_receive(
     raw: bytes, *, source: str, complete: bool = True, size: int | None = None
 ) -> InboundEmail:
     """Store, parse and route one message. `complete=False` means only the headers of a
@@ -92,17 +95,17 @@ def receive_email(
             record.status,
         )
         return record
-    return route_record(record, parsed=parsed, raw=raw, complete=complete, size=size)
+    return inbound_route(record, parsed=parsed, raw=raw, complete=complete, size=size)
 
 
 def inbound_process_again(*, actor: User, inbound_id: int) -> InboundEmail:
     """Staff who work cases route a kept message again (it may add to a case in the
     sender's name, so Security and staff without a role may not)."""
     require_permission(actor, StaffAction.WORK_CASES)
-    return route_record(inbound_reopen(inbound_id=inbound_id))
+    return inbound_route(inbound_reopen(inbound_id=inbound_id))
 
 
-def route_record(
+def inbound_route(
     record: InboundEmail,
     *,
     parsed: InboundMessage | None = None,
@@ -156,7 +159,7 @@ def inbound_accept(*, inbound_id: int, actor: User) -> InboundEmail:
     held = InboundEmail.objects.filter(id=inbound_id).first()
     if held is None or held.status != Status.HELD:
         raise StateConflict("Only a message held for review can be accepted.")
-    return route_record(inbound_reopen(inbound_id=inbound_id), accepted_by=actor)
+    return inbound_route(inbound_reopen(inbound_id=inbound_id), accepted_by=actor)
 
 
 def _route(
