@@ -14,7 +14,7 @@ from notifications.services import (
     notification_preferences_set,
     notification_retry,
 )
-from supportdesk.admin_actions import run_for_each
+from supportdesk.admin_actions import ServiceBackedAdmin, run_for_each
 from supportdesk.redaction import redact
 
 
@@ -126,8 +126,9 @@ class _OwnPreferenceForm(forms.ModelForm):
 
 
 @admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(admin.ModelAdmin):
-    """Each staff member's own choices of staff emails (every kind is on by default)."""
+class NotificationPreferenceAdmin(ServiceBackedAdmin):
+    """Each staff member's own choices of staff emails (every kind is on by default),
+    saved by `notification_preferences_set`."""
 
     form = _OwnPreferenceForm
     list_display = ["event", "enabled", "updated_at"]
