@@ -4,6 +4,12 @@ for support staff (who see every tenant) than for customers and partners.
 Django's session expiry alone cannot tell an expired session from a visitor who never
 signed in, and has no absolute lifetime; this middleware keeps both times in the session,
 ends the session when one is passed and sends the person to sign in again, saying why.
+
+The sign-in time is written once, here, by `session_stamp_sign_in` on `user_logged_in`
+(every way of signing in goes through `django.contrib.auth.login`); it is read by this
+middleware for the lifetime and by `tenants.sessions` for the cut-offs that end a user's
+sessions when their access ends. A signed-in session without it is treated as ended by
+both.
 """
 
 import time
@@ -13,6 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -56,17 +63,34 @@ def _duration(minutes: int) -> str:
     return f"{count} {unit}{'s' if count != 1 else ''}"
 
 
+def session_stamp_sign_in(
+    sender: object, request: HttpRequest | None, user: AbstractBaseUser, **kwargs: object
+) -> None:
+    """Receiver of `user_logged_in`: the session remembers when its user signed in (and
+    was last seen), and the cookie and stored session end with its lifetime at the latest."""
+    if request is None or not hasattr(request, "session"):
+        return
+    now = time.time()
+    request.session[SIGNED_IN_AT] = now
+    request.session[SEEN_AT] = now
+    request.session.set_expiry(session_policy(user).max_seconds)
+
+
+def signed_in_at(session: SessionBase) -> float | None:
+    """When the session's user signed in (seconds since the epoch), None if unknown."""
+    return session.get(SIGNED_IN_AT)
+
+
 def expiry_reason(session: SessionBase, policy: SessionPolicy, now: float) -> str | None:
-    """Why the session has ended, or None while it lasts."""
-    signed_in_at, seen_at = session.get(SIGNED_IN_AT), session.get(SEEN_AT)
-    if signed_in_at is None or seen_at is None:
-        return None
-    if now - signed_in_at >= policy.max_seconds:
+    """Why the session has ended, or None while it lasts. A session without a sign-in
+    time (one from before the time was kept) has outlived any lifetime."""
+    started, seen_at = signed_in_at(session), session.get(SEEN_AT)
+    if started is None or now - started >= policy.max_seconds:
         return (
             f"For your security, sessions end {policy.max_text} after signing in. "
             "Please sign in again."
         )
-    if now - seen_at >= policy.idle_seconds:
+    if seen_at is not None and now - seen_at >= policy.idle_seconds:
         return (
             f"You were signed out after {policy.idle_text} without activity. Please sign in again."
         )
@@ -86,21 +110,9 @@ class SessionLifetimeMiddleware:
             reason = expiry_reason(request.session, policy, now)
             if reason is not None:
                 return self._signed_out(request, reason)
-            self._stamp(request, policy, now)
-        response = self.get_response(request)
-        if request.user.is_authenticated and SIGNED_IN_AT not in request.session:
-            # Signed in by this very request.
-            self._stamp(request, session_policy(request.user), now)
-        return response
-
-    def _stamp(self, request: HttpRequest, policy: SessionPolicy, now: float) -> None:
-        session = request.session
-        if SIGNED_IN_AT not in session:
-            session[SIGNED_IN_AT] = now
-            # The cookie and the stored session end with the lifetime at the latest.
-            session.set_expiry(policy.max_seconds)
-        if now - session.get(SEEN_AT, 0) >= SEEN_RESOLUTION_SECONDS:
-            session[SEEN_AT] = now
+            if now - request.session.get(SEEN_AT, 0) >= SEEN_RESOLUTION_SECONDS:
+                request.session[SEEN_AT] = now
+        return self.get_response(request)
 
     def _signed_out(self, request: HttpRequest, reason: str) -> HttpResponseBase:
         logout(request)

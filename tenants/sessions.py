@@ -1,34 +1,23 @@
 """Ending every session of a user at once, whatever the session engine.
 
 Django keeps no index of a user's sessions (the database engine stores them encoded, a
-cache engine cannot be listed), so each session remembers when its user signed in, and a
-user's sessions are ended by recording a cut-off: a session that signed in before it is
-signed out on its next request. Sessions from before this stamp existed carry none and
-count as older than any cut-off.
+cache engine cannot be listed), so each session remembers when its user signed in (the
+one stamp `supportdesk.sessions` writes on sign-in), and a user's sessions are ended by
+recording a cut-off: a session that signed in before it is signed out on its next request.
+Sessions without the stamp count as older than any cut-off.
 """
 
 import datetime as dt
 from collections.abc import Callable, Iterable
 
 from django.contrib.auth import SESSION_KEY, logout
-from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
 
+from supportdesk.sessions import signed_in_at
 from tenants.models import SessionCutoff
-
-SIGNED_IN_AT = "_signed_in_at"
-
-
-def session_stamp_sign_in(
-    sender: object, request: HttpRequest | None, user: AbstractBaseUser, **kwargs: object
-) -> None:
-    """Receiver of `user_logged_in`: every way of signing in (portal, admin, invitation,
-    single sign-on) goes through `django.contrib.auth.login`, which sends it."""
-    if request is not None and hasattr(request, "session"):
-        request.session[SIGNED_IN_AT] = timezone.now().isoformat()
 
 
 @transaction.atomic
@@ -44,10 +33,10 @@ def session_is_ended(session: SessionBase, user_id: object) -> bool:
     ended_at = cutoff.first()
     if ended_at is None:
         return False
-    signed_in_at = session.get(SIGNED_IN_AT)
-    if not signed_in_at:
+    started = signed_in_at(session)
+    if started is None:
         return True
-    return dt.datetime.fromisoformat(signed_in_at) <= ended_at
+    return dt.datetime.fromtimestamp(started, tz=dt.UTC) <= ended_at
 
 
 class EndedSessionsMiddleware:

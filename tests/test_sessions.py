@@ -7,6 +7,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from supportdesk.sessions import SIGNED_IN_AT
+
 pytestmark = pytest.mark.django_db
 
 START = datetime.fromisoformat("2026-11-20 09:00:00+00:00")
@@ -118,3 +120,21 @@ def test_an_api_call_of_an_ended_staff_session_is_refused_as_signed_out(cast, cl
     response = client.get("/api/v1/cases/")
     assert response.status_code in {401, 403}
     assert response.json()["error"]["code"] in {"not_authenticated", "authentication_failed"}
+
+
+def test_signing_in_stamps_the_session_once_for_its_lifetime_and_cut_offs(cast, clock):
+    client = _signed_in(cast.contact_a)
+    assert client.session[SIGNED_IN_AT] == START.timestamp()
+    clock(hours=1)
+    assert client.get(reverse("portal:dashboard")).status_code == 200
+    assert client.session[SIGNED_IN_AT] == START.timestamp(), "requests never move it"
+
+
+def test_a_signed_in_session_without_a_sign_in_time_is_signed_out(cast, clock):
+    client = _signed_in(cast.contact_a)
+    session = client.session
+    del session[SIGNED_IN_AT]
+    session.save()
+    response = client.get(reverse("portal:dashboard"))
+    assert response.status_code == 302
+    assert "sessions end 7 days after signing in" in client.get(response.url).content.decode()

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from cases import services as case_services
 from cases.models import CaseEvent
+from supportdesk.sessions import SIGNED_IN_AT
 from tenants.models import ApiToken, SessionCutoff
 from tenants.revocation import access_ended
 from tenants.services import contact_grant, contact_remove, letter_approve, letter_rescind
@@ -87,7 +88,7 @@ def test_signing_in_after_the_cut_off_starts_a_working_session(cast):
 def test_a_session_from_before_sign_in_times_were_kept_ends_too(cast):
     client = signed_in(cast.contact_a)
     session = client.session
-    del session["_signed_in_at"]
+    del session[SIGNED_IN_AT]
     session.save()
     remove(cast.contact_a)
     assert client.get(DASHBOARD).status_code == 302
