@@ -23,7 +23,7 @@ from django.utils.html import format_html, format_html_join
 from audit.models import AuditEntry
 from audit.services import audit_export
 from audit.tracked import TRACKED
-from cases.admin.filters import DropdownFilter, SelectListFilter
+from supportdesk.admin_filters import DropdownFilter, SelectListFilter
 from supportdesk.admin_paging import EstimatedCountPaginator
 from tenants.roles import Role, has_role
 

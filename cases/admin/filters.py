@@ -9,48 +9,9 @@ from django.utils import timezone
 from cases.models import State
 from cases.selectors import at_risk_q, breached_q, due_within_q, open_cases_q
 from knowledge.models import KnownIssue
+from supportdesk.admin_filters import SelectListFilter
 from tenants.models import PlanPriority
 from tenants.roles import support_staff
-
-SELECT_TEMPLATE = "admin/cases/filter_select.html"
-
-
-class SelectChoices:
-    """Render a filter as a select whose options carry the raw value; a line of script
-    sets the parameter. A list of 200 customers does not fit the sidebar, and building a
-    full query string for each option would cost more than the rest of the page."""
-
-    template = SELECT_TEMPLATE
-
-    def choices(self, changelist: object) -> object:
-        current = self.selected_values()
-        yield {"selected": not current, "value": "", "display": "All"}
-        for value, label in self.lookup_choices:
-            yield {"selected": str(value) in current, "value": value, "display": label}
-
-
-class DropdownFilter(SelectChoices, admin.RelatedFieldListFilter):
-    """Customer or plan, by name."""
-
-    @property
-    def parameter(self) -> str:
-        return self.lookup_kwarg
-
-    def selected_values(self) -> list[str]:
-        return [str(value) for value in self.lookup_val or []]
-
-    def field_choices(self, field: object, request: HttpRequest, model_admin: object) -> list:
-        related = field.remote_field.model
-        return list(related._default_manager.order_by("name").values_list("pk", "name"))
-
-
-class SelectListFilter(SelectChoices, admin.SimpleListFilter):
-    @property
-    def parameter(self) -> str:
-        return self.parameter_name
-
-    def selected_values(self) -> list[str]:
-        return [self.value()] if self.value() else []
 
 
 class StateFilter(admin.SimpleListFilter):

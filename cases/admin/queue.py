@@ -21,7 +21,6 @@ from cases.admin.case_page import case_act, case_attachment, case_page
 from cases.admin.customer import CustomerEscalationColumn, with_customer_escalation
 from cases.admin.dashboard import dashboard_view
 from cases.admin.filters import (
-    DropdownFilter,
     DueWithinFilter,
     EscalatedFilter,
     KnownIssueFilter,
@@ -41,6 +40,7 @@ from cases.selectors import (
 )
 from cases.services import StaffAction, may
 from supportdesk.admin_actions import run_for_each, with_form, with_text
+from supportdesk.admin_filters import DropdownFilter
 from supportdesk.admin_paging import EstimatedCountPaginator
 from supportdesk.errors import ServiceError
 
