@@ -31,9 +31,8 @@ from cases.admin.filters import (
     StateFilter,
 )
 from cases.admin.triage import triage_view
-from cases.models import BusinessImpact, Case, EnvironmentKind
+from cases.models import LONG_TEXT_FIELDS, BusinessImpact, Case, EnvironmentKind
 from cases.selectors import (
-    LONG_TEXT_FIELDS,
     QUEUE_ORDER,
     due_status,
     queue_for,
@@ -237,7 +236,6 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
         js = ["cases/queue.js"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
-        # The list shows none of the long intake texts: leave them in the database.
         return with_customer_escalation(queue_for(request.user).defer(*LONG_TEXT_FIELDS))
 
     def get_search_results(
