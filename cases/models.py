@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from tenants.access import can_act_for
-from tenants.models import Category
+from tenants.models import Category, EnvironmentKind
 from tenants.roles import Role, has_role, is_support_staff
 
 
@@ -49,14 +49,6 @@ class Channel(models.TextChoices):
     EMAIL = "email", "Email"
     PHONE = "phone", "Phone"
     API = "api", "API"
-
-
-class EnvironmentKind(models.IntegerChoices):
-    """Ordered as the queue orders work: production before sandbox before test."""
-
-    PRODUCTION = 1, "Production"
-    SANDBOX = 2, "Sandbox"
-    TEST = 3, "Test"
 
 
 class BusinessImpact(models.IntegerChoices):

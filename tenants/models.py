@@ -361,8 +361,8 @@ class LetterOfAuthorization(models.Model):
 
 
 class EnvironmentKind(models.IntegerChoices):
-    """Ordered as the queue orders work: production before sandbox before test. The
-    same values as `cases.Case.environment`, so a chosen environment sets that field."""
+    """Ordered as the queue orders work: production before sandbox before test. Also the
+    choices of `cases.Case.environment`, so a chosen environment sets that field."""
 
     PRODUCTION = 1, "Production"
     SANDBOX = 2, "Sandbox"

@@ -31,7 +31,7 @@ from cases.admin.filters import (
     StateFilter,
 )
 from cases.admin.triage import triage_view
-from cases.models import LONG_TEXT_FIELDS, BusinessImpact, Case, EnvironmentKind
+from cases.models import LONG_TEXT_FIELDS, BusinessImpact, Case
 from cases.selectors import (
     QUEUE_ORDER,
     due_status,
@@ -42,6 +42,7 @@ from cases.services import StaffAction, may
 from supportdesk.admin_actions import run_for_each, with_form, with_text
 from supportdesk.admin_paging import EstimatedCountPaginator
 from supportdesk.errors import ServiceError
+from tenants.models import EnvironmentKind
 
 _IMPACT_SHORT = {
     BusinessImpact.CRITICAL: "Critical",

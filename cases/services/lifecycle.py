@@ -28,7 +28,6 @@ from cases.models import (
     Comment,
     ContactAttempt,
     EnvironmentAccess,
-    EnvironmentKind,
     State,
 )
 from cases.services import schedule
@@ -52,7 +51,7 @@ from cases.services.permissions import StaffAction, require_permission
 from cases.services.priorities import plan_ranks, priority_rank
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
 from tenants.access import acting_partner_member, is_contact_of, tenants_for
-from tenants.models import Category, Tenant
+from tenants.models import Category, EnvironmentKind, Tenant
 from tenants.roles import is_support_staff
 
 User = AbstractBaseUser
