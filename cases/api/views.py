@@ -43,7 +43,7 @@ from cases.api.serializers import (
     WatcherInput,
     WatcherSerializer,
 )
-from cases.attachments import download_type
+from cases.attachments import attachment_response
 from cases.models import Case, CaseEvent, Channel, Comment
 from cases.selectors import (
     attachments_for,
@@ -361,16 +361,7 @@ class AttachmentContent(ApiView):
             audit_staff_read(
                 actor=request.user, obj=attachment, verb="attachment downloaded", request=request
             )
-        response = FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.filename,
-            content_type=download_type(attachment.content_type),
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return attachment_response(attachment)
 
 
 @extend_schema(tags=["cases"])
