@@ -40,8 +40,6 @@ from cases.services.common import (
     locked_case,
     record_event,
     record_events,
-    require_staff,
-    require_text,
     run_transition,
     save_case,
     save_cases,
@@ -49,10 +47,10 @@ from cases.services.common import (
 )
 from cases.services.permissions import StaffAction, require_permission
 from cases.services.priorities import plan_ranks, priority_rank
-from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
+from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict, require_text
 from tenants.access import acting_partner_member, is_contact_of, tenants_for
 from tenants.models import Category, EnvironmentKind, Tenant
-from tenants.roles import is_support_staff
+from tenants.roles import is_support_staff, require_role
 
 User = AbstractBaseUser
 
@@ -202,7 +200,7 @@ def case_assign(
 ) -> Case:
     """Give the case an owner. An engineer may take a case; handing one to someone else
     is a triage lead's call. A new case goes into work when it gets an owner."""
-    require_staff(actor)
+    require_role(actor)
     case = locked_case(actor, case_id)
     check_version(case, expected_version)
     if owner is not None and not is_support_staff(owner):
@@ -253,7 +251,7 @@ def case_comment(
     validate_uploads(files)
     staff = is_support_staff(actor)
     if staff:
-        require_staff(actor)  # Security sees every case but works none, replies included.
+        require_role(actor)  # Security sees every case but works none, replies included.
     if not staff and not public:
         raise NotPermitted("Internal notes are for support staff.")
     if not case.is_open and not staff:
@@ -316,7 +314,7 @@ def case_request_info(
     *, case_id: int, actor: User, body: str, expected_version: int | None = None
 ) -> Case:
     """Contact attempt 1: ask the customer for what is missing; the case waits on them."""
-    require_staff(actor)
+    require_role(actor)
     case = locked_case(actor, case_id)
     check_version(case, expected_version)
     body = require_text(body, "body", "Say what information you need.")
@@ -352,7 +350,7 @@ def case_request_info(
 def case_log_phone_attempt(*, case_id: int, actor: User, note: str) -> ContactAttempt:
     """Staff called the customer about a case that waits on them; the call counts as the
     next contact attempt of the current round."""
-    require_staff(actor)
+    require_role(actor)
     case = locked_case(actor, case_id)
     note = require_text(note, "note", "Note what happened on the call.")
     if case.state != State.AWAITING_INFORMATION:
@@ -417,7 +415,7 @@ def case_log_phone_attempt(*, case_id: int, actor: User, note: str) -> ContactAt
 def case_propose_solution(
     *, case_id: int, actor: User, body: str, expected_version: int | None = None
 ) -> Case:
-    require_staff(actor)
+    require_role(actor)
     case = locked_case(actor, case_id)
     check_version(case, expected_version)
     body = require_text(body, "body", "Describe the solution.")
@@ -568,7 +566,7 @@ def case_close(
     *, case_id: int, actor: User, reason: str, note: str, expected_version: int | None = None
 ) -> Case:
     """Staff close a case with one of the contract's closure reasons and a note."""
-    require_staff(actor)
+    require_role(actor)
     case = locked_case(actor, case_id)
     check_version(case, expected_version)
     if reason in _REASONS_WITH_THEIR_OWN_VERB:
@@ -691,7 +689,7 @@ def case_change_priority(
     expected_version: int | None = None,
 ) -> Case:
     """Staff change the priority; the contracts want the reason on record."""
-    require_staff(actor)
+    require_role(actor)
     case = locked_case(actor, case_id)
     check_version(case, expected_version)
     reason = require_text(reason, "reason", "Give the reason for the priority change.")
