@@ -582,20 +582,6 @@ def case_close(
     return close_with_reason(case, actor, "close", reason, note)
 
 
-@transaction.atomic
-def case_close_for_no_response(*, case_id: int, note: str) -> Case:
-    """The system's closure after both contact attempts went unanswered."""
-    case = locked_case(None, case_id)
-    return close_with_reason(case, None, "close_for_no_response", CloseReason.NO_RESPONSE, note)
-
-
-@transaction.atomic
-def case_close_after_silence(*, case_id: int, note: str) -> Case:
-    """The system's closure of a proposed solution left unanswered for the plan's period."""
-    case = locked_case(None, case_id)
-    return close_with_reason(case, None, "close_after_silence", CloseReason.RESOLVED, note)
-
-
 def _locked_in_state(case_ids: Iterable[int], state: str) -> list[Case]:
     return with_tenants(
         list(
