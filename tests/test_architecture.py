@@ -33,6 +33,11 @@ FORBIDDEN = {
 # `seed_demo` is a face of the whole desk (it seeds every app), kept beside the settings.
 FACES_IN_THE_KERNEL = ("supportdesk/management/",)
 
+# Known exceptions, each with its reason. The audit log's list of followed models names
+# every app's models by label and masks the case's texts as `cases.models.CASE_TEXTS`
+# spells them (their one home); a new entry here needs as good a reason.
+ALLOWED = {("audit/tracked.py", "cases")}
+
 
 def imported_apps(path: Path) -> list[tuple[str, int]]:
     """(app, line) for each import of one of the apps in a module."""
@@ -63,7 +68,7 @@ def test_an_app_imports_no_app_above_it(app):
         f"{path.relative_to(ROOT)}:{line} imports {imported}"
         for path in modules_of(app)
         for imported, line in imported_apps(path)
-        if imported in FORBIDDEN[app]
+        if imported in FORBIDDEN[app] and (str(path.relative_to(ROOT)), imported) not in ALLOWED
     ]
     assert not upward, "\n".join(upward)
 
