@@ -7,16 +7,14 @@ resolved stage.
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from knowledge.models import Article, KnownIssue, ProductFeedback
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
+from supportdesk.types import User
 from tenants.roles import Role, has_role
-
-User = AbstractBaseUser
 
 # Who may do what here; the README's staff-queue section lists the same.
 WRITE_ROLE = Role.ENGINEER  # write known issues and article drafts

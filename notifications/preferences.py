@@ -3,12 +3,12 @@
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from notifications.events import EVENT_KINDS, Audience, EventKind, kinds_for
 from notifications.models import NotificationPreference
 from supportdesk.errors import InvalidInput
+from supportdesk.types import User
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ def users_who_turned_off(pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str
     return pairs & set(off)
 
 
-def preferences_for(user: AbstractBaseUser, audience: Audience) -> list[PreferenceChoice]:
+def preferences_for(user: User, audience: Audience) -> list[PreferenceChoice]:
     """Every kind of email the user's side receives, with the user's choice."""
     stored = dict(NotificationPreference.objects.filter(user=user).values_list("event", "enabled"))
     return [
@@ -41,7 +41,7 @@ def preferences_for(user: AbstractBaseUser, audience: Audience) -> list[Preferen
 
 @transaction.atomic
 def notification_preferences_set(
-    *, user: AbstractBaseUser, choices: Mapping[str, bool]
+    *, user: User, choices: Mapping[str, bool]
 ) -> list[NotificationPreference]:
     """Record the user's choices; the emails the contract relies on cannot be turned off."""
     unknown = sorted(set(choices) - set(EVENT_KINDS))

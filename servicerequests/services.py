@@ -6,7 +6,6 @@ writes the timeline event and the emails. The portal, the admin and the API call
 
 from collections.abc import Mapping
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -21,11 +20,10 @@ from sla.business_time import add_business_time
 from sla.calendars import to_business_calendar
 from sla.targets import Target
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict, VersionConflict
+from supportdesk.types import User
 from tenants.access import acting_partner_member, is_contact_of, tenants_for
 from tenants.models import Tenant
 from tenants.roles import Role, has_role, is_support_staff
-
-User = AbstractBaseUser
 
 
 def _record(

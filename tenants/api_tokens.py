@@ -12,17 +12,15 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
+from supportdesk.types import AnyUser, User
 from tenants.access import portal_access_problem
 from tenants.models import ApiToken
 from tenants.roles import is_support_staff
-
-User = AbstractBaseUser | AnonymousUser
 
 TOKEN_PREFIX = "sdk_"  # noqa: S105  (a marker, not a secret)
 SHOWN_PREFIX_LENGTH = len(TOKEN_PREFIX) + 8
@@ -45,7 +43,7 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def api_tokens_of(user: User) -> QuerySet[ApiToken]:
+def api_tokens_of(user: AnyUser) -> QuerySet[ApiToken]:
     """The user's tokens, usable ones first, newest first."""
     if not user.is_authenticated:
         return ApiToken.objects.none()
@@ -54,14 +52,14 @@ def api_tokens_of(user: User) -> QuerySet[ApiToken]:
     )
 
 
-def _active(user: User, now: dt.datetime) -> QuerySet[ApiToken]:
+def _active(user: AnyUser, now: dt.datetime) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True).filter(
         Q(expires_at__isnull=True) | Q(expires_at__gt=now)
     )
 
 
 @transaction.atomic
-def api_token_create(*, actor: User, name: str, expires_in_days: int | None = None) -> NewToken:
+def api_token_create(*, actor: AnyUser, name: str, expires_in_days: int | None = None) -> NewToken:
     """Make a token for the actor's own use of the API. Only people who may use the
     portal get one; support staff use the API with their staff session."""
     if is_support_staff(actor):
@@ -100,7 +98,7 @@ def api_token_create(*, actor: User, name: str, expires_in_days: int | None = No
 
 
 @transaction.atomic
-def api_token_revoke(*, actor: User, token_id: int) -> ApiToken:
+def api_token_revoke(*, actor: AnyUser, token_id: int) -> ApiToken:
     """Revoke one of the actor's own tokens; it stops working at once."""
     token = ApiToken.objects.select_for_update().filter(user=actor, id=token_id).first()
     if token is None:
@@ -121,7 +119,7 @@ def api_tokens_revoke_all(*, user_ids: Iterable[int], reason: str) -> int:
     )
 
 
-def api_token_user(secret: str) -> tuple[AbstractBaseUser, ApiToken] | None:
+def api_token_user(secret: str) -> tuple[User, ApiToken] | None:
     """The active user a presented token belongs to, or None if it is unknown, revoked,
     expired, or its user is deactivated."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:

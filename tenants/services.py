@@ -3,7 +3,6 @@
 import datetime as dt
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
@@ -12,6 +11,7 @@ from django.utils import timezone
 
 from audit.context import audited
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
+from supportdesk.types import User
 from tenants.access import is_contact_of, tenants_for
 from tenants.invitations import contact_invitations_revoke, contact_invite
 from tenants.models import (
@@ -24,8 +24,6 @@ from tenants.models import (
 from tenants.revocation import access_end
 from tenants.roles import Role, has_role, is_support_staff
 from tenants.selectors import letters_visible_to
-
-User = AbstractBaseUser
 
 # The lowest role that may approve a letter of authorization (see `letter_approve`).
 LETTER_APPROVER = Role.TRIAGE_LEAD

@@ -8,17 +8,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
-from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from supportdesk.errors import InvalidInput
+from supportdesk.types import User
 from tenants.models import Environment, EnvironmentKind, Tenant
 from tenants.roles import Role
 
 if TYPE_CHECKING:
     from servicerequests.models import FulfilmentStep, ServiceRequest
-
-User = AbstractBaseUser
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,10 @@ of the tenant's sandboxes needs the customer to say they mean it."""
 from typing import Any
 
 from django import forms
-from django.contrib.auth.models import AbstractBaseUser
 
 from servicerequests.handlers.base import ALL_KINDS, RequestForm, RequestHandler, Step, refuse
 from supportdesk.errors import InvalidInput
+from supportdesk.types import User
 from tenants.environments import environment_flags_set, flag_matrix, flags_on
 from tenants.models import Environment, EnvironmentKind, ProductFlag, Tenant
 
@@ -91,7 +91,7 @@ class FeatureFlagEnablement(RequestHandler):
             lines.append(("Reason", details["reason"]))
         return lines
 
-    def on_done(self, *, request: Any, actor: AbstractBaseUser) -> None:
+    def on_done(self, *, request: Any, actor: User) -> None:
         environment_flags_set(
             environment=request.environment,
             flag_ids=[flag["id"] for flag in request.details["flags"]],
