@@ -16,8 +16,9 @@ from typing import cast
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest
+from rest_framework.request import Request
 
-__all__ = ["AnyUser", "AuthenticatedHttpRequest", "User", "signed_in"]
+__all__ = ["AnyUser", "AuthenticatedHttpRequest", "User", "signed_in", "signed_in_request"]
 
 AnyUser = User | AnonymousUser
 
@@ -26,8 +27,13 @@ class AuthenticatedHttpRequest(HttpRequest):
     user: User
 
 
-def signed_in(request: HttpRequest) -> User:
+def signed_in(request: HttpRequest | Request) -> User:
     """The user of a request that only reaches this code signed in (the admin site, an API
     view behind `IsAuthenticated`). A typing statement, not a check: nothing changes at run
     time."""
     return cast(User, request.user)
+
+
+def signed_in_request(request: HttpRequest) -> AuthenticatedHttpRequest:
+    """`signed_in` for code that hands the whole request on (the admin's action helpers)."""
+    return cast(AuthenticatedHttpRequest, request)

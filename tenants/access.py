@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from supportdesk.types import AnyUser
+from supportdesk.types import AnyUser, User
 from tenants.models import AuthorizedContact, LetterOfAuthorization, PartnerMember, Tenant
 from tenants.roles import is_support_staff
 
@@ -52,7 +52,7 @@ def can_act_for(user: AnyUser, tenant_id: int) -> bool:
     return tenants_for(user).filter(id=tenant_id).exists()
 
 
-def acting_pairs(pairs: Iterable[tuple[AnyUser, int]]) -> set[tuple[int, int]]:
+def acting_pairs(pairs: Iterable[tuple[User, int]]) -> set[tuple[int, int]]:
     """`can_act_for` for many (user, tenant id) pairs in four queries, by the same rules
     as `tenants_for`: the (user id, tenant id) pairs that may act. For the sweeps, which
     write the emails of hundreds of cases at once."""

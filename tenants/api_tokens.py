@@ -52,14 +52,14 @@ def api_tokens_of(user: AnyUser) -> QuerySet[ApiToken]:
     )
 
 
-def _active(user: AnyUser, now: dt.datetime) -> QuerySet[ApiToken]:
+def _active(user: User, now: dt.datetime) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True).filter(
         Q(expires_at__isnull=True) | Q(expires_at__gt=now)
     )
 
 
 @transaction.atomic
-def api_token_create(*, actor: AnyUser, name: str, expires_in_days: int | None = None) -> NewToken:
+def api_token_create(*, actor: User, name: str, expires_in_days: int | None = None) -> NewToken:
     """Make a token for the actor's own use of the API. Only people who may use the
     portal get one; support staff use the API with their staff session."""
     if is_support_staff(actor):
@@ -98,7 +98,7 @@ def api_token_create(*, actor: AnyUser, name: str, expires_in_days: int | None =
 
 
 @transaction.atomic
-def api_token_revoke(*, actor: AnyUser, token_id: int) -> ApiToken:
+def api_token_revoke(*, actor: User, token_id: int) -> ApiToken:
     """Revoke one of the actor's own tokens; it stops working at once."""
     token = ApiToken.objects.select_for_update().filter(user=actor, id=token_id).first()
     if token is None:

@@ -7,11 +7,12 @@ tenant but work nothing else. Superusers hold every role.
 """
 
 from enum import StrEnum
+from typing import TypeGuard
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
-from supportdesk.types import AnyUser
+from supportdesk.types import AnyUser, User
 
 
 class Role(StrEnum):
@@ -26,15 +27,16 @@ _RANK = {Role.ENGINEER: 1, Role.TRIAGE_LEAD: 2, Role.MANAGER: 3}
 _OUTSIDE_CHAIN = frozenset({Role.SECURITY})
 
 
-def _group_names(user: AnyUser) -> frozenset[str]:
+def _group_names(user: User) -> frozenset[str]:
     cached = getattr(user, "_supportdesk_groups", None)
     if cached is None:
         cached = frozenset(user.groups.values_list("name", flat=True))
-        user._supportdesk_groups = cached
+        # A per-instance cache for the length of a request, beside the model's fields.
+        user._supportdesk_groups = cached  # type: ignore[attr-defined]
     return cached
 
 
-def _staff_account(user: AnyUser) -> bool:
+def _staff_account(user: AnyUser) -> TypeGuard[User]:
     return user.is_authenticated and user.is_active and user.is_staff
 
 
@@ -134,5 +136,5 @@ def ensure_role_groups(**_: object) -> None:
         Role.SECURITY: [*view_but_outbox, *ours.filter(codename="change_servicerequest")],
     }
     for role, permissions in grants.items():
-        group, _ = Group.objects.get_or_create(name=role.value)
+        group, _created = Group.objects.get_or_create(name=role.value)
         group.permissions.set(permissions)

@@ -67,7 +67,7 @@ def _check_contact_limit(tenant: Tenant) -> None:
 def _removed_by_the_customer(contact: AuthorizedContact) -> bool:
     """Whether the customer may have taken this contact away: anyone but support staff
     removed it, or nobody knows who did (removals recorded before removers were)."""
-    return contact.removed_by_id is None or not is_support_staff(contact.removed_by)
+    return contact.removed_by is None or not is_support_staff(contact.removed_by)
 
 
 def _grant(
@@ -357,7 +357,8 @@ def letter_submit(
         submitted_by=actor,
     )
     if document is not None:
-        letter.document.save(document.name, document, save=False)
+        # An upload always has a name; the stubs type File.name as optional.
+        letter.document.save(document.name, document, save=False)  # type: ignore[arg-type]
     letter.save()
     return letter
 
