@@ -37,7 +37,7 @@ def current_announcements(now: dt.datetime) -> list[Announcement]:
         starts_at__lte=now, starts_at__gt=now - RECENT_RELEASES
     )
     found = Announcement.objects.filter(incidents | maintenance | releases, published=True)
-    order = {Announcement.Kind.INCIDENT: 0, Announcement.Kind.MAINTENANCE: 1}
+    order: dict[str, int] = {Announcement.Kind.INCIDENT: 0, Announcement.Kind.MAINTENANCE: 1}
     return sorted(found, key=lambda a: (order.get(a.kind, 2), a.starts_at))
 
 

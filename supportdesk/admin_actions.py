@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 
 from supportdesk.errors import ServiceError
@@ -84,7 +84,7 @@ def with_form(
     *,
     description: str,
     done: str,
-    make_form: Callable[[HttpRequest, QuerySet, object], forms.Form],
+    make_form: Callable[[HttpRequest, QuerySet, QueryDict | None], forms.Form],
     perform: Callable[[AuthenticatedHttpRequest, Any, dict[str, Any]], object],
     name: str | None = None,
 ) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet], HttpResponse | None]:

@@ -32,4 +32,4 @@ class ApiView(_ParsedQuery, APIView):
 
 
 class ApiListView(_ParsedQuery, ListAPIView):
-    query_class = CursorQuery
+    query_class: type[StrictInput] = CursorQuery
