@@ -10,6 +10,7 @@ from auditlog.diff import get_field_value, get_mask_function, model_instance_dif
 from auditlog.registry import auditlog
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import ForeignObjectRel
 from django.http import HttpRequest
 from django.utils.encoding import smart_str
 
@@ -87,7 +88,7 @@ def audit_bulk_changed(objs: Sequence[models.Model], fields: Sequence[str]) -> N
         return
     mask = get_mask_function(settings.get("mask_callable"))
 
-    def value(obj: models.Model, field: models.Field) -> str:
+    def value(obj: models.Model, field: models.Field | ForeignObjectRel) -> str:
         shown = smart_str(get_field_value(obj, field))
         return mask(shown) if field.name in settings["mask_fields"] else shown
 

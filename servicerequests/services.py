@@ -100,7 +100,9 @@ def service_request_submit(
     if not form.is_valid():
         raise InvalidInput(
             "Please correct the request.",
-            field_errors={field: list(errors) for field, errors in form.errors.items()},
+            field_errors={
+                field: [str(error) for error in errors] for field, errors in form.errors.items()
+            },
         )
     environment = form.cleaned_data["environment"]
     details = handler.validate(tenant=tenant, cleaned=form.cleaned_data, environment=environment)

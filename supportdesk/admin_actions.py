@@ -19,6 +19,10 @@ from supportdesk.types import AuthenticatedHttpRequest, signed_in_request
 
 M = TypeVar("M", bound=Model)
 
+# An admin action; the admin only runs them for signed-in staff (`AdminSite.admin_view`),
+# so the callbacks below get an `AuthenticatedHttpRequest`.
+AdminAction = Callable[[admin.ModelAdmin, HttpRequest, QuerySet], HttpResponse | None]
+
 
 def run_for_each(
     modeladmin: admin.ModelAdmin,
@@ -45,7 +49,7 @@ def with_text(
     label: str,
     done: str,
     perform: Callable[[AuthenticatedHttpRequest, Any, str], object],
-) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet], HttpResponse | None]:
+) -> AdminAction:
     """An action that first asks for a required text (a reason or a note)."""
 
     def action(
@@ -87,7 +91,7 @@ def with_form(
     make_form: Callable[[HttpRequest, QuerySet, QueryDict | None], forms.Form],
     perform: Callable[[AuthenticatedHttpRequest, Any, dict[str, Any]], object],
     name: str | None = None,
-) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet], HttpResponse | None]:
+) -> AdminAction:
     """An action that first asks for what the service needs through a small form (an owner,
     a priority and a reason …), then calls the service once per selected row."""
 

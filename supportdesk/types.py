@@ -12,13 +12,22 @@ permission check): its `user` is a `User`. It is for annotations only; Django st
 an ordinary `HttpRequest` (django-stubs: "typing HttpRequest").
 """
 
-from typing import cast
+from collections.abc import Callable
+from typing import Any, cast
 
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import AbstractUser, AnonymousUser, PermissionsMixin, User
+from django.db.models import Model
 from django.http import HttpRequest
 from rest_framework.request import Request
 
-__all__ = ["AnyUser", "AuthenticatedHttpRequest", "User", "signed_in", "signed_in_request"]
+__all__ = [
+    "AnyUser",
+    "AuthenticatedHttpRequest",
+    "User",
+    "fsm_permission",
+    "signed_in",
+    "signed_in_request",
+]
 
 AnyUser = User | AnonymousUser
 
@@ -37,3 +46,14 @@ def signed_in(request: HttpRequest | Request) -> User:
 def signed_in_request(request: HttpRequest) -> AuthenticatedHttpRequest:
     """`signed_in` for code that hands the whole request on (the admin's action helpers)."""
     return cast(AuthenticatedHttpRequest, request)
+
+
+# The permission check django-fsm's `transition(permission=...)` takes, as django-fsm types it.
+FsmPermission = Callable[[Model, AbstractUser | AnonymousUser | PermissionsMixin], bool]
+
+
+def fsm_permission(check: Callable[[Any, AnyUser], bool]) -> FsmPermission:
+    """Marks a transition's permission check, written for the desk's model and users, as
+    the check django-fsm takes (it calls it with the instance and the acting user). Returns
+    the function itself."""
+    return cast(FsmPermission, check)

@@ -30,8 +30,9 @@ class FeatureFlagForm(RequestForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        products = {env.product for env in self.fields["environment"].queryset}
-        self.fields["flags"].queryset = ProductFlag.objects.filter(
+        environments = self.model_choice_field("environment").queryset
+        products = {env.product for env in environments} if environments is not None else set()
+        self.model_choice_field("flags").queryset = ProductFlag.objects.filter(
             product__in=products, active=True
         ).order_by("name")
 
