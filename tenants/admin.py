@@ -13,7 +13,6 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils import timezone
 
-from cases.admin_messages import report_recompute, report_rerank, warn_unranked
 from cases.services.clocks import clocks_recompute_for_plans, clocks_recompute_for_tenant
 from cases.services.priorities import (
     cases_rerank_for_plans,
@@ -27,6 +26,7 @@ from supportdesk.admin_actions import (
     run_for_each,
     with_text,
 )
+from supportdesk.admin_messages import report_recompute, report_rerank, warn_unranked
 from supportdesk.errors import InvalidInput
 from supportdesk.types import AuthenticatedHttpRequest, signed_in
 from tenants import services
