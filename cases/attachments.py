@@ -1,12 +1,14 @@
 """What a case attachment may be: checked before anything is stored."""
 
 import mimetypes
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Protocol
+from typing import Protocol, cast
 
 import puremagic
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 
 from supportdesk.errors import InvalidInput, TooLarge
@@ -20,6 +22,12 @@ class UploadLike(Protocol):
     def read(self, size: int = -1) -> bytes: ...
 
     def seek(self, offset: int) -> int: ...
+
+
+def as_uploads(files: Iterable[UploadedFile]) -> list[UploadLike]:
+    """Django's uploads as the services take them: the multipart parser always gives
+    them a name and a size (the stubs allow None for files made without)."""
+    return cast(list[UploadLike], list(files))
 
 
 MAX_FILENAME_LENGTH = 120

@@ -13,7 +13,7 @@ an ordinary `HttpRequest` (django-stubs: "typing HttpRequest").
 """
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from django.contrib.auth.models import AbstractUser, AnonymousUser, PermissionsMixin, User
 from django.db.models import Model
@@ -25,6 +25,7 @@ __all__ = [
     "AuthenticatedHttpRequest",
     "User",
     "fsm_permission",
+    "present",
     "signed_in",
     "signed_in_request",
 ]
@@ -57,3 +58,15 @@ def fsm_permission(check: Callable[[Any, AnyUser], bool]) -> FsmPermission:
     the check django-fsm takes (it calls it with the instance and the acting user). Returns
     the function itself."""
     return cast(FsmPermission, check)
+
+
+T = TypeVar("T")
+
+
+def present(value: T | None, what: str) -> T:
+    """A value the object's state guarantees (an escalated case's escalator, a closed case's
+    reopen deadline) though its column may be empty in other states. Raises ValueError
+    when it is missing; the code that used it would have failed there anyway."""
+    if value is None:
+        raise ValueError(f"{what} is missing.")
+    return value
