@@ -11,6 +11,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from cases.models import (
+    LONG_TEXT_FIELDS,
     OPEN_STATES,
     QUEUE_ORDER,
     Attachment,
@@ -25,16 +26,6 @@ from supportdesk.errors import NotFound
 from supportdesk.types import AnyUser
 from tenants.access import tenants_for
 from tenants.roles import is_support_staff
-
-# The intake texts are long and shown only on the case page: lists leave them in the database.
-LONG_TEXT_FIELDS = (
-    "description",
-    "steps_to_reproduce",
-    "expected_result",
-    "actual_result",
-    "business_impact_details",
-    "escalation_reason",
-)
 
 
 def cases_for(user: AnyUser) -> QuerySet[Case]:

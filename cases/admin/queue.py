@@ -33,9 +33,8 @@ from cases.admin.filters import (
     StateFilter,
 )
 from cases.admin.triage import triage_view
-from cases.models import BusinessImpact, Case, EnvironmentKind
+from cases.models import LONG_TEXT_FIELDS, BusinessImpact, Case
 from cases.selectors import (
-    LONG_TEXT_FIELDS,
     QUEUE_ORDER,
     due_status,
     queue_for,
@@ -46,6 +45,7 @@ from supportdesk.admin_actions import run_for_each, with_form, with_text
 from supportdesk.admin_paging import EstimatedCountPaginator
 from supportdesk.errors import ServiceError
 from supportdesk.types import signed_in
+from tenants.models import EnvironmentKind
 
 _IMPACT_SHORT: dict[int, str] = {
     BusinessImpact.CRITICAL: "Critical",
@@ -245,7 +245,6 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
         js = ["cases/queue.js"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
-        # The list shows none of the long intake texts: leave them in the database.
         return with_customer_escalation(queue_for(request.user).defer(*LONG_TEXT_FIELDS))
 
     def get_search_results(
