@@ -6,10 +6,12 @@ which `AbstractBaseUser` does not have. `AnyUser` is what `request.user` holds b
 has checked a sign-in: selectors and the access function take it and answer "nothing" for
 an anonymous visitor.
 
-`AuthenticatedHttpRequest` is the request of a view or middleware that only runs for a
-signed-in user (the portal behind its sign-in middleware, the admin behind its site's
-permission check): its `user` is a `User`. It is for annotations only; Django still passes
-an ordinary `HttpRequest` (django-stubs: "typing HttpRequest").
+`AuthenticatedHttpRequest` is the request of a view that only runs for a signed-in user
+(behind `login_required`, an admin action behind the admin site's permission check): its
+`user` is a `User`; the portal's `portal.context.PortalRequest` (behind `portal_page`) adds
+`portal`. They are for annotations only; Django still passes an ordinary `HttpRequest`
+(django-stubs: "typing HttpRequest"). Code that overrides a Django hook typed with
+`HttpRequest` (`ModelAdmin.save_model`, an API view's `get`) says `signed_in(request)`.
 """
 
 from collections.abc import Callable
@@ -38,9 +40,9 @@ class AuthenticatedHttpRequest(HttpRequest):
 
 
 def signed_in(request: HttpRequest | Request) -> User:
-    """The user of a request that only reaches this code signed in (the admin site, an API
-    view behind `IsAuthenticated`). A typing statement, not a check: nothing changes at run
-    time."""
+    """The user of a request that only reaches this code signed in (the admin site; an API
+    view, all behind `tenants.api_access.HasDeskAccess`). A typing statement, not a check:
+    nothing changes at run time."""
     return cast(User, request.user)
 
 
