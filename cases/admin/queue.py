@@ -18,6 +18,7 @@ from django.utils.safestring import mark_safe
 from cases import services
 from cases.admin import forms as case_forms
 from cases.admin.case_page import case_act, case_attachment, case_page
+from cases.admin.customer import CustomerEscalationColumn, with_customer_escalation
 from cases.admin.dashboard import dashboard_view
 from cases.admin.filters import (
     DropdownFilter,
@@ -30,8 +31,6 @@ from cases.admin.filters import (
     StateFilter,
 )
 from cases.admin.triage import triage_view
-from cases.admin_customer import CustomerEscalationColumn, with_customer_escalation
-from cases.admin_scale import EstimatedCountPaginator
 from cases.models import BusinessImpact, Case, EnvironmentKind
 from cases.selectors import (
     LONG_TEXT_FIELDS,
@@ -42,6 +41,7 @@ from cases.selectors import (
 )
 from cases.services import StaffAction, may
 from supportdesk.admin_actions import run_for_each, with_form, with_text
+from supportdesk.admin_paging import EstimatedCountPaginator
 from supportdesk.errors import ServiceError
 
 _IMPACT_SHORT = {
