@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases import services
-from cases.models import BusinessImpact, Case, CloseReason, EnvironmentKind, State
+from cases.models import BusinessImpact, Case, CloseReason, State
+from tenants.models import EnvironmentKind
 from tenants.roles import Role
 from tests.factories import (
     PASSWORD,
