@@ -1,8 +1,15 @@
 """Sidebar filters of the admin rendered as a select, for long lists (customers, plans,
 people): the queue and the audit log use them."""
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
+from django.db import models
 from django.http import HttpRequest
+
+from supportdesk.types import present
 
 SELECT_TEMPLATE = "admin/cases/filter_select.html"
 
@@ -14,14 +21,21 @@ class SelectChoices:
 
     template = SELECT_TEMPLATE
 
-    def choices(self, changelist: object) -> object:
+    if TYPE_CHECKING:  # given by the list filter this is mixed into
+        lookup_choices: list[tuple[Any, str]]
+
+        def selected_values(self) -> list[str]: ...
+
+    # Options for our own template (a raw value each, no query string), so not the
+    # admin's `_ListFilterChoices`: the two filters below say so where they mix this in.
+    def choices(self, changelist: ChangeList) -> Iterator[dict[str, Any]]:
         current = self.selected_values()
         yield {"selected": not current, "value": "", "display": "All"}
         for value, label in self.lookup_choices:
             yield {"selected": str(value) in current, "value": value, "display": label}
 
 
-class DropdownFilter(SelectChoices, admin.RelatedFieldListFilter):
+class DropdownFilter(SelectChoices, admin.RelatedFieldListFilter):  # type: ignore[misc]
     """Customer or plan, by name."""
 
     @property
@@ -31,15 +45,18 @@ class DropdownFilter(SelectChoices, admin.RelatedFieldListFilter):
     def selected_values(self) -> list[str]:
         return [str(value) for value in self.lookup_val or []]
 
-    def field_choices(self, field: object, request: HttpRequest, model_admin: object) -> list:
-        related = field.remote_field.model
+    def field_choices(
+        self, field: models.Field, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list:
+        related = present(field.remote_field, "relation").model
         return list(related._default_manager.order_by("name").values_list("pk", "name"))
 
 
-class SelectListFilter(SelectChoices, admin.SimpleListFilter):
+class SelectListFilter(SelectChoices, admin.SimpleListFilter):  # type: ignore[misc]
     @property
-    def parameter(self) -> str:
+    def parameter(self) -> str | None:
         return self.parameter_name
 
     def selected_values(self) -> list[str]:
-        return [self.value()] if self.value() else []
+        value = self.value()
+        return [value] if value else []

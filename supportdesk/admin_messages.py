@@ -9,10 +9,14 @@ from django.http import HttpRequest
 class Outcome(Protocol):
     """`sla.services.Reapplied`, named by its shape: the kernel imports no app."""
 
-    moved: int
-    recomputed: int
-    left: int
-    unranked: dict[str, int]
+    @property
+    def moved(self) -> int: ...
+    @property
+    def recomputed(self) -> int: ...
+    @property
+    def left(self) -> int: ...
+    @property
+    def unranked(self) -> dict[str, int]: ...
 
 
 def report_reapplied(model_admin: admin.ModelAdmin, request: HttpRequest, outcome: Outcome) -> None:

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import reverse
 
 from supportdesk.security import API_PREFIX
+from supportdesk.types import User
 
 SIGNED_IN_AT = "supportdesk_signed_in_at"
 SEEN_AT = "supportdesk_seen_at"
@@ -64,7 +64,7 @@ def _duration(minutes: int) -> str:
 
 
 def session_stamp_sign_in(
-    sender: object, request: HttpRequest | None, user: AbstractBaseUser, **kwargs: object
+    sender: object, request: HttpRequest | None, user: User, **kwargs: object
 ) -> None:
     """Receiver of `user_logged_in`: the session remembers when its user signed in (and
     was last seen), and the cookie and stored session end with its lifetime at the latest."""

@@ -9,7 +9,6 @@ imported below. Other apps, views, the admin and tasks import them from here.
 import datetime as dt
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
@@ -20,6 +19,7 @@ from django.utils import timezone
 from audit.context import audited
 from sla.services import Reapplied, reapply
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict, require_text
+from supportdesk.types import User
 from tenants.access import is_contact_of, tenants_for
 from tenants.api_tokens import api_token_create, api_token_revoke, api_tokens_revoke_all
 from tenants.environments import environment_allowlist_change, environment_flags_set
@@ -42,8 +42,6 @@ from tenants.roles import Role, has_role, is_support_staff, require_role
 from tenants.selectors import letters_visible_to
 from tenants.sessions import user_sessions_end
 from tenants.sso import identity_provider_configure
-
-User = AbstractBaseUser
 
 plan_changed = Signal()
 """Sent with `plan_id` after a plan or its priorities changed (targets, ranks, calendar);
@@ -82,7 +80,7 @@ def _check_contact_limit(tenant: Tenant) -> None:
 def _removed_by_the_customer(contact: AuthorizedContact) -> bool:
     """Whether the customer may have taken this contact away: anyone but support staff
     removed it, or nobody knows who did (removals recorded before removers were)."""
-    return contact.removed_by_id is None or not is_support_staff(contact.removed_by)
+    return contact.removed_by is None or not is_support_staff(contact.removed_by)
 
 
 def _grant(
@@ -372,7 +370,8 @@ def letter_submit(
         submitted_by=actor,
     )
     if document is not None:
-        letter.document.save(document.name, document, save=False)
+        # An upload always has a name; the stubs type File.name as optional.
+        letter.document.save(document.name, document, save=False)  # type: ignore[arg-type]
     letter.save()
     return letter
 

@@ -28,7 +28,7 @@ def user_sessions_end(*, user_ids: Iterable[int]) -> None:
         SessionCutoff.objects.update_or_create(user_id=user_id, defaults={"ended_at": now})
 
 
-def session_is_ended(session: SessionBase, user_id: object) -> bool:
+def session_is_ended(session: SessionBase, user_id: str | int) -> bool:
     cutoff = SessionCutoff.objects.filter(user_id=user_id).values_list("ended_at", flat=True)
     ended_at = cutoff.first()
     if ended_at is None:

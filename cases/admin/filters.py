@@ -1,7 +1,11 @@
 """The queue's filters. Each reads only what the selectors define (open, breached, due
 within …), so the queue, the dashboard and the tasks agree on the words."""
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -12,6 +16,9 @@ from knowledge.models import KnownIssue
 from supportdesk.admin_filters import SelectListFilter
 from tenants.models import PlanPriority
 from tenants.roles import support_staff
+
+if TYPE_CHECKING:
+    from django.contrib.admin.filters import _ListFilterChoices
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -31,7 +38,7 @@ class StateFilter(admin.SimpleListFilter):
             return queryset.filter(state=value)
         return queryset
 
-    def choices(self, changelist: object) -> object:
+    def choices(self, changelist: ChangeList) -> "Iterator[_ListFilterChoices]":
         current = self.value() or "open"
         for value, label in self.lookup_choices:
             yield {

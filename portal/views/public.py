@@ -12,6 +12,7 @@ from notifications.services import announcement_subscription_set
 from portal.errors import apply_service_error, form_invalid
 from portal.forms import AnnouncementAlertsForm
 from supportdesk.errors import ServiceError
+from supportdesk.types import AuthenticatedHttpRequest
 
 
 def _status_page(
@@ -31,7 +32,7 @@ def status(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def announcement_alerts(request: HttpRequest) -> HttpResponse:
+def announcement_alerts(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AnnouncementAlertsForm(request.POST)
     if not form.is_valid():
         return _status_page(request, form, form_invalid(request))
