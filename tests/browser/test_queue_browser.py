@@ -1,7 +1,5 @@
 """The queue's script in a real browser: filter selects and case-page forms fetched on open."""
 
-import shutil
-
 import pytest
 from django.conf import settings
 from pytest_django.live_server_helper import LiveServer
@@ -9,22 +7,7 @@ from pytest_django.live_server_helper import LiveServer
 from cases import services
 from cases.models import State
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not shutil.which("chromium"), reason="needs Debian's chromium"),
-]
-sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
@@ -38,23 +21,16 @@ def plain_live_server(transactional_db):
 
 
 @pytest.fixture
-def browser_page(plain_live_server, client, cast, monkeypatch):
-    """A chromium page signed in as the engineer of the cast."""
-    live_server = plain_live_server
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def browser_page(browser, plain_live_server, client, cast):
+    """A page of the conftest's chromium, signed in as the engineer of the cast."""
     client.force_login(cast.engineer)
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
-        )
-        context = browser.new_context()
-        context.add_cookies(
-            [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
-        )
-        page = context.new_page()
-        yield page
-        browser.close()
+    context = browser.new_context()
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": plain_live_server.url}]
+    )
+    yield context.new_page()
+    context.close()
 
 
 def _case(cast, summary: str, priority: str = "P2"):
