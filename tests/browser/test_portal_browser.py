@@ -12,6 +12,7 @@ import pytest
 from cases import services
 from cases.models import Case, SatisfactionSurvey, State
 from tenants.models import LetterOfAuthorization
+from tests.cases.helpers import file_case
 from tests.factories import PASSWORD, AnnouncementFactory, ArticleFactory, KnownIssueFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -67,13 +68,10 @@ def desk(cast, frozen_clock):
     cast.tenant_a.save()
 
     def file(summary: str, priority: str, **extra: object) -> Case:
-        return services.case_create(
-            actor=extra.pop("actor", cast.contact_a),
-            tenant_id=cast.tenant_a.id,
-            summary=summary,
-            category=extra.pop("category", "bug"),
+        return file_case(
+            cast,
+            summary,
             priority=priority,
-            environment_access="granted",
             product="SupportDesk Cloud",
             product_version="2026.10",
             **extra,

@@ -6,6 +6,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from cases import services
 from cases.models import State
+from tests.cases.helpers import file_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,24 +34,13 @@ def browser_page(browser, plain_live_server, client, cast):
     context.close()
 
 
-def _case(cast, summary: str, priority: str = "P2"):
-    return services.case_create(
-        actor=cast.contact_a,
-        tenant_id=cast.tenant_a.id,
-        summary=summary,
-        category="bug",
-        priority=priority,
-        environment_access="granted",
-    )
-
-
 def test_owner_filter_select_reloads_the_queue_keeping_other_filters(
     browser_page, plain_live_server, cast
 ):
     live_server = plain_live_server
-    mine = _case(cast, "Mine to fix")
+    mine = file_case(cast, "Mine to fix")
     services.case_assign(case_id=mine.id, actor=cast.engineer, owner=cast.engineer)
-    _case(cast, "Nobody's yet")
+    file_case(cast, "Nobody's yet")
     page = browser_page
     page.goto(f"{live_server.url}/admin/cases/case/?priority=P2")
     with page.expect_navigation():
@@ -66,7 +56,7 @@ def test_case_page_fetches_a_form_when_opened_and_the_action_runs(
     browser_page, plain_live_server, cast
 ):
     live_server = plain_live_server
-    case = _case(cast, "Export fails")
+    case = file_case(cast, "Export fails")
     services.case_assign(case_id=case.id, actor=cast.engineer, owner=cast.engineer)
     page = browser_page
     page.goto(f"{live_server.url}/admin/cases/case/{case.id}/change/")

@@ -22,6 +22,7 @@ from notifications.models import InboundEmail, Notification
 from notifications.reply_tokens import reply_address
 from notifications.tasks import send_pending_notifications
 from tenants.models import NotificationAddress
+from tests.cases.helpers import taken
 from tests.factories import ContactFactory, UserFactory
 from tests.inbound_mail import from_our_mta
 
@@ -44,15 +45,7 @@ def eml(name: str, case: Case | None = None, **values: str) -> bytes:
 @pytest.fixture
 def case(cast) -> Case:
     """ACME-00001, filed by Ann, owned by Eve, waiting for Ann's answer."""
-    case = services.case_create(
-        actor=cast.contact_a,
-        tenant_id=cast.tenant_a.id,
-        summary="Invoices export fails with a timeout",
-        category="bug",
-        priority="P2",
-        environment_access="granted",
-    )
-    services.case_assign(case_id=case.id, actor=cast.engineer, owner=cast.engineer)
+    case = taken(cast)
     services.case_request_info(
         case_id=case.id, actor=cast.engineer, body="Which browser and version do you use?"
     )

@@ -15,6 +15,7 @@ from notifications.models import Notification
 from notifications.reply_tokens import make_reply_token
 from notifications.tasks import send_pending_notifications
 from tenants.roles import Role
+from tests.cases.helpers import taken
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,15 +40,7 @@ def outbox(cast, settings) -> dict:
     Client().post(reverse("portal:password_reset"), {"email": cast.contact_a.email})
     send_pending_notifications()
     reset_link = re.search(r"https?://\S+/password-reset/\S+/", mail.outbox[0].body).group(0)
-    case = services.case_create(
-        actor=cast.contact_a,
-        tenant_id=cast.tenant_a.id,
-        summary="Invoices export fails",
-        category="bug",
-        priority="P2",
-        environment_access="granted",
-    )
-    services.case_assign(case_id=case.id, actor=cast.engineer, owner=cast.engineer)
+    case = taken(cast, "Invoices export fails")
     services.case_close(case_id=case.id, actor=cast.engineer, reason="duplicate", note="Dup.")
     case.refresh_from_db()
     closure = Notification.objects.get(event="case.closed", recipient=cast.contact_a.email)
