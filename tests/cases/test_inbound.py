@@ -1,5 +1,5 @@
 """Inbound mail routed to cases, with .eml files written by real mail clients' rules
-(tests/cases/mail; placeholders stand for the case's reply address and thread)."""
+(tests/data/email/routing; placeholders stand for the case's reply address and thread)."""
 
 import datetime as dt
 import email
@@ -28,7 +28,7 @@ from tests.inbound_mail import from_our_mta
 
 pytestmark = pytest.mark.django_db
 
-MAIL = Path(__file__).parent / "mail"
+MAIL = Path(__file__).resolve().parents[1] / "data" / "email" / "routing"
 PIPE = InboundEmail.Source.PIPE
 
 
