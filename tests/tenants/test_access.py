@@ -7,6 +7,7 @@ from tenants.access import (
     acting_pairs,
     acting_partner_member,
     can_act_for,
+    is_contact_of,
     portal_access_problem,
     tenants_for,
 )
@@ -187,3 +188,33 @@ def test_partner_stopped_on_one_tenant_keeps_another_only_where_it_may(cast, sto
     keeps_b = stop is _deactivate_tenant
     assert set(tenants_for(member)) == ({cast.tenant_b} if keeps_b else set())
     assert acting_pairs(pairs) == ({(member.pk, cast.tenant_b.id)} if keeps_b else set())
+
+
+@STOPS_A_PARTNER
+def test_stopped_partner_is_no_contact_and_is_told_there_is_no_access(cast, stop):
+    """The two remaining functions of tenants.access: a partner member is never a contact
+    of the tenant, before or after; and the portal explains why a stopped partner is out."""
+    member = cast.partner_with_letter
+    assert not is_contact_of(member, cast.tenant_a.id)
+    assert portal_access_problem(member) is None
+    stop(cast)
+    assert not is_contact_of(member, cast.tenant_a.id)
+    assert portal_access_problem(member) is not None
+
+
+@STOPS_A_PARTNER
+def test_stopping_one_partner_leaves_the_tenants_contacts_and_staff_alone(cast, stop):
+    """Only the partner loses access: a deactivated partner or member takes nothing from
+    the customer's own contacts; an inactive tenant takes it from its contacts too, and
+    staff still reach it (as `tenants_for` says, in every form)."""
+    stop(cast)
+    contact_keeps = stop is not _deactivate_tenant
+    assert can_act_for(cast.contact_a, cast.tenant_a.id) is contact_keeps
+    assert is_contact_of(cast.contact_a, cast.tenant_a.id) is contact_keeps
+    assert (portal_access_problem(cast.contact_a) is None) is contact_keeps
+    pairs = [(cast.contact_a, cast.tenant_a.id), (cast.engineer, cast.tenant_a.id)]
+    expected = {(cast.engineer.pk, cast.tenant_a.id)}
+    if contact_keeps:
+        expected.add((cast.contact_a.pk, cast.tenant_a.id))
+    assert acting_pairs(pairs) == expected
+    assert can_act_for(cast.engineer, cast.tenant_a.id)
