@@ -24,7 +24,7 @@ from audit.models import AuditEntry
 from audit.services import audit_export
 from audit.tracked import TRACKED
 from cases.admin.filters import DropdownFilter, SelectListFilter
-from cases.admin_scale import EstimatedCountPaginator
+from supportdesk.admin_paging import EstimatedCountPaginator
 from tenants.roles import Role, has_role
 
 EXPORT_CHUNK = 2000

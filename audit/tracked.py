@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cases.models import CASE_TEXTS
+
 
 @dataclass(frozen=True)
 class Tracked:
@@ -44,14 +46,6 @@ _CASE_DERIVED = (
     "clocks_stale_at",
     "version",
     "updated_at",
-)
-_CASE_TEXTS = (
-    "description",
-    "steps_to_reproduce",
-    "expected_result",
-    "actual_result",
-    "business_impact_details",
-    "escalation_reason",
 )
 
 TRACKED: dict[str, Tracked] = {
@@ -91,7 +85,7 @@ TRACKED: dict[str, Tracked] = {
     "notifications.announcement": Tracked(None, exclude=("updated_at",)),
     "notifications.notificationpreference": Tracked(None, exclude=("updated_at",)),
     "notifications.announcementsubscription": Tracked(None, exclude=("updated_at",)),
-    "cases.case": Tracked("tenant_id", exclude=_CASE_DERIVED, mask=_CASE_TEXTS),
+    "cases.case": Tracked("tenant_id", exclude=_CASE_DERIVED, mask=CASE_TEXTS),
     "cases.comment": Tracked("case.tenant_id", mask=("body",)),
     "cases.attachment": Tracked("case.tenant_id"),
     "cases.contactattempt": Tracked("case.tenant_id", mask=("note",)),

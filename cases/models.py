@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from tenants.access import can_act_for
-from tenants.models import Category
+from tenants.models import Category, EnvironmentKind
 from tenants.roles import Role, has_role, is_support_staff
 
 
@@ -51,14 +51,6 @@ class Channel(models.TextChoices):
     API = "api", "API"
 
 
-class EnvironmentKind(models.IntegerChoices):
-    """Ordered as the queue orders work: production before sandbox before test."""
-
-    PRODUCTION = 1, "Production"
-    SANDBOX = 2, "Sandbox"
-    TEST = 3, "Test"
-
-
 class BusinessImpact(models.IntegerChoices):
     """Ordered most severe first, as the queue orders work."""
 
@@ -79,15 +71,21 @@ class EnvironmentAccess(models.TextChoices):
     REFUSED = "refused", "Support may not access our environment"
 
 
-# What the sweeps leave unread: they work on the case's state and times, not its text.
-LONG_TEXT_FIELDS = [
+# The texts people write into a case: the intake fields and a manager's escalation reason.
+# Customer content, long, and shown only on the case page; the audit log hides their values.
+CASE_TEXTS = (
     "description",
     "steps_to_reproduce",
     "expected_result",
     "actual_result",
     "business_impact_details",
-    "sla_explanation",
-]
+    "escalation_reason",
+)
+
+# What lists, the queue and the sweeps leave in the database: they work on a case's state
+# and times, not on its texts nor on the clock explanation (lines the recompute writes for
+# the case page).
+LONG_TEXT_FIELDS = (*CASE_TEXTS, "sla_explanation")
 
 # The contracts' order of work: the priority's rank in the case's plan (1 first; the codes
 # themselves do not sort by urgency, "P10" < "P2"), business impact (critical first),

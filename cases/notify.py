@@ -11,7 +11,6 @@ case they filed themselves, which is the point of that email.
 """
 
 from collections.abc import Callable, Iterable
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -50,46 +49,67 @@ def _person(user: User, *, staff: bool = False) -> Recipient:
 
 
 @dataclass
-class _Batch:
-    """What the recipients of many events need, read once for all of them (see
-    `notify_case_events`): who may act for which tenant, the tenants' notification lists,
-    the staff of each role; and the emails, written to the outbox together at the end."""
+class Batch:
+    """What the recipients of the events being notified need, handed to every handler.
+    `notify_case_events` reads it once for many events (who may act for which tenant, the
+    tenants' notification lists) and holds their emails to write them to the outbox
+    together at the end; an event alone gets an empty batch, which asks as it goes and
+    writes at once."""
 
-    acting: set[tuple[int, int]]
-    asked: set[tuple[int, int]]
-    lists: dict[int, list[Recipient]]
+    acting: set[tuple[int, int]] = field(default_factory=set)
+    asked: set[tuple[int, int]] = field(default_factory=set)
+    lists: dict[int, list[Recipient]] = field(default_factory=dict)
     staff: dict[Role, list[Recipient]] = field(default_factory=dict)
+    hold: bool = False
     emails: list[OutgoingEmail] = field(default_factory=list)
 
+    def may_act(self, user: User, tenant_id: int) -> bool:
+        if (user.pk, tenant_id) in self.asked:
+            return (user.pk, tenant_id) in self.acting
+        return can_act_for(user, tenant_id)
 
-_batch: ContextVar[_Batch | None] = ContextVar("case_notify_batch", default=None)
+    def notification_list(self, tenant_id: int) -> list[Recipient]:
+        if tenant_id not in self.lists:
+            return [
+                Recipient(email=address.email, name=address.name)
+                for address in NotificationAddress.objects.filter(tenant_id=tenant_id)
+            ]
+        return self.lists[tenant_id]
 
+    def staff_in(self, role: Role) -> list[Recipient]:
+        if role not in self.staff:
+            users = get_user_model().objects.filter(
+                is_active=True, is_staff=True, groups__name=role.value
+            )
+            self.staff[role] = [_person(user, staff=True) for user in users.order_by("id")]
+        return self.staff[role]
 
-def _may_act(user: User, tenant_id: int) -> bool:
-    batch = _batch.get()
-    if batch is not None and (user.pk, tenant_id) in batch.asked:
-        return (user.pk, tenant_id) in batch.acting
-    return can_act_for(user, tenant_id)
+    def send(self, emails: list[OutgoingEmail]) -> list[int]:
+        """The outbox ids of the emails written; none while the batch holds them."""
+        if self.hold:
+            self.emails += emails
+            return []
+        return outbox_enqueue_many(emails)
 
 
 # --- Where recipients come from. Each source yields the people of one kind; adding a
 # kind of recipient (e.g. the case's watchers) is one more entry in CUSTOMER_SOURCES.
 
 
-def reporter(case: Case) -> Iterable[Recipient]:
+def reporter(case: Case, batch: Batch) -> Iterable[Recipient]:
     """The contact who filed the case (for a partner-filed case, the partner user)."""
-    if case.reporter.is_active and _may_act(case.reporter, case.tenant_id):
+    if case.reporter.is_active and batch.may_act(case.reporter, case.tenant_id):
         yield _person(case.reporter)
 
 
-def acting_partner_user(case: Case) -> Iterable[Recipient]:
+def acting_partner_user(case: Case, batch: Batch) -> Iterable[Recipient]:
     """The partner member who filed for the tenant: the reporter of a partner case, and
     only while the partner's letter of authorization is active."""
     if case.partner_id is not None:
-        yield from reporter(case)
+        yield from reporter(case, batch)
 
 
-def case_watchers(case: Case) -> Iterable[Recipient]:
+def case_watchers(case: Case, batch: Batch) -> Iterable[Recipient]:
     """People copied on this case, while whoever added them may still act for the tenant:
     an address chosen by a removed contact or a partner whose letter was rescinded gets no
     more of the tenant's mail, even before its row is removed. Staff add watchers at the
@@ -102,22 +122,17 @@ def case_watchers(case: Case) -> Iterable[Recipient]:
         added_by = watcher.added_by
         if added_by.pk not in allowed:
             allowed[added_by.pk] = added_by.is_staff or (
-                added_by.is_active and _may_act(added_by, case.tenant_id)
+                added_by.is_active and batch.may_act(added_by, case.tenant_id)
             )
         if allowed[added_by.pk]:
             yield Recipient(email=watcher.email, name=watcher.name)
 
 
-def tenant_notification_list(case: Case) -> Iterable[Recipient]:
-    batch = _batch.get()
-    if batch is not None and case.tenant_id in batch.lists:
-        yield from batch.lists[case.tenant_id]
-        return
-    for address in NotificationAddress.objects.filter(tenant_id=case.tenant_id):
-        yield Recipient(email=address.email, name=address.name)
+def tenant_notification_list(case: Case, batch: Batch) -> Iterable[Recipient]:
+    return batch.notification_list(case.tenant_id)
 
 
-CUSTOMER_SOURCES: list[Callable[[Case], Iterable[Recipient]]] = [
+CUSTOMER_SOURCES: list[Callable[[Case, Batch], Iterable[Recipient]]] = [
     reporter,
     acting_partner_user,
     case_watchers,
@@ -125,26 +140,15 @@ CUSTOMER_SOURCES: list[Callable[[Case], Iterable[Recipient]]] = [
 ]
 
 
-def _staff_in(role: Role) -> Iterable[Recipient]:
-    batch = _batch.get()
-    if batch is not None and role in batch.staff:
-        return batch.staff[role]
-    users = get_user_model().objects.filter(is_active=True, is_staff=True, groups__name=role.value)
-    people = [_person(user, staff=True) for user in users.order_by("id")]
-    if batch is not None:
-        batch.staff[role] = people
-    return people
-
-
-def _owner(case: Case) -> Iterable[Recipient]:
+def _owner(case: Case, batch: Batch) -> Iterable[Recipient]:
     if case.owner is not None and is_support_staff(case.owner):
         yield _person(case.owner, staff=True)
 
 
-STAFF_SOURCES: dict[str, Callable[[Case], Iterable[Recipient]]] = {
+STAFF_SOURCES: dict[str, Callable[[Case, Batch], Iterable[Recipient]]] = {
     "owner": _owner,
-    "triage_lead": lambda case: _staff_in(Role.TRIAGE_LEAD),
-    "manager": lambda case: _staff_in(Role.MANAGER),
+    "triage_lead": lambda case, batch: batch.staff_in(Role.TRIAGE_LEAD),
+    "manager": lambda case, batch: batch.staff_in(Role.MANAGER),
 }
 
 
@@ -164,23 +168,26 @@ def _unique(recipients: Iterable[Recipient], actor: User | None) -> list[Recipie
     return unique
 
 
-def customer_recipients(case: Case, *, exclude: User | None = None) -> list[Recipient]:
-    return _unique((r for source in CUSTOMER_SOURCES for r in source(case)), exclude)
+def customer_recipients(
+    case: Case, batch: Batch, *, exclude: User | None = None
+) -> list[Recipient]:
+    return _unique((r for source in CUSTOMER_SOURCES for r in source(case, batch)), exclude)
 
 
 def staff_recipients(
-    case: Case, roles: Iterable[str], *, exclude: User | None = None
+    case: Case, batch: Batch, roles: Iterable[str], *, exclude: User | None = None
 ) -> list[Recipient]:
     return _unique(
-        (r for role in roles if role in STAFF_SOURCES for r in STAFF_SOURCES[role](case)),
+        (r for role in roles if role in STAFF_SOURCES for r in STAFF_SOURCES[role](case, batch)),
         exclude,
     )
 
 
-def _owner_or_triage(case: Case, actor: User | None) -> list[Recipient]:
+def _owner_or_triage(case: Case, batch: Batch, actor: User | None) -> list[Recipient]:
     """Who on our side hears a customer's move: the owner, or the triage leads while the
     case has none."""
-    return staff_recipients(case, ["owner"] if case.owner_id else ["triage_lead"], exclude=actor)
+    roles = ["owner"] if case.owner_id else ["triage_lead"]
+    return staff_recipients(case, batch, roles, exclude=actor)
 
 
 # --- Links and wording.
@@ -241,6 +248,7 @@ Formatter = Callable[[datetime | None], str]
 
 
 def _write(
+    batch: Batch,
     case: Case,
     recipients: list[Recipient],
     *,
@@ -256,8 +264,7 @@ def _write(
     `extra` adds the message's own facts to the context; it gets a formatter that writes
     times in the recipient's time zone (the tenant's for customers, the desk's for staff);
     `per_recipient` adds what differs between recipients (their own survey link).
-    Returns the outbox ids; inside `notify_case_events` the rows wait for the end of the
-    batch, and none are returned."""
+    Returns the outbox ids (none while the batch holds the rows for its end)."""
     key = key or f"case-event:{event.id}"
     reply_to = reply_address(case.id) if reply else ""
     emails = []
@@ -281,24 +288,21 @@ def _write(
                 references=(thread_id(case),),
             )
         )
-    batch = _batch.get()
-    if batch is not None:
-        batch.emails += emails
-        return []
-    return outbox_enqueue_many(emails)
+    return batch.send(emails)
 
 
 # --- What each kind of timeline event tells whom.
 
 
-def _created(event: CaseEvent) -> list[int]:
+def _created(event: CaseEvent, batch: Batch) -> list[int]:
     case = event.case
     # The receipt goes to the reporter even when they filed the case themselves, unless
     # the intake asked for none (mail from a mailing list gets no acknowledgement).
     acknowledge = event.data.get("acknowledge", True)
     return _write(
+        batch,
         case,
-        customer_recipients(case, exclude=None if acknowledge else case.reporter),
+        customer_recipients(case, batch, exclude=None if acknowledge else case.reporter),
         event_name="case.received",
         template="case_received",
         event=event,
@@ -309,21 +313,23 @@ def _created(event: CaseEvent) -> list[int]:
     )
 
 
-def _commented(event: CaseEvent) -> list[int]:
+def _commented(event: CaseEvent, batch: Batch) -> list[int]:
     if not event.public:
         return []
     case = event.case
     if event.data.get("by_staff"):
         return _write(
+            batch,
             case,
-            customer_recipients(case, exclude=event.actor),
+            customer_recipients(case, batch, exclude=event.actor),
             event_name="case.support_replied",
             template="case_support_replied",
             event=event,
         )
     return _write(
+        batch,
         case,
-        _owner_or_triage(case, event.actor),
+        _owner_or_triage(case, batch, event.actor),
         event_name="case.customer_replied",
         template="case_customer_replied",
         event=event,
@@ -331,15 +337,16 @@ def _commented(event: CaseEvent) -> list[int]:
     )
 
 
-def _contact_attempt(event: CaseEvent) -> list[int]:
+def _contact_attempt(event: CaseEvent, batch: Batch) -> list[int]:
     if not event.public:
         return []  # a phone call is logged for staff; the customer was on the phone
     case = event.case
     number = event.data.get("number")
     if number == 1:
         return _write(
+            batch,
             case,
-            customer_recipients(case, exclude=event.actor),
+            customer_recipients(case, batch, exclude=event.actor),
             event_name="case.info_requested",
             template="case_info_requested",
             event=event,
@@ -355,8 +362,9 @@ def _contact_attempt(event: CaseEvent) -> list[int]:
         comment = event.comment
         body = comment.body if comment is not None else (attempt.note if attempt else "")
         return _write(
+            batch,
             case,
-            customer_recipients(case, exclude=event.actor),
+            customer_recipients(case, batch, exclude=event.actor),
             event_name="case.follow_up",
             template="case_follow_up",
             event=event,
@@ -365,20 +373,22 @@ def _contact_attempt(event: CaseEvent) -> list[int]:
     return []
 
 
-def _state_changed(event: CaseEvent) -> list[int]:
+def _state_changed(event: CaseEvent, batch: Batch) -> list[int]:
     case = event.case
     if event.to_state == State.SOLUTION_PROPOSED:
         return _write(
+            batch,
             case,
-            customer_recipients(case, exclude=event.actor),
+            customer_recipients(case, batch, exclude=event.actor),
             event_name="case.solution_proposed",
             template="case_solution_proposed",
             event=event,
         )
     if event.from_state == State.SOLUTION_PROPOSED and event.to_state == State.IN_PROGRESS:
         return _write(
+            batch,
             case,
-            _owner_or_triage(case, event.actor),
+            _owner_or_triage(case, batch, event.actor),
             event_name="case.solution_rejected",
             template="case_solution_rejected",
             event=event,
@@ -386,12 +396,13 @@ def _state_changed(event: CaseEvent) -> list[int]:
     return []
 
 
-def _closed(event: CaseEvent) -> list[int]:
+def _closed(event: CaseEvent, batch: Batch) -> list[int]:
     case = event.case
     reason = event.data.get("reason") or case.close_reason
     return _write(
+        batch,
         case,
-        customer_recipients(case, exclude=event.actor),
+        customer_recipients(case, batch, exclude=event.actor),
         event_name="case.closed",
         template="case_closed",
         event=event,
@@ -403,22 +414,24 @@ def _closed(event: CaseEvent) -> list[int]:
     )
 
 
-def _reopened(event: CaseEvent) -> list[int]:
+def _reopened(event: CaseEvent, batch: Batch) -> list[int]:
     case = event.case
     return _write(
+        batch,
         case,
-        _owner_or_triage(case, event.actor),
+        _owner_or_triage(case, batch, event.actor),
         event_name="case.reopened",
         template="case_reopened",
         event=event,
     )
 
 
-def _owner_changed(event: CaseEvent) -> list[int]:
+def _owner_changed(event: CaseEvent, batch: Batch) -> list[int]:
     case = event.case
     return _write(
+        batch,
         case,
-        staff_recipients(case, ["owner"], exclude=event.actor),
+        staff_recipients(case, batch, ["owner"], exclude=event.actor),
         event_name="case.assigned",
         template="case_assigned",
         event=event,
@@ -447,7 +460,7 @@ _STAFF_ALERTS = {
 }
 
 
-def _staff_alert(event: CaseEvent) -> list[int]:
+def _staff_alert(event: CaseEvent, batch: Batch) -> list[int]:
     """Reminders and SLA warnings: event.data names who is told ({"notify": ["owner",
     "triage_lead", "manager"], "metric": ..., "due": iso}); "customer" in the list sends
     the customer's version (the reminder about a proposed solution)."""
@@ -465,8 +478,9 @@ def _staff_alert(event: CaseEvent) -> list[int]:
         }
 
     ids = _write(
+        batch,
         case,
-        staff_recipients(case, roles, exclude=event.actor),
+        staff_recipients(case, batch, roles, exclude=event.actor),
         event_name=event_name,
         template=template,
         event=event,
@@ -475,8 +489,9 @@ def _staff_alert(event: CaseEvent) -> list[int]:
     )
     if "customer" in roles and event.kind == CaseEvent.Kind.SOLUTION_REMINDER:
         ids += _write(
+            batch,
             case,
-            customer_recipients(case, exclude=event.actor),
+            customer_recipients(case, batch, exclude=event.actor),
             event_name="case.solution_reminder",
             template="case_solution_reminder",
             event=event,
@@ -496,7 +511,7 @@ def _parse_due(value: object) -> datetime | None:
     return None
 
 
-def _survey_answered(event: CaseEvent) -> list[int]:
+def _survey_answered(event: CaseEvent, batch: Batch) -> list[int]:
     """ "Please have a manager contact me" goes to the tenant's account team (the CSM and
     their director), or to the support managers when the tenant has no team."""
     if not event.data.get("manager_contact"):
@@ -508,6 +523,7 @@ def _survey_answered(event: CaseEvent) -> list[int]:
     survey = case.surveys.order_by("-answered_at").first()
     recipients = [Recipient(email=p.email, name=p.name, user=p.user, staff=True) for p in people]
     return _write(
+        batch,
         case,
         _unique(recipients, None),
         event_name="survey.manager_contact",
@@ -523,7 +539,7 @@ def _survey_answered(event: CaseEvent) -> list[int]:
     )
 
 
-_HANDLERS: dict[str, Callable[[CaseEvent], list[int]]] = {
+_HANDLERS: dict[str, Callable[[CaseEvent, Batch], list[int]]] = {
     CaseEvent.Kind.SURVEY_ANSWERED: _survey_answered,
     CaseEvent.Kind.CREATED: _created,
     CaseEvent.Kind.COMMENTED: _commented,
@@ -539,7 +555,7 @@ _HANDLERS: dict[str, Callable[[CaseEvent], list[int]]] = {
 def notify_case_event(event: CaseEvent) -> list[int]:
     """Write the outbox rows an event calls for (none for most internal events)."""
     handler = _HANDLERS.get(event.kind)
-    return handler(event) if handler is not None else []
+    return handler(event, Batch()) if handler is not None else []
 
 
 def notify_case_events(events: list[CaseEvent]) -> None:
@@ -559,17 +575,14 @@ def notify_case_events(events: list[CaseEvent]) -> None:
     lists: dict[int, list[Recipient]] = {case.tenant_id: [] for case in cases}
     for address in NotificationAddress.objects.filter(tenant_id__in=list(lists)):
         lists[address.tenant_id].append(Recipient(email=address.email, name=address.name))
-    batch = _Batch(
+    batch = Batch(
         acting=acting_pairs(asked),
         asked={(user.pk, tenant_id) for user, tenant_id in asked},
         lists=lists,
+        hold=True,
     )
-    token = _batch.set(batch)
-    try:
-        for event in events:
-            notify_case_event(event)
-    finally:
-        _batch.reset(token)
+    for event in events:
+        _HANDLERS[event.kind](event, batch)
     outbox_enqueue_many(batch.emails)
 
 
@@ -580,9 +593,11 @@ def notify_known_issue_stage(
     stage (called by the known-issue service for each linked open case)."""
     stage_label = known_issue.get_stage_display()
     target = known_issue.target_date
+    batch = Batch()
     return _write(
+        batch,
         case,
-        customer_recipients(case),
+        customer_recipients(case, batch),
         event_name="case.known_issue_stage",
         template="case_known_issue_stage",
         key=(

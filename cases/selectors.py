@@ -12,6 +12,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from cases.models import (
+    LONG_TEXT_FIELDS,
     OPEN_STATES,
     QUEUE_ORDER,
     Attachment,
@@ -27,17 +28,6 @@ from tenants.access import tenants_for
 from tenants.roles import is_support_staff
 
 User = AbstractBaseUser | AnonymousUser
-
-
-# The intake texts are long and shown only on the case page: lists leave them in the database.
-LONG_TEXT_FIELDS = (
-    "description",
-    "steps_to_reproduce",
-    "expected_result",
-    "actual_result",
-    "business_impact_details",
-    "escalation_reason",
-)
 
 
 def cases_for(user: User) -> QuerySet[Case]:

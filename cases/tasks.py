@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from cases.inbound import receive_email
 from cases.services import automation, clocks
-from cases.services.escalations import escalations_rise_due
+from cases.services.customer_escalations import escalations_rise_due
 from notifications.imap import FetchedMessage, MailboxError, poll_imap
 from notifications.models import InboundEmail
 
@@ -75,5 +75,5 @@ def refresh_stale_clocks() -> int:
 @shared_task(ignore_result=True)
 def rise_customer_escalations() -> int:
     """Beat, every minute: customer escalations left unacknowledged past their level's
-    time rise to the next level (see `cases.services.escalations`)."""
+    time rise to the next level (see `cases.services.customer_escalations`)."""
     return escalations_rise_due()

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from knowledge.models import Article, KnownIssue, ProductFeedback
-from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
-from tenants.roles import Role, has_role
+from supportdesk.errors import InvalidInput, NotFound, StateConflict
+from tenants.roles import Role, require_role
 
 User = AbstractBaseUser
 
@@ -22,11 +22,6 @@ User = AbstractBaseUser
 WRITE_ROLE = Role.ENGINEER  # write known issues and article drafts
 PUBLISH_ROLE = Role.TRIAGE_LEAD  # publish or withdraw articles: customers read them
 FEEDBACK_ROLE = Role.MANAGER  # set the status of product feedback
-
-
-def _require(actor: User, role: Role, what: str) -> None:
-    if not has_role(actor, role):
-        raise NotPermitted(f"Only a {role.value.lower()} may {what}.")
 
 
 def _text(value: str | None) -> str:
@@ -67,7 +62,7 @@ def known_issue_create(
     stage: str = KnownIssue.Stage.INVESTIGATING,
     target_date: dt.date | None = None,
 ) -> KnownIssue:
-    _require(actor, WRITE_ROLE, "record known issues")
+    require_role(actor, WRITE_ROLE, "record known issues")
     validate_known_issue(
         title=title, public_summary=public_summary, stage=stage, target_date=target_date
     )
@@ -95,7 +90,7 @@ def known_issue_update(
     target_date: dt.date | None = None,
 ) -> KnownIssue:
     """Move a known issue through the development stages, or correct its text."""
-    _require(actor, WRITE_ROLE, "change known issues")
+    require_role(actor, WRITE_ROLE, "change known issues")
     try:
         issue = KnownIssue.objects.select_for_update().get(id=known_issue_id)
     except KnownIssue.DoesNotExist:
@@ -138,7 +133,7 @@ def article_create(
     *, actor: User, title: str, body: str, slug: str = "", summary: str = "", product: str = ""
 ) -> Article:
     """A draft; customers see it once a triage lead publishes it."""
-    _require(actor, WRITE_ROLE, "write articles")
+    require_role(actor, WRITE_ROLE, "write articles")
     slug = validate_article(title=title, slug=slug, body=body)
     return Article.objects.create(
         title=_text(title),
@@ -167,9 +162,9 @@ def article_update(
         raise NotFound("No such article.") from None
     # Customers read a published article: changing it is a publisher's decision.
     if article.is_published:
-        _require(actor, PUBLISH_ROLE, "change a published article")
+        require_role(actor, PUBLISH_ROLE, "change a published article")
     else:
-        _require(actor, WRITE_ROLE, "write articles")
+        require_role(actor, WRITE_ROLE, "write articles")
     article.slug = validate_article(title=title, slug=slug, body=body, article_id=article.id)
     article.title = _text(title)
     article.summary = _text(summary)
@@ -181,7 +176,7 @@ def article_update(
 
 @transaction.atomic
 def article_publish(*, article_id: int, actor: User) -> Article:
-    _require(actor, PUBLISH_ROLE, "publish articles")
+    require_role(actor, PUBLISH_ROLE, "publish articles")
     article = Article.objects.select_for_update().filter(id=article_id).first()
     if article is None:
         raise NotFound("No such article.")
@@ -195,7 +190,7 @@ def article_publish(*, article_id: int, actor: User) -> Article:
 
 @transaction.atomic
 def article_unpublish(*, article_id: int, actor: User) -> Article:
-    _require(actor, PUBLISH_ROLE, "withdraw articles")
+    require_role(actor, PUBLISH_ROLE, "withdraw articles")
     article = Article.objects.select_for_update().filter(id=article_id).first()
     if article is None:
         raise NotFound("No such article.")
@@ -218,7 +213,7 @@ def product_feedback_record(
     """Put a transferred enhancement request on product management's list. Called by
     `cases.services.case_transfer_enhancement`, which closes the case in the same
     transaction."""
-    _require(actor, WRITE_ROLE, "transfer requests to product management")
+    require_role(actor, WRITE_ROLE, "transfer requests to product management")
     errors: dict[str, list[str]] = {}
     if not _text(title):
         errors["title"] = ["Give the request a title."]
@@ -242,7 +237,7 @@ def product_feedback_record(
 def product_feedback_set_status(
     *, feedback_id: int, actor: User, status: str, note: str = ""
 ) -> ProductFeedback:
-    _require(actor, FEEDBACK_ROLE, "change the status of product feedback")
+    require_role(actor, FEEDBACK_ROLE, "change the status of product feedback")
     if status not in ProductFeedback.Status.values:
         raise InvalidInput("Choose a status.", field_errors={"status": ["Unknown status."]})
     feedback = ProductFeedback.objects.select_for_update().filter(id=feedback_id).first()

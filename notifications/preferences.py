@@ -1,20 +1,13 @@
 """Which emails each user wants: every kind is on until the user turns it off."""
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from notifications.events import EVENT_KINDS, Audience, EventKind, kinds_for
+from notifications.events import EVENT_KINDS
 from notifications.models import NotificationPreference
 from supportdesk.errors import InvalidInput
-
-
-@dataclass(frozen=True)
-class PreferenceChoice:
-    kind: EventKind
-    enabled: bool
 
 
 def users_who_turned_off(pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
@@ -28,15 +21,6 @@ def users_who_turned_off(pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str
         enabled=False,
     ).values_list("user_id", "event")
     return pairs & set(off)
-
-
-def preferences_for(user: AbstractBaseUser, audience: Audience) -> list[PreferenceChoice]:
-    """Every kind of email the user's side receives, with the user's choice."""
-    stored = dict(NotificationPreference.objects.filter(user=user).values_list("event", "enabled"))
-    return [
-        PreferenceChoice(kind=kind, enabled=stored.get(kind.name, True) or not kind.optional)
-        for kind in kinds_for(audience)
-    ]
 
 
 @transaction.atomic

@@ -8,11 +8,11 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 
-from cases.models import BusinessImpact, EnvironmentAccess, EnvironmentKind
+from cases.models import BusinessImpact, EnvironmentAccess
 from notifications.models import Announcement
 from supportdesk.sign_in_limits import password_reset_allowed
 from tenants.api_tokens import EXPIRY_CHOICES_DAYS
-from tenants.models import Category, Environment, SupportPlan
+from tenants.models import Category, Environment, EnvironmentKind, SupportPlan
 
 TEXTAREA = {"rows": 4}
 

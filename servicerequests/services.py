@@ -23,7 +23,7 @@ from sla.targets import Target
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict, VersionConflict
 from tenants.access import acting_partner_member, is_contact_of, tenants_for
 from tenants.models import Tenant
-from tenants.roles import Role, has_role, is_support_staff
+from tenants.roles import Role, has_role, is_support_staff, require_role
 
 User = AbstractBaseUser
 
@@ -70,11 +70,6 @@ def _save(request: ServiceRequest, *fields: str) -> None:
     request.version = F("version") + 1
     request.save(update_fields=[*fields, "version", "updated_at"])
     request.refresh_from_db(fields=["version"])
-
-
-def _require_staff(actor: User, role: Role = Role.ENGINEER) -> None:
-    if not has_role(actor, role):
-        raise NotPermitted(f"Only {role.value.lower()} staff may do this.")
 
 
 def _respond_by(tenant: Tenant, target: str) -> object:
@@ -163,7 +158,7 @@ def service_request_start(
     expected_version: int | None = None,
 ) -> ServiceRequest:
     """Staff take the request on (it is theirs, or the owner's they name)."""
-    _require_staff(actor)
+    require_role(actor)
     request = _locked(actor, request_id)
     _check_version(request, expected_version)
     if not can_proceed(request.start):
@@ -247,7 +242,7 @@ def service_request_reject(
     *, actor: User, request_id: int, reason: str, expected_version: int | None = None
 ) -> ServiceRequest:
     """Staff turn a request down, telling the customer why."""
-    _require_staff(actor)
+    require_role(actor)
     reason = (reason or "").strip()
     if not reason:
         message = "Tell the customer why the request is rejected."

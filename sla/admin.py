@@ -5,9 +5,9 @@ from django.contrib import admin
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from cases.admin_messages import report_recompute
 from cases.services.clocks import clocks_recompute_for_calendar
 from sla.models import Calendar
+from supportdesk.admin_messages import report_recompute
 
 
 @admin.register(Calendar)

@@ -379,10 +379,6 @@ def next_business_instant(instant: datetime, calendar: BusinessCalendar) -> date
     return _from_us(calendar._next_open(u, instant.astimezone(calendar.zone).year))
 
 
-def is_business_time(instant: datetime, calendar: BusinessCalendar) -> bool:
-    return next_business_instant(instant, calendar) == instant
-
-
 def _to_us(value: datetime, name: str) -> int:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{name} must be a timezone-aware datetime, got {value!r}.")

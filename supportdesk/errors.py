@@ -55,3 +55,11 @@ class VersionConflict(StateConflict):
     API answers it with 412 when the version came from an `If-Match` header."""
 
     code = "stale_version"
+
+
+def require_text(value: str | None, field: str, message: str) -> str:
+    """The text without surrounding blanks; `InvalidInput` on `field` when nothing is left."""
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(message, field_errors={field: [message]})
+    return value

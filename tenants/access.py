@@ -19,7 +19,7 @@ User = AbstractBaseUser | AnonymousUser
 def _contact_access() -> Q:
     return (
         Q(is_active=True)
-        & ~Q(certification="")
+        & AuthorizedContact.CERTIFIED
         & Q(effective_from__lte=timezone.localdate())
         & Q(tenant__is_active=True)
     )
@@ -116,7 +116,7 @@ def portal_access_problem(user: User) -> str | None:
             "Your contact record has been removed by your organisation. "
             "Ask one of its authorized contacts to request access for you again."
         )
-    if any(c.is_active and not c.certification.strip() for c in contacts):
+    if any(c.is_active and not c.is_certified for c in contacts):
         return (
             "Portal access needs a recorded product certification or training. "
             "Please ask support to record yours."

@@ -10,7 +10,6 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils import timezone
 
-from cases.admin_messages import report_recompute, report_rerank, warn_unranked
 from cases.services.clocks import clocks_recompute_for_plans, clocks_recompute_for_tenant
 from cases.services.priorities import (
     cases_rerank_for_plans,
@@ -24,6 +23,7 @@ from supportdesk.admin_actions import (
     run_for_each,
     with_text,
 )
+from supportdesk.admin_messages import report_recompute, report_rerank, warn_unranked
 from supportdesk.errors import InvalidInput
 from tenants import services
 from tenants.invitations import ONBOARDING_LABELS, contact_invitation_resend, contact_onboarding

@@ -176,6 +176,10 @@ class Tenant(models.Model):
 
 
 class AuthorizedContact(models.Model):
+    # Certified: a product certification or training is recorded, something other than
+    # blanks. `CERTIFIED` says it to the database, `is_certified` of a loaded row.
+    CERTIFIED = Q(certification__regex=r"\S")
+
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="contacts")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contacts"
@@ -217,12 +221,12 @@ class AuthorizedContact(models.Model):
         return f"{self.user.get_full_name() or self.user.get_username()} ({self.tenant})"
 
     @property
+    def is_certified(self) -> bool:
+        return bool(self.certification.strip())
+
+    @property
     def has_portal_access(self) -> bool:
-        return (
-            self.is_active
-            and bool(self.certification.strip())
-            and self.effective_from <= timezone.localdate()
-        )
+        return self.is_active and self.is_certified and self.effective_from <= timezone.localdate()
 
 
 class ContactRequest(models.Model):
@@ -361,8 +365,8 @@ class LetterOfAuthorization(models.Model):
 
 
 class EnvironmentKind(models.IntegerChoices):
-    """Ordered as the queue orders work: production before sandbox before test. The
-    same values as `cases.Case.environment`, so a chosen environment sets that field."""
+    """Ordered as the queue orders work: production before sandbox before test. Also the
+    choices of `cases.Case.environment`, so a chosen environment sets that field."""
 
     PRODUCTION = 1, "Production"
     SANDBOX = 2, "Sandbox"

@@ -12,6 +12,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
+from supportdesk.errors import NotPermitted
+
 
 class Role(StrEnum):
     ENGINEER = "Support engineer"
@@ -137,3 +139,9 @@ def ensure_role_groups(**_: object) -> None:
     for role, permissions in grants.items():
         group, _ = Group.objects.get_or_create(name=role.value)
         group.permissions.set(permissions)
+
+
+def require_role(actor: User, role: Role = Role.ENGINEER, what: str = "do this") -> None:
+    """`NotPermitted` unless the actor holds the role (or one above it)."""
+    if not has_role(actor, role):
+        raise NotPermitted(f"Only a {role.value.lower()} may {what}.")

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.context import audited
-from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
+from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict, require_text
 from tenants.access import is_contact_of, tenants_for
 from tenants.invitations import contact_invitations_revoke, contact_invite
 from tenants.models import (
@@ -22,25 +22,13 @@ from tenants.models import (
     Tenant,
 )
 from tenants.revocation import access_end
-from tenants.roles import Role, has_role, is_support_staff
+from tenants.roles import Role, has_role, is_support_staff, require_role
 from tenants.selectors import letters_visible_to
 
 User = AbstractBaseUser
 
 # The lowest role that may approve a letter of authorization (see `letter_approve`).
 LETTER_APPROVER = Role.TRIAGE_LEAD
-
-
-def _require(actor: User, role: Role) -> None:
-    if not has_role(actor, role):
-        raise NotPermitted(f"Only a {role.value.lower()} may do this.")
-
-
-def _required(value: str, field: str, message: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise InvalidInput(message, field_errors={field: [message]})
-    return value
 
 
 def _locked_tenant(tenant_id: int) -> Tenant:
@@ -126,7 +114,7 @@ def contact_grant(
 ) -> AuthorizedContact:
     """Staff make a user an authorized contact, within the plan's limit. A contact the
     customer removed comes back only through the customer's own contact request."""
-    _require(actor, Role.ENGINEER)
+    require_role(actor, Role.ENGINEER)
     tenant = _locked_tenant(tenant_id)
     removed = AuthorizedContact.objects.filter(tenant=tenant, user=user, is_active=False).first()
     if removed is not None and _removed_by_the_customer(removed):
@@ -157,7 +145,7 @@ def contact_update(
     effective_from: dt.date,
 ) -> AuthorizedContact:
     """Staff correct an active contact's details; who and for which customer is fixed."""
-    _require(actor, Role.ENGINEER)
+    require_role(actor, Role.ENGINEER)
     contact = AuthorizedContact.objects.select_for_update().filter(id=contact_id).first()
     if contact is None:
         raise NotFound("No such contact.")
@@ -189,7 +177,7 @@ def contact_remove(*, actor: User, contact_id: int, reason: str) -> AuthorizedCo
         raise NotFound("No such contact.")
     if not (has_role(actor, Role.ENGINEER) or is_contact_of(actor, contact.tenant_id)):
         raise NotPermitted("Only the customer's own contacts or support staff may remove one.")
-    reason = _required(reason, "reason", "Say why the contact is removed.")
+    reason = require_text(reason, "reason", "Say why the contact is removed.")
     if not contact.is_active:
         raise StateConflict("That contact was already removed.")
     contact.is_active = False
@@ -253,7 +241,7 @@ def contact_request_create(
 def contact_request_approve(*, actor: User, request_id: int, note: str = "") -> ContactRequest:
     """Approve a contact request: the plan's contact limit is enforced here, under the
     tenant's row lock so two approvals cannot both take the last slot."""
-    _require(actor, Role.ENGINEER)
+    require_role(actor, Role.ENGINEER)
     request = ContactRequest.objects.select_for_update().filter(id=request_id).first()
     if request is None:
         raise NotFound("No such contact request.")
@@ -291,8 +279,8 @@ def contact_request_approve(*, actor: User, request_id: int, note: str = "") -> 
 @audited("contact request rejected")
 @transaction.atomic
 def contact_request_reject(*, actor: User, request_id: int, note: str) -> ContactRequest:
-    _require(actor, Role.ENGINEER)
-    note = _required(note, "note", "Tell the customer why the request is rejected.")
+    require_role(actor, Role.ENGINEER)
+    note = require_text(note, "note", "Tell the customer why the request is rejected.")
     request = ContactRequest.objects.select_for_update().filter(id=request_id).first()
     if request is None:
         raise NotFound("No such contact request.")
@@ -378,7 +366,7 @@ def letter_approve(*, actor: User, letter_id: int, note: str = "") -> LetterOfAu
 
     Approval lets a third party read and act on a customer's cases, so it is a triage
     lead's (or manager's) decision, and never of the person who recorded the letter."""
-    _require(actor, LETTER_APPROVER)
+    require_role(actor, LETTER_APPROVER)
     letter = _locked_letter(letter_id)
     if letter.submitted_by_id is not None and letter.submitted_by_id == actor.pk:
         raise NotPermitted(
@@ -398,8 +386,8 @@ def letter_approve(*, actor: User, letter_id: int, note: str = "") -> LetterOfAu
 @audited("letter rejected")
 @transaction.atomic
 def letter_reject(*, actor: User, letter_id: int, note: str) -> LetterOfAuthorization:
-    _require(actor, Role.ENGINEER)
-    note = _required(note, "note", "Say why the letter is rejected.")
+    require_role(actor, Role.ENGINEER)
+    note = require_text(note, "note", "Say why the letter is rejected.")
     letter = _locked_letter(letter_id)
     if letter.status != LetterOfAuthorization.Status.SUBMITTED:
         raise StateConflict(f"This letter is {letter.get_status_display().lower()}.")
@@ -425,7 +413,7 @@ def letter_rescind(*, actor: User, letter_id: int, reason: str) -> LetterOfAutho
                 "Only the customer's authorized contacts may rescind its letter of authorization."
             )
         raise NotFound("No such letter of authorization.")
-    reason = _required(reason, "reason", "Rescission must be in writing: give the reason.")
+    reason = require_text(reason, "reason", "Rescission must be in writing: give the reason.")
     if letter.status != LetterOfAuthorization.Status.ACTIVE:
         raise StateConflict(f"This letter is {letter.get_status_display().lower()}, not active.")
     letter.status = LetterOfAuthorization.Status.RESCINDED

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from cases.models import BusinessImpact, Case, EnvironmentAccess, EnvironmentKind
+from cases.models import BusinessImpact, Case, EnvironmentAccess
 from cases.services.priorities import priority_rank
 from knowledge.models import Article, KnownIssue
 from notifications.models import Announcement
@@ -23,6 +23,7 @@ from tenants.models import (
     AuthorizedContact,
     Category,
     Environment,
+    EnvironmentKind,
     LetterOfAuthorization,
     Partner,
     PartnerMember,
@@ -31,7 +32,6 @@ from tenants.models import (
     SupportPlan,
     Tenant,
 )
-from tenants.models import EnvironmentKind as EnvironmentKindChoice
 from tenants.roles import Role
 
 PASSWORD = "correct-horse-battery"
@@ -215,7 +215,7 @@ class EnvironmentFactory(factory.django.DjangoModelFactory):
         model = Environment
 
     tenant = factory.SubFactory(TenantFactory)
-    kind = EnvironmentKindChoice.PRODUCTION
+    kind = EnvironmentKind.PRODUCTION
     name = factory.Sequence(lambda n: f"Environment {n}")
     product = "SupportDesk Cloud"
     version = "2026.10"

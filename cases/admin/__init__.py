@@ -1,7 +1,10 @@
 """The staff queue on Django admin: the case queue and page (`queue`), triage, the
-manager dashboard, and known issues (registered here because resolving one closes cases,
-which only `cases.services` may do)."""
+manager dashboard, known issues (registered here because resolving one closes cases,
+which only `cases.services` may do), inbound mail, and the customer's side of the queue
+(`customer`: escalations customers raised and troubleshooting sessions).
 
-from cases.admin import inbound, known_issues, queue
+Every module that registers a ModelAdmin is imported here, by name."""
 
-__all__ = ["inbound", "known_issues", "queue"]
+from cases.admin import customer, inbound, known_issues, queue
+
+__all__ = ["customer", "inbound", "known_issues", "queue"]

@@ -23,6 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from audit.services import audit_staff_read
 from cases import services
 from cases.admin import forms as case_forms
+from cases.attachments import attachment_response
 from cases.models import Case, State
 from cases.selectors import (
     attachments_for,
@@ -492,10 +493,6 @@ def _action_form(
     return TemplateResponse(request, "admin/cases/case/action_page.html", context)
 
 
-# Raster images open in the browser; anything else (SVG included) downloads.
-_SHOWN_INLINE = {"image/png", "image/jpeg", "image/gif", "image/webp"}
-
-
 def case_attachment(
     model_admin: admin.ModelAdmin, request: HttpRequest, object_id: str, attachment_id: str
 ) -> FileResponse:
@@ -509,9 +506,4 @@ def case_attachment(
     audit_staff_read(
         actor=request.user, obj=attachment, verb="attachment downloaded", request=request
     )
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=attachment.content_type not in _SHOWN_INLINE,
-        filename=attachment.filename,
-        content_type=attachment.content_type,
-    )
+    return attachment_response(attachment)

@@ -18,6 +18,7 @@ from django.utils.safestring import mark_safe
 from cases import services
 from cases.admin import forms as case_forms
 from cases.admin.case_page import case_act, case_attachment, case_page
+from cases.admin.customer import CustomerEscalationColumn, with_customer_escalation
 from cases.admin.dashboard import dashboard_view
 from cases.admin.filters import (
     DropdownFilter,
@@ -30,11 +31,8 @@ from cases.admin.filters import (
     StateFilter,
 )
 from cases.admin.triage import triage_view
-from cases.admin_customer import CustomerEscalationColumn, with_customer_escalation
-from cases.admin_scale import EstimatedCountPaginator
-from cases.models import BusinessImpact, Case, EnvironmentKind
+from cases.models import LONG_TEXT_FIELDS, BusinessImpact, Case
 from cases.selectors import (
-    LONG_TEXT_FIELDS,
     QUEUE_ORDER,
     due_status,
     queue_for,
@@ -42,7 +40,9 @@ from cases.selectors import (
 )
 from cases.services import StaffAction, may
 from supportdesk.admin_actions import run_for_each, with_form, with_text
+from supportdesk.admin_paging import EstimatedCountPaginator
 from supportdesk.errors import ServiceError
+from tenants.models import EnvironmentKind
 
 _IMPACT_SHORT = {
     BusinessImpact.CRITICAL: "Critical",
@@ -237,7 +237,6 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
         js = ["cases/queue.js"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
-        # The list shows none of the long intake texts: leave them in the database.
         return with_customer_escalation(queue_for(request.user).defer(*LONG_TEXT_FIELDS))
 
     def get_search_results(

@@ -17,12 +17,11 @@ from cases.models import (
     CloseReason,
     Comment,
     EnvironmentAccess,
-    EnvironmentKind,
     State,
 )
 from supportdesk.api.serializers import NamedChoiceField, Person, Rfc3339DateTime, StrictInput
 from tenants.api import TenantRef
-from tenants.models import Category
+from tenants.models import Category, EnvironmentKind
 
 # Case.users_affected is a PositiveIntegerField: the largest value every database stores.
 MAX_USERS_AFFECTED = 2_147_483_647

@@ -8,7 +8,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
@@ -43,7 +48,7 @@ from cases.api.serializers import (
     WatcherInput,
     WatcherSerializer,
 )
-from cases.attachments import download_type
+from cases.attachments import attachment_response
 from cases.models import Case, CaseEvent, Channel, Comment
 from cases.selectors import (
     attachments_for,
@@ -361,16 +366,7 @@ class AttachmentContent(ApiView):
             audit_staff_read(
                 actor=request.user, obj=attachment, verb="attachment downloaded", request=request
             )
-        response = FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.filename,
-            content_type=download_type(attachment.content_type),
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return attachment_response(attachment)
 
 
 @extend_schema(tags=["cases"])
@@ -440,22 +436,22 @@ class CaseAction(ApiView):
 
 
 def case_action(
-    name: str, verb: Callable[..., Case], input_class: type[Serializer], summary: str, about: str
-) -> type[CaseAction]:
-    @extend_schema(
-        operation_id=f"cases_{name.replace('-', '_')}",
-        summary=summary,
-        description=about,
-        request=input_class,
-        responses=CaseSerializer,
-        parameters=[IF_MATCH_REQUIRED, ETAG],
-    )
-    def post(self: CaseAction, request: Request, reference: str) -> Response:
-        return CaseAction.post(self, request, reference)
+    operation_id: str, summary: str, about: str
+) -> Callable[[type[CaseAction]], type[CaseAction]]:
+    """The OpenAPI description of a lifecycle verb's view (its input from `input_class`)."""
 
-    attributes = {"post": post, "verb": staticmethod(verb), "input_class": input_class}
-    view = type(f"Case{name.title().replace('-', '')}", (CaseAction,), attributes)
-    return extend_schema(tags=["case actions"])(view)
+    def describe(view: type[CaseAction]) -> type[CaseAction]:
+        post = extend_schema(
+            operation_id=operation_id,
+            summary=summary,
+            description=about,
+            request=view.input_class,
+            responses=CaseSerializer,
+            parameters=[IF_MATCH_REQUIRED, ETAG],
+        )
+        return extend_schema(tags=["case actions"])(extend_schema_view(post=post)(view))
+
+    return describe
 
 
 def _take(*, case_id: int, actor: AbstractBaseUser, expected_version: int | None) -> Case:
@@ -482,78 +478,118 @@ def _assign(
     )
 
 
-ACTIONS = {
-    "take": case_action(
-        "take",
-        _take,
-        TakeInput,
-        "Take the case (support staff)",
-        "The case becomes yours; a new case goes into work. Customers are refused (403).",
-    ),
-    "assign": case_action(
-        "assign",
-        _assign,
-        AssignInput,
-        "Hand the case to someone, or unassign it (triage leads and managers)",
-        "Handing a case to someone else is a triage lead's call: an engineer is refused "
-        "(403) unless naming themselves. A new case goes into work when it gets an owner.",
-    ),
-    "change-priority": case_action(
-        "change-priority",
-        services.case_change_priority,
-        PriorityInput,
-        "Change the case's priority, with the reason (support staff)",
-        "The reason goes on the case's timeline and the due times follow the new priority. "
-        "Customers are refused (403).",
-    ),
-    "close": case_action(
-        "close",
-        services.case_close,
-        CloseInput,
-        "Close the case with a reason and a note for the customer (support staff)",
-        "The customer may reopen it within the plan's window. Customers cancel instead "
-        "(`cancel/`); they are refused here (403).",
-    ),
-    "request-info": case_action(
-        "request-info",
-        services.case_request_info,
-        BodyInput,
-        "Ask the customer for information (support staff)",
-        "Contact attempt 1: the case waits on the customer. Customers are refused (403).",
-    ),
-    "propose-solution": case_action(
-        "propose-solution",
-        services.case_propose_solution,
-        BodyInput,
-        "Propose a solution (support staff)",
-        "The customer then accepts or rejects it. Customers are refused (403).",
-    ),
-    "accept": case_action(
-        "accept",
-        services.case_accept_solution,
-        NoteInput,
-        "Accept the proposed solution; the case closes as resolved",
-        "For the customer (or a partner acting for them).",
-    ),
-    "reject": case_action(
-        "reject",
-        services.case_reject_solution,
-        ReasonInput,
-        "Reject the proposed solution; the case goes back to support",
-        "Say what is still wrong in `reason`.",
-    ),
-    "cancel": case_action(
-        "cancel",
-        services.case_cancel,
-        ReasonInput,
-        "Cancel the case",
-        "The case closes as cancelled; it can be reopened within the plan's window.",
-    ),
-    "reopen": case_action(
-        "reopen",
-        services.case_reopen,
-        ReasonInput,
-        "Reopen a closed case",
-        "Within the plan's reopen window (`reopen_until` on the case); later, file a new case.",
-    ),
+@case_action(
+    "cases_take",
+    "Take the case (support staff)",
+    "The case becomes yours; a new case goes into work. Customers are refused (403).",
+)
+class CaseTake(CaseAction):
+    input_class = TakeInput
+    verb = staticmethod(_take)
+
+
+@case_action(
+    "cases_assign",
+    "Hand the case to someone, or unassign it (triage leads and managers)",
+    "Handing a case to someone else is a triage lead's call: an engineer is refused "
+    "(403) unless naming themselves. A new case goes into work when it gets an owner.",
+)
+class CaseAssign(CaseAction):
+    input_class = AssignInput
+    verb = staticmethod(_assign)
+
+
+@case_action(
+    "cases_change_priority",
+    "Change the case's priority, with the reason (support staff)",
+    "The reason goes on the case's timeline and the due times follow the new priority. "
+    "Customers are refused (403).",
+)
+class CaseChangePriority(CaseAction):
+    input_class = PriorityInput
+    verb = staticmethod(services.case_change_priority)
+
+
+@case_action(
+    "cases_close",
+    "Close the case with a reason and a note for the customer (support staff)",
+    "The customer may reopen it within the plan's window. Customers cancel instead "
+    "(`cancel/`); they are refused here (403).",
+)
+class CaseClose(CaseAction):
+    input_class = CloseInput
+    verb = staticmethod(services.case_close)
+
+
+@case_action(
+    "cases_request_info",
+    "Ask the customer for information (support staff)",
+    "Contact attempt 1: the case waits on the customer. Customers are refused (403).",
+)
+class CaseRequestInfo(CaseAction):
+    input_class = BodyInput
+    verb = staticmethod(services.case_request_info)
+
+
+@case_action(
+    "cases_propose_solution",
+    "Propose a solution (support staff)",
+    "The customer then accepts or rejects it. Customers are refused (403).",
+)
+class CaseProposeSolution(CaseAction):
+    input_class = BodyInput
+    verb = staticmethod(services.case_propose_solution)
+
+
+@case_action(
+    "cases_accept",
+    "Accept the proposed solution; the case closes as resolved",
+    "For the customer (or a partner acting for them).",
+)
+class CaseAccept(CaseAction):
+    input_class = NoteInput
+    verb = staticmethod(services.case_accept_solution)
+
+
+@case_action(
+    "cases_reject",
+    "Reject the proposed solution; the case goes back to support",
+    "Say what is still wrong in `reason`.",
+)
+class CaseReject(CaseAction):
+    input_class = ReasonInput
+    verb = staticmethod(services.case_reject_solution)
+
+
+@case_action(
+    "cases_cancel",
+    "Cancel the case",
+    "The case closes as cancelled; it can be reopened within the plan's window.",
+)
+class CaseCancel(CaseAction):
+    input_class = ReasonInput
+    verb = staticmethod(services.case_cancel)
+
+
+@case_action(
+    "cases_reopen",
+    "Reopen a closed case",
+    "Within the plan's reopen window (`reopen_until` on the case); later, file a new case.",
+)
+class CaseReopen(CaseAction):
+    input_class = ReasonInput
+    verb = staticmethod(services.case_reopen)
+
+
+ACTIONS: dict[str, type[CaseAction]] = {
+    "take": CaseTake,
+    "assign": CaseAssign,
+    "change-priority": CaseChangePriority,
+    "close": CaseClose,
+    "request-info": CaseRequestInfo,
+    "propose-solution": CaseProposeSolution,
+    "accept": CaseAccept,
+    "reject": CaseReject,
+    "cancel": CaseCancel,
+    "reopen": CaseReopen,
 }

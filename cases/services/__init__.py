@@ -3,19 +3,15 @@
 Views, admin actions, the API, inbound mail and tasks import from here.
 """
 
-from cases.services.enhancements import (
-    case_transfer_enhancement,
-)
-from cases.services.escalation import (
-    case_de_escalate,
-    case_escalate,
-)
-from cases.services.escalations import (
+from cases.services.customer_escalations import (
     case_escalate_by_customer,
     customer_escalation_acknowledge,
     customer_escalation_de_escalate,
     escalations_rise_due,
     live_escalation,
+)
+from cases.services.enhancements import (
+    case_transfer_enhancement,
 )
 from cases.services.known_issues import (
     case_create_known_issue,
@@ -30,8 +26,6 @@ from cases.services.lifecycle import (
     case_cancel,
     case_change_priority,
     case_close,
-    case_close_after_silence,
-    case_close_for_no_response,
     case_comment,
     case_create,
     case_log_phone_attempt,
@@ -55,6 +49,10 @@ from cases.services.sessions import (
     session_book,
     session_propose,
 )
+from cases.services.staff_escalation import (
+    case_de_escalate,
+    case_escalate,
+)
 from cases.services.surveys import (
     case_answer_survey,
     survey_invitation,
@@ -77,8 +75,6 @@ __all__ = [
     "case_cancel",
     "case_change_priority",
     "case_close",
-    "case_close_after_silence",
-    "case_close_for_no_response",
     "case_comment",
     "case_create",
     "case_create_known_issue",

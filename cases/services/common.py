@@ -12,9 +12,8 @@ from cases.models import Case, CaseEvent, Comment
 from cases.notify import notify_case_event, notify_case_events
 from cases.selectors import cases_for
 from cases.services.bulk import bulk_save_fields
-from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict, VersionConflict
+from supportdesk.errors import NotFound, NotPermitted, StateConflict, VersionConflict
 from tenants.models import Tenant
-from tenants.roles import Role, has_role
 
 User = AbstractBaseUser
 
@@ -182,15 +181,3 @@ def record_events(events: Iterable[CaseEvent], *, skip_duplicates: bool = False)
     notify_case_events(
         [created for created in saved if (created.case_id, created.dedupe_key) in wanted]
     )
-
-
-def require_text(value: str, field: str, message: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise InvalidInput(message, field_errors={field: [message]})
-    return value
-
-
-def require_staff(actor: User, role: Role = Role.ENGINEER) -> None:
-    if not has_role(actor, role):
-        raise NotPermitted(f"Only a {role.value.lower()} may do this.")

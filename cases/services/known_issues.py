@@ -21,14 +21,13 @@ from cases.services.common import (
     check_version,
     locked_case,
     record_event,
-    require_text,
     save_case,
 )
 from cases.services.lifecycle import close_with_reason
 from cases.services.permissions import StaffAction, require_permission
 from knowledge.models import KnownIssue
 from knowledge.services import known_issue_create, known_issue_update
-from supportdesk.errors import InvalidInput, NotFound, StateConflict
+from supportdesk.errors import InvalidInput, NotFound, StateConflict, require_text
 
 User = AbstractBaseUser
 

@@ -28,7 +28,6 @@ from cases.models import (
     Comment,
     ContactAttempt,
     EnvironmentAccess,
-    EnvironmentKind,
     State,
 )
 from cases.services import schedule
@@ -41,8 +40,6 @@ from cases.services.common import (
     locked_case,
     record_event,
     record_events,
-    require_staff,
-    require_text,
     run_transition,
     save_case,
     save_cases,
@@ -50,10 +47,10 @@ from cases.services.common import (
 )
 from cases.services.permissions import StaffAction, require_permission
 from cases.services.priorities import plan_ranks, priority_rank
-from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
+from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict, require_text
 from tenants.access import acting_partner_member, is_contact_of, tenants_for
-from tenants.models import Category, Tenant
-from tenants.roles import is_support_staff
+from tenants.models import Category, EnvironmentKind, Tenant
+from tenants.roles import is_support_staff, require_role
 
 User = AbstractBaseUser
 
@@ -203,7 +200,7 @@ def case_assign(
 ) -> Case:
     """Give the case an owner. An engineer may take a case; handing one to someone else
     is a triage lead's call. A new case goes into work when it gets an owner."""
-    require_staff(actor)
+    require_role(actor)
     case = locked_case(actor, case_id)
     check_version(case, expected_version)
     if owner is not None and not is_support_staff(owner):
@@ -254,7 +251,7 @@ def case_comment(
     validate_uploads(files)
     staff = is_support_staff(actor)
     if staff:
-        require_staff(actor)  # Security sees every case but works none, replies included.
+        require_role(actor)  # Security sees every case but works none, replies included.
     if not staff and not public:
         raise NotPermitted("Internal notes are for support staff.")
     if not case.is_open and not staff:
@@ -317,7 +314,7 @@ def case_request_info(
     *, case_id: int, actor: User, body: str, expected_version: int | None = None
 ) -> Case:
     """Contact attempt 1: ask the customer for what is missing; the case waits on them."""
-    require_staff(actor)
+    require_role(actor)
     case = locked_case(actor, case_id)
     check_version(case, expected_version)
     body = require_text(body, "body", "Say what information you need.")
@@ -353,7 +350,7 @@ def case_request_info(
 def case_log_phone_attempt(*, case_id: int, actor: User, note: str) -> ContactAttempt:
     """Staff called the customer about a case that waits on them; the call counts as the
     next contact attempt of the current round."""
-    require_staff(actor)
+    require_role(actor)
     case = locked_case(actor, case_id)
     note = require_text(note, "note", "Note what happened on the call.")
     if case.state != State.AWAITING_INFORMATION:
@@ -418,7 +415,7 @@ def case_log_phone_attempt(*, case_id: int, actor: User, note: str) -> ContactAt
 def case_propose_solution(
     *, case_id: int, actor: User, body: str, expected_version: int | None = None
 ) -> Case:
-    require_staff(actor)
+    require_role(actor)
     case = locked_case(actor, case_id)
     check_version(case, expected_version)
     body = require_text(body, "body", "Describe the solution.")
@@ -569,7 +566,7 @@ def case_close(
     *, case_id: int, actor: User, reason: str, note: str, expected_version: int | None = None
 ) -> Case:
     """Staff close a case with one of the contract's closure reasons and a note."""
-    require_staff(actor)
+    require_role(actor)
     case = locked_case(actor, case_id)
     check_version(case, expected_version)
     if reason in _REASONS_WITH_THEIR_OWN_VERB:
@@ -583,20 +580,6 @@ def case_close(
         )
     note = require_text(note, "note", "Add a closing note for the customer.")
     return close_with_reason(case, actor, "close", reason, note)
-
-
-@transaction.atomic
-def case_close_for_no_response(*, case_id: int, note: str) -> Case:
-    """The system's closure after both contact attempts went unanswered."""
-    case = locked_case(None, case_id)
-    return close_with_reason(case, None, "close_for_no_response", CloseReason.NO_RESPONSE, note)
-
-
-@transaction.atomic
-def case_close_after_silence(*, case_id: int, note: str) -> Case:
-    """The system's closure of a proposed solution left unanswered for the plan's period."""
-    case = locked_case(None, case_id)
-    return close_with_reason(case, None, "close_after_silence", CloseReason.RESOLVED, note)
 
 
 def _locked_in_state(case_ids: Iterable[int], state: str) -> list[Case]:
@@ -692,7 +675,7 @@ def case_change_priority(
     expected_version: int | None = None,
 ) -> Case:
     """Staff change the priority; the contracts want the reason on record."""
-    require_staff(actor)
+    require_role(actor)
     case = locked_case(actor, case_id)
     check_version(case, expected_version)
     reason = require_text(reason, "reason", "Give the reason for the priority change.")

@@ -7,10 +7,10 @@ from django.db import transaction
 
 from cases.models import Case, CaseEvent, CloseReason
 from cases.selectors import cases_for
-from cases.services.common import record_event, require_text, save_case
+from cases.services.common import record_event, save_case
 from cases.services.lifecycle import close_with_reason
 from cases.services.permissions import StaffAction, require_permission
-from supportdesk.errors import InvalidInput, NotFound, StateConflict
+from supportdesk.errors import InvalidInput, NotFound, StateConflict, require_text
 
 User = AbstractBaseUser
 

@@ -19,12 +19,12 @@ from cases.models import (
     TroubleshootingSession,
 )
 from cases.selectors import cases_for
-from cases.services.common import locked_case, record_event, require_staff
+from cases.services.common import locked_case, record_event
 from notifications.messages import attachment_data
 from notifications.outbox import OutgoingEmail, outbox_enqueue_many
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
 from tenants.access import can_act_for
-from tenants.roles import is_support_staff
+from tenants.roles import is_support_staff, require_role
 
 User = AbstractBaseUser
 
@@ -50,7 +50,7 @@ def session_propose(
     meeting_url: str = "",
     note: str = "",
 ) -> TroubleshootingSession:
-    require_staff(actor)
+    require_role(actor)
     case = locked_case(actor, case_id)
     if case.environment_access != EnvironmentAccess.REFUSED:
         raise InvalidInput(

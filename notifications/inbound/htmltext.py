@@ -158,8 +158,3 @@ def render_html(html: str) -> tuple[str, str, str]:
         return "", text, f"{problem}: kept as flat text only"
     clean = sanitize_html(html)
     return clean, _text_of_clean_html(clean), ""
-
-
-def html_to_text(html: str) -> str:
-    """Readable text from HTML (see render_html)."""
-    return render_html(html)[1]

@@ -5,7 +5,7 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.http import require_GET
 
 from audit.services import audit_staff_read
-from cases.attachments import download_type
+from cases.attachments import attachment_response
 from cases.selectors import attachments_for
 from tenants.roles import is_support_staff
 
@@ -23,13 +23,4 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> FileRespons
         audit_staff_read(
             actor=request.user, obj=attachment, verb="attachment downloaded", request=request
         )
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=download_type(attachment.content_type),
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_response(attachment)

@@ -28,12 +28,6 @@ logger = logging.getLogger("supportdesk.api")
 NON_FIELD = "__all__"
 
 
-class PreconditionFailed(exceptions.APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_code = "precondition_failed"
-    default_detail = "It changed since you read it. Read it again, then retry."
-
-
 class PreconditionRequired(exceptions.APIException):
     status_code = status.HTTP_428_PRECONDITION_REQUIRED
     default_code = "precondition_required"

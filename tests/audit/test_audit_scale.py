@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.models import AuditEntry
-from cases import admin_scale
+from supportdesk import admin_paging
 from tests.cases.helpers import file_case
 
 pytestmark = [
@@ -21,7 +21,7 @@ LIST = reverse("admin:audit_auditentry_changelist")
 
 
 def test_a_log_the_planner_expects_to_be_long_is_not_counted(client, cast, monkeypatch):
-    monkeypatch.setattr(admin_scale, "planner_row_estimate", lambda queryset: 2_345_678)
+    monkeypatch.setattr(admin_paging, "planner_row_estimate", lambda queryset: 2_345_678)
     file_case(cast)
     client.force_login(cast.manager)
     with CaptureQueriesContext(connection) as queries:

@@ -8,7 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cases.models import BusinessImpact, Case, CloseReason, EnvironmentKind, State
+from cases.models import BusinessImpact, Case, CloseReason, State
+from tenants.models import EnvironmentKind
 from tenants.roles import Role
 from tests.cases.helpers import file_case, taken
 from tests.factories import (

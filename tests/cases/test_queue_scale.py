@@ -8,9 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import strip_tags
 
-from cases import admin_scale
-from cases.admin_scale import EstimatedCountPaginator, rounded
 from cases.models import Case
+from supportdesk import admin_paging
+from supportdesk.admin_paging import EstimatedCountPaginator, rounded
 from tests.factories import CaseFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,8 +45,8 @@ def test_a_short_queue_is_counted_exactly(client, cast):
 
 @needs_postgresql
 def test_a_queue_the_planner_expects_to_be_long_is_not_counted_at_all(client, cast, monkeypatch):
-    monkeypatch.setattr(admin_scale, "EXACT_COUNT_UP_TO", 2)
-    monkeypatch.setattr(admin_scale, "planner_row_estimate", lambda queryset: 41)
+    monkeypatch.setattr(admin_paging, "EXACT_COUNT_UP_TO", 2)
+    monkeypatch.setattr(admin_paging, "planner_row_estimate", lambda queryset: 41)
     CaseFactory.create_batch(5, tenant=TenantFactory())
     client.force_login(cast.engineer)
     with CaptureQueriesContext(connection) as queries:
@@ -60,8 +60,8 @@ def test_a_queue_the_planner_expects_to_be_long_is_not_counted_at_all(client, ca
 def test_a_middling_queue_counts_no_further_than_the_bound_and_says_about(
     client, cast, monkeypatch
 ):
-    monkeypatch.setattr(admin_scale, "EXACT_COUNT_UP_TO", 2)
-    monkeypatch.setattr(admin_scale, "planner_row_estimate", lambda queryset: 6)
+    monkeypatch.setattr(admin_paging, "EXACT_COUNT_UP_TO", 2)
+    monkeypatch.setattr(admin_paging, "planner_row_estimate", lambda queryset: 6)
     CaseFactory.create_batch(5, tenant=TenantFactory())
     client.force_login(cast.engineer)
     with CaptureQueriesContext(connection) as queries:
@@ -76,8 +76,8 @@ def test_a_middling_queue_counts_no_further_than_the_bound_and_says_about(
 def test_when_the_planner_expects_fewer_rows_than_the_bound_found_only_the_bound_is_shown(
     client, cast, monkeypatch
 ):
-    monkeypatch.setattr(admin_scale, "EXACT_COUNT_UP_TO", 2)
-    monkeypatch.setattr(admin_scale, "planner_row_estimate", lambda queryset: 1)
+    monkeypatch.setattr(admin_paging, "EXACT_COUNT_UP_TO", 2)
+    monkeypatch.setattr(admin_paging, "planner_row_estimate", lambda queryset: 1)
     CaseFactory.create_batch(5, tenant=TenantFactory())
     client.force_login(cast.engineer)
     response = client.get(QUEUE)
@@ -88,7 +88,7 @@ def test_when_the_planner_expects_fewer_rows_than_the_bound_found_only_the_bound
 def test_the_planner_estimate_reads_explain_without_reading_rows():
     CaseFactory.create_batch(3, tenant=TenantFactory())
     with CaptureQueriesContext(connection) as queries:
-        estimate = admin_scale.planner_row_estimate(Case.objects.filter(priority="P3"))
+        estimate = admin_paging.planner_row_estimate(Case.objects.filter(priority="P3"))
     assert estimate >= 1
     assert [q["sql"].split()[0] for q in queries.captured_queries] == ["EXPLAIN"]
 

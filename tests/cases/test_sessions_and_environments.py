@@ -9,11 +9,10 @@ from django.core import mail
 from icalendar import Calendar
 
 from cases import services
-from cases.models import EnvironmentAccess, EnvironmentKind, TroubleshootingSession
+from cases.models import EnvironmentAccess, TroubleshootingSession
 from notifications.tasks import send_pending_notifications
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
-from tenants.models import AccountRole
-from tenants.models import EnvironmentKind as TenantEnvironmentKind
+from tenants.models import AccountRole, EnvironmentKind
 from tests.factories import (
     PASSWORD,
     AccountTeamMemberFactory,
@@ -129,9 +128,7 @@ def test_the_portal_shows_the_proposal_and_books_it(cast, refused_case, client):
 
 
 def test_a_case_names_one_of_the_tenants_own_environments(cast):
-    sandbox = EnvironmentFactory(
-        tenant=cast.tenant_a, name="UAT", kind=TenantEnvironmentKind.SANDBOX
-    )
+    sandbox = EnvironmentFactory(tenant=cast.tenant_a, name="UAT", kind=EnvironmentKind.SANDBOX)
     foreign = EnvironmentFactory(tenant=cast.tenant_b, name="Globex prod")
     fields = {
         "actor": cast.contact_a,
@@ -150,7 +147,7 @@ def test_a_case_names_one_of_the_tenants_own_environments(cast):
 
 
 def test_the_new_case_form_offers_only_the_tenants_environments(cast, client):
-    EnvironmentFactory(tenant=cast.tenant_a, name="Acme UAT", kind=TenantEnvironmentKind.SANDBOX)
+    EnvironmentFactory(tenant=cast.tenant_a, name="Acme UAT", kind=EnvironmentKind.SANDBOX)
     EnvironmentFactory(tenant=cast.tenant_b, name="Globex prod")
     client.login(username=cast.contact_a.username, password=PASSWORD)
     page = client.get("/cases/new/").content.decode()

@@ -11,7 +11,7 @@ import pytest
 from notifications.inbound import DEFAULT_MAX_BYTES, InboundMessage, parse_message
 from notifications.inbound.charsets import decode_bytes, guess_8bit_charset
 from notifications.inbound.headers import decode_encoded_words
-from notifications.inbound.htmltext import html_to_text
+from notifications.inbound.htmltext import render_html
 from notifications.inbound.quotes import extract_new_text
 from notifications.reply_tokens import make_reply_token, read_reply_token
 
@@ -189,7 +189,8 @@ def test_new_text_strips_quotes_forwards_and_signatures(text: str, expected: str
 
 
 def test_html_blockquotes_become_quoted_lines() -> None:
-    text = html_to_text("<p>Yes.</p><div>On Mon, Bob wrote:</div><blockquote>Fixed?</blockquote>")
+    html = "<p>Yes.</p><div>On Mon, Bob wrote:</div><blockquote>Fixed?</blockquote>"
+    _, text, _ = render_html(html)
     assert text == "Yes.\n\nOn Mon, Bob wrote:\n\n> Fixed?"
     assert extract_new_text(text) == "Yes."
 

@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cases import services
-from portal.views.files import download_type
+from cases.attachments import download_type
 from tests.cases.test_lifecycle import file_case, in_progress
 from tests.factories import PNG_BYTES
 
@@ -99,3 +99,31 @@ def test_partner_downloads_while_the_letter_is_active_only(client, cast, sign_in
     assert download(client, attachment).status_code == 302  # the session ended
     sign_in(cast.partner_with_letter)
     assert download(client, attachment).status_code == 404
+
+
+SAFETY_HEADERS = (
+    "Content-Type",
+    "Content-Disposition",
+    "X-Content-Type-Options",
+    "Content-Security-Policy",
+    "Cache-Control",
+)
+
+
+def test_the_admin_serves_a_file_as_the_portal_does(client, cast, settings):
+    """The admin used to show images inline with their own type and no sandbox."""
+    settings.ATTACHMENT_ALLOWED_EXTENSIONS = ["png", "svg"]
+    shot = attach(cast, "screen.png", PNG_BYTES, "image/png")
+    drawing = attach(cast, "logo.svg", b"<svg onload=alert(1)>", "image/svg+xml")
+    client.force_login(cast.engineer)
+    for attachment in (shot, drawing):
+        portal = download(client, attachment)
+        staff = client.get(
+            reverse("admin:cases_case_attachment", args=[attachment.case_id, attachment.id])
+        )
+        assert portal.status_code == staff.status_code == 200
+        assert {name: staff[name] for name in SAFETY_HEADERS} == {
+            name: portal[name] for name in SAFETY_HEADERS
+        }
+        assert staff["Content-Disposition"].startswith("attachment;")
+        assert "sandbox" in staff["Content-Security-Policy"]

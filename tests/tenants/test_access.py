@@ -41,6 +41,17 @@ def test_contact_without_recorded_certification_has_no_access(cast):
     assert "certification" in portal_access_problem(user)
 
 
+def test_a_certification_of_blanks_is_none_everywhere(cast):
+    """The access query once counted blanks as a certification; the portal's own check
+    (and `has_portal_access`) did not."""
+    contact = ContactFactory(tenant=cast.tenant_a, certification=" \t ")
+    assert not contact.is_certified
+    assert not contact.has_portal_access
+    assert not tenants_for(contact.user).exists()
+    assert acting_pairs([(contact.user, cast.tenant_a.id)]) == set()
+    assert "certification" in portal_access_problem(contact.user)
+
+
 def test_removed_contact_has_no_access_and_is_told_why(cast):
     contact = cast.contact_a.contacts.get()
     contact.is_active = False

@@ -16,16 +16,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, CustomerEscalation, CustomerEscalationNotice, State
-from cases.services.common import locked_case, record_event, require_staff, require_text
+from cases.services.common import locked_case, record_event
 from notifications.outbox import OutgoingEmail, outbox_enqueue_many
 from sla.business_time import add_business_time
 from sla.calendars import to_business_calendar
 from sla.targets import Target
-from supportdesk.errors import NotFound, NotPermitted, StateConflict
+from supportdesk.errors import NotFound, NotPermitted, StateConflict, require_text
 from tenants.access import can_act_for
 from tenants.account_teams import PathLevel, Person, escalation_path, people_in_roles
 from tenants.models import Tenant
-from tenants.roles import is_support_staff
+from tenants.roles import is_support_staff, require_role
 
 User = AbstractBaseUser
 
@@ -230,7 +230,7 @@ def escalations_rise_due(*, batch_size: int = 100) -> int:
 
 
 def _locked_escalation(actor: User, escalation_id: int) -> CustomerEscalation:
-    require_staff(actor)
+    require_role(actor)
     escalation = CustomerEscalation.objects.select_for_update().filter(id=escalation_id).first()
     if escalation is None:
         raise NotFound("No such escalation.")

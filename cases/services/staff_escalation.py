@@ -9,11 +9,10 @@ from cases.services.common import (
     check_version,
     locked_case,
     record_event,
-    require_text,
     save_case,
 )
 from cases.services.permissions import StaffAction, require_permission
-from supportdesk.errors import StateConflict
+from supportdesk.errors import StateConflict, require_text
 
 User = AbstractBaseUser
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases import services
-from cases.models import BusinessImpact, Channel, CloseReason, EnvironmentKind
+from cases.models import BusinessImpact, Channel, CloseReason
 from knowledge import services as knowledge_services
 from knowledge.models import Article, KnownIssue
 from notifications.models import Announcement
@@ -27,6 +27,7 @@ from tenants.models import (
     AuthorizedContact,
     Environment,
     EnvironmentFlag,
+    EnvironmentKind,
     EscalationLevel,
     LetterOfAuthorization,
     NotificationAddress,
