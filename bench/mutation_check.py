@@ -99,8 +99,9 @@ def _sites(tree: ast.Module) -> Iterator[tuple[ast.AST, str, int]]:
 def _combines_conditions(node: ast.BinOp) -> bool:
     """`&` or `|` between Q objects (calls, `~Q(...)`, other such combinations), not a
     union of types such as `AbstractBaseUser | AnonymousUser`."""
+    conditions = ast.Call | ast.UnaryOp | ast.BinOp | ast.Attribute  # Q(...), ~Q, Model.CERTIFIED
     return isinstance(node.op, ast.BitAnd | ast.BitOr) and all(
-        isinstance(side, ast.Call | ast.UnaryOp | ast.BinOp) for side in (node.left, node.right)
+        isinstance(side, conditions) for side in (node.left, node.right)
     )
 
 
@@ -221,6 +222,11 @@ def main() -> None:
     parser.add_argument(
         "--sample", type=int, default=0, help="run only N mutants per target, a fixed sample"
     )
+    parser.add_argument(
+        "--rerun",
+        type=Path,
+        help="run only the mutants an earlier run's output lists as survived (after new tests)",
+    )
     options = parser.parse_args()
     targets = options.target or list(TARGETS)
 
@@ -231,6 +237,13 @@ def main() -> None:
             # The same sample every run (seeded by the target's name), so scores compare.
             found = sorted(random.Random(target).sample(found, options.sample), key=found.index)
         planned += found
+    if options.rerun:
+        survived = {
+            line.split("survived", 1)[1].strip()
+            for line in options.rerun.read_text(encoding="utf-8").splitlines()
+            if line.strip().startswith("survived")
+        }
+        planned = [m for m in planned if f"{m.target}:{m.line}  {m.change}" in survived]
     if options.list:
         for mutant in planned:
             print(f"{mutant.target}:{mutant.line}  {mutant.change}")
@@ -239,9 +252,9 @@ def main() -> None:
 
     checkouts = [_private_checkout() for _ in range(options.jobs)]
     try:
-        for target in targets:
-            if not _run_tests(checkouts[0], TARGETS[target], options.timeout):
-                sys.exit(f"the tests of {target} fail without a mutant: fix them first")
+        for tests in {tuple(TARGETS[target]) for target in targets}:
+            if not _run_tests(checkouts[0], list(tests), options.timeout):
+                sys.exit(f"{' '.join(tests)} fail without a mutant: fix them first")
         free = list(checkouts)
 
         def attempt(mutant: Mutant) -> tuple[Mutant, bool]:
