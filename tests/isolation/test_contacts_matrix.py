@@ -18,7 +18,7 @@ from notifications.models import Notification
 from tenants.invitations import contact_invite
 from tenants.models import ApiToken, AuthorizedContact, ContactInvitation, LetterOfAuthorization
 from tenants.services import contact_remove, letter_rescind
-from tests.cases.test_lifecycle import file_case
+from tests.cases.helpers import file_case
 from tests.factories import PASSWORD, ContactFactory, UserFactory, api_token_for
 from tests.tenants.test_invitations import GOOD, delivered, link_in
 
