@@ -25,12 +25,13 @@ from audit.services import audit_export
 from audit.tracked import TRACKED
 from cases.admin.filters import DropdownFilter, SelectListFilter
 from supportdesk.admin_paging import EstimatedCountPaginator
+from supportdesk.types import AnyUser, signed_in
 from tenants.roles import Role, has_role
 
 EXPORT_CHUNK = 2000
 
 
-def may_read_audit_log(user: object) -> bool:
+def may_read_audit_log(user: AnyUser) -> bool:
     """Support managers and Security (superusers hold both); not engineers or triage
     leads, whose own actions the log is also there to answer for."""
     return has_role(user, Role.MANAGER) or has_role(user, Role.SECURITY)
@@ -108,12 +109,12 @@ class AuditEntryAdmin(admin.ModelAdmin):
         "What was changed or read (a case reference, a name), an object id, "
         "the exact user name of who did it, a verb or a task."
     )
-    sortable_by: list[str] = []
+    sortable_by = ()
     list_per_page = 100
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     show_facets = admin.ShowFacets.NEVER
-    fields = [
+    fields = readonly_fields = (
         "timestamp",
         "who",
         "origin",
@@ -122,8 +123,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
         "tenant_name",
         "cid",
         "change_table",
-    ]
-    readonly_fields = fields
+    )
 
     class Media:
         js = ["cases/queue.js"]
@@ -191,14 +191,16 @@ class AuditEntryAdmin(admin.ModelAdmin):
         export = self.admin_site.admin_view(self.export_view)
         return [path("export/", export, name="audit_auditentry_export"), *super().get_urls()]
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> object:
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict | None = None
+    ) -> HttpResponse:
         query = request.GET.urlencode()
         export_url = reverse("admin:audit_auditentry_export") + (f"?{query}" if query else "")
         return super().changelist_view(
             request, {**(extra_context or {}), "title": "Audit log", "export_url": export_url}
         )
 
-    def export_view(self, request: HttpRequest) -> HttpResponse:
+    def export_view(self, request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         """The rows the list shows for the same filters and search, all of them, as CSV,
         streamed; the export is itself an entry of the log."""
         if not self.has_view_permission(request):
@@ -209,7 +211,10 @@ class AuditEntryAdmin(admin.ModelAdmin):
             return HttpResponseBadRequest("These filters do not apply to the audit log.")
         rows = changelist.queryset.select_related("content_type", "tenant")
         audit_export(
-            actor=request.user, request=request, query=request.GET.urlencode(), what="audit log"
+            actor=signed_in(request),
+            request=request,
+            query=request.GET.urlencode(),
+            what="audit log",
         )
         response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv")
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")

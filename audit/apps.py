@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 
 
 class AuditConfig(AppConfig):
@@ -14,7 +14,7 @@ class AuditConfig(AppConfig):
 
         for label, tracked in TRACKED.items():
             auditlog.register(
-                self.apps.get_model(label),
+                apps.get_model(label),
                 exclude_fields=list(tracked.exclude),
                 mask_fields=list(tracked.mask),
                 m2m_fields=set(tracked.m2m),

@@ -8,15 +8,16 @@ from typing import Any
 
 from auditlog.diff import get_field_value, get_mask_function, model_instance_diff
 from auditlog.registry import auditlog
-from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import ForeignObjectRel
 from django.http import HttpRequest
 from django.utils.encoding import smart_str
 
 from audit.context import audit_source
 from audit.models import AuditEntry, own_fields
 from audit.sources import source_fields
+from supportdesk.types import User
 
 Action = AuditEntry.Action
 
@@ -34,7 +35,7 @@ def _entry(obj: models.Model, action: int, changes: dict | None, **given: Any) -
 
 
 def audit_staff_read(
-    *, actor: AbstractBaseUser, obj: models.Model, verb: str, request: HttpRequest | None = None
+    *, actor: User, obj: models.Model, verb: str, request: HttpRequest | None = None
 ) -> AuditEntry:
     """Record that a member of staff opened a case page or a file."""
     labels: dict[str, Any] = {"verb": verb} | ({"request": request} if request else {})
@@ -46,9 +47,7 @@ def audit_staff_read(
     return entry
 
 
-def audit_export(
-    *, actor: AbstractBaseUser, request: HttpRequest, query: str, what: str
-) -> AuditEntry:
+def audit_export(*, actor: User, request: HttpRequest, query: str, what: str) -> AuditEntry:
     """Record that someone exported (a filtered part of) the log; `query` is the filter."""
     with audit_source(request=request, verb=f"{what} exported"):
         return AuditEntry.objects.create(
@@ -89,7 +88,7 @@ def audit_bulk_changed(objs: Sequence[models.Model], fields: Sequence[str]) -> N
         return
     mask = get_mask_function(settings.get("mask_callable"))
 
-    def value(obj: models.Model, field: models.Field) -> str:
+    def value(obj: models.Model, field: models.Field | ForeignObjectRel) -> str:
         shown = smart_str(get_field_value(obj, field))
         return mask(shown) if field.name in settings["mask_fields"] else shown
 

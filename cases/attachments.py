@@ -4,12 +4,14 @@ served, the same way by the portal, the API and the admin."""
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 import puremagic
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.http import FileResponse
 from django.template.defaultfilters import filesizeformat
 
@@ -27,6 +29,12 @@ class UploadLike(Protocol):
     def read(self, size: int = -1) -> bytes: ...
 
     def seek(self, offset: int) -> int: ...
+
+
+def as_uploads(files: Iterable[UploadedFile]) -> list[UploadLike]:
+    """Django's uploads as the services take them: the multipart parser always gives
+    them a name and a size (the stubs allow None for files made without)."""
+    return cast(list[UploadLike], list(files))
 
 
 MAX_FILENAME_LENGTH = 120

@@ -16,6 +16,8 @@ def session_invitation(session: TroubleshootingSession, attendees: list[tuple[st
     a later update of the same session replaces the entry instead of adding one."""
     case = session.case
     starts = session.starts_at
+    if starts is None:
+        raise ValueError("Only a booked session (one with a start) has an invitation.")
     ends = starts + dt.timedelta(minutes=session.duration_minutes)
     calendar = Calendar()
     calendar.add("prodid", "-//SupportDesk//Live troubleshooting//EN")
@@ -43,7 +45,7 @@ def session_invitation(session: TroubleshootingSession, attendees: list[tuple[st
         attendee = vCalAddress(f"mailto:{email}")
         attendee.params["cn"] = vText(name or email)
         attendee.params["role"] = vText("REQ-PARTICIPANT")
-        event.add("attendee", attendee, encode=0)
+        event.add("attendee", attendee, encode=False)
     event.add("sequence", 0)
     event.add("status", "CONFIRMED")
     calendar.add_component(event)

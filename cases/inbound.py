@@ -31,14 +31,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from audit.context import audit_source
-from cases.attachments import upload_rules, validate_uploads
+from cases.attachments import UploadLike, as_uploads, upload_rules, validate_uploads
 from cases.models import Case, Channel, EnvironmentAccess
 from cases.notify import thread_id
 from cases.selectors import cases_for
@@ -57,12 +56,12 @@ from notifications.models import InboundEmail, Notification
 from notifications.outbox import mail_domain, notifications_note_bounce, outbox_enqueue
 from notifications.reply_tokens import read_reply_token, support_email_address
 from supportdesk.errors import NotPermitted, ServiceError, StateConflict, TooLarge
+from supportdesk.types import User
 from tenants.access import tenants_for
 from tenants.roles import Role, has_role, is_support_staff
 
 logger = logging.getLogger(__name__)
 
-User = AbstractBaseUser
 Status = InboundEmail.Status
 
 # The whole text of reply-shaped mail that opened a case, kept beside the new text.
@@ -117,10 +116,11 @@ def route_record(
     if not inbound_claim(record):
         return record
     try:
-        if raw is None and (parsed is None or settings.INBOUND_VERIFY_DKIM):
-            raw = read_raw(record)
         if parsed is None:
+            raw = raw if raw is not None else read_raw(record)
             parsed = parse_message(raw, max_bytes=settings.INBOUND_MAX_BYTES)
+        elif raw is None and settings.INBOUND_VERIFY_DKIM:
+            raw = read_raw(record)
         authentication = authenticate_sender(parsed, raw)
         with transaction.atomic():
             routed = _route(
@@ -333,11 +333,15 @@ def _uploads(attachments: Iterable[InboundAttachment]) -> tuple[list, list[str]]
     """The attachments as uploads, each checked by the portal's rules; a file we do not
     take is left out (and named in the comment) rather than losing the whole message.
     Refusals for the same reason become one note naming every file it applies to."""
-    accepted = []
+    accepted: list[UploadLike] = []
     refused: dict[str, list[str]] = {}
     for attachment in attachments:
-        upload = SimpleUploadedFile(
-            attachment.filename, attachment.content, content_type=attachment.content_type
+        [upload] = as_uploads(
+            [
+                SimpleUploadedFile(
+                    attachment.filename, attachment.content, content_type=attachment.content_type
+                )
+            ]
         )
         try:
             validate_uploads([*accepted, upload])

@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from supportdesk.types import AnyUser, fsm_permission
 from tenants.access import can_act_for
 from tenants.models import Category, EnvironmentKind
 from tenants.roles import Role, has_role, is_support_staff
@@ -106,16 +107,19 @@ AUTOMATION_INDEXES = {
 }
 
 
-def _staff(case: "Case", user: object) -> bool:
+@fsm_permission
+def _staff(case: "Case", user: AnyUser) -> bool:
     """Working a case takes an engineer's role: Security sees every case but works none."""
     return has_role(user, Role.ENGINEER)
 
 
-def _customer(case: "Case", user: object) -> bool:
+@fsm_permission
+def _customer(case: "Case", user: AnyUser) -> bool:
     return not is_support_staff(user) and can_act_for(user, case.tenant_id)
 
 
-def _system(case: "Case", user: object) -> bool:
+@fsm_permission
+def _system(case: "Case", user: AnyUser) -> bool:
     """Transitions only scheduled tasks run (the services pass no actor)."""
     return False
 

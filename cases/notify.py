@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import prefetch_related_objects
 from django.urls import reverse
 
@@ -26,12 +25,11 @@ from cases.survey_links import survey_link
 from knowledge.models import KnownIssue
 from notifications.outbox import OutgoingEmail, mail_domain, outbox_enqueue_many
 from notifications.reply_tokens import reply_address
+from supportdesk.types import User
 from tenants.access import acting_pairs, can_act_for
 from tenants.account_teams import people_in_roles
 from tenants.models import AccountRole, NotificationAddress
 from tenants.roles import Role, is_support_staff
-
-User = AbstractBaseUser
 
 
 @dataclass(frozen=True)
@@ -204,8 +202,10 @@ def staff_case_url(case: Case) -> str:
 def survey_url(case: Case, recipient: Recipient | None = None) -> str:
     """The satisfaction survey link of one recipient's closure email (it stops working
     when that recipient loses access to the tenant); the reporter's by default."""
-    if recipient is None or recipient.user is not None:
-        return survey_link(case, user_id=recipient.user.pk if recipient else None)
+    if recipient is None:
+        return survey_link(case, user_id=None)
+    if recipient.user is not None:
+        return survey_link(case, user_id=recipient.user.pk)
     return survey_link(case, email=recipient.email)
 
 
@@ -265,14 +265,21 @@ def _write(
     times in the recipient's time zone (the tenant's for customers, the desk's for staff);
     `per_recipient` adds what differs between recipients (their own survey link).
     Returns the outbox ids (none while the batch holds the rows for its end)."""
-    key = key or f"case-event:{event.id}"
+    if not key:
+        if event is None:
+            raise TypeError("_write needs a key or an event to make one from.")
+        key = f"case-event:{event.id}"
     reply_to = reply_address(case.id) if reply else ""
     emails = []
     for recipient in recipients:
         context = _context(case, recipient, event)
         time_zone = settings.TIME_ZONE if recipient.staff else case.tenant.time_zone
         if extra is not None:
-            context.update(extra(lambda moment, tz=time_zone: _when(moment, tz)))
+
+            def when(moment: datetime | None, tz: str = time_zone) -> str:
+                return _when(moment, tz)
+
+            context.update(extra(when))
         if per_recipient is not None:
             context.update(per_recipient(recipient))
         emails.append(
@@ -443,7 +450,7 @@ _METRICS = {
     "update": "next update",
     "resolution": "resolution",
 }
-_STAFF_ALERTS = {
+_STAFF_ALERTS: dict[str, tuple[str, str, list[str]]] = {
     CaseEvent.Kind.UPDATE_REMINDER: ("case.update_reminder", "case_update_reminder", ["owner"]),
     CaseEvent.Kind.SOLUTION_REMINDER: (
         "case.solution_reminder_staff",

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -24,13 +23,12 @@ from cases.models import (
     State,
 )
 from supportdesk.errors import NotFound
+from supportdesk.types import AnyUser
 from tenants.access import tenants_for
 from tenants.roles import is_support_staff
 
-User = AbstractBaseUser | AnonymousUser
 
-
-def cases_for(user: User) -> QuerySet[Case]:
+def cases_for(user: AnyUser) -> QuerySet[Case]:
     """Cases of the tenants the user may act for (all of them for support staff)."""
     if is_support_staff(user):
         return Case.objects.all()
@@ -38,7 +36,7 @@ def cases_for(user: User) -> QuerySet[Case]:
 
 
 def case_list_for(
-    user: User,
+    user: AnyUser,
     *,
     tenant_id: int,
     closed: bool = False,
@@ -68,7 +66,7 @@ def _search(cases: QuerySet[Case], query: str) -> QuerySet[Case]:
 
 
 def cases_matching(
-    user: User,
+    user: AnyUser,
     *,
     tenant_id: int | None = None,
     status: str = "all",
@@ -98,7 +96,7 @@ def cases_matching(
     return _search(cases, query).select_related("tenant", "owner", "reporter", "partner")
 
 
-def case_by_reference(user: User, reference: str) -> Case:
+def case_by_reference(user: AnyUser, reference: str) -> Case:
     """The case with this reference if the user may see it; NotFound otherwise, the same
     answer for a guessed reference as for one that does not exist."""
     case = (
@@ -112,23 +110,23 @@ def case_by_reference(user: User, reference: str) -> Case:
     return case
 
 
-def comments_for(user: User, case: Case) -> QuerySet[Comment]:
+def comments_for(user: AnyUser, case: Case) -> QuerySet[Comment]:
     comments = case.comments.select_related("author").prefetch_related("attachments")
     return comments if is_support_staff(user) else comments.filter(public=True)
 
 
-def events_for(user: User, case: Case) -> QuerySet[CaseEvent]:
+def events_for(user: AnyUser, case: Case) -> QuerySet[CaseEvent]:
     events = case.events.select_related("actor")
     return events if is_support_staff(user) else events.filter(public=True)
 
 
-def attachments_for(user: User) -> QuerySet[Attachment]:
+def attachments_for(user: AnyUser) -> QuerySet[Attachment]:
     """Attachments the user may download: of visible cases, and public unless staff."""
     attachments = Attachment.objects.filter(case__in=cases_for(user))
     return attachments if is_support_staff(user) else attachments.filter(public=True)
 
 
-def watchers_for(user: User, case: Case) -> QuerySet[CaseWatcher]:
+def watchers_for(user: AnyUser, case: Case) -> QuerySet[CaseWatcher]:
     """The case's notification list; empty unless the user may see the case."""
     return CaseWatcher.objects.filter(case__in=cases_for(user), case=case).select_related(
         "added_by"
@@ -142,7 +140,7 @@ def closure_survey(case: Case) -> SatisfactionSurvey | None:
     return case.surveys.filter(closed_at=case.closed_at).first()
 
 
-def queue_for(user: User) -> QuerySet[Case]:
+def queue_for(user: AnyUser) -> QuerySet[Case]:
     """The staff queue: every case the user may see, in the order work is taken, with what
     the queue's columns show joined in (a fixed number of queries per page)."""
     return (
@@ -240,7 +238,7 @@ def _duration_words(span: timedelta) -> str:
     return f"{minutes}m"
 
 
-def triage_queue(user: User) -> QuerySet[Case]:
+def triage_queue(user: AnyUser) -> QuerySet[Case]:
     """New cases nobody owns yet, in the queue's order, with what the artifacts checklist
     needs counted in the same query."""
     files = Attachment.objects.filter(case=OuterRef("pk")).order_by().values("case")

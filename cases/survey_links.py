@@ -22,6 +22,7 @@ def survey_token(case: Case, *, user_id: int | None = None, email: str = "") -> 
     """The token for one recipient: a user (by default the reporter) or an address."""
     if case.state != State.CLOSED or case.closed_at is None:
         raise StateConflict(f"{case.reference} is open; the survey follows its closure.")
+    to: list[str | int | None]
     if email and user_id is None:
         to = ["e", email.strip().lower()]
     else:

@@ -2,6 +2,8 @@
 action calls `knowledge.services`. (Known issues are registered by `cases.admin`, because
 resolving one closes cases.)"""
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -19,6 +21,7 @@ from supportdesk.admin_actions import (
     with_form,
 )
 from supportdesk.errors import InvalidInput
+from supportdesk.types import AuthenticatedHttpRequest, signed_in
 
 
 class ArticleForm(forms.ModelForm):
@@ -30,8 +33,9 @@ class ArticleForm(forms.ModelForm):
         model = Article
         fields = ["title", "slug", "summary", "body", "product"]
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         try:
             data["slug"] = services.validate_article(
                 title=data.get("title", ""),
@@ -71,9 +75,9 @@ class ArticleAdmin(ServiceBackedAdmin):
     ) -> None:
         fields = {name: form.cleaned_data[name] for name in ArticleForm.Meta.fields}
         if change:
-            saved = services.article_update(article_id=obj.id, actor=request.user, **fields)
+            saved = services.article_update(article_id=obj.id, actor=signed_in(request), **fields)
         else:
-            saved = services.article_create(actor=request.user, **fields)
+            saved = services.article_create(actor=signed_in(request), **fields)
         obj.pk = saved.pk
         obj.refresh_from_db()
 
@@ -81,7 +85,7 @@ class ArticleAdmin(ServiceBackedAdmin):
         return False
 
     @admin.action(description="Publish (customers can read and are offered it)")
-    def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def publish(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Article]) -> None:
         run_for_each(
             self,
             request,
@@ -91,7 +95,7 @@ class ArticleAdmin(ServiceBackedAdmin):
         )
 
     @admin.action(description="Withdraw from customers")
-    def unpublish(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def unpublish(self, request: AuthenticatedHttpRequest, queryset: QuerySet[Article]) -> None:
         run_for_each(
             self,
             request,
@@ -114,7 +118,7 @@ class ProductFeedbackAdmin(admin.ModelAdmin):
     list_filter = ["status", "product"]
     list_select_related = ["tenant", "case"]
     search_fields = ["title", "description", "case__reference"]
-    readonly_fields = [
+    fields = readonly_fields = (
         "case_link",
         "tenant",
         "title",
@@ -125,8 +129,7 @@ class ProductFeedbackAdmin(admin.ModelAdmin):
         "transferred_by",
         "created_at",
         "updated_at",
-    ]
-    fields = readonly_fields
+    )
     actions = [
         with_form(
             description="Set status",

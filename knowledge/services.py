@@ -7,16 +7,14 @@ resolved stage.
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from knowledge.models import Article, KnownIssue, ProductFeedback
 from supportdesk.errors import InvalidInput, NotFound, StateConflict
+from supportdesk.types import User
 from tenants.roles import Role, require_role
-
-User = AbstractBaseUser
 
 # Who may do what here; the README's staff-queue section lists the same.
 WRITE_ROLE = Role.ENGINEER  # write known issues and article drafts
@@ -110,6 +108,13 @@ def known_issue_update(
     return issue
 
 
+def _slug_taken(slug: str, article_id: int | None) -> bool:
+    others = Article.objects.filter(slug=slug)
+    if article_id is not None:
+        others = others.exclude(id=article_id)
+    return others.exists()
+
+
 def validate_article(*, title: str, slug: str, body: str, article_id: int | None = None) -> str:
     """The rules of an article's fields; returns the slug to use (made from the title when
     left blank)."""
@@ -121,7 +126,7 @@ def validate_article(*, title: str, slug: str, body: str, article_id: int | None
     slug = slugify(_text(slug) or _text(title))[:200]
     if not slug and "title" not in errors:
         errors["slug"] = ["Give the article an address made of letters or digits."]
-    elif Article.objects.filter(slug=slug).exclude(id=article_id).exists():
+    elif _slug_taken(slug, article_id):
         errors["slug"] = [f"Another article already uses the address “{slug}”."]
     if errors:
         raise InvalidInput("Please correct the article.", field_errors=errors)

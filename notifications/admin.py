@@ -51,7 +51,7 @@ class NotificationAdmin(admin.ModelAdmin):
     list_select_related = ["case"]
     date_hierarchy = "created_at"
     actions = ["retry"]
-    fields = [
+    fields = readonly_fields = (
         "event",
         "recipient",
         "user",
@@ -66,8 +66,7 @@ class NotificationAdmin(admin.ModelAdmin):
         "references",
         "dedup_key",
         "message",
-    ]
-    readonly_fields = fields
+    )
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return may_read_outbox(request.user)

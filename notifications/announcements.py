@@ -5,7 +5,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -13,6 +12,7 @@ from django.urls import reverse
 from notifications.models import Announcement, AnnouncementSubscription
 from notifications.outbox import OutgoingEmail, outbox_enqueue_many
 from supportdesk.errors import InvalidInput
+from supportdesk.types import User
 
 UPCOMING_MAINTENANCE = dt.timedelta(days=14)
 RECENT_RELEASES = dt.timedelta(days=14)
@@ -37,7 +37,7 @@ def current_announcements(now: dt.datetime) -> list[Announcement]:
         starts_at__lte=now, starts_at__gt=now - RECENT_RELEASES
     )
     found = Announcement.objects.filter(incidents | maintenance | releases, published=True)
-    order = {Announcement.Kind.INCIDENT: 0, Announcement.Kind.MAINTENANCE: 1}
+    order: dict[str, int] = {Announcement.Kind.INCIDENT: 0, Announcement.Kind.MAINTENANCE: 1}
     return sorted(found, key=lambda a: (order.get(a.kind, 2), a.starts_at))
 
 
@@ -95,14 +95,14 @@ def public_status(now: dt.datetime) -> PublicStatus:
     return status
 
 
-def announcement_kinds_for(user: AbstractBaseUser) -> list[str]:
+def announcement_kinds_for(user: User) -> list[str]:
     """The kinds the user is subscribed to ([] when not subscribed)."""
     subscription = AnnouncementSubscription.objects.filter(user_id=user.pk).first()
     return list(subscription.kinds) if subscription else []
 
 
 @transaction.atomic
-def announcement_subscription_set(*, user: AbstractBaseUser, kinds: list[str]) -> list[str]:
+def announcement_subscription_set(*, user: User, kinds: list[str]) -> list[str]:
     """Subscribe the user to emails about these kinds; an empty list unsubscribes."""
     unknown = sorted(set(kinds) - set(Announcement.Kind.values))
     if unknown:

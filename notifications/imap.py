@@ -56,19 +56,24 @@ class ImapMailbox:
         self.archive = settings.INBOUND_IMAP_ARCHIVE_FOLDER
         self._deleted = False
 
+    def _uid(self, command: str, *args: str | bytes | None) -> tuple[str, list]:
+        # imaplib sends bytes as they are and skips None (no charset); typeshed types the
+        # arguments of IMAP4.uid as str only.
+        return self.connection.uid(command, *args)  # type: ignore[arg-type]
+
     def new_messages(self, limit: int) -> Iterator[FetchedMessage]:
-        data = _check(self.connection.uid("SEARCH", None, "UNSEEN"), "search")
+        data = _check(self._uid("SEARCH", None, "UNSEEN"), "search")
         uids = (data[0] or b"").split()[:limit]
         for uid in uids:
             size = self._size(uid)
             complete = size <= settings.INBOUND_MAX_BYTES
             part = "BODY.PEEK[]" if complete else "BODY.PEEK[HEADER]"
-            data = _check(self.connection.uid("FETCH", uid, f"({part})"), "fetch")
+            data = _check(self._uid("FETCH", uid, f"({part})"), "fetch")
             raw = b"".join(item[1] for item in data if isinstance(item, tuple))
             yield FetchedMessage(uid=uid, raw=raw, size=size or len(raw), complete=complete)
 
     def _size(self, uid: bytes) -> int:
-        data = _check(self.connection.uid("FETCH", uid, "(RFC822.SIZE)"), "fetch size")
+        data = _check(self._uid("FETCH", uid, "(RFC822.SIZE)"), "fetch size")
         for item in data:
             line = item[0] if isinstance(item, tuple) else item
             match = _SIZE.search(line or b"")
@@ -78,10 +83,10 @@ class ImapMailbox:
 
     def mark_processed(self, uid: bytes) -> None:
         if self.archive:
-            _check(self.connection.uid("COPY", uid, _quoted(self.archive)), "copy")
-            _check(self.connection.uid("STORE", uid, "+FLAGS", r"(\Deleted)"), "store")
+            _check(self._uid("COPY", uid, _quoted(self.archive)), "copy")
+            _check(self._uid("STORE", uid, "+FLAGS", r"(\Deleted)"), "store")
             self._deleted = True
-        _check(self.connection.uid("STORE", uid, "+FLAGS", r"(\Seen)"), "store")
+        _check(self._uid("STORE", uid, "+FLAGS", r"(\Seen)"), "store")
 
     def close(self) -> None:
         try:

@@ -79,7 +79,8 @@ def message_to_dict(message: EmailMessage) -> dict:
     for attachment in message.attachments:
         if isinstance(attachment, MIMEBase):
             filename = attachment.get_filename() or "attachment"
-            content = attachment.get_payload(decode=True) or b""
+            decoded = attachment.get_payload(decode=True)
+            content = decoded if isinstance(decoded, bytes) else b""
             mimetype = attachment.get_content_type()
         else:
             filename, content, mimetype = attachment

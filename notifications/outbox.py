@@ -20,7 +20,8 @@ from notifications.preferences import users_who_turned_off
 from notifications.sealing import SealedPayload
 from supportdesk.errors import NotFound, NotPermitted, StateConflict
 from supportdesk.redaction import redact
-from tenants.roles import Role, User, has_role
+from supportdesk.types import AnyUser
+from tenants.roles import Role, has_role
 
 logger = logging.getLogger(__name__)
 
@@ -160,14 +161,14 @@ def dispatch(ids: list[int]) -> None:
 OUTBOX_READER = Role.MANAGER
 
 
-def may_read_outbox(user: User) -> bool:
+def may_read_outbox(user: AnyUser) -> bool:
     """Who sees the outbox (redacted) and retries its messages: support managers and
     superusers. The other roles have no need for what the desk mailed whom."""
     return has_role(user, OUTBOX_READER)
 
 
 @transaction.atomic
-def notification_retry(*, actor: User, notification_id: int) -> Notification:
+def notification_retry(*, actor: AnyUser, notification_id: int) -> Notification:
     """Staff send a message that failed for good once more (after fixing the address or
     the mail server); it gets a fresh set of attempts. A sent message is never resent."""
     if not may_read_outbox(actor):

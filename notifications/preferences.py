@@ -2,12 +2,12 @@
 
 from collections.abc import Iterable, Mapping
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from notifications.events import EVENT_KINDS
 from notifications.models import NotificationPreference
 from supportdesk.errors import InvalidInput
+from supportdesk.types import User
 
 
 def users_who_turned_off(pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
@@ -25,7 +25,7 @@ def users_who_turned_off(pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str
 
 @transaction.atomic
 def notification_preferences_set(
-    *, user: AbstractBaseUser, choices: Mapping[str, bool]
+    *, user: User, choices: Mapping[str, bool]
 ) -> list[NotificationPreference]:
     """Record the user's choices; the emails the contract relies on cannot be turned off."""
     unknown = sorted(set(choices) - set(EVENT_KINDS))

@@ -6,9 +6,11 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 from django.conf import settings
 from django.template import Context, Engine, engines
+from django.template.backends.django import DjangoTemplates
 from django.template.loader import render_to_string
 
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -23,7 +25,7 @@ class RenderedEmail:
 
 @functools.cache
 def _text_engine() -> Engine:
-    default = engines["django"].engine
+    default = cast(DjangoTemplates, engines["django"]).engine
     return Engine(
         dirs=default.dirs,
         app_dirs=default.app_dirs,

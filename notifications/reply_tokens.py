@@ -32,7 +32,9 @@ class _ReplyTokenSigner(signing.Signer):
     so rotating the secret key does not break replies to mail sent before the rotation.
     """
 
-    def signature(self, value: str, key: str | bytes | None = None) -> str:
+    salt: str  # always given as text here (Signer also takes bytes)
+
+    def signature(self, value: str | bytes, key: str | bytes | None = None) -> str:
         digest = salted_hmac(
             self.salt + "signer", value, key or self.key, algorithm=self.algorithm
         ).digest()

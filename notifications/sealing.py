@@ -13,6 +13,7 @@ delivery of the message and the redacted preview do.
 
 import json
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
@@ -52,13 +53,20 @@ class SealedPayload:
     __repr__ = __str__
 
 
-class SealedJSONField(models.TextField):
+if TYPE_CHECKING:
+    # What the field takes (a mapping to seal, or a payload already sealed) and gives back.
+    _SealedField = models.TextField[Mapping[str, object] | SealedPayload, SealedPayload]
+else:
+    _SealedField = models.TextField
+
+
+class SealedJSONField(_SealedField):
     """A JSON object stored encrypted: a mapping written is sealed, a value read stays
     sealed. It has no form field, so no admin or model form can show or take it."""
 
     description = "JSON object, encrypted at rest"
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["editable"] = False
         super().__init__(*args, **kwargs)
 

@@ -8,6 +8,7 @@ ends access at the next click.
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib import messages
@@ -16,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from supportdesk.types import AuthenticatedHttpRequest
 from tenants.access import acting_partner_member, is_contact_of, portal_access_problem
 from tenants.models import Partner, Tenant
 from tenants.roles import is_support_staff
@@ -43,6 +45,12 @@ class Portal:
             return ZoneInfo("UTC")
 
 
+class PortalRequest(AuthenticatedHttpRequest):
+    """The request of a view behind `portal_page`: signed in, with `portal` set."""
+
+    portal: Portal
+
+
 def remember_tenant(request: HttpRequest, tenant: Tenant) -> None:
     request.session[SESSION_KEY] = {"id": tenant.id, "name": tenant.name}
 
@@ -67,7 +75,7 @@ def portal_page(view: View) -> View:
     the view finds them on `request.portal`, and times render in the tenant's zone."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
@@ -87,13 +95,15 @@ def portal_page(view: View) -> View:
         tenant = _current(request, tenants)
         contact = is_contact_of(user, tenant.id)
         membership = None if contact else acting_partner_member(user, tenant.id)
-        request.portal = Portal(
+        portal = Portal(
             tenant=tenant,
             tenants=tenants,
             is_contact=contact,
             partner=membership.partner if membership else None,
         )
-        with timezone.override(request.portal.zone):
+        # Here the request becomes the PortalRequest the view is typed with.
+        request.portal = portal  # type: ignore[attr-defined]
+        with timezone.override(portal.zone):
             return view(request, *args, **kwargs)
 
     return wrapper

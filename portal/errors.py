@@ -40,7 +40,7 @@ def apply_service_error(
 def _all_errors(form: forms.Form | None) -> set[str]:
     if form is None:
         return set()
-    return {message for errors in form.errors.values() for message in errors}
+    return {str(message) for errors in form.errors.values() for message in errors}
 
 
 def found_or_404(lookup: Callable[..., T], *args: object, **kwargs: object) -> T:

@@ -2,6 +2,7 @@
 live in the services; these only turn text into values and carry the errors back."""
 
 from collections.abc import Iterable
+from typing import Any, cast
 
 from allauth.account.forms import LoginForm
 from django import forms
@@ -89,16 +90,18 @@ class CaseForm(forms.Form):
 
     def __init__(
         self,
-        *args: object,
+        *args: Any,
         plan: SupportPlan,
         environments: Iterable[Environment] = (),
-        **kwargs: object,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.priorities = list(plan.priorities.all())
-        self.fields["priority"].choices = [(p.code, f"{p.code} {p.name}") for p in self.priorities]
+        cast(forms.ChoiceField, self.fields["priority"]).choices = [
+            (p.code, f"{p.code} {p.name}") for p in self.priorities
+        ]
         self.environments = list(environments)
-        self.fields["tenant_environment_id"].choices = [
+        cast(forms.ChoiceField, self.fields["tenant_environment_id"]).choices = [
             ("", "Not listed / not sure"),
             *[
                 (env.id, f"{env.name} · {env.get_kind_display()} · {env.product} {env.version}")
@@ -106,7 +109,7 @@ class CaseForm(forms.Form):
             ],
         ]
 
-    def service_arguments(self) -> dict[str, object]:
+    def service_arguments(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         data.pop("attachments", None)
         if data.get("business_impact") is None:
@@ -133,7 +136,7 @@ class ReasonForm(forms.Form):
         label="Reason", required=False, widget=forms.Textarea(attrs={"rows": 3, "required": True})
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reason"].label = self.reason_label
 
@@ -232,7 +235,7 @@ class SignInForm(LoginForm):
     """allauth's sign-in form (email, or a staff user name, and password), with the field
     names the portal has always posted (`username`, `password`)."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         login = self.fields.pop("login")
         staff_door = self.request is not None and self.request.path.startswith("/admin/")
@@ -240,7 +243,11 @@ class SignInForm(LoginForm):
         login.widget.attrs = {"autocomplete": "username", "inputmode": "email"}
         password = self.fields.pop("password")
         password.help_text = ""
-        self.fields = {"username": login, "password": password, **self.fields}
+        self.fields: dict[str, forms.Field] = {
+            "username": login,
+            "password": password,
+            **self.fields,
+        }
 
     def clean(self) -> dict:
         if "username" in self.cleaned_data:
@@ -252,7 +259,8 @@ class PasswordResetForm(DjangoPasswordResetForm):
     """Django's reset form, within the reset rate limits, with links built on SITE_URL:
     never on the request's Host header, which the requester chooses."""
 
-    def save(self, **options: object) -> None:
+    # Takes and passes on Django's options (the stubs spell them out one by one).
+    def save(self, **options: Any) -> None:  # type: ignore[override]
         if not password_reset_allowed(request=options["request"], email=self.cleaned_data["email"]):
             return  # The same "check your email" page follows; nothing is sent.
         protocol, domain = settings.SITE_URL.split("://", 1)

@@ -17,7 +17,8 @@ from servicerequests.models import (
     ServiceRequest,
     State,
 )
-from supportdesk.admin_actions import run_for_each, with_text
+from supportdesk.admin_actions import AdminAction, run_for_each, with_text
+from supportdesk.types import AuthenticatedHttpRequest
 
 
 @admin.register(RequestType)
@@ -43,8 +44,7 @@ class StepInline(admin.TabularInline):
     model = FulfilmentStep
     extra = 0
     can_delete = False
-    fields = ["position", "title", "role", "done_at", "done_by", "note"]
-    readonly_fields = fields
+    fields = readonly_fields = ("position", "title", "role", "done_at", "done_by", "note")
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -54,8 +54,7 @@ class EventInline(admin.TabularInline):
     model = RequestEvent
     extra = 0
     can_delete = False
-    fields = ["created_at", "actor", "kind", "message", "public"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "actor", "kind", "message", "public")
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -82,7 +81,7 @@ def _next_step_code(request: ServiceRequest) -> str:
     return step.code if step is not None else ""
 
 
-def _step_action(code: str, description: str, done: str) -> object:
+def _step_action(code: str, description: str, done: str) -> AdminAction:
     return with_text(
         description=description,
         label="Note for the timeline",
@@ -144,7 +143,9 @@ class ServiceRequestAdmin(admin.ModelAdmin):
             "authorization_status",
         ]
 
-    def get_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+    def get_fields(
+        self, request: HttpRequest, obj: object = None
+    ) -> list[str | list[str] | tuple[str, ...]]:
         return [
             "reference",
             "tenant",
@@ -165,7 +166,7 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         ]
 
     @admin.action(description="Take into fulfilment (you become the owner)")
-    def take(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def take(self, request: AuthenticatedHttpRequest, queryset: QuerySet[ServiceRequest]) -> None:
         run_for_each(
             self,
             request,

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from supportdesk.types import AnyUser, fsm_permission
+
 
 def handler_choices() -> list[tuple[str, str]]:
     from servicerequests.handlers import REGISTRY
@@ -71,7 +73,8 @@ class State(models.TextChoices):
 OPEN_STATES = [State.SUBMITTED, State.IN_FULFILMENT]
 
 
-def _staff(request: "ServiceRequest", user: object) -> bool:
+@fsm_permission
+def _staff(request: "ServiceRequest", user: AnyUser) -> bool:
     from tenants.roles import Role, has_role
 
     return has_role(user, Role.ENGINEER)

@@ -5,16 +5,14 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.urls import reverse
 
 from notifications.outbox import OutgoingEmail, outbox_enqueue_many
 from servicerequests.handlers import handler_for
 from servicerequests.models import RequestEvent, ServiceRequest
+from supportdesk.types import User
 from tenants.access import can_act_for
 from tenants.roles import Role
-
-User = AbstractBaseUser
 
 
 def portal_request_url(request: ServiceRequest) -> str:

@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Prefetch, QuerySet
 
 from servicerequests.handlers import REGISTRY
@@ -16,21 +15,20 @@ from servicerequests.models import (
     State,
 )
 from supportdesk.errors import NotFound
+from supportdesk.types import AnyUser
 from tenants.access import tenants_for
 from tenants.models import Tenant
 from tenants.roles import is_support_staff
 
-User = AbstractBaseUser | AnonymousUser
 
-
-def requests_for(user: User) -> QuerySet[ServiceRequest]:
+def requests_for(user: AnyUser) -> QuerySet[ServiceRequest]:
     """Requests of the tenants the user may act for (all of them for support staff)."""
     if is_support_staff(user):
         return ServiceRequest.objects.all()
     return ServiceRequest.objects.filter(tenant__in=tenants_for(user))
 
 
-def request_list_for(user: User, *, tenant_id: int, closed: bool = False) -> QuerySet:
+def request_list_for(user: AnyUser, *, tenant_id: int, closed: bool = False) -> QuerySet:
     requests = requests_for(user).filter(tenant_id=tenant_id)
     if closed:
         requests = requests.exclude(state__in=OPEN_STATES)
@@ -42,7 +40,7 @@ def request_list_for(user: User, *, tenant_id: int, closed: bool = False) -> Que
 
 
 def requests_matching(
-    user: User,
+    user: AnyUser,
     *,
     tenant_id: int | None = None,
     status: str = "all",
@@ -69,7 +67,7 @@ def requests_matching(
     return requests.order_by("-created_at", "-id")
 
 
-def request_by_reference(user: User, reference: str) -> ServiceRequest:
+def request_by_reference(user: AnyUser, reference: str) -> ServiceRequest:
     """The request if the user may see it; NotFound for another tenant's, as for none."""
     request = (
         requests_for(user)
@@ -101,7 +99,7 @@ def request_types_for(tenant: Tenant) -> QuerySet[RequestType]:
     return RequestType.objects.filter(active=True, plans=tenant.plan_id, code__in=list(REGISTRY))
 
 
-def request_events_for(user: User, request: ServiceRequest) -> QuerySet[RequestEvent]:
+def request_events_for(user: AnyUser, request: ServiceRequest) -> QuerySet[RequestEvent]:
     events = request.events.select_related("actor")
     return events if is_support_staff(user) else events.filter(public=True)
 

@@ -6,7 +6,6 @@ writes the timeline event and the emails. The portal, the admin and the API call
 
 from collections.abc import Mapping
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -21,11 +20,10 @@ from sla.business_time import add_business_time
 from sla.calendars import to_business_calendar
 from sla.targets import Target
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict, VersionConflict
+from supportdesk.types import User
 from tenants.access import acting_partner_member, is_contact_of, tenants_for
 from tenants.models import Tenant
 from tenants.roles import Role, has_role, is_support_staff, require_role
-
-User = AbstractBaseUser
 
 
 def _record(
@@ -97,7 +95,9 @@ def service_request_submit(
     if not form.is_valid():
         raise InvalidInput(
             "Please correct the request.",
-            field_errors={field: list(errors) for field, errors in form.errors.items()},
+            field_errors={
+                field: [str(error) for error in errors] for field, errors in form.errors.items()
+            },
         )
     environment = form.cleaned_data["environment"]
     details = handler.validate(tenant=tenant, cleaned=form.cleaned_data, environment=environment)

@@ -6,21 +6,29 @@ own message when it refuses.
 """
 
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 
 from supportdesk.errors import ServiceError
+from supportdesk.types import AuthenticatedHttpRequest, signed_in_request
+
+M = TypeVar("M", bound=Model)
+
+# An admin action; the admin only runs them for signed-in staff (`AdminSite.admin_view`),
+# so the callbacks below get an `AuthenticatedHttpRequest`.
+AdminAction = Callable[[admin.ModelAdmin, HttpRequest, QuerySet], HttpResponse | None]
 
 
 def run_for_each(
     modeladmin: admin.ModelAdmin,
     request: HttpRequest,
-    queryset: QuerySet,
-    perform: Callable[[Model], object],
+    queryset: QuerySet[M],
+    perform: Callable[[M], object],
     done: str,
 ) -> None:
     succeeded = 0
@@ -40,8 +48,8 @@ def with_text(
     description: str,
     label: str,
     done: str,
-    perform: Callable[[HttpRequest, Model, str], object],
-) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet], HttpResponse | None]:
+    perform: Callable[[AuthenticatedHttpRequest, Any, str], object],
+) -> AdminAction:
     """An action that first asks for a required text (a reason or a note)."""
 
     def action(
@@ -50,7 +58,11 @@ def with_text(
         text = request.POST.get("action_text", "").strip()
         if "apply" in request.POST and text:
             run_for_each(
-                modeladmin, request, queryset, lambda obj: perform(request, obj, text), done
+                modeladmin,
+                request,
+                queryset,
+                lambda obj: perform(signed_in_request(request), obj, text),
+                done,
             )
             return None
         if "apply" in request.POST:
@@ -76,10 +88,10 @@ def with_form(
     *,
     description: str,
     done: str,
-    make_form: Callable[[HttpRequest, QuerySet, object], forms.Form],
-    perform: Callable[[HttpRequest, Model, dict], object],
+    make_form: Callable[[HttpRequest, QuerySet, QueryDict | None], forms.Form],
+    perform: Callable[[AuthenticatedHttpRequest, Any, dict[str, Any]], object],
     name: str | None = None,
-) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet], HttpResponse | None]:
+) -> AdminAction:
     """An action that first asks for what the service needs through a small form (an owner,
     a priority and a reason …), then calls the service once per selected row."""
 
@@ -92,7 +104,7 @@ def with_form(
                 modeladmin,
                 request,
                 queryset,
-                lambda obj: perform(request, obj, form.cleaned_data),
+                lambda obj: perform(signed_in_request(request), obj, form.cleaned_data),
                 done,
             )
             return None

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.encoding import force_bytes
 
 _DERIVATION_INFO = b"supportdesk encryption at rest"
 
@@ -28,10 +29,10 @@ class UndecryptableSecret(ImproperlyConfigured):
     problem (keys lost or rotated away too soon), never the caller's."""
 
 
-def derived_key(secret: str) -> str:
+def derived_key(secret: str | bytes) -> str:
     """A Fernet key derived from a Django secret key."""
     hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_DERIVATION_INFO)
-    return base64.urlsafe_b64encode(hkdf.derive(secret.encode("utf-8"))).decode("ascii")
+    return base64.urlsafe_b64encode(hkdf.derive(force_bytes(secret))).decode("ascii")
 
 
 @functools.lru_cache(maxsize=8)

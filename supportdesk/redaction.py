@@ -9,6 +9,7 @@ plus-address, and any long opaque word that looks like a token.
 
 import logging
 import re
+from typing import Any
 
 LINK_REDACTED = "[link redacted]"
 TOKEN_REDACTED = "[token redacted]"  # noqa: S105 (a placeholder, not a password)
@@ -32,7 +33,7 @@ class RedactingFormatter(logging.Formatter):
     """Formats a record as `inner` does (by default as logging.Formatter would), then
     redacts the whole line, traceback included: an exception's message may quote a link."""
 
-    def __init__(self, *args: object, inner: logging.Formatter | None = None, **kwargs: object):
+    def __init__(self, *args: Any, inner: logging.Formatter | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.inner = inner
 

@@ -58,5 +58,5 @@ class AdminInlineStylesMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         if request.path.startswith("/admin/"):
-            response._csp_update = {"style-src": ["'unsafe-inline'"]}
+            response._csp_update = {"style-src": ["'unsafe-inline'"]}  # type: ignore[attr-defined]
         return response

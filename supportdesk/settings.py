@@ -33,7 +33,9 @@ _DEV_SECRET = "dev-only-secret-key-not-for-production-use-0123456789abcdef"  # n
 SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where links in mail point. Unset, it is the local address bin/serve listens on (PORT,
+# 8000 by default), so a desk started with PORT=8101 mails links to port 8101.
+SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_positive_int('PORT', 8000)}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -248,11 +250,11 @@ _OUTBOX_BACKEND = "notifications.backends.OutboxEmailBackend"
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", _OUTBOX_BACKEND)
 EMAIL_DELIVERY_BACKEND = env_str(
     "EMAIL_DELIVERY_BACKEND",
-    "django.core.mail.backends.filebased.EmailBackend"
+    "notifications.backends.DevMailFileBackend"
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
-# Dev mail (DEBUG): written as files here, never to a log, since it holds reset links.
+# Dev mail (DEBUG): one .eml file per message here, never to a log (it holds reset links).
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 if EMAIL_DELIVERY_BACKEND == _OUTBOX_BACKEND:
     raise ImproperlyConfigured(
@@ -308,13 +310,16 @@ INBOUND_CASE_CATEGORY = env_str("INBOUND_CASE_CATEGORY", "functionality_issue")
 REDIS_URL = env_str("REDIS_URL", "")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # Every file of the broker lives under var/broker: the queues, and the exchange tables
+    # kombu otherwise writes to control/ in the working directory.
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True

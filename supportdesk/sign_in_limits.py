@@ -7,6 +7,7 @@ every process shares (Redis in production, files under var/cache otherwise).
 
 import hashlib
 import logging
+from typing import cast
 
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
@@ -15,6 +16,7 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Sum
 from django.http import HttpRequest
+from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
 logger = logging.getLogger("supportdesk.security")
@@ -23,7 +25,10 @@ logger = logging.getLogger("supportdesk.security")
 def address_failures(request: HttpRequest) -> int:
     """Failed sign-ins from the request's address within the cool-off, whatever the user
     names (axes records one row per user name, address and browser)."""
-    attempts = AccessAttempt.objects.filter(ip_address=request.axes_ip_address)
+    # django-axes' middleware sets the client address on the request.
+    attempts = AccessAttempt.objects.filter(
+        ip_address=request.axes_ip_address  # type: ignore[attr-defined]
+    )
     if settings.AXES_COOLOFF_TIME is not None:
         attempts = attempts.filter(attempt_time__gte=get_cool_off_threshold(request))
     return attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
@@ -71,7 +76,7 @@ class _PerAddress(_PasswordResetBudget):
     kind = "address"
 
     def ident_of(self, request: HttpRequest) -> str:
-        return self.get_ident(request)
+        return self.get_ident(_as_drf(request))
 
 
 class _PerEmail(_PasswordResetBudget):
@@ -86,17 +91,23 @@ class _PerEmail(_PasswordResetBudget):
         return self.digest
 
 
+def _as_drf(request: HttpRequest) -> Request:
+    """DRF's throttles, used here outside DRF, read only `request.META`, which a Django
+    request has."""
+    return cast(Request, request)
+
+
 def password_reset_allowed(*, request: HttpRequest, email: str) -> bool:
     """Whether a reset email may go out for this request: within the budget of the client
     address and of the email address asked for (known or not, so the answer reveals no
     account). An allowed request uses one unit of both."""
     for budget in (_PerAddress(), _PerEmail(email)):
-        if not budget.allow_request(request, None):
+        if not budget.allow_request(_as_drf(request), None):  # type: ignore[arg-type]
             logger.warning(
                 "Password reset refused: over the per-%s limit of %s (client %s)",
                 budget.kind,
                 budget.rate,
-                budget.get_ident(request),
+                budget.get_ident(_as_drf(request)),
             )
             return False
     return True

@@ -8,7 +8,7 @@ quotas) is the attachment service's rule (`cases.services.attachments.store_atta
 """
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -141,13 +141,13 @@ class UploadLimitMiddleware:
                 raise
             if limiter.refusal:
                 # The parser stopped half way: what it returned must never reach a view.
-                request._mark_post_parse_error()
+                request._mark_post_parse_error()  # type: ignore[attr-defined]  # private API
                 return upload_refused(request, 413, limiter.refusal)
         return None
 
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
+Scope = dict[str, Any]
+Message = Mapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 AsgiApp = Callable[[Scope, Receive, Send], Awaitable[None]]

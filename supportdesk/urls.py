@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 from supportdesk.accounts import admin_sign_in
 
@@ -15,5 +18,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("supportdesk.account_urls")),
     path("api/v1/", include("supportdesk.api_urls")),
+    # Browsers ask for /favicon.ico where a page names no icon (the API's, a file's).
+    # Resolved per request: in production the name carries the manifest's hash.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg"))),
     path("", include("portal.urls")),
 ]

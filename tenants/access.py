@@ -6,14 +6,12 @@ Every page, API view, download, mail handler and service starts from
 
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from supportdesk.types import AnyUser, User
 from tenants.models import AuthorizedContact, LetterOfAuthorization, PartnerMember, Tenant
 from tenants.roles import is_support_staff
-
-User = AbstractBaseUser | AnonymousUser
 
 
 def _contact_access() -> Q:
@@ -37,7 +35,7 @@ def _partner_members_acting(**letter: object) -> QuerySet[PartnerMember]:
     )
 
 
-def tenants_for(user: User) -> QuerySet[Tenant]:
+def tenants_for(user: AnyUser) -> QuerySet[Tenant]:
     """Tenants the user may act for: support staff all of them; a contact their own
     tenant while certified and active; a partner member each tenant whose letter of
     authorization for the partner is active."""
@@ -50,7 +48,7 @@ def tenants_for(user: User) -> QuerySet[Tenant]:
     return Tenant.objects.filter(Q(id__in=as_contact) | Q(id__in=as_partner), is_active=True)
 
 
-def can_act_for(user: User, tenant_id: int) -> bool:
+def can_act_for(user: AnyUser, tenant_id: int) -> bool:
     return tenants_for(user).filter(id=tenant_id).exists()
 
 
@@ -82,7 +80,7 @@ def acting_pairs(pairs: Iterable[tuple[User, int]]) -> set[tuple[int, int]]:
     }
 
 
-def is_contact_of(user: User, tenant_id: int) -> bool:
+def is_contact_of(user: AnyUser, tenant_id: int) -> bool:
     """A certified, active contact of the tenant (not a partner acting for it)."""
     if not user.is_authenticated:
         return False
@@ -91,7 +89,7 @@ def is_contact_of(user: User, tenant_id: int) -> bool:
     ).exists()
 
 
-def acting_partner_member(user: User, tenant_id: int) -> PartnerMember | None:
+def acting_partner_member(user: AnyUser, tenant_id: int) -> PartnerMember | None:
     """The partner membership through which the user acts for this tenant, if any (none
     for an inactive tenant, as `tenants_for` says)."""
     if not user.is_authenticated:
@@ -104,7 +102,7 @@ def acting_partner_member(user: User, tenant_id: int) -> PartnerMember | None:
     )
 
 
-def portal_access_problem(user: User) -> str | None:
+def portal_access_problem(user: AnyUser) -> str | None:
     """Why a signed-in user cannot use the portal, in words for them; None if they can."""
     if not user.is_authenticated:
         return "Please sign in."

@@ -3,14 +3,12 @@
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
+from supportdesk.types import AnyUser, User
 from tenants.access import tenants_for
 from tenants.models import AccountRole, AccountTeamMember, EscalationLevel, Tenant
 from tenants.roles import Role
-
-User = AbstractBaseUser | AnonymousUser
 
 # The path a plan without levels of its own gets: the CSM, their director, then the COO.
 DEFAULT_PATH = (
@@ -35,10 +33,10 @@ class PathLevel:
 class Person:
     name: str
     email: str
-    user: AbstractBaseUser | None = None
+    user: User | None = None
 
 
-def account_team_of(user: User, tenant_id: int) -> QuerySet[AccountTeamMember]:
+def account_team_of(user: AnyUser, tenant_id: int) -> QuerySet[AccountTeamMember]:
     """The team the portal shows the tenant (executives on the path may be hidden)."""
     return AccountTeamMember.objects.filter(
         tenant__in=tenants_for(user), tenant_id=tenant_id, shown_in_portal=True

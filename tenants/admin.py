@@ -1,5 +1,8 @@
 # The admin layer sits above cases: editing a plan, its priorities or a tenant's plan
 # recomputes the due times and the queue ranks of the open cases they govern.
+from collections.abc import Mapping
+from typing import Any
+
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django import forms
@@ -25,6 +28,7 @@ from supportdesk.admin_actions import (
 )
 from supportdesk.admin_messages import report_recompute, report_rerank, warn_unranked
 from supportdesk.errors import InvalidInput
+from supportdesk.types import AuthenticatedHttpRequest, signed_in
 from tenants import services
 from tenants.invitations import ONBOARDING_LABELS, contact_invitation_resend, contact_onboarding
 from tenants.models import (
@@ -89,8 +93,13 @@ class ContactInline(admin.TabularInline):
 
     model = AuthorizedContact
     extra = 0
-    fields = ["user", "certification", "certified_on", "effective_from", "is_active"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "user",
+        "certification",
+        "certified_on",
+        "effective_from",
+        "is_active",
+    )
     can_delete = False
     show_change_link = True
 
@@ -106,7 +115,9 @@ class NotificationAddressInline(admin.TabularInline):
     extra = 0
 
 
-HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+HTTPS_URLS: dict[type[models.Field], Mapping[str, Any]] = {
+    models.URLField: {"assume_scheme": "https"}
+}
 
 
 class EnvironmentInline(admin.TabularInline):
@@ -208,7 +219,9 @@ class AuthorizedContactAdmin(ServiceBackedAdmin):
         return ONBOARDING_LABELS[contact_onboarding(contact, timezone.now())]
 
     @admin.action(description="Resend invitation (the previous link stops working)")
-    def resend_invitation(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def resend_invitation(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[AuthorizedContact]
+    ) -> None:
         run_for_each(
             self,
             request,
@@ -218,7 +231,9 @@ class AuthorizedContactAdmin(ServiceBackedAdmin):
         )
 
     @admin.action(description="Grant access again (within the plan's contact limit)")
-    def grant_again(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def grant_again(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[AuthorizedContact]
+    ) -> None:
         run_for_each(
             self,
             request,
@@ -252,7 +267,7 @@ class AuthorizedContactAdmin(ServiceBackedAdmin):
         data = form.cleaned_data
         if change:
             saved = services.contact_update(
-                actor=request.user,
+                actor=signed_in(request),
                 contact_id=obj.id,
                 phone=data["phone"],
                 certification=data["certification"],
@@ -261,7 +276,7 @@ class AuthorizedContactAdmin(ServiceBackedAdmin):
             )
         else:
             saved = services.contact_grant(
-                actor=request.user,
+                actor=signed_in(request),
                 tenant_id=data["tenant"].id,
                 user=data["user"],
                 certification=data["certification"],
@@ -324,8 +339,9 @@ class LetterForm(forms.ModelForm):
         fields = ["partner", "tenant", "signatory_name", "signatory_title", "signed_on", "document"]
         widgets = {"signed_on": forms.DateInput(attrs={"type": "date"})}
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         try:
             services.validate_letter(
                 signatory_name=data.get("signatory_name", ""),
@@ -423,7 +439,7 @@ class LetterOfAuthorizationAdmin(ServiceBackedAdmin):
     ) -> None:
         data = form.cleaned_data
         saved = services.letter_submit(
-            actor=request.user,
+            actor=signed_in(request),
             partner_id=data["partner"].id,
             tenant_id=data["tenant"].id,
             signatory_name=data["signatory_name"],

@@ -17,6 +17,7 @@ from supportdesk.api.pagination import CursorPage
 from supportdesk.api.serializers import Person, Rfc3339Date, StrictInput, validated
 from supportdesk.api.views import ApiListView, ApiView
 from supportdesk.errors import NotFound
+from supportdesk.types import AnyUser, signed_in
 from tenants import services
 from tenants.access import is_contact_of
 from tenants.models import (
@@ -43,7 +44,7 @@ ACTING_AS = ["contact", "partner", "staff"]
 ENVIRONMENT_KINDS = [(kind.name.lower(), kind.label) for kind in EnvironmentKind]
 
 
-def acting_as(user: object, tenant: Tenant) -> str:
+def acting_as(user: AnyUser, tenant: Tenant) -> str:
     if is_support_staff(user):
         return "staff"
     return "contact" if is_contact_of(user, tenant.id) else "partner"
@@ -196,7 +197,7 @@ class MeView(ApiView):
         responses=MeSerializer,
     )
     def get(self, request: Request) -> Response:
-        user = request.user
+        user = signed_in(request)
         data = {
             "username": user.get_username(),
             "name": user.get_full_name() or user.get_username(),
@@ -259,7 +260,7 @@ class ContactRemove(ApiView):
         if not AuthorizedContact.objects.filter(tenant=tenant, id=contact_id).exists():
             raise NotFound("No such contact.")
         contact = services.contact_remove(
-            actor=request.user, contact_id=contact_id, reason=data["reason"]
+            actor=signed_in(request), contact_id=contact_id, reason=data["reason"]
         )
         return Response(ContactSerializer(contact).data)
 
@@ -290,7 +291,9 @@ class ContactRequestList(ApiListView):
     def post(self, request: Request, tenant_id: int) -> Response:
         tenant = tenant_of_contact(request.user, tenant_id)
         data = validated(ContactRequestInput, request.data)
-        created = services.contact_request_create(actor=request.user, tenant_id=tenant.id, **data)
+        created = services.contact_request_create(
+            actor=signed_in(request), tenant_id=tenant.id, **data
+        )
         return Response(ContactRequestSerializer(created).data, status=status.HTTP_201_CREATED)
 
 
@@ -330,7 +333,9 @@ class LetterRescind(ApiView):
     def post(self, request: Request, letter_id: int) -> Response:
         _letter(request, letter_id)  # 404 before anything else for a letter one cannot see
         data = validated(RecordedReason, request.data)
-        services.letter_rescind(actor=request.user, letter_id=letter_id, reason=data["reason"])
+        services.letter_rescind(
+            actor=signed_in(request), letter_id=letter_id, reason=data["reason"]
+        )
         return Response(LetterSerializer(_letter(request, letter_id)).data)
 
 

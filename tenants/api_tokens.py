@@ -12,17 +12,15 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
+from supportdesk.types import AnyUser, User
 from tenants.access import portal_access_problem
 from tenants.models import ApiToken
 from tenants.roles import is_support_staff
-
-User = AbstractBaseUser | AnonymousUser
 
 TOKEN_PREFIX = "sdk_"  # noqa: S105  (a marker, not a secret)
 SHOWN_PREFIX_LENGTH = len(TOKEN_PREFIX) + 8
@@ -45,7 +43,7 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def api_tokens_of(user: User) -> QuerySet[ApiToken]:
+def api_tokens_of(user: AnyUser) -> QuerySet[ApiToken]:
     """The user's tokens, usable ones first, newest first."""
     if not user.is_authenticated:
         return ApiToken.objects.none()
@@ -121,7 +119,7 @@ def api_tokens_revoke_all(*, user_ids: Iterable[int], reason: str) -> int:
     )
 
 
-def api_token_user(secret: str) -> tuple[AbstractBaseUser, ApiToken] | None:
+def api_token_user(secret: str) -> tuple[User, ApiToken] | None:
     """The active user a presented token belongs to, or None if it is unknown, revoked,
     expired, or its user is deactivated."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:

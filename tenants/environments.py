@@ -4,17 +4,15 @@ requests keep up to date (flag states, the IP allowlist)."""
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from supportdesk.types import AnyUser
 from tenants.access import tenants_for
 from tenants.models import Environment, EnvironmentFlag, EnvironmentKind, ProductFlag
 
-User = AbstractBaseUser | AnonymousUser
 
-
-def environments_of(user: User, tenant_id: int) -> QuerySet[Environment]:
+def environments_of(user: AnyUser, tenant_id: int) -> QuerySet[Environment]:
     """The tenant's active environments, if the user may act for it."""
     return Environment.objects.filter(
         tenant__in=tenants_for(user), tenant_id=tenant_id, active=True

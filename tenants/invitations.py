@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -28,12 +27,11 @@ from django.utils import timezone
 from audit.context import audited
 from notifications.outbox import outbox_enqueue
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
+from supportdesk.types import User
 from tenants.access import is_contact_of, tenants_for
 from tenants.models import AuthorizedContact, ContactInvitation
 from tenants.roles import Role, has_role
 from tenants.sso import contact_identity_provider
-
-User = AbstractBaseUser
 
 INVITATION_EVENT = "contact.invitation"
 INVITATION_TEMPLATE = "contact_invitation"

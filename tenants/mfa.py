@@ -16,18 +16,16 @@ from urllib.parse import urlsplit
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from supportdesk.encryption import decrypt_text, encrypt_text
+from supportdesk.types import AnyUser
 from tenants.access import tenants_for
-
-User = AbstractBaseUser | AnonymousUser
 
 # Recovery codes alone do not count: allauth makes them only alongside one of these.
 SECOND_STEPS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
 
-def mfa_required_for(user: User) -> bool:
+def mfa_required_for(user: AnyUser) -> bool:
     """Whether the user must have a second step before using the desk."""
     if not user.is_authenticated:
         return False
@@ -36,14 +34,14 @@ def mfa_required_for(user: User) -> bool:
     return tenants_for(user).filter(require_mfa_for_contacts=True).exists()
 
 
-def mfa_enrolled(user: User) -> bool:
+def mfa_enrolled(user: AnyUser) -> bool:
     """Whether the user has an authenticator app or a security key."""
     if not user.is_authenticated:
         return False
     return Authenticator.objects.filter(user_id=user.pk, type__in=SECOND_STEPS).exists()
 
 
-def mfa_missing(user: User) -> bool:
+def mfa_missing(user: AnyUser) -> bool:
     """The user must have a second step and has none yet: they may only set one up."""
     return mfa_required_for(user) and not mfa_enrolled(user)
 

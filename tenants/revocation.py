@@ -10,15 +10,13 @@ inside the service's transaction, so a failing receiver rolls the whole change b
 
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.dispatch import Signal
 
+from supportdesk.types import User
 from tenants.access import acting_pairs
 from tenants.api_tokens import api_tokens_revoke_all
 from tenants.models import Tenant
 from tenants.sessions import user_sessions_end
-
-User = AbstractBaseUser
 
 access_ended = Signal()
 """Sent with `tenant_id`, `user_ids` (who lost access to that tenant) and `actor`."""

@@ -7,12 +7,13 @@ tenant but work nothing else. Superusers hold every role.
 """
 
 from enum import StrEnum
+from typing import TypeGuard
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
 from supportdesk.errors import NotPermitted
+from supportdesk.types import AnyUser, User
 
 
 class Role(StrEnum):
@@ -26,22 +27,21 @@ _RANK = {Role.ENGINEER: 1, Role.TRIAGE_LEAD: 2, Role.MANAGER: 3}
 # Roles outside the chain: held only by their members, never implied by another role.
 _OUTSIDE_CHAIN = frozenset({Role.SECURITY})
 
-User = AbstractBaseUser | AnonymousUser
-
 
 def _group_names(user: User) -> frozenset[str]:
     cached = getattr(user, "_supportdesk_groups", None)
     if cached is None:
         cached = frozenset(user.groups.values_list("name", flat=True))
-        user._supportdesk_groups = cached
+        # A per-instance cache for the length of a request, beside the model's fields.
+        user._supportdesk_groups = cached  # type: ignore[attr-defined]
     return cached
 
 
-def _staff_account(user: User) -> bool:
+def _staff_account(user: AnyUser) -> TypeGuard[User]:
     return user.is_authenticated and user.is_active and user.is_staff
 
 
-def highest_role(user: User) -> Role | None:
+def highest_role(user: AnyUser) -> Role | None:
     """The user's place in the engineer → triage lead → manager chain."""
     if not _staff_account(user):
         return None
@@ -51,14 +51,14 @@ def highest_role(user: User) -> Role | None:
     return max(held, key=_RANK.__getitem__, default=None)
 
 
-def has_role(user: User, role: Role) -> bool:
+def has_role(user: AnyUser, role: Role) -> bool:
     if role in _OUTSIDE_CHAIN:
         return _staff_account(user) and (user.is_superuser or role.value in _group_names(user))
     held = highest_role(user)
     return held is not None and _RANK[held] >= _RANK[role]
 
 
-def is_support_staff(user: User) -> bool:
+def is_support_staff(user: AnyUser) -> bool:
     return highest_role(user) is not None or has_role(user, Role.SECURITY)
 
 
@@ -137,7 +137,7 @@ def ensure_role_groups(**_: object) -> None:
         Role.SECURITY: [*view_but_outbox, *ours.filter(codename="change_servicerequest")],
     }
     for role, permissions in grants.items():
-        group, _ = Group.objects.get_or_create(name=role.value)
+        group, _created = Group.objects.get_or_create(name=role.value)
         group.permissions.set(permissions)
 
 

@@ -1,9 +1,9 @@
 """Reads of a tenant's people and letters, all starting from the one access function."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
 from supportdesk.errors import NotFound, NotPermitted
+from supportdesk.types import AnyUser
 from tenants.access import is_contact_of, tenants_for
 from tenants.models import (
     AuthorizedContact,
@@ -14,15 +14,13 @@ from tenants.models import (
 )
 from tenants.roles import is_support_staff
 
-User = AbstractBaseUser | AnonymousUser
 
-
-def tenant_choices(user: User) -> QuerySet[Tenant]:
+def tenant_choices(user: AnyUser) -> QuerySet[Tenant]:
     """The tenants a user may switch between in the portal, by name."""
     return tenants_for(user).select_related("plan").order_by("name")
 
 
-def contacts_of(user: User, tenant_id: int) -> QuerySet[AuthorizedContact]:
+def contacts_of(user: AnyUser, tenant_id: int) -> QuerySet[AuthorizedContact]:
     """The tenant's current contacts (with or without access yet)."""
     return (
         AuthorizedContact.objects.filter(
@@ -33,13 +31,13 @@ def contacts_of(user: User, tenant_id: int) -> QuerySet[AuthorizedContact]:
     )
 
 
-def contact_requests_of(user: User, tenant_id: int) -> QuerySet[ContactRequest]:
+def contact_requests_of(user: AnyUser, tenant_id: int) -> QuerySet[ContactRequest]:
     return ContactRequest.objects.filter(
         tenant__in=tenants_for(user), tenant_id=tenant_id
     ).select_related("requested_by")
 
 
-def letters_of(user: User, tenant_id: int) -> QuerySet[LetterOfAuthorization]:
+def letters_of(user: AnyUser, tenant_id: int) -> QuerySet[LetterOfAuthorization]:
     """The tenant's letters of authorization, active ones first."""
     return (
         LetterOfAuthorization.objects.filter(tenant__in=tenants_for(user), tenant_id=tenant_id)
@@ -48,7 +46,7 @@ def letters_of(user: User, tenant_id: int) -> QuerySet[LetterOfAuthorization]:
     )
 
 
-def tenant_for(user: User, tenant_id: int) -> Tenant:
+def tenant_for(user: AnyUser, tenant_id: int) -> Tenant:
     """A tenant the user may act for; NotFound for any other, existing or not."""
     tenant = tenants_for(user).select_related("plan").filter(id=tenant_id).first()
     if tenant is None:
@@ -56,7 +54,7 @@ def tenant_for(user: User, tenant_id: int) -> Tenant:
     return tenant
 
 
-def tenant_of_contact(user: User, tenant_id: int) -> Tenant:
+def tenant_of_contact(user: AnyUser, tenant_id: int) -> Tenant:
     """A tenant whose people and letters the user may manage: its own contacts (and
     support staff). A partner acting for the tenant is refused, saying why."""
     tenant = tenant_for(user, tenant_id)
@@ -68,7 +66,7 @@ def tenant_of_contact(user: User, tenant_id: int) -> Tenant:
     return tenant
 
 
-def letters_visible_to(user: User) -> QuerySet[LetterOfAuthorization]:
+def letters_visible_to(user: AnyUser) -> QuerySet[LetterOfAuthorization]:
     """Letters the user may read: all for staff; a contact's tenants' letters; a partner
     member's own company's letters (whatever their status, so a partner sees a rescission)."""
     letters = LetterOfAuthorization.objects.select_related("partner", "tenant", "rescinded_by")

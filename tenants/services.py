@@ -3,7 +3,6 @@
 import datetime as dt
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
@@ -12,6 +11,7 @@ from django.utils import timezone
 
 from audit.context import audited
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict, require_text
+from supportdesk.types import User
 from tenants.access import is_contact_of, tenants_for
 from tenants.invitations import contact_invitations_revoke, contact_invite
 from tenants.models import (
@@ -24,8 +24,6 @@ from tenants.models import (
 from tenants.revocation import access_end
 from tenants.roles import Role, has_role, is_support_staff, require_role
 from tenants.selectors import letters_visible_to
-
-User = AbstractBaseUser
 
 # The lowest role that may approve a letter of authorization (see `letter_approve`).
 LETTER_APPROVER = Role.TRIAGE_LEAD
@@ -57,7 +55,7 @@ def _check_contact_limit(tenant: Tenant) -> None:
 def _removed_by_the_customer(contact: AuthorizedContact) -> bool:
     """Whether the customer may have taken this contact away: anyone but support staff
     removed it, or nobody knows who did (removals recorded before removers were)."""
-    return contact.removed_by_id is None or not is_support_staff(contact.removed_by)
+    return contact.removed_by is None or not is_support_staff(contact.removed_by)
 
 
 def _grant(
@@ -347,7 +345,8 @@ def letter_submit(
         submitted_by=actor,
     )
     if document is not None:
-        letter.document.save(document.name, document, save=False)
+        # An upload always has a name; the stubs type File.name as optional.
+        letter.document.save(document.name, document, save=False)  # type: ignore[arg-type]
     letter.save()
     return letter
 

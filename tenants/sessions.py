@@ -11,19 +11,19 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 
 from django.contrib.auth import SESSION_KEY, logout
-from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
 
+from supportdesk.types import User
 from tenants.models import SessionCutoff
 
 SIGNED_IN_AT = "_signed_in_at"
 
 
 def session_stamp_sign_in(
-    sender: object, request: HttpRequest | None, user: AbstractBaseUser, **kwargs: object
+    sender: object, request: HttpRequest | None, user: User, **kwargs: object
 ) -> None:
     """Receiver of `user_logged_in`: every way of signing in (portal, admin, invitation,
     single sign-on) goes through `django.contrib.auth.login`, which sends it."""
@@ -39,7 +39,7 @@ def user_sessions_end(*, user_ids: Iterable[int]) -> None:
         SessionCutoff.objects.update_or_create(user_id=user_id, defaults={"ended_at": now})
 
 
-def session_is_ended(session: SessionBase, user_id: object) -> bool:
+def session_is_ended(session: SessionBase, user_id: str | int) -> bool:
     cutoff = SessionCutoff.objects.filter(user_id=user_id).values_list("ended_at", flat=True)
     ended_at = cutoff.first()
     if ended_at is None:

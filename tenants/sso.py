@@ -20,16 +20,14 @@ from urllib.parse import urlsplit
 from allauth.mfa.stages import AuthenticateStage
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from supportdesk.encryption import decrypt_text, encrypt_text
 from supportdesk.errors import InvalidInput, NotPermitted
+from supportdesk.types import User
 from tenants.access import is_contact_of, tenants_for
 from tenants.models import IdentityProviderDomain, PartnerMember, Tenant, TenantIdentityProvider
 from tenants.roles import Role, has_role, is_support_staff
-
-User = AbstractBaseUser
 
 STAFF_PROVIDER_ID = "staff"
 # Set on allauth's social-login state when the vendor's provider itself proved a second

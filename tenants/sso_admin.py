@@ -2,6 +2,8 @@
 `tenants.sso.identity_provider_configure`. The client secret is write-only: the form
 never shows it (nor a hint of it), an empty field keeps the stored one."""
 
+from typing import Any
+
 from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django import forms
 from django.contrib import admin
@@ -9,6 +11,7 @@ from django.http import HttpRequest
 
 from supportdesk.admin_actions import ServiceBackedAdmin, add_service_errors
 from supportdesk.errors import InvalidInput
+from supportdesk.types import signed_in
 from tenants.models import TenantIdentityProvider
 from tenants.roles import Role, has_role
 from tenants.sso import identity_provider_configure, identity_provider_validate
@@ -36,14 +39,15 @@ class IdentityProviderForm(forms.ModelForm):
         model = TenantIdentityProvider
         fields = ["tenant", "name", "issuer", "client_id", "is_active"]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             domains = self.instance.domains.values_list("domain", flat=True)
             self.fields["email_domains"].initial = ", ".join(domains)
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         tenant = data.get("tenant") or getattr(self.instance, "tenant", None)
         if tenant is None:
             return data
@@ -78,7 +82,9 @@ class IdentityProviderAdmin(ServiceBackedAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
         return [*self.readonly_fields, "tenant"] if obj else self.readonly_fields
 
-    def get_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+    def get_fields(
+        self, request: HttpRequest, obj: object = None
+    ) -> list[str | list[str] | tuple[str, ...]]:
         return [
             "tenant",
             "name",
@@ -99,7 +105,7 @@ class IdentityProviderAdmin(ServiceBackedAdmin):
     ) -> None:
         data = form.cleaned_data
         saved = identity_provider_configure(
-            actor=request.user,
+            actor=signed_in(request),
             tenant_id=obj.tenant_id,
             name=data["name"],
             issuer=data["issuer"],

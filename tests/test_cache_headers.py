@@ -62,3 +62,16 @@ def test_static_files_keep_their_caching(settings):
     assert response.status_code == 200
     assert "no-store" not in response.get("Cache-Control", "")
     assert "max-age" in response["Cache-Control"]
+
+
+def test_favicon_ico_leads_to_the_icon_the_pages_name(settings):
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True
+    client = Client()
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"] == "/static/favicon.svg"
+    icon = client.get(response["Location"])
+    assert icon.status_code == 200
+    assert icon["Content-Type"] == "image/svg+xml"
+    assert 'rel="icon" href="/static/favicon.svg"' in client.get("/sign-in/").content.decode()

@@ -110,3 +110,65 @@ def test_without_redis_every_process_shares_the_rate_limit_counters(tmp_path):
     assert run() == "[True, True]"
     assert run() == "[False, False]"
     assert (tmp_path / "cache").is_dir()
+
+
+def _site_url(tmp_path: Path, **env: str) -> str:
+    """SITE_URL as a fresh process reads it from this environment (and nothing else)."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "--verbosity=0",
+            "-c",
+            "from django.conf import settings; print(settings.SITE_URL)",
+        ],
+        cwd=ROOT,
+        env={
+            "PATH": os.environ["PATH"],
+            "DEBUG": "true",
+            "SUPPORTDESK_VAR_DIR": str(tmp_path),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_mail_links_point_at_the_port_bin_serve_listens_on(tmp_path):
+    assert _site_url(tmp_path) == "http://127.0.0.1:8000"
+    assert _site_url(tmp_path, PORT="8101") == "http://127.0.0.1:8101"
+    assert _site_url(tmp_path, PORT="8101", SITE_URL="https://desk.example.com/") == (
+        "https://desk.example.com"
+    )
+
+
+def test_the_file_system_broker_keeps_every_file_under_var(tmp_path):
+    """kombu writes its exchange tables to control/ in the working directory unless told
+    otherwise; bin/serve runs from the checkout, so that was the repository's root."""
+    workdir = tmp_path / "cwd"
+    workdir.mkdir()
+    script = (
+        "import django; django.setup()\n"
+        "from supportdesk.celery import app\n"
+        "app.send_task('notifications.tasks.send_pending_notifications')\n"
+    )
+    subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", script],
+        cwd=workdir,
+        env={
+            "PATH": os.environ["PATH"],
+            "PYTHONPATH": str(ROOT),
+            "DJANGO_SETTINGS_MODULE": "supportdesk.settings",
+            "DEBUG": "true",
+            "SUPPORTDESK_VAR_DIR": str(tmp_path / "var"),
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert list(workdir.iterdir()) == []
+    assert (tmp_path / "var" / "broker" / "control" / "celery.exchange").is_file()
+    assert len(list((tmp_path / "var" / "broker" / "queue").iterdir())) == 1

@@ -12,7 +12,6 @@ from datetime import datetime
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth.models import AbstractBaseUser
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -36,8 +35,8 @@ from cases.services import StaffAction, may
 from cases.services.clocks import METRICS
 from knowledge.search import search_articles, search_known_issues
 from supportdesk.errors import NotFound, ServiceError
+from supportdesk.types import User, signed_in
 
-User = AbstractBaseUser
 Offered = Callable[[Case, User, frozenset[str]], bool]
 Perform = Callable[[HttpRequest, Case, dict], str]
 
@@ -82,7 +81,10 @@ def _transition(name: str) -> Offered:
 
 def _take(request: HttpRequest, case: Case, data: dict) -> str:
     services.case_assign(
-        case_id=case.id, actor=request.user, owner=request.user, expected_version=_version(data)
+        case_id=case.id,
+        actor=signed_in(request),
+        owner=signed_in(request),
+        expected_version=_version(data),
     )
     return f"{case.reference} is yours."
 
@@ -90,7 +92,7 @@ def _take(request: HttpRequest, case: Case, data: dict) -> str:
 def _assign(request: HttpRequest, case: Case, data: dict) -> str:
     owner = data["owner"]
     services.case_assign(
-        case_id=case.id, actor=request.user, owner=owner, expected_version=_version(data)
+        case_id=case.id, actor=signed_in(request), owner=owner, expected_version=_version(data)
     )
     return f"{case.reference} assigned to {_name(owner)}."
 
@@ -99,7 +101,7 @@ def _reply(request: HttpRequest, case: Case, data: dict) -> str:
     public = data["visibility"] == "public"
     services.case_comment(
         case_id=case.id,
-        actor=request.user,
+        actor=signed_in(request),
         body=data["body"],
         public=public,
         attachments=data["attachments"],
@@ -109,21 +111,27 @@ def _reply(request: HttpRequest, case: Case, data: dict) -> str:
 
 def _request_info(request: HttpRequest, case: Case, data: dict) -> str:
     services.case_request_info(
-        case_id=case.id, actor=request.user, body=data["body"], expected_version=_version(data)
+        case_id=case.id,
+        actor=signed_in(request),
+        body=data["body"],
+        expected_version=_version(data),
     )
     return f"Information requested; {case.reference} now waits on the customer."
 
 
 def _phone(request: HttpRequest, case: Case, data: dict) -> str:
     attempt = services.case_log_phone_attempt(
-        case_id=case.id, actor=request.user, note=data["note"]
+        case_id=case.id, actor=signed_in(request), note=data["note"]
     )
     return f"Phone call logged as contact attempt {attempt.number}."
 
 
 def _propose(request: HttpRequest, case: Case, data: dict) -> str:
     services.case_propose_solution(
-        case_id=case.id, actor=request.user, body=data["body"], expected_version=_version(data)
+        case_id=case.id,
+        actor=signed_in(request),
+        body=data["body"],
+        expected_version=_version(data),
     )
     return "Solution proposed to the customer."
 
@@ -131,7 +139,7 @@ def _propose(request: HttpRequest, case: Case, data: dict) -> str:
 def _close(request: HttpRequest, case: Case, data: dict) -> str:
     closed = services.case_close(
         case_id=case.id,
-        actor=request.user,
+        actor=signed_in(request),
         reason=data["reason"],
         note=data["note"],
         expected_version=_version(data),
@@ -142,7 +150,7 @@ def _close(request: HttpRequest, case: Case, data: dict) -> str:
 def _priority(request: HttpRequest, case: Case, data: dict) -> str:
     services.case_change_priority(
         case_id=case.id,
-        actor=request.user,
+        actor=signed_in(request),
         priority=data["priority"],
         reason=data["reason"],
         expected_version=_version(data),
@@ -153,7 +161,7 @@ def _priority(request: HttpRequest, case: Case, data: dict) -> str:
 def _link(request: HttpRequest, case: Case, data: dict) -> str:
     services.case_link_known_issue(
         case_id=case.id,
-        actor=request.user,
+        actor=signed_in(request),
         known_issue_id=data["known_issue"].id,
         expected_version=_version(data),
     )
@@ -162,7 +170,10 @@ def _link(request: HttpRequest, case: Case, data: dict) -> str:
 
 def _unlink(request: HttpRequest, case: Case, data: dict) -> str:
     services.case_unlink_known_issue(
-        case_id=case.id, actor=request.user, reason=data["reason"], expected_version=_version(data)
+        case_id=case.id,
+        actor=signed_in(request),
+        reason=data["reason"],
+        expected_version=_version(data),
     )
     return f"{case.reference} is no longer linked to a known issue."
 
@@ -170,7 +181,7 @@ def _unlink(request: HttpRequest, case: Case, data: dict) -> str:
 def _create_known_issue(request: HttpRequest, case: Case, data: dict) -> str:
     issue = services.case_create_known_issue(
         case_id=case.id,
-        actor=request.user,
+        actor=signed_in(request),
         title=data["title"],
         public_summary=data["public_summary"],
         internal_notes=data["internal_notes"],
@@ -184,14 +195,20 @@ def _create_known_issue(request: HttpRequest, case: Case, data: dict) -> str:
 
 def _escalate(request: HttpRequest, case: Case, data: dict) -> str:
     services.case_escalate(
-        case_id=case.id, actor=request.user, reason=data["reason"], expected_version=_version(data)
+        case_id=case.id,
+        actor=signed_in(request),
+        reason=data["reason"],
+        expected_version=_version(data),
     )
     return f"{case.reference} escalated to management."
 
 
 def _de_escalate(request: HttpRequest, case: Case, data: dict) -> str:
     services.case_de_escalate(
-        case_id=case.id, actor=request.user, note=data["note"], expected_version=_version(data)
+        case_id=case.id,
+        actor=signed_in(request),
+        note=data["note"],
+        expected_version=_version(data),
     )
     return f"Escalation of {case.reference} marked handled."
 
@@ -202,7 +219,7 @@ def _merge(request: HttpRequest, case: Case, data: dict) -> str:
     if not into:
         raise NotFound(f"There is no case {reference}.")
     primary = services.case_merge(
-        actor=request.user, into_id=into[0], duplicate_ids=[case.id], note=data["note"]
+        actor=signed_in(request), into_id=into[0], duplicate_ids=[case.id], note=data["note"]
     )
     return f"{case.reference} merged into {primary.reference}."
 
@@ -210,7 +227,7 @@ def _merge(request: HttpRequest, case: Case, data: dict) -> str:
 def _transfer(request: HttpRequest, case: Case, data: dict) -> str:
     feedback = services.case_transfer_enhancement(
         case_id=case.id,
-        actor=request.user,
+        actor=signed_in(request),
         title=data["title"],
         description=data["description"],
         note=data["note"],
@@ -373,13 +390,16 @@ def case_page(
     status: int = 200,
 ) -> HttpResponse:
     case = _case_or_404(request, object_id)
-    user = request.user
+    user = signed_in(request)
     if bound is None:  # a refused action shows the page again: that is not another read
         audit_staff_read(actor=user, obj=case, verb="case page opened", request=request)
-    available = frozenset(t.name for t in case.get_available_user_state_transitions(user))
+    # django-fsm adds get_available_<field>_transitions to the model at class creation.
+    transitions = case.get_available_user_state_transitions(user)  # type: ignore[attr-defined]
+    available = frozenset(t.name for t in transitions)
     # A form that asks for something is fetched when its button is opened (cases/staff.js),
     # so the page renders only the forms it shows: a refused one, kept open, and buttons.
     offered = []
+    form: forms.Form | None
     for action in PAGE_ACTIONS:
         if action.offered(case, user, available):
             if bound and bound[0] is action:
@@ -504,6 +524,6 @@ def case_attachment(
         id=int(attachment_id),
     )
     audit_staff_read(
-        actor=request.user, obj=attachment, verb="attachment downloaded", request=request
+        actor=signed_in(request), obj=attachment, verb="attachment downloaded", request=request
     )
     return attachment_response(attachment)

@@ -2,6 +2,7 @@
 with acknowledge and de-escalate) and live troubleshooting sessions staff propose."""
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin
@@ -21,7 +22,11 @@ from cases.models import (
 )
 from cases.services.sessions import DURATIONS
 from supportdesk.admin_actions import ServiceBackedAdmin, with_text
+from supportdesk.types import signed_in
 from tenants.models import AccountRole
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldGroups
 
 
 def with_customer_escalation(cases: QuerySet[Case]) -> QuerySet[Case]:
@@ -46,7 +51,9 @@ class CustomerEscalationColumn:
         level = getattr(obj, "customer_escalation_level", None)
         if level is None:
             return ""
-        state = "open" if obj.customer_escalation_open else "acknowledged"
+        # Annotated by the queue's get_queryset, like the level above.
+        open_ = obj.customer_escalation_open  # type: ignore[attr-defined]
+        state = "open" if open_ else "acknowledged"
         return format_html(
             '<span class="customer-escalation" title="Escalated by the customer ({})" '
             'style="color:#b42318;font-weight:600">⚑ Level {}</span>',
@@ -59,8 +66,7 @@ class NoticeInline(admin.TabularInline):
     model = CustomerEscalationNotice
     extra = 0
     can_delete = False
-    fields = ["level", "role", "recipients", "notified_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("level", "role", "recipients", "notified_at")
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -105,7 +111,7 @@ class CustomerEscalationAdmin(admin.ModelAdmin):
             label="Note for the customer (who has it, what happens next)",
             done="Escalations acknowledged",
             perform=lambda request, obj, text: services.customer_escalation_acknowledge(
-                actor=request.user, escalation_id=obj.id, note=text
+                actor=signed_in(request), escalation_id=obj.id, note=text
             ),
         ),
         with_text(
@@ -113,7 +119,7 @@ class CustomerEscalationAdmin(admin.ModelAdmin):
             label="Note for the customer (how it was resolved)",
             done="Escalations ended",
             perform=lambda request, obj, text: services.customer_escalation_de_escalate(
-                actor=request.user, escalation_id=obj.id, note=text
+                actor=signed_in(request), escalation_id=obj.id, note=text
             ),
         ),
     ]
@@ -178,10 +184,10 @@ class SessionProposalForm(forms.ModelForm):
         model = TroubleshootingSession
         fields = ["case", "duration_minutes", "meeting_url", "note"]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "case" in self.fields:
-            self.fields["case"].queryset = Case.objects.filter(
+            cast(forms.ModelChoiceField, self.fields["case"]).queryset = Case.objects.filter(
                 environment_access=EnvironmentAccess.REFUSED
             ).exclude(state="closed")
             self.fields["case"].help_text = "Open cases whose customer refused environment access."
@@ -200,12 +206,14 @@ class TroubleshootingSessionAdmin(ServiceBackedAdmin):
     list_select_related = ["case", "proposed_by", "booked_by"]
     inlines = [SlotInline]
 
-    def get_form(self, request: HttpRequest, obj: object = None, **kwargs: object) -> type:
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
         if obj is None:
             kwargs["form"] = SessionProposalForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
-    def get_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: object = None) -> "_FieldGroups":
         if obj is None:
             return ["case", "slot_1", "slot_2", "slot_3", "duration_minutes", "meeting_url", "note"]
         return super().get_fields(request, obj)
@@ -219,11 +227,15 @@ class TroubleshootingSessionAdmin(ServiceBackedAdmin):
         return [SlotInline] if obj is not None else []
 
     def save_model(
-        self, request: HttpRequest, obj: TroubleshootingSession, form: forms.Form, change: bool
+        self,
+        request: HttpRequest,
+        obj: TroubleshootingSession,
+        form: SessionProposalForm,
+        change: bool,
     ) -> None:
         """Proposals go through the service (it checks the case and tells the customer)."""
         session = services.session_propose(
-            actor=request.user,
+            actor=signed_in(request),
             case_id=form.cleaned_data["case"].id,
             starts=form.slots(),
             duration_minutes=form.cleaned_data["duration_minutes"],

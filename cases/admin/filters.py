@@ -1,7 +1,12 @@
 """The queue's filters. Each reads only what the selectors define (open, breached, due
 within …), so the queue, the dashboard and the tasks agree on the words."""
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -9,8 +14,12 @@ from django.utils import timezone
 from cases.models import State
 from cases.selectors import at_risk_q, breached_q, due_within_q, open_cases_q
 from knowledge.models import KnownIssue
+from supportdesk.types import present
 from tenants.models import PlanPriority
 from tenants.roles import support_staff
+
+if TYPE_CHECKING:
+    from django.contrib.admin.filters import _ListFilterChoices
 
 SELECT_TEMPLATE = "admin/cases/filter_select.html"
 
@@ -22,14 +31,21 @@ class SelectChoices:
 
     template = SELECT_TEMPLATE
 
-    def choices(self, changelist: object) -> object:
+    if TYPE_CHECKING:  # given by the list filter this is mixed into
+        lookup_choices: list[tuple[Any, str]]
+
+        def selected_values(self) -> list[str]: ...
+
+    # Options for our own template (a raw value each, no query string), so not the
+    # admin's `_ListFilterChoices`: the two filters below say so where they mix this in.
+    def choices(self, changelist: ChangeList) -> Iterator[dict[str, Any]]:
         current = self.selected_values()
         yield {"selected": not current, "value": "", "display": "All"}
         for value, label in self.lookup_choices:
             yield {"selected": str(value) in current, "value": value, "display": label}
 
 
-class DropdownFilter(SelectChoices, admin.RelatedFieldListFilter):
+class DropdownFilter(SelectChoices, admin.RelatedFieldListFilter):  # type: ignore[misc]
     """Customer or plan, by name."""
 
     @property
@@ -39,18 +55,21 @@ class DropdownFilter(SelectChoices, admin.RelatedFieldListFilter):
     def selected_values(self) -> list[str]:
         return [str(value) for value in self.lookup_val or []]
 
-    def field_choices(self, field: object, request: HttpRequest, model_admin: object) -> list:
-        related = field.remote_field.model
+    def field_choices(
+        self, field: models.Field, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list:
+        related = present(field.remote_field, "relation").model
         return list(related._default_manager.order_by("name").values_list("pk", "name"))
 
 
-class SelectListFilter(SelectChoices, admin.SimpleListFilter):
+class SelectListFilter(SelectChoices, admin.SimpleListFilter):  # type: ignore[misc]
     @property
-    def parameter(self) -> str:
+    def parameter(self) -> str | None:
         return self.parameter_name
 
     def selected_values(self) -> list[str]:
-        return [self.value()] if self.value() else []
+        value = self.value()
+        return [value] if value else []
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -70,7 +89,7 @@ class StateFilter(admin.SimpleListFilter):
             return queryset.filter(state=value)
         return queryset
 
-    def choices(self, changelist: object) -> object:
+    def choices(self, changelist: ChangeList) -> "Iterator[_ListFilterChoices]":
         current = self.value() or "open"
         for value, label in self.lookup_choices:
             yield {

@@ -2,7 +2,10 @@
 (which reasons, which owners, which states) is the service's, and its refusals come back
 as messages and field errors."""
 
+from typing import Any, cast
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils.text import capfirst
 
 from cases.attachments import upload_rules
@@ -53,7 +56,7 @@ def open_known_issue_choice() -> forms.ModelChoiceField:
 class CaseForm(forms.Form):
     """A form about one case; fields may start from what the case already says."""
 
-    def __init__(self, *args: object, case: Case | None = None, **kwargs: object) -> None:
+    def __init__(self, *args: Any, case: Case | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.case = case
         if case is not None:
@@ -70,7 +73,7 @@ class VersionedForm(CaseForm):
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: object, case: Case | None = None, **kwargs: object) -> None:
+    def __init__(self, *args: Any, case: Case | None = None, **kwargs: Any) -> None:
         super().__init__(*args, case=case, **kwargs)
         if case is not None:
             self.fields["expected_version"].initial = case.version
@@ -88,7 +91,7 @@ class PriorityForm(VersionedForm):
     priority = forms.ChoiceField(label="New priority")
     reason = _text("Reason for the change", rows=2)
 
-    def __init__(self, *args: object, case: Case | None = None, **kwargs: object) -> None:
+    def __init__(self, *args: Any, case: Case | None = None, **kwargs: Any) -> None:
         super().__init__(*args, case=case, **kwargs)
         priorities = PlanPriority.objects.order_by("rank")
         if case is not None:
@@ -96,7 +99,7 @@ class PriorityForm(VersionedForm):
         choices = {p.code: f"{p.code} {p.name}" for p in priorities}
         if case is None:
             choices = {code: code for code in choices}
-        self.fields["priority"].choices = list(choices.items())
+        cast(forms.ChoiceField, self.fields["priority"]).choices = list(choices.items())
 
 
 class RequestInfoForm(VersionedForm):
@@ -188,7 +191,7 @@ class ReplyForm(CaseForm):
     body = _text("Message", rows=6)
     attachments = MultipleFileField(required=False)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["attachments"].help_text = capfirst(upload_rules().summary) + "."
 
@@ -208,6 +211,6 @@ class BulkMergeForm(forms.Form):
     )
     note = _text("Note for the customers", rows=2)
 
-    def __init__(self, *args: object, cases: object = None, **kwargs: object) -> None:
+    def __init__(self, *args: Any, cases: QuerySet[Case] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["into"].queryset = cases
+        cast(forms.ModelChoiceField, self.fields["into"]).queryset = cases

@@ -9,6 +9,7 @@ from cases.inbound import inbound_accept, inbound_process_again
 from cases.services import StaffAction, may
 from notifications.models import InboundEmail
 from supportdesk.admin_actions import run_for_each
+from supportdesk.types import signed_in
 from tenants.roles import Role, has_role
 
 
@@ -55,7 +56,7 @@ class InboundEmailAdmin(admin.ModelAdmin):
             self,
             request,
             queryset,
-            lambda obj: inbound_process_again(actor=request.user, inbound_id=obj.id),
+            lambda obj: inbound_process_again(actor=signed_in(request), inbound_id=obj.id),
             "Messages processed again",
         )
 
@@ -65,6 +66,6 @@ class InboundEmailAdmin(admin.ModelAdmin):
             self,
             request,
             queryset,
-            lambda obj: inbound_accept(inbound_id=obj.id, actor=request.user),
+            lambda obj: inbound_accept(inbound_id=obj.id, actor=signed_in(request)),
             "Messages accepted as their senders",
         )

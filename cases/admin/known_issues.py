@@ -4,6 +4,8 @@ linked cases, and resolution, which closes those cases through `cases.services`.
 Registered from `cases` because resolving is a case service: `knowledge` never imports
 `cases`."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -21,6 +23,7 @@ from knowledge.models import KnownIssue
 from knowledge.search import search_known_issues
 from supportdesk.admin_actions import ServiceBackedAdmin, add_service_errors, with_text
 from supportdesk.errors import InvalidInput, ServiceError
+from supportdesk.types import signed_in
 
 
 class KnownIssueForm(forms.ModelForm):
@@ -33,8 +36,9 @@ class KnownIssueForm(forms.ModelForm):
         fields = ["title", "public_summary", "internal_notes", "product", "stage", "target_date"]
         widgets = {"target_date": forms.DateInput(attrs={"type": "date"})}
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         try:
             knowledge_services.validate_known_issue(
                 title=data.get("title", ""),
@@ -74,7 +78,7 @@ class KnownIssueAdmin(ServiceBackedAdmin):
             label="How was it resolved? (the closing note each linked case's customer reads)",
             done="Known issues resolved",
             perform=lambda request, issue, text: services.known_issue_resolve(
-                known_issue_id=issue.id, actor=request.user, note=text
+                known_issue_id=issue.id, actor=signed_in(request), note=text
             ),
         )
     ]
@@ -121,9 +125,11 @@ class KnownIssueAdmin(ServiceBackedAdmin):
     ) -> None:
         fields = {name: form.cleaned_data[name] for name in KnownIssueForm.Meta.fields}
         if change:
-            saved = services.known_issue_edit(known_issue_id=obj.id, actor=request.user, **fields)
+            saved = services.known_issue_edit(
+                known_issue_id=obj.id, actor=signed_in(request), **fields
+            )
         else:
-            saved = knowledge_services.known_issue_create(actor=request.user, **fields)
+            saved = knowledge_services.known_issue_create(actor=signed_in(request), **fields)
         obj.pk = saved.pk
         obj.refresh_from_db()
 
@@ -150,7 +156,7 @@ class KnownIssueAdmin(ServiceBackedAdmin):
 
     @admin.display(description="Open cases", ordering="open_case_count")
     def open_cases(self, issue: KnownIssue) -> int:
-        return issue.open_case_count
+        return issue.open_case_count  # type: ignore[attr-defined]  # annotated by get_queryset
 
     def resolve_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Resolve one known issue from its page: the note, then the case service."""
@@ -163,7 +169,9 @@ class KnownIssueAdmin(ServiceBackedAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 closed = services.known_issue_resolve(
-                    known_issue_id=issue.id, actor=request.user, note=form.cleaned_data["note"]
+                    known_issue_id=issue.id,
+                    actor=signed_in(request),
+                    note=form.cleaned_data["note"],
                 )
             except ServiceError as error:
                 add_service_errors(form, error)

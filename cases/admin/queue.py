@@ -4,11 +4,13 @@ with the SLA columns, filters, bulk actions, the case page, triage and the dashb
 It holds no rules: reads come from `cases.selectors`, every change from `cases.services`.
 """
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -42,15 +44,16 @@ from cases.services import StaffAction, may
 from supportdesk.admin_actions import run_for_each, with_form, with_text
 from supportdesk.admin_paging import EstimatedCountPaginator
 from supportdesk.errors import ServiceError
+from supportdesk.types import signed_in
 from tenants.models import EnvironmentKind
 
-_IMPACT_SHORT = {
+_IMPACT_SHORT: dict[int, str] = {
     BusinessImpact.CRITICAL: "Critical",
     BusinessImpact.HIGH: "High",
     BusinessImpact.MEDIUM: "Medium",
     BusinessImpact.LOW: "Low",
 }
-_ENVIRONMENT_SHORT = {
+_ENVIRONMENT_SHORT: dict[int, str] = {
     EnvironmentKind.PRODUCTION: "Prod",
     EnvironmentKind.SANDBOX: "Sandbox",
     EnvironmentKind.TEST: "Test",
@@ -63,7 +66,9 @@ def assign_to_me(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: Q
         modeladmin,
         request,
         queryset,
-        lambda case: services.case_assign(case_id=case.id, actor=request.user, owner=request.user),
+        lambda case: services.case_assign(
+            case_id=case.id, actor=signed_in(request), owner=signed_in(request)
+        ),
         "Assigned to you",
     )
 
@@ -80,7 +85,7 @@ def merge_duplicates(
         into = form.cleaned_data["into"]
         try:
             services.case_merge(
-                actor=request.user,
+                actor=signed_in(request),
                 into_id=into.id,
                 duplicate_ids=[case.id for case in queryset if case.id != into.id],
                 note=form.cleaned_data["note"],
@@ -114,7 +119,7 @@ _BULK_ACTIONS = [
         done="Assigned",
         make_form=lambda request, queryset, data: case_forms.BulkAssignForm(data),
         perform=lambda request, case, data: services.case_assign(
-            case_id=case.id, actor=request.user, owner=data["owner"]
+            case_id=case.id, actor=signed_in(request), owner=data["owner"]
         ),
     ),
     with_form(
@@ -123,7 +128,10 @@ _BULK_ACTIONS = [
         done="Priority changed",
         make_form=lambda request, queryset, data: case_forms.PriorityForm(data),
         perform=lambda request, case, data: services.case_change_priority(
-            case_id=case.id, actor=request.user, priority=data["priority"], reason=data["reason"]
+            case_id=case.id,
+            actor=signed_in(request),
+            priority=data["priority"],
+            reason=data["reason"],
         ),
     ),
     with_text(
@@ -131,7 +139,7 @@ _BULK_ACTIONS = [
         label="What do you need from the customer? (sent as contact attempt 1)",
         done="Information requested",
         perform=lambda request, case, text: services.case_request_info(
-            case_id=case.id, actor=request.user, body=text
+            case_id=case.id, actor=signed_in(request), body=text
         ),
     ),
     with_text(
@@ -139,7 +147,7 @@ _BULK_ACTIONS = [
         label="What happened on the call?",
         done="Phone attempts logged",
         perform=lambda request, case, text: services.case_log_phone_attempt(
-            case_id=case.id, actor=request.user, note=text
+            case_id=case.id, actor=signed_in(request), note=text
         ),
     ),
     with_text(
@@ -147,7 +155,7 @@ _BULK_ACTIONS = [
         label="The solution, sent to each customer",
         done="Solutions proposed",
         perform=lambda request, case, text: services.case_propose_solution(
-            case_id=case.id, actor=request.user, body=text
+            case_id=case.id, actor=signed_in(request), body=text
         ),
     ),
     with_form(
@@ -156,7 +164,7 @@ _BULK_ACTIONS = [
         done="Linked",
         make_form=lambda request, queryset, data: case_forms.LinkKnownIssueForm(data),
         perform=lambda request, case, data: services.case_link_known_issue(
-            case_id=case.id, actor=request.user, known_issue_id=data["known_issue"].id
+            case_id=case.id, actor=signed_in(request), known_issue_id=data["known_issue"].id
         ),
     ),
     with_text(
@@ -164,7 +172,7 @@ _BULK_ACTIONS = [
         label="Why does management need to look at these?",
         done="Escalated",
         perform=lambda request, case, text: services.case_escalate(
-            case_id=case.id, actor=request.user, reason=text
+            case_id=case.id, actor=signed_in(request), reason=text
         ),
     ),
     with_form(
@@ -173,7 +181,7 @@ _BULK_ACTIONS = [
         done="Closed",
         make_form=lambda request, queryset, data: case_forms.CloseForm(data),
         perform=lambda request, case, data: services.case_close(
-            case_id=case.id, actor=request.user, reason=data["reason"], note=data["note"]
+            case_id=case.id, actor=signed_in(request), reason=data["reason"], note=data["note"]
         ),
     ),
     merge_duplicates,
@@ -244,8 +252,8 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
     ) -> tuple[QuerySet, bool]:
         return search_cases(queryset, search_term), False
 
-    def get_ordering(self, request: HttpRequest) -> list[str]:
-        return QUEUE_ORDER
+    def get_ordering(self, request: HttpRequest) -> tuple[str, ...]:
+        return tuple(QUEUE_ORDER)
 
     def get_actions(self, request: HttpRequest) -> dict:
         if not may(request.user, StaffAction.WORK_CASES):
@@ -257,7 +265,7 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
         return actions
 
     def get_urls(self) -> list:
-        def wrap(view: object) -> object:
+        def wrap(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
             return self.admin_site.admin_view(
                 lambda request, *args, **kwargs: view(self, request, *args, **kwargs)
             )
@@ -287,7 +295,9 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
             raise PermissionDenied
         return case_page(self, request, object_id)
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> object:
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict | None = None
+    ) -> HttpResponse:
         user = request.user
         return super().changelist_view(
             request,

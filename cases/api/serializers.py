@@ -1,6 +1,8 @@
 """What the cases API reads and writes. Output serializers only present; input ones only
 parse types and sizes. Every rule (what is required, allowed, when) is in `cases.services`."""
 
+from typing import Any
+
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -31,15 +33,17 @@ MAX_TEXT = 20_000
 class OptionalChoiceField(serializers.ChoiceField):
     """A choice stored as "" when unset, shown as null."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(allow_null=True, **kwargs)
 
-    def to_representation(self, value: str) -> str | None:
+    def to_representation(self, value: str) -> str | None:  # type: ignore[override]  # null
         return super().to_representation(value) if value else None
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
-    comment = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    comment: "serializers.PrimaryKeyRelatedField[Comment]" = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
     download_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -211,7 +215,8 @@ class CommentSerializer(serializers.ModelSerializer):
     def get_attachments(self, comment: Comment) -> list[dict]:
         visible = self.context["visible_attachments"]
         files = [a for a in comment.attachments.all() if a.id in visible]
-        return AttachmentSerializer(files, many=True, context=self.context).data
+        # A ReturnList with many=True; the stubs type `.data` as a ReturnDict.
+        return AttachmentSerializer(files, many=True, context=self.context).data  # type: ignore[return-value]
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -219,7 +224,9 @@ class EventSerializer(serializers.ModelSerializer):
     actor = Person(allow_null=True, help_text="Empty when the desk acted on its own.")
     from_state = OptionalChoiceField(choices=State.choices)
     to_state = OptionalChoiceField(choices=State.choices)
-    comment = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    comment: "serializers.PrimaryKeyRelatedField[Comment]" = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
 
     class Meta:
         model = CaseEvent

@@ -2,9 +2,8 @@
 and support staff's), files, the notification list and the SLA state. Each view finds the
 case through `cases_for` (another tenant's case is a 404) and calls one service."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
@@ -64,6 +63,7 @@ from supportdesk.api.pagination import CursorPage, OldestFirstCursorPage
 from supportdesk.api.serializers import validated
 from supportdesk.api.views import ApiListView, ApiView
 from supportdesk.errors import InvalidInput, NotFound
+from supportdesk.types import User, present, signed_in
 from tenants.roles import highest_role, is_support_staff, support_staff
 from tenants.selectors import contacts_of, tenant_choices, tenant_for
 
@@ -158,7 +158,7 @@ class CaseList(ApiListView):
         tenant_id = data.pop("tenant", None) or _only_tenant(request)
         reporter = None if contact_id is None else _reporter(request, tenant_id, contact_id)
         case = services.case_create(
-            actor=request.user,
+            actor=signed_in(request),
             tenant_id=tenant_id,
             channel=Channel.API if reporter is None else Channel.PHONE,
             reporter=reporter,
@@ -169,7 +169,7 @@ class CaseList(ApiListView):
         return response
 
 
-def _reporter(request: Request, tenant_id: int, contact_id: int) -> AbstractBaseUser:
+def _reporter(request: Request, tenant_id: int, contact_id: int) -> User:
     """The person behind a contact id of the customer; whether they may report a case
     (certified, access started) is the case service's to say."""
     tenant = tenant_for(request.user, tenant_id)
@@ -226,7 +226,7 @@ class CaseOwners(ApiView):
             {
                 "username": person.get_username(),
                 "name": person.get_full_name() or person.get_username(),
-                "role": highest_role(person).value,
+                "role": present(highest_role(person), "staff role").value,
             }
             for person in support_staff()
         ]
@@ -288,7 +288,7 @@ class CaseComments(ApiListView):
         data = validated(CommentUpload if _is_multipart(request) else CommentInput, request.data)
         comment = services.case_comment(
             case_id=self.case.id,
-            actor=request.user,
+            actor=signed_in(request),
             channel=Channel.API,
             expected_version=version,
             **data,
@@ -336,13 +336,14 @@ class _AnyRenderer(BaseRenderer):
 class _ErrorsAsJson(BaseContentNegotiation):
     """A download answers with the file whatever `Accept` says; refusals are JSON."""
 
-    def select_parser(self, request: Request, parsers: list[BaseParser]) -> BaseParser:
-        return parsers[0]
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser:
+        return next(iter(parsers))
 
     def select_renderer(
-        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
     ) -> tuple[BaseRenderer, str]:
-        return renderers[0], renderers[0].media_type
+        first = next(iter(renderers))
+        return first, first.media_type
 
 
 @extend_schema(tags=["cases"])
@@ -364,7 +365,10 @@ class AttachmentContent(ApiView):
             raise NotFound("No such file.")
         if is_support_staff(request.user):
             audit_staff_read(
-                actor=request.user, obj=attachment, verb="attachment downloaded", request=request
+                actor=signed_in(request),
+                obj=attachment,
+                verb="attachment downloaded",
+                request=request,
             )
         return attachment_response(attachment)
 
@@ -394,7 +398,7 @@ class CaseWatchers(ApiView):
         version = expected_version(request, required=False)
         data = validated(WatcherInput, request.data)
         watcher = services.case_watcher_add(
-            case_id=case.id, actor=request.user, expected_version=version, **data
+            case_id=case.id, actor=signed_in(request), expected_version=version, **data
         )
         return Response(WatcherSerializer(watcher).data, status=status.HTTP_201_CREATED)
 
@@ -413,7 +417,10 @@ class CaseWatcher(ApiView):
         case = _case(request, reference)
         version = expected_version(request, required=False)
         services.case_watcher_remove(
-            case_id=case.id, actor=request.user, watcher_id=watcher_id, expected_version=version
+            case_id=case.id,
+            actor=signed_in(request),
+            watcher_id=watcher_id,
+            expected_version=version,
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -430,7 +437,7 @@ class CaseAction(ApiView):
         version = expected_version(request, required=True)
         data = validated(self.input_class, request.data)
         changed = type(self).verb(
-            case_id=case.id, actor=request.user, expected_version=version, **data
+            case_id=case.id, actor=signed_in(request), expected_version=version, **data
         )
         return case_response(request, changed)
 
@@ -454,15 +461,13 @@ def case_action(
     return describe
 
 
-def _take(*, case_id: int, actor: AbstractBaseUser, expected_version: int | None) -> Case:
+def _take(*, case_id: int, actor: User, expected_version: int | None) -> Case:
     return services.case_assign(
         case_id=case_id, actor=actor, owner=actor, expected_version=expected_version
     )
 
 
-def _assign(
-    *, case_id: int, actor: AbstractBaseUser, expected_version: int | None, owner: str | None
-) -> Case:
+def _assign(*, case_id: int, actor: User, expected_version: int | None, owner: str | None) -> Case:
     person = None
     if owner is not None:
         # Before the name is looked up, so staff usernames cannot be probed from outside.

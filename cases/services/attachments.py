@@ -9,7 +9,6 @@ Files are never deleted (the desk keeps them), so the total only grows.
 
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db.models import F, Sum
 from django.template.defaultfilters import filesizeformat
@@ -18,9 +17,8 @@ from cases.attachments import UploadLike, clean_filename, guess_content_type
 from cases.models import Attachment, Case, CaseEvent, Comment
 from cases.services.common import record_event
 from supportdesk.errors import TooLarge
+from supportdesk.types import User
 from tenants.models import SupportPlan, Tenant
-
-User = AbstractBaseUser
 
 MEGABYTE = 1024 * 1024
 

@@ -15,9 +15,11 @@ The system acts without a user: events have no actor, notes no author (shown as
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -112,7 +114,7 @@ def _send_alerts(cases: list[Case], now: datetime) -> None:
 def _alert_events(case: Case, alert: dict[str, str], now: datetime) -> list[CaseEvent]:
     kind, metric, due = alert["kind"], alert["metric"], alert["due"]
     label = METRICS[metric]
-    data = {"metric": metric, "due": due}
+    data: dict[str, Any] = {"metric": metric, "due": due}
     if kind == Alert.UPDATE_REMINDER:
         message = f"Reminder: the next update is due {alert['due_text']}"
         notify = ["owner"]
@@ -330,7 +332,7 @@ def _close_in_batch(
     except Exception:
         logger.exception("%s sweep: batch closure failed; closing one by one", column)
         for case_id in ids:
-            _each(case_id, column, lambda case_id=case_id: close(case_ids=[case_id]))
+            _each(case_id, column, functools.partial(close, case_ids=[case_id]))
 
 
 def _each(case_id: int, column: str, perform: Callable[[], object]) -> None:

@@ -1,9 +1,10 @@
 """Writing a few fields of many rows at once, for the sweeps' batches."""
 
 from collections.abc import Sequence
+from typing import cast
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
 
 from audit.services import audit_bulk_changed
 
@@ -18,14 +19,15 @@ def bulk_save_fields(
     if not objs:
         return
     meta = type(objs[0])._meta
-    columns = [meta.get_field(name) for name in fields]
+    # `fields` name concrete columns (get_field may also answer a relation).
+    columns = [cast(Field, meta.get_field(name)) for name in fields]
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in columns)
+    assignments = ", ".join(f"{quote(_column(field))} = %s" for field in columns)
     if bump_version:
         assignments += f", {quote('version')} = {quote('version')} + 1"
     sql = (
         f"UPDATE {quote(meta.db_table)} SET {assignments} "  # noqa: S608 - names from the model
-        f"WHERE {quote(meta.pk.column)} = %s"
+        f"WHERE {quote(_column(meta.pk))} = %s"
     )
     rows = [
         [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in columns]
@@ -36,3 +38,8 @@ def bulk_save_fields(
         cursor.executemany(sql, rows)
     # The batch sends no model signals: its audit entries are written here, in one INSERT.
     audit_bulk_changed(objs, fields)
+
+
+def _column(field: Field) -> str:
+    """A concrete field's column (the stubs allow None, for fields that have none)."""
+    return cast(str, field.column)

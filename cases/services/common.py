@@ -3,7 +3,6 @@ guarded transition, the versioned save, the timeline event and closing with a re
 
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F
 from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
@@ -13,9 +12,8 @@ from cases.notify import notify_case_event, notify_case_events
 from cases.selectors import cases_for
 from cases.services.bulk import bulk_save_fields
 from supportdesk.errors import NotFound, NotPermitted, StateConflict, VersionConflict
+from supportdesk.types import User
 from tenants.models import Tenant
-
-User = AbstractBaseUser
 
 _VERB_WORDS = {
     "start_work": "taken into work",

@@ -10,7 +10,6 @@ escalation and level (a unique constraint) keeps a rise from being told twice.
 import datetime as dt
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -22,15 +21,16 @@ from sla.business_time import add_business_time
 from sla.calendars import to_business_calendar
 from sla.targets import Target
 from supportdesk.errors import NotFound, NotPermitted, StateConflict, require_text
+from supportdesk.types import User
 from tenants.access import can_act_for
 from tenants.account_teams import PathLevel, Person, escalation_path, people_in_roles
 from tenants.models import Tenant
 from tenants.roles import is_support_staff, require_role
 
-User = AbstractBaseUser
 
-
-def _rise_at(tenant: Tenant, since: dt.datetime, level: PathLevel, path: list[PathLevel]) -> object:
+def _rise_at(
+    tenant: Tenant, since: dt.datetime, level: PathLevel, path: list[PathLevel]
+) -> dt.datetime | None:
     """When this level rises: its time on the plan's calendar, or never at the top."""
     if level.level >= path[-1].level:
         return None

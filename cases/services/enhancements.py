@@ -1,6 +1,5 @@
 """Enhancement requests: support hands them to product management and closes the case."""
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from cases.models import CloseReason
@@ -10,8 +9,7 @@ from cases.services.permissions import StaffAction, require_permission
 from knowledge.models import ProductFeedback
 from knowledge.services import product_feedback_record
 from supportdesk.errors import StateConflict
-
-User = AbstractBaseUser
+from supportdesk.types import User
 
 
 @transaction.atomic

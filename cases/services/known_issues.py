@@ -10,7 +10,6 @@ known issue moves to another development stage.
 import datetime as dt
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -28,8 +27,7 @@ from cases.services.permissions import StaffAction, require_permission
 from knowledge.models import KnownIssue
 from knowledge.services import known_issue_create, known_issue_update
 from supportdesk.errors import InvalidInput, NotFound, StateConflict, require_text
-
-User = AbstractBaseUser
+from supportdesk.types import User
 
 # A customer's summary this long, found inside a known issue's public text, is a quote.
 MIN_QUOTED_SUMMARY = 20

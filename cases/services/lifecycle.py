@@ -9,8 +9,8 @@ admin actions, the API, inbound mail and tasks call these and nothing else.
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -48,11 +48,10 @@ from cases.services.common import (
 from cases.services.permissions import StaffAction, require_permission
 from cases.services.priorities import plan_ranks, priority_rank
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict, require_text
+from supportdesk.types import User, present
 from tenants.access import acting_partner_member, is_contact_of, tenants_for
 from tenants.models import Category, EnvironmentKind, Tenant
 from tenants.roles import is_support_staff, require_role
-
-User = AbstractBaseUser
 
 INTAKE_TEXT_FIELDS = (
     "description",
@@ -340,7 +339,7 @@ def case_request_info(
         round=round_number,
         number=1,
         method=ContactAttempt.Method.REQUEST_INFO,
-        follow_up_due=case.follow_up_due_at.isoformat(),
+        follow_up_due=present(case.follow_up_due_at, "follow-up due time").isoformat(),
         recompute_clocks=True,
     )
     return case
@@ -467,7 +466,7 @@ def _close_cases(
     notes: dict[int, str],
     *,
     extra_fields: Iterable[str] = (),
-    data: dict[str, object] | None = None,
+    data: dict[str, Any] | None = None,
 ) -> None:
     """Close locked cases with one reason; `notes` holds the closing note per case id.
     The system (actor None) closes in batches, so this works on many cases at once."""
@@ -488,7 +487,9 @@ def _close_cases(
     )
     audit_bulk_created(comments)
     comment_of = {comment.case_id: comment for comment in comments}
-    extra = {} if actor is not None else {"automatic": True, "notify": ["customer", "owner"]}
+    extra: dict[str, Any] = (
+        {} if actor is not None else {"automatic": True, "notify": ["customer", "owner"]}
+    )
     record_events(
         event(
             case,
@@ -549,7 +550,7 @@ def case_cancel(
     return close_with_reason(case, actor, "cancel", CloseReason.CANCELLED, reason)
 
 
-_REASONS_WITH_THEIR_OWN_VERB = {
+_REASONS_WITH_THEIR_OWN_VERB: dict[str, str] = {
     CloseReason.KNOWN_ISSUE_RESOLVED: (
         "Cases close as “known issue resolved” when their known issue is resolved; "
         "link the case to the known issue instead."
@@ -638,7 +639,10 @@ def case_reopen(
     case = locked_case(actor, case_id)
     check_version(case, expected_version)
     reason = require_text(reason, "reason", "Tell us why the case needs to be reopened.")
-    if case.state == State.CLOSED and case.reopen_deadline < timezone.now():
+    if (
+        case.state == State.CLOSED
+        and present(case.reopen_deadline, "reopen deadline") < timezone.now()
+    ):
         raise StateConflict(
             f"{case.reference} closed on {case.closed_at:%d %b %Y}; cases can be reopened "
             f"within {case.tenant.plan.reopen_window_days} days of closure. Please file a "

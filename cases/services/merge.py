@@ -2,7 +2,6 @@
 
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from cases.models import Case, CaseEvent, CloseReason
@@ -11,8 +10,7 @@ from cases.services.common import record_event, save_case
 from cases.services.lifecycle import close_with_reason
 from cases.services.permissions import StaffAction, require_permission
 from supportdesk.errors import InvalidInput, NotFound, StateConflict, require_text
-
-User = AbstractBaseUser
+from supportdesk.types import User
 
 
 @transaction.atomic

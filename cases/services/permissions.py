@@ -7,12 +7,9 @@ so each action names the lowest role that may do it.
 
 from enum import StrEnum
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
 from supportdesk.errors import NotPermitted
+from supportdesk.types import AnyUser
 from tenants.roles import Role, has_role
-
-User = AbstractBaseUser | AnonymousUser
 
 
 class StaffAction(StrEnum):
@@ -42,11 +39,11 @@ REQUIRED_ROLE: dict[StaffAction, Role] = {
 }
 
 
-def may(actor: User, action: StaffAction) -> bool:
+def may(actor: AnyUser, action: StaffAction) -> bool:
     return has_role(actor, REQUIRED_ROLE[action])
 
 
-def require_permission(actor: User, action: StaffAction) -> None:
+def require_permission(actor: AnyUser, action: StaffAction) -> None:
     if not may(actor, action):
         role = REQUIRED_ROLE[action].value.lower()
         raise NotPermitted(f"Only a {role} may {action.value}.")

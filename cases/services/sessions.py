@@ -6,13 +6,13 @@ from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_bulk_created
 from cases.calendar_invites import session_invitation
 from cases.models import (
+    Case,
     CaseEvent,
     EnvironmentAccess,
     SessionSlot,
@@ -23,10 +23,9 @@ from cases.services.common import locked_case, record_event
 from notifications.messages import attachment_data
 from notifications.outbox import OutgoingEmail, outbox_enqueue_many
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
+from supportdesk.types import User, present
 from tenants.access import can_act_for
 from tenants.roles import is_support_staff, require_role
-
-User = AbstractBaseUser
 
 MAX_SLOTS = 5
 DURATIONS = (30, 45, 60, 90, 120)
@@ -176,7 +175,8 @@ def _send_invitations(session: TroubleshootingSession, booker: User) -> list[int
     invitation = attachment_data(
         "invitation.ics", session_invitation(session, attendees), "text/calendar; method=REQUEST"
     )
-    ends = session.starts_at + dt.timedelta(minutes=session.duration_minutes)
+    starts = present(session.starts_at, "session start")
+    ends = starts + dt.timedelta(minutes=session.duration_minutes)
     emails = []
     for user, is_staff in people:
         if not user.email:
@@ -193,7 +193,7 @@ def _send_invitations(session: TroubleshootingSession, booker: User) -> list[int
                     "summary": case.summary,
                     "tenant": case.tenant.name,
                     "booked_by": _name(booker),
-                    "starts": _local(session.starts_at, zone),
+                    "starts": _local(starts, zone),
                     "ends": _local(ends, zone),
                     "meeting_url": session.meeting_url,
                     "recipient_name": _name(user),
@@ -206,7 +206,7 @@ def _send_invitations(session: TroubleshootingSession, booker: User) -> list[int
     return outbox_enqueue_many(emails)
 
 
-def open_session(case: object) -> TroubleshootingSession | None:
+def open_session(case: Case) -> TroubleshootingSession | None:
     """The session the case page shows: a proposal to answer, else the latest booking."""
     sessions = case.troubleshooting_sessions.prefetch_related("slots")
     return (

@@ -1,6 +1,5 @@
 """Escalating a case to management's attention, and management marking it handled."""
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,8 +12,7 @@ from cases.services.common import (
 )
 from cases.services.permissions import StaffAction, require_permission
 from supportdesk.errors import StateConflict, require_text
-
-User = AbstractBaseUser
+from supportdesk.types import User, present
 
 
 @transaction.atomic
@@ -30,7 +28,8 @@ def case_escalate(
     if not case.is_open:
         raise StateConflict(f"{case.reference} is closed; there is nothing to escalate.")
     if case.is_escalated:
-        who = case.escalated_by.get_full_name() or case.escalated_by.get_username()
+        escalated_by = present(case.escalated_by, "escalated by")
+        who = escalated_by.get_full_name() or escalated_by.get_username()
         raise StateConflict(
             f"{case.reference} was already escalated by {who} on {case.escalated_at:%d %b %Y}."
         )
@@ -67,6 +66,6 @@ def case_de_escalate(
         message=note,
         note=note,
         escalation_reason=reason,
-        escalated_at=escalated_at.isoformat(),
+        escalated_at=present(escalated_at, "escalation time").isoformat(),
     )
     return case

@@ -7,6 +7,7 @@ from the closure email), and only once: the answer is unique per case and closur
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core import signing
@@ -119,7 +120,7 @@ def case_answer_survey(
     if invitation.is_answered:
         raise StateConflict("This survey has already been answered. Thank you for your feedback.")
     errors: dict[str, list[str]] = {}
-    ratings = {
+    ratings: dict[str, Any] = {
         field: _rating(value, field, errors)
         for field, value in zip(RATING_FIELDS, (service, timeliness, quality), strict=True)
     }

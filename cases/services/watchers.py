@@ -2,7 +2,6 @@
 
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -10,8 +9,7 @@ from django.db import transaction
 from cases.models import CaseEvent, CaseWatcher
 from cases.services.common import check_version, locked_case, record_event, save_case
 from supportdesk.errors import InvalidInput, NotFound, StateConflict
-
-User = AbstractBaseUser
+from supportdesk.types import User
 
 # Enough for a team and its managers; a longer list belongs on the tenant's list.
 MAX_WATCHERS_PER_CASE = 20

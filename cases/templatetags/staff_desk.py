@@ -2,6 +2,7 @@
 
 from django import template
 from django.contrib.admin.templatetags.admin_list import result_headers
+from django.contrib.admin.views.main import ChangeList
 from django.urls import reverse
 
 from cases.services import StaffAction, may
@@ -46,7 +47,7 @@ def staff_roles() -> list[tuple[str, str]]:
 
 
 @register.inclusion_tag("admin/cases/case/queue_results.html")
-def queue_result_list(cl: object) -> dict:
+def queue_result_list(cl: ChangeList) -> dict:
     """The queue's table: the admin's own sortable headers, rows from `CaseAdmin.queue_row`."""
     headers = list(result_headers(cl))
     base = reverse("admin:cases_case_changelist")
@@ -56,7 +57,10 @@ def queue_result_list(cl: object) -> dict:
         "result_headers": headers,
         "num_sorted_fields": sum(1 for h in headers if h["sortable"] and h["sorted"]),
         "rows": [
-            cl.model_admin.queue_row(list_display, case, f"{base}{case.pk}/change/")
+            # The queue's ModelAdmin (cases.admin.queue.CaseAdmin) is the one with queue_row.
+            cl.model_admin.queue_row(  # type: ignore[attr-defined]
+                list_display, case, f"{base}{case.pk}/change/"
+            )
             for case in cl.result_list
         ],
     }

@@ -137,13 +137,13 @@ def decode_bytes(data: bytes, declared: str | None, fallback: str = "cp1252") ->
         if not is_known_charset(label):
             text = _strict(data, fallback) or data.decode(fallback, "replace")
             return text, f"unknown charset {label!r}, decoded as {fallback}"
-        text = _strict(data, label)
-        if text is not None:
-            return text, ""
-    text = _strict(data, fallback)
-    if text is not None:
+        strict = _strict(data, label)
+        if strict is not None:
+            return strict, ""
+    strict = _strict(data, fallback)
+    if strict is not None:
         if label:
-            return text, f"bytes are not valid {label}, decoded as {fallback}"
-        return text, f"8-bit text without a charset, decoded as {fallback}"
+            return strict, f"bytes are not valid {label}, decoded as {fallback}"
+        return strict, f"8-bit text without a charset, decoded as {fallback}"
     name = _codec_names(label)[0] if label and is_known_charset(label) else "utf-8"
     return data.decode(name, "replace"), f"undecodable bytes replaced ({label or 'no charset'})"

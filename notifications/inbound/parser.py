@@ -156,9 +156,15 @@ def _claims_base64_but_holds_text(part: Message) -> bool:
     return bool(_NOT_BASE64.search(raw)) or any(" " in line for line in lines)
 
 
+def _children(part: Message) -> list[Message]:
+    """The parts a multipart part holds (its payload is the list of them)."""
+    return [child for child in part.get_payload() if isinstance(child, Message)]
+
+
 def _payload_bytes(part: Message) -> bytes:
-    if _claims_base64_but_holds_text(part):
-        return _raw_bytes(part.get_payload())
+    raw = part.get_payload()
+    if isinstance(raw, str) and _claims_base64_but_holds_text(part):
+        return _raw_bytes(raw)
     try:
         payload = part.get_payload(decode=True)
     except Exception:
@@ -210,7 +216,7 @@ class _Parse:
             part, depth = stack.pop()
             if _maintype(part) == "multipart" and part.is_multipart():
                 if depth < MAX_DEPTH:
-                    stack.extend((child, depth + 1) for child in reversed(part.get_payload()))
+                    stack.extend((child, depth + 1) for child in reversed(_children(part)))
             else:
                 leaves.append(part)
         return leaves
@@ -325,7 +331,7 @@ class _Parse:
             self.problem(f"MIME nesting deeper than {MAX_DEPTH}; inner parts ignored")
             return [], []
         related = in_related or content_type == "multipart/related"
-        results = [self.walk(child, related, depth + 1) for child in part.get_payload()]
+        results = [self.walk(child, related, depth + 1) for child in _children(part)]
         if content_type == "multipart/alternative":
             return self._choose_alternative(results)
         segments = [segment for result in results for segment in result[0]]

@@ -7,6 +7,7 @@ from django.utils.safestring import SafeString
 from cases.models import Case
 from portal.presenters import DueTime, next_due
 from sla.targets import Target
+from supportdesk.types import AnyUser, User
 from tenants.mfa import mfa_missing
 
 register = template.Library()
@@ -18,7 +19,7 @@ def aria(field: BoundField) -> SafeString:
     described = []
     if field.help_text:
         described.append(f"{field.auto_id}_hint")
-    attrs: dict[str, str] = {}
+    attrs: dict[str, str | bool] = {}
     if field.errors:
         described.append(f"{field.auto_id}_errors")
         attrs["aria-invalid"] = "true"
@@ -38,7 +39,7 @@ def next_promise(case: Case) -> DueTime | None:
 
 
 @register.filter
-def person(user: object, viewer: object = None) -> str:
+def person(user: User | None, viewer: object = None) -> str:
     """How a person is named on a page: "You" for the viewer, else their name."""
     if user is None:
         return "SupportDesk"
@@ -48,7 +49,7 @@ def person(user: object, viewer: object = None) -> str:
 
 
 @register.filter
-def initials(user: object) -> str:
+def initials(user: User | None) -> str:
     if user is None:
         return "SD"
     name = user.get_full_name() or user.get_username()
@@ -68,6 +69,6 @@ def target_words(code: str) -> str:
 
 
 @register.filter
-def needs_second_step(user: object) -> bool:
+def needs_second_step(user: AnyUser) -> bool:
     """The user must set up two-step sign-in before anything else (tenants.mfa)."""
     return mfa_missing(user)

@@ -1,7 +1,10 @@
 """On a case's page, the customer's own moves beyond the conversation: escalating the
 case to the account team, and picking a time for a live troubleshooting session."""
 
+from typing import cast
+
 from django.contrib import messages
+from django.forms import ChoiceField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -11,7 +14,7 @@ from django.views.decorators.http import require_POST
 from cases import services
 from cases.models import Case, TroubleshootingSession
 from cases.selectors import case_by_reference
-from portal.context import portal_page
+from portal.context import PortalRequest, portal_page
 from portal.errors import apply_service_error, found_or_404
 from portal.forms import EscalateForm, SessionChoiceForm
 from supportdesk.errors import ServiceError
@@ -23,7 +26,8 @@ def customer_panels(request: HttpRequest, case: Case, forms: dict) -> dict:
     session = services.open_session(case)
     choice = forms.get("session_form") or SessionChoiceForm()
     if session is not None and session.status == TroubleshootingSession.Status.PROPOSED:
-        choice.fields["slot"].choices = [(slot.id, slot.starts_at) for slot in session.slots.all()]
+        slots = [(slot.id, slot.starts_at) for slot in session.slots.all()]
+        cast(ChoiceField, choice.fields["slot"]).choices = slots
     path = escalation_path(case.tenant)
     return {
         "escalation": services.live_escalation(case),
@@ -40,7 +44,7 @@ def _back(case: Case, anchor: str) -> HttpResponse:
 
 @require_POST
 @portal_page
-def case_escalate(request: HttpRequest, reference: str) -> HttpResponse:
+def case_escalate(request: PortalRequest, reference: str) -> HttpResponse:
     from portal.views.cases import _case_page
 
     case = found_or_404(case_by_reference, request.user, reference)
@@ -63,14 +67,15 @@ def case_escalate(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @portal_page
-def session_book(request: HttpRequest, reference: str, session_id: int) -> HttpResponse:
+def session_book(request: PortalRequest, reference: str, session_id: int) -> HttpResponse:
     from portal.views.cases import _case_page
 
     case = found_or_404(case_by_reference, request.user, reference)
     form = SessionChoiceForm(request.POST)
     session = services.open_session(case)
     if session is not None:
-        form.fields["slot"].choices = [(slot.id, slot.starts_at) for slot in session.slots.all()]
+        slots = [(slot.id, slot.starts_at) for slot in session.slots.all()]
+        cast(ChoiceField, form.fields["slot"]).choices = slots
     form.is_valid()
     try:
         booked = services.session_book(

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import services
-from cases.attachments import upload_rules
+from cases.attachments import as_uploads, upload_rules
 from cases.models import Case, State
 from cases.selectors import (
     attachments_for,
@@ -21,7 +21,7 @@ from cases.selectors import (
     watchers_for,
 )
 from knowledge.search import suggestions as knowledge_suggestions
-from portal.context import portal_page
+from portal.context import PortalRequest, portal_page
 from portal.errors import apply_service_error, form_invalid, found_or_404
 from portal.forms import (
     AcceptForm,
@@ -47,7 +47,7 @@ def _case_url(case: Case, anchor: str = "") -> str:
 
 @require_http_methods(["GET", "POST"])
 @portal_page
-def case_new(request: HttpRequest) -> HttpResponse:
+def case_new(request: PortalRequest) -> HttpResponse:
     portal = request.portal
     plan = portal.tenant.plan
     initial = {"related_cases": request.GET.get("related", "")[:200]}
@@ -64,7 +64,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 case = services.case_create(
                     actor=request.user,
                     tenant_id=portal.tenant.id,
-                    attachments=request.FILES.getlist("attachments"),
+                    attachments=as_uploads(request.FILES.getlist("attachments")),
                     **form.service_arguments(),
                 )
             except ServiceError as error:
@@ -94,7 +94,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @portal_page
-def suggestions(request: HttpRequest) -> HttpResponse:
+def suggestions(request: PortalRequest) -> HttpResponse:
     text = request.GET.get("summary", "")
     return render(
         request,
@@ -154,7 +154,7 @@ def _case_page(
 
 @require_GET
 @portal_page
-def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def case_detail(request: PortalRequest, reference: str) -> HttpResponse:
     return _case_page(request, found_or_404(case_by_reference, request.user, reference))
 
 
@@ -180,14 +180,14 @@ def _case_action(
 
 @require_POST
 @portal_page
-def case_reply(request: HttpRequest, reference: str) -> HttpResponse:
+def case_reply(request: PortalRequest, reference: str) -> HttpResponse:
     def act(case: Case, data: dict) -> tuple[str, str]:
         was_waiting = case.state == State.AWAITING_INFORMATION
         comment = services.case_comment(
             case_id=case.id,
             actor=request.user,
             body=data.get("body", ""),
-            attachments=request.FILES.getlist("attachments"),
+            attachments=as_uploads(request.FILES.getlist("attachments")),
         )
         if was_waiting:
             return "Reply sent. Thank you: our engineers are back on it.", f"c{comment.id}"
@@ -198,7 +198,7 @@ def case_reply(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @portal_page
-def case_accept(request: HttpRequest, reference: str) -> HttpResponse:
+def case_accept(request: PortalRequest, reference: str) -> HttpResponse:
     def act(case: Case, data: dict) -> tuple[str, str]:
         services.case_accept_solution(
             case_id=case.id, actor=request.user, note=data.get("note", "")
@@ -210,7 +210,7 @@ def case_accept(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @portal_page
-def case_reject(request: HttpRequest, reference: str) -> HttpResponse:
+def case_reject(request: PortalRequest, reference: str) -> HttpResponse:
     def act(case: Case, data: dict) -> tuple[str, str]:
         services.case_reject_solution(
             case_id=case.id, actor=request.user, reason=data.get("reason", "")
@@ -223,7 +223,7 @@ def case_reject(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @portal_page
-def case_cancel(request: HttpRequest, reference: str) -> HttpResponse:
+def case_cancel(request: PortalRequest, reference: str) -> HttpResponse:
     def act(case: Case, data: dict) -> tuple[str, str]:
         services.case_cancel(case_id=case.id, actor=request.user, reason=data.get("reason", ""))
         return "The case is cancelled. You can reopen it if you need us again.", ""
@@ -234,7 +234,7 @@ def case_cancel(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @portal_page
-def case_reopen(request: HttpRequest, reference: str) -> HttpResponse:
+def case_reopen(request: PortalRequest, reference: str) -> HttpResponse:
     def act(case: Case, data: dict) -> tuple[str, str]:
         services.case_reopen(case_id=case.id, actor=request.user, reason=data.get("reason", ""))
         return "The case is reopened and back with our engineers.", ""
@@ -257,7 +257,7 @@ def _watchers_response(
 
 @require_POST
 @portal_page
-def case_watcher_add(request: HttpRequest, reference: str) -> HttpResponse:
+def case_watcher_add(request: PortalRequest, reference: str) -> HttpResponse:
     form = WatcherForm(request.POST, prefix="watcher")
     case = found_or_404(case_by_reference, request.user, reference)
     form.is_valid()
@@ -277,7 +277,7 @@ def case_watcher_add(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @portal_page
-def case_watcher_remove(request: HttpRequest, reference: str, watcher_id: int) -> HttpResponse:
+def case_watcher_remove(request: PortalRequest, reference: str, watcher_id: int) -> HttpResponse:
     case = found_or_404(case_by_reference, request.user, reference)
     try:
         services.case_watcher_remove(case_id=case.id, actor=request.user, watcher_id=watcher_id)

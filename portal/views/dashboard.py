@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cases.models import OPEN_STATES, State
 from cases.selectors import case_list_for
 from notifications.announcements import current_announcements
-from portal.context import portal_page, remember_tenant
+from portal.context import PortalRequest, portal_page, remember_tenant
 from tenants.selectors import tenant_choices
 
 PAGE_SIZE = 20
@@ -27,7 +27,7 @@ def is_htmx_fragment(request: HttpRequest, target: str) -> bool:
 
 @require_GET
 @portal_page
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: PortalRequest) -> HttpResponse:
     portal = request.portal
     closed = request.GET.get("view") == "closed"
     filters = {
@@ -61,7 +61,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @portal_page
-def switch_tenant(request: HttpRequest) -> HttpResponse:
+def switch_tenant(request: PortalRequest) -> HttpResponse:
     tenant_id = request.POST.get("tenant", "")
     tenant = (
         tenant_choices(request.user).filter(id=tenant_id).first() if tenant_id.isdigit() else None

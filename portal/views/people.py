@@ -2,14 +2,15 @@
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.context import portal_page
+from portal.context import PortalRequest, portal_page
 from portal.errors import apply_service_error, form_invalid
 from portal.forms import ContactRequestForm, ReasonForm, RescindForm
 from supportdesk.errors import ServiceError
@@ -24,7 +25,7 @@ def contacts_only(view: View) -> View:
     """Partners act for a tenant's cases; its people and letters are the tenant's own."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def wrapper(request: PortalRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.portal.is_contact:
             return render(
                 request,
@@ -42,15 +43,17 @@ def contacts_only(view: View) -> View:
 
 
 def _contacts_page(
-    request: HttpRequest, form: ContactRequestForm | None = None, status: int = 200
+    request: PortalRequest, form: ContactRequestForm | None = None, status: int = 200
 ) -> HttpResponse:
     tenant = request.portal.tenant
     used, limit = services.contact_slots(tenant)
     contacts = list(contacts_of(request.user, tenant.id).prefetch_related("invitations"))
     now = timezone.now()
     for contact in contacts:
-        contact.onboarding = contact_onboarding(contact, now)
-        contact.onboarding_label = ONBOARDING_LABELS[contact.onboarding]
+        # Read by the template beside the contact's own fields.
+        onboarding = contact_onboarding(contact, now)
+        contact.onboarding = onboarding  # type: ignore[attr-defined]
+        contact.onboarding_label = ONBOARDING_LABELS[onboarding]  # type: ignore[attr-defined]
     context = {
         "contacts": contacts,
         "requests": contact_requests_of(request.user, tenant.id),
@@ -64,14 +67,14 @@ def _contacts_page(
 @require_GET
 @portal_page
 @contacts_only
-def contacts(request: HttpRequest) -> HttpResponse:
+def contacts(request: PortalRequest) -> HttpResponse:
     return _contacts_page(request)
 
 
 @require_POST
 @portal_page
 @contacts_only
-def contact_request(request: HttpRequest) -> HttpResponse:
+def contact_request(request: PortalRequest) -> HttpResponse:
     form = ContactRequestForm(request.POST)
     if not form.is_valid():
         return _contacts_page(request, form, status=form_invalid(request))
@@ -92,7 +95,7 @@ def contact_request(request: HttpRequest) -> HttpResponse:
 @require_POST
 @portal_page
 @contacts_only
-def contact_remove(request: HttpRequest, contact_id: int) -> HttpResponse:
+def contact_remove(request: PortalRequest, contact_id: int) -> HttpResponse:
     form = ReasonForm(request.POST, prefix="remove")
     form.is_valid()
     try:
@@ -109,7 +112,7 @@ def contact_remove(request: HttpRequest, contact_id: int) -> HttpResponse:
 @require_POST
 @portal_page
 @contacts_only
-def contact_invitation_resend_view(request: HttpRequest, contact_id: int) -> HttpResponse:
+def contact_invitation_resend_view(request: PortalRequest, contact_id: int) -> HttpResponse:
     try:
         invitation = contact_invitation_resend(actor=request.user, contact_id=contact_id)
     except ServiceError as error:
@@ -123,7 +126,7 @@ def contact_invitation_resend_view(request: HttpRequest, contact_id: int) -> Htt
 
 
 def _letters_page(
-    request: HttpRequest, form: ReasonForm | None = None, status: int = 200
+    request: PortalRequest, form: ReasonForm | None = None, status: int = 200
 ) -> HttpResponse:
     context = {
         "letters": letters_of(request.user, request.portal.tenant.id),
@@ -135,14 +138,14 @@ def _letters_page(
 @require_GET
 @portal_page
 @contacts_only
-def letters(request: HttpRequest) -> HttpResponse:
+def letters(request: PortalRequest) -> HttpResponse:
     return _letters_page(request)
 
 
 @require_POST
 @portal_page
 @contacts_only
-def letter_rescind(request: HttpRequest, letter_id: int) -> HttpResponse:
+def letter_rescind(request: PortalRequest, letter_id: int) -> HttpResponse:
     form = RescindForm(request.POST)
     form.is_valid()
     try:

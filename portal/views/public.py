@@ -15,6 +15,7 @@ from notifications.announcements import (
 from portal.errors import apply_service_error, form_invalid
 from portal.forms import AnnouncementAlertsForm
 from supportdesk.errors import ServiceError
+from supportdesk.types import AuthenticatedHttpRequest
 
 
 def _status_page(
@@ -34,7 +35,7 @@ def status(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def announcement_alerts(request: HttpRequest) -> HttpResponse:
+def announcement_alerts(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AnnouncementAlertsForm(request.POST)
     if not form.is_valid():
         return _status_page(request, form, form_invalid(request))

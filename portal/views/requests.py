@@ -2,12 +2,12 @@
 a form per request type, a request's page and a signed authorization."""
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from portal.context import portal_page
+from portal.context import PortalRequest, portal_page
 from portal.errors import apply_service_error, form_invalid, found_or_404
 from servicerequests import services
 from servicerequests.handlers import handler_for
@@ -26,7 +26,7 @@ from tenants.environments import environments_of, flag_matrix
 
 @require_GET
 @portal_page
-def request_list(request: HttpRequest) -> HttpResponse:
+def request_list(request: PortalRequest) -> HttpResponse:
     tenant = request.portal.tenant
     closed = request.GET.get("view") == "closed"
     context = {
@@ -39,7 +39,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @portal_page
-def request_new(request: HttpRequest, code: str) -> HttpResponse:
+def request_new(request: PortalRequest, code: str) -> HttpResponse:
     tenant = request.portal.tenant
     request_type = request_types_for(tenant).filter(code=code).first()
     if request_type is None:
@@ -76,7 +76,7 @@ def _lines(service_request: ServiceRequest) -> list[tuple[str, str]]:
 
 @require_GET
 @portal_page
-def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def request_detail(request: PortalRequest, reference: str) -> HttpResponse:
     service_request = found_or_404(request_by_reference, request.user, reference)
     context = {
         "sr": service_request,
@@ -90,7 +90,7 @@ def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_GET
 @portal_page
-def request_authorization(request: HttpRequest, reference: str) -> HttpResponse:
+def request_authorization(request: PortalRequest, reference: str) -> HttpResponse:
     service_request = found_or_404(request_by_reference, request.user, reference)
     authorization = signed_authorization(service_request)
     if authorization is None:
@@ -106,7 +106,7 @@ def request_authorization(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_GET
 @portal_page
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: PortalRequest) -> HttpResponse:
     tenant = request.portal.tenant
     environments = list(environments_of(request.user, tenant.id))
     context = {

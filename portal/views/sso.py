@@ -41,7 +41,8 @@ def sign_in_sso(request: HttpRequest) -> HttpResponse:
                 "portal/auth/sign_in_sso_continue.html",
                 {"config": config, "next": next_url},
             )
-            response._csp_update = {"form-action": [origin_of(config.issuer)]}
+            # Read by django-csp's middleware.
+            response._csp_update = {"form-action": [origin_of(config.issuer)]}  # type: ignore[attr-defined]
             return response
         form.add_error(
             "email",

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.context import portal_page
+from portal.context import PortalRequest, portal_page
 from portal.errors import apply_service_error, form_invalid
 from portal.forms import ApiTokenForm
 from supportdesk.errors import ServiceError
@@ -37,13 +37,13 @@ def _page(
 
 @require_GET
 @portal_page
-def api_tokens(request: HttpRequest) -> HttpResponse:
+def api_tokens(request: PortalRequest) -> HttpResponse:
     return _page(request)
 
 
 @require_POST
 @portal_page
-def api_token_new(request: HttpRequest) -> HttpResponse:
+def api_token_new(request: PortalRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST)
     if not form.is_valid():
         return _page(request, form, status=form_invalid(request))
@@ -57,7 +57,7 @@ def api_token_new(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @portal_page
-def api_token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
+def api_token_revoke_view(request: PortalRequest, token_id: int) -> HttpResponse:
     try:
         token = api_token_revoke(actor=request.user, token_id=token_id)
     except ServiceError as error:

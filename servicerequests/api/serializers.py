@@ -2,7 +2,7 @@
 ones only parse types and sizes. Every rule (what a type asks, who may act, when) is in
 `servicerequests.services` and the type's handler."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from django import forms
 from django.http import QueryDict
@@ -51,7 +51,7 @@ class EnvironmentRef(serializers.Serializer):
 
 
 class Line(serializers.Serializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field, not Field.label
     value = serializers.CharField()
 
 
@@ -195,7 +195,7 @@ class ChoiceValue(serializers.Field):
 
 class ChoiceOption(serializers.Serializer):
     value = ChoiceValue()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field, not Field.label
 
 
 FIELD_TYPES = ["text", "email", "date", "datetime", "boolean", "choice", "multiple_choice"]
@@ -203,13 +203,13 @@ FIELD_TYPES = ["text", "email", "date", "datetime", "boolean", "choice", "multip
 
 class FormFieldSerializer(serializers.Serializer):
     name = serializers.CharField(help_text="The key in `details`.")
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field, not Field.label
     type = serializers.ChoiceField(
         choices=FIELD_TYPES,
         help_text="text, email, date (YYYY-MM-DD), datetime (YYYY-MM-DDThh:mm, the customer's "
         "local time), boolean, choice (one `value` of `choices`), multiple_choice (a list).",
     )
-    help_text = serializers.CharField()
+    help_text = serializers.CharField()  # type: ignore[assignment]  # a declared field, not Field.label
     choices = ChoiceOption(many=True, allow_null=True, help_text="For choice types; else null.")
 
 
@@ -276,10 +276,13 @@ def _field_type(field: forms.Field) -> str:
 def _describe(name: str, field: forms.Field) -> dict:
     kind = _field_type(field)
     choices = None
-    if kind in ("choice", "multiple_choice"):
+    if isinstance(field, forms.ChoiceField):  # the "choice" and "multiple_choice" kinds
+        # Django normalises a field's choices to (value, label) pairs; the stubs type the
+        # property as everything it may be set to (callables and Choices classes too).
+        options: Iterable[tuple[object, object]] = field.choices  # type: ignore[assignment]
         choices = [
             {"value": getattr(value, "value", value), "label": str(label)}
-            for value, label in field.choices
+            for value, label in options
             if value != ""
         ]
     return {

@@ -37,6 +37,7 @@ from supportdesk.api.pagination import CursorPage, OldestFirstCursorPage
 from supportdesk.api.serializers import validated
 from supportdesk.api.views import ApiListView, ApiView
 from supportdesk.errors import InvalidInput, NotFound
+from supportdesk.types import signed_in
 from tenants.models import Tenant
 from tenants.selectors import tenant_choices
 
@@ -166,7 +167,7 @@ class RequestList(ApiListView):
         tenant = _tenant(request, data.get("tenant"))
         try:
             created = services.service_request_submit(
-                actor=request.user,
+                actor=signed_in(request),
                 tenant_id=tenant.id,
                 type_code=data["type"],
                 data=data["details"],
@@ -252,7 +253,7 @@ class RequestStart(RequestAction):
         version = expected_version(request, required=True)
         validated(StartInput, request.data)
         services.service_request_start(
-            actor=request.user, request_id=service_request.id, expected_version=version
+            actor=signed_in(request), request_id=service_request.id, expected_version=version
         )
         return request_response(request, _request(request, reference))
 
@@ -274,7 +275,7 @@ class RequestStepDone(RequestAction):
         version = expected_version(request, required=True)
         data = validated(StepDoneInput, request.data)
         services.service_request_step_done(
-            actor=request.user,
+            actor=signed_in(request),
             request_id=service_request.id,
             step_code=step,
             expected_version=version,
@@ -298,6 +299,9 @@ class RequestReject(RequestAction):
         version = expected_version(request, required=True)
         data = validated(RejectInput, request.data)
         services.service_request_reject(
-            actor=request.user, request_id=service_request.id, expected_version=version, **data
+            actor=signed_in(request),
+            request_id=service_request.id,
+            expected_version=version,
+            **data,
         )
         return request_response(request, _request(request, reference))

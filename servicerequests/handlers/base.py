@@ -4,21 +4,19 @@ changes. A type is a subclass of `RequestHandler` registered in `REGISTRY`."""
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
-from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from supportdesk.errors import InvalidInput
+from supportdesk.types import User
 from tenants.models import Environment, EnvironmentKind, Tenant
 from tenants.roles import Role
 
 if TYPE_CHECKING:
     from servicerequests.models import FulfilmentStep, ServiceRequest
-
-User = AbstractBaseUser
 
 
 @dataclass(frozen=True)
@@ -72,9 +70,13 @@ class RequestForm(forms.Form):
         environments = Environment.objects.filter(tenant=tenant, active=True)
         if environment_kinds:
             environments = environments.filter(kind__in=environment_kinds)
-        field = self.fields["environment"]
+        field = self.model_choice_field("environment")
         field.queryset = environments.order_by("kind", "name")
-        field.label_from_instance = environment_label
+        field.label_from_instance = environment_label  # type: ignore[method-assign,assignment]
+
+    def model_choice_field(self, name: str) -> forms.ModelChoiceField:
+        """One of this form's model choice fields (`self.fields` types them as Field)."""
+        return cast(forms.ModelChoiceField, self.fields[name])
 
 
 def environment_label(environment: Environment) -> str:

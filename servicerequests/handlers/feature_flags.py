@@ -6,10 +6,10 @@ of the tenant's sandboxes needs the customer to say they mean it."""
 from typing import Any
 
 from django import forms
-from django.contrib.auth.models import AbstractBaseUser
 
 from servicerequests.handlers.base import ALL_KINDS, RequestForm, RequestHandler, Step, refuse
 from supportdesk.errors import InvalidInput
+from supportdesk.types import User
 from tenants.environments import environment_flags_set, flag_matrix, flags_on
 from tenants.models import Environment, EnvironmentKind, ProductFlag, Tenant
 
@@ -30,8 +30,9 @@ class FeatureFlagForm(RequestForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        products = {env.product for env in self.fields["environment"].queryset}
-        self.fields["flags"].queryset = ProductFlag.objects.filter(
+        environments = self.model_choice_field("environment").queryset
+        products = {env.product for env in environments} if environments is not None else set()
+        self.model_choice_field("flags").queryset = ProductFlag.objects.filter(
             product__in=products, active=True
         ).order_by("name")
 
@@ -91,7 +92,7 @@ class FeatureFlagEnablement(RequestHandler):
             lines.append(("Reason", details["reason"]))
         return lines
 
-    def on_done(self, *, request: Any, actor: AbstractBaseUser) -> None:
+    def on_done(self, *, request: Any, actor: User) -> None:
         environment_flags_set(
             environment=request.environment,
             flag_ids=[flag["id"] for flag in request.details["flags"]],

@@ -46,7 +46,7 @@ class SandboxRefreshForm(RequestForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["environment"].label = "Sandbox"
-        self.fields["source"].queryset = Environment.objects.filter(
+        self.model_choice_field("source").queryset = Environment.objects.filter(
             tenant=self.tenant, active=True, kind=EnvironmentKind.PRODUCTION
         )
 

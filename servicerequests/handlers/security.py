@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 from django import forms
-from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -21,6 +20,7 @@ from servicerequests.handlers.base import (
     tenant_today,
 )
 from supportdesk.errors import StateConflict
+from supportdesk.types import User
 from tenants.models import Environment, Tenant
 from tenants.roles import Role
 
@@ -48,7 +48,7 @@ class SecurityTestingForm(RequestForm):
     contact_phone = forms.CharField(label="Tester contact phone", required=False)
 
 
-def _name(user: AbstractBaseUser) -> str:
+def _name(user: User) -> str:
     return user.get_full_name() or user.get_username()
 
 
@@ -134,7 +134,7 @@ class SecurityTestingAuthorization(RequestHandler):
             ("Tester contact", f"{contact['name']} ({reach})"),
         ]
 
-    def on_step_done(self, *, request: Any, step: Any, actor: AbstractBaseUser) -> None:
+    def on_step_done(self, *, request: Any, step: Any, actor: User) -> None:
         if step.code != SIGN_OFF:
             return
         ends_on = dt.date.fromisoformat(request.details["ends_on"])

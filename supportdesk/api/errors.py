@@ -107,10 +107,12 @@ def exception_handler(exc: Exception, context: Mapping[str, object]) -> Response
         status_code, body = 400, error_body("bad_request", "The request could not be read.")
     elif isinstance(exc, exceptions.APIException):
         status_code, body = exc.status_code, _api_exception_body(exc)
-        if getattr(exc, "auth_header", None):
-            headers["WWW-Authenticate"] = exc.auth_header
-        if getattr(exc, "wait", None):
-            headers["Retry-After"] = str(int(exc.wait))
+        auth_header = getattr(exc, "auth_header", None)
+        if auth_header:
+            headers["WWW-Authenticate"] = auth_header
+        wait = getattr(exc, "wait", None)
+        if wait:
+            headers["Retry-After"] = str(int(wait))
     else:
         request = getattr(context.get("request"), "_request", None)
         logger.error("API request failed", exc_info=exc)

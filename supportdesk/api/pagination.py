@@ -8,11 +8,12 @@ use page numbers.
 from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import Field, Model, QuerySet
 from django.utils import timezone
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import Cursor, CursorPagination, PageNumberPagination
 from rest_framework.request import Request
+from rest_framework.views import APIView
 
 BAD_CURSOR = "Use the cursor from a `next` or `previous` link as it is."
 
@@ -25,8 +26,8 @@ class CursorPage(CursorPagination):
     page_size_query_description = "Items per page (1–100, default 25)."
     cursor_query_description = "The `cursor` of the `next` or `previous` link."
 
-    def paginate_queryset(
-        self, queryset: QuerySet, request: Request, view: object = None
+    def paginate_queryset(  # type: ignore[override]  # pages querysets only (reads .model)
+        self, queryset: QuerySet, request: Request, view: APIView | None = None
     ) -> list | None:
         self.model: type[Model] = queryset.model
         return super().paginate_queryset(queryset, request, view)
@@ -37,7 +38,8 @@ class CursorPage(CursorPagination):
         except NotFound:
             raise ValidationError({"cursor": [BAD_CURSOR]}) from None
         position = cursor.position if cursor is not None else None
-        if position is not None and not self._is_position(position):
+        # DRF's cursor position is the text from the query string (the stubs say int).
+        if position is not None and not self._is_position(position):  # type: ignore[arg-type]
             raise ValidationError({"cursor": [BAD_CURSOR]})
         return cursor
 
@@ -46,7 +48,7 @@ class CursorPage(CursorPagination):
         can compare with: DRF puts it in the query as it comes, so a made-up one would fail
         there (a server error) instead of here."""
         field = self.model._meta.get_field(self.ordering[0].lstrip("-"))
-        if "\x00" in position:
+        if not isinstance(field, Field) or "\x00" in position:
             return False
         try:
             value = field.to_python(position)
@@ -70,7 +72,7 @@ class NumberedPage(PageNumberPagination):
     max_page_size = 100
     page_size_query_description = "Items per page (1–100, default 25)."
 
-    def get_page_number(self, request: Request, paginator: object) -> str:
+    def get_page_number(self, request: Request, paginator: object) -> int | str:
         number = request.query_params.get(self.page_query_param) or 1
         if _is_number(str(number)) and len(str(number)) <= 6:
             return number

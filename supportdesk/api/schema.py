@@ -2,6 +2,7 @@
 responses every operation can give, and request bodies that take no unknown fields."""
 
 import re
+from typing import Literal
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
@@ -52,7 +53,7 @@ class ApiAutoSchema(AutoSchema):
         statuses |= set(particular)
         return statuses
 
-    def _get_response_bodies(self, direction: str = "response") -> dict:
+    def _get_response_bodies(self, direction: Literal["request", "response"] = "response") -> dict:
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses

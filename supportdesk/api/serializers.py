@@ -1,12 +1,15 @@
 """Serializer pieces every app's API uses: strict input and the documented error body."""
 
+import datetime as dt
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from django.db.models import IntegerChoices
 from rest_framework import serializers
 
 from supportdesk.api import API_VERSION
+from supportdesk.types import User
 
 
 class StrictInput(serializers.Serializer):
@@ -77,7 +80,7 @@ class Rfc3339DateTime(serializers.DateTimeField):
         r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})"
     )
 
-    def to_internal_value(self, value: object) -> object:
+    def to_internal_value(self, value: object) -> dt.datetime:
         if not isinstance(value, str) or not self._pattern.fullmatch(value):
             self.fail("invalid", format="YYYY-MM-DDThh:mm:ssZ (RFC 3339, with a time zone)")
         return super().to_internal_value(value)
@@ -88,7 +91,7 @@ class Rfc3339Date(serializers.DateField):
 
     _pattern = re.compile(r"\d{4}-\d{2}-\d{2}")
 
-    def to_internal_value(self, value: object) -> object:
+    def to_internal_value(self, value: object) -> dt.date:
         if not isinstance(value, str) or not self._pattern.fullmatch(value):
             self.fail("invalid", format="YYYY-MM-DD")
         return super().to_internal_value(value)
@@ -97,14 +100,15 @@ class Rfc3339Date(serializers.DateField):
 class NamedChoiceField(serializers.ChoiceField):
     """An integer choice shown and accepted by its name: "critical", "production"."""
 
-    def __init__(self, enum: type[IntegerChoices], **kwargs: object) -> None:
+    def __init__(self, enum: type[IntegerChoices], **kwargs: Any) -> None:
         self.enum = enum
         super().__init__(choices=[(m.name.lower(), m.label) for m in enum], **kwargs)
 
-    def to_representation(self, value: int) -> str:
+    # The stubs type ChoiceField's values as text; this one's are the enum's integers.
+    def to_representation(self, value: int) -> str:  # type: ignore[override]
         return self.enum(value).name.lower()
 
-    def to_internal_value(self, data: object) -> int:
+    def to_internal_value(self, data: Any) -> int:  # type: ignore[override]
         name = super().to_internal_value(data)
         return self.enum[name.upper()].value
 
@@ -116,7 +120,7 @@ class ErrorDetail(serializers.Serializer):
         "authentication_failed, permission_denied, throttled, …"
     )
     message = serializers.CharField(help_text="For the person: what went wrong and what to do.")
-    fields = serializers.DictField(
+    fields = serializers.DictField(  # type: ignore[assignment]  # a declared field
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Messages per request field (`__all__` for the request as a whole).",
     )
@@ -132,7 +136,7 @@ class Person(serializers.Serializer):
 
     name = serializers.SerializerMethodField()
 
-    def get_name(self, user: object) -> str:
+    def get_name(self, user: User) -> str:
         return user.get_full_name() or user.get_username()
 
 

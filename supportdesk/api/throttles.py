@@ -21,7 +21,7 @@ class _SettingsRate(SimpleRateThrottle):
         self.num_requests, self.duration = self.parse_rate(self.rate)
 
     def get_rate(self) -> str | None:
-        return settings.API_THROTTLE_RATES.get(self.scope)
+        return settings.API_THROTTLE_RATES.get(self.scope) if self.scope is not None else None
 
 
 class TokenRateThrottle(_SettingsRate):

@@ -1,6 +1,8 @@
 """Base views for every API endpoint: query parameters are parsed (and unknown ones
 refused) after authentication, permission and throttle checks."""
 
+from typing import TYPE_CHECKING
+
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -18,7 +20,13 @@ class CursorQuery(StrictInput):
     passed_through = ("cursor", "page_size")
 
 
-class _ParsedQuery:
+if TYPE_CHECKING:
+    _View = APIView
+else:
+    _View = object
+
+
+class _ParsedQuery(_View):
     query_class: type[StrictInput] = NoQuery
     query: dict
 
@@ -32,4 +40,4 @@ class ApiView(_ParsedQuery, APIView):
 
 
 class ApiListView(_ParsedQuery, ListAPIView):
-    query_class = CursorQuery
+    query_class: type[StrictInput] = CursorQuery

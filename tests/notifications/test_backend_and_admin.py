@@ -67,21 +67,35 @@ def test_dev_mode_delivers_to_files_under_var_mail_not_to_a_log(tmp_path):
         text=True,
         check=True,
     ).stdout.split()
-    assert shown == ["django.core.mail.backends.filebased.EmailBackend", str(tmp_path / "mail")]
+    assert shown == ["notifications.backends.DevMailFileBackend", str(tmp_path / "mail")]
 
 
 @pytest.mark.urls("tests.notifications.auth_urls")
 def test_dev_mail_files_hold_the_message_and_the_logs_do_not(settings, cast, tmp_path, capsys):
     settings.EMAIL_BACKEND = OUTBOX
-    settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_DELIVERY_BACKEND = "notifications.backends.DevMailFileBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
     form = PasswordResetForm({"email": cast.contact_a.email})
     assert form.is_valid()
     form.save(domain_override="desk.example.com", use_https=True)
     assert send_pending_notifications()["sent"] == 1
     (written,) = (tmp_path / "mail").iterdir()
+    assert written.name.endswith(f"-{cast.contact_a.email}.eml")
     assert "https://desk.example.com/accounts/reset/" in written.read_text()
     assert "/accounts/reset/" not in capsys.readouterr().out
+
+
+def test_dev_mail_is_one_file_per_message_even_when_sent_in_one_run(settings, tmp_path):
+    settings.EMAIL_BACKEND = OUTBOX
+    settings.EMAIL_DELIVERY_BACKEND = "notifications.backends.DevMailFileBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+    for recipient in ["a@acme.test", "a@acme.test", "../b/@acme.test"]:
+        send_mail("Hello", f"Body for {recipient}", None, [recipient])
+    assert send_pending_notifications()["sent"] == 3
+    written = sorted((tmp_path / "mail").iterdir())
+    assert len(written) == 3
+    assert all(path.suffix == ".eml" and path.parent == tmp_path / "mail" for path in written)
+    assert sorted(path.read_text().count("Subject: Hello") for path in written) == [1, 1, 1]
 
 
 @pytest.mark.urls("tests.notifications.auth_urls")

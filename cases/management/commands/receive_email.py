@@ -6,6 +6,7 @@ mail list); 75 (EX_TEMPFAIL) when it could not be stored, so the MTA keeps it an
 """
 
 import sys
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -23,7 +24,7 @@ class Command(BaseCommand):
             "--file", help="read the message from this file instead of standard input"
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             if options.get("file"):
                 with open(str(options["file"]), "rb") as source:

@@ -5,6 +5,7 @@ same as real ones. Running it again changes nothing.
 """
 
 import datetime as dt
+from typing import NotRequired, TypedDict
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -21,6 +22,7 @@ from servicerequests import services as request_services
 from servicerequests.handlers import REGISTRY
 from servicerequests.models import RequestType
 from sla.models import Calendar
+from supportdesk.types import User
 from tenants.models import (
     AccountRole,
     AccountTeamMember,
@@ -42,7 +44,19 @@ from tenants.roles import Role
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo on purpose
 
-PLANS = {
+# A priority: code, name, definition, initial response, update interval.
+_Priority = tuple[str, str, str, str, str]
+
+
+class _PlanSpec(TypedDict):
+    max_portal_contacts: int
+    calendar: str
+    phone_for_critical: NotRequired[bool]
+    support_phone: NotRequired[str]
+    priorities: list[_Priority]
+
+
+PLANS: dict[str, _PlanSpec] = {
     "Standard": {
         "max_portal_contacts": 2,
         "calendar": "US business hours",
@@ -169,7 +183,7 @@ class Command(BaseCommand):
         engineer = self._staff("eng@supportdesk.demo", "Erin", "Engineer", Role.ENGINEER)
         self._lead = self._staff("lead@supportdesk.demo", "Theo", "Triage", Role.TRIAGE_LEAD)
         self._staff("manager@supportdesk.demo", "Mona", "Manager", Role.MANAGER)
-        contacts = {}
+        contacts: dict[str, User] = {}
         for prefix, first, last, cert in [
             ("ACME", "Alice", "Anders", "Certified Administrator"),
             ("ACME", "Arjun", "Acharya", "Developer Essentials"),
