@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from cases.attachments import validate_uploads
 from supportdesk.errors import InvalidInput
-from tests.cases.test_lifecycle import file_case
+from tests.cases.helpers import file_case
 from tests.factories import PASSWORD, PNG_BYTES
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from cases import services
 from cases.models import Attachment
 from tests.api.conftest import error_of
 from tests.api.test_requests import submitted_request
-from tests.cases.test_lifecycle import file_case
+from tests.cases.helpers import file_case
 from tests.factories import ArticleFactory, ContactFactory, KnownIssueFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,8 @@ from django.urls import reverse
 from cases import services
 from cases.models import Attachment, Case, CaseEvent, Channel, Comment, State
 from tests.api.conftest import error_of
-from tests.cases.test_lifecycle import file_case, in_progress, solution_proposed
+from tests.cases.helpers import file_case
+from tests.cases.test_lifecycle import in_progress, solution_proposed
 from tests.factories import PNG_BYTES
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from base64 import b64encode
 import pytest
 
 from tests.api.conftest import error_of
-from tests.cases.test_lifecycle import file_case
+from tests.cases.helpers import file_case
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from cases.models import Case
 from tests.api.conftest import error_of
 from tests.api.test_cases import NEW_CASE
-from tests.cases.test_lifecycle import file_case
+from tests.cases.helpers import file_case
 
 pytestmark = pytest.mark.django_db
 

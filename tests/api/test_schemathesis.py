@@ -15,7 +15,8 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from cases import services
 from tenants.roles import Role
 from tests.api.test_requests import signed_security_request, submitted_request
-from tests.cases.test_lifecycle import file_case, solution_proposed
+from tests.cases.helpers import file_case
+from tests.cases.test_lifecycle import solution_proposed
 from tests.factories import ArticleFactory, KnownIssueFactory, UserFactory, api_token_for
 
 pytestmark = pytest.mark.django_db

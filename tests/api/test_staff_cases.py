@@ -15,7 +15,8 @@ from tenants.models import AuthorizedContact
 from tenants.roles import Role
 from tests.api.conftest import error_of
 from tests.api.test_cases import CASES, NEW_CASE, if_match, url
-from tests.cases.test_lifecycle import file_case, in_progress
+from tests.cases.helpers import file_case
+from tests.cases.test_lifecycle import in_progress
 from tests.factories import ContactFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

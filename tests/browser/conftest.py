@@ -1,11 +1,20 @@
 """Browser tests: Playwright drives Debian's chromium against pytest-django's live server.
 
 No browser is downloaded: the tests use /usr/bin/chromium (`apt-get install chromium`)
-and skip, saying so, where it is missing.
+and skip, saying so, where it is missing. Every browser test starts chromium through the
+`browser` fixture below; none looks for it elsewhere.
+
+Screenshots go to a temporary folder, so a test run leaves the checkout as it found it.
+To refresh the README's pictures in docs/screenshots/ on purpose, run
+
+    SUPPORTDESK_SCREENSHOTS=1 .venv/bin/python -m pytest -m browser
+
+and commit the images that changed.
 """
 
 import datetime as dt
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +31,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Where the README's screenshots live; written only when SUPPORTDESK_SCREENSHOTS=1.
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # axe-core from the npm registry (package.json; bin/test runs `npm ci`), not a CDN.
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 # WCAG 2.1 A and AA; a page passes with no violation of these impacts.
@@ -73,17 +83,25 @@ def new_page(browser, live_server, frozen_clock):
         context.close()
 
 
-@pytest.fixture
-def screenshot():
-    """Save a full-page screenshot of `page` as docs/screenshots/<name>.png."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+@pytest.fixture(scope="session")
+def screenshots_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """docs/screenshots with SUPPORTDESK_SCREENSHOTS=1, a session temporary folder otherwise."""
+    if os.environ.get("SUPPORTDESK_SCREENSHOTS") == "1":
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return DOCS_SCREENSHOTS
+    return tmp_path_factory.mktemp("screenshots")
 
-    def _shot(page, name: str, mask: list | None = None) -> None:
+
+@pytest.fixture
+def screenshot(screenshots_dir: Path):
+    """Save a screenshot of `page` as <screenshots_dir>/<name>.png (the whole page unless
+    `full_page=False`)."""
+
+    def _shot(page, name: str, mask: list | None = None, full_page: bool = True) -> None:
         page.evaluate("window.scrollTo(0, 0)")
-        path = SCREENSHOTS / f"{name}.png"
         page.screenshot(
-            path=str(path),
-            full_page=True,
+            path=str(screenshots_dir / f"{name}.png"),
+            full_page=full_page,
             animations="disabled",
             mask=mask or [],
             mask_color="#cfd6e1",

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cases import services
 from cases.models import Case
+from tests.cases.helpers import file_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,22 +17,17 @@ expect = pytest.importorskip("playwright.sync_api").expect
 @pytest.fixture
 def history(cast, frozen_clock):
     """Some work at two customers: cases filed, one taken and replied to, a file read."""
-    acme = services.case_create(
-        actor=cast.contact_a,
-        tenant_id=cast.tenant_a.id,
-        summary="Invoice export times out",
-        category="bug",
-        priority="P2",
-        environment_access="granted",
+    acme = file_case(
+        cast,
+        "Invoice export times out",
         attachments=[SimpleUploadedFile("server.log", b"ERROR timeout\n", "text/plain")],
     )
-    services.case_create(
+    file_case(
+        cast,
+        "Single sign-on rejects new users",
         actor=cast.contact_b,
         tenant_id=cast.tenant_b.id,
-        summary="Single sign-on rejects new users",
-        category="bug",
         priority="P1",
-        environment_access="granted",
     )
     services.case_assign(case_id=acme.id, actor=cast.engineer, owner=cast.engineer)
     return acme

@@ -1,6 +1,7 @@
 """The portal in a real browser: a customer's case from filing to survey, and a partner
 who loses access when the customer rescinds the letter. Staff steps go through the case
-services directly. The screenshots in docs/screenshots/ come from these tests."""
+services directly. The screenshots in docs/screenshots/ come from these tests
+(with SUPPORTDESK_SCREENSHOTS=1, see tests/browser/conftest.py)."""
 
 import datetime as dt
 import re
@@ -11,7 +12,7 @@ import pytest
 from cases import services
 from cases.models import Case, SatisfactionSurvey, State
 from tenants.models import LetterOfAuthorization
-from tests.browser.conftest import SCREENSHOTS
+from tests.cases.helpers import file_case
 from tests.factories import PASSWORD, AnnouncementFactory, ArticleFactory, KnownIssueFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -67,13 +68,10 @@ def desk(cast, frozen_clock):
     cast.tenant_a.save()
 
     def file(summary: str, priority: str, **extra: object) -> Case:
-        return services.case_create(
-            actor=extra.pop("actor", cast.contact_a),
-            tenant_id=cast.tenant_a.id,
-            summary=summary,
-            category=extra.pop("category", "bug"),
+        return file_case(
+            cast,
+            summary,
             priority=priority,
-            environment_access="granted",
             product="SupportDesk Cloud",
             product_version="2026.10",
             **extra,
@@ -343,7 +341,7 @@ def test_contact_makes_an_api_token_sees_it_once_and_revokes_it(desk, new_page, 
     expect(page.get_by_text("is revoked: it no longer works")).to_be_visible()
 
 
-def test_api_docs_page_renders_the_schema_without_a_cdn(desk, new_page):
+def test_api_docs_page_renders_the_schema_without_a_cdn(desk, new_page, screenshot):
     page = new_page()
     outside = []
     page.on(
@@ -358,4 +356,4 @@ def test_api_docs_page_renders_the_schema_without_a_cdn(desk, new_page):
     expect(page.get_by_role("heading", name=re.compile("SupportDesk API"))).to_be_visible()
     expect(page.get_by_text("/api/v1/cases/{reference}/accept/").first).to_be_visible()
     assert outside == []
-    page.screenshot(path=str(SCREENSHOTS / "api-docs.png"), animations="disabled")
+    screenshot(page, "api-docs", full_page=False)

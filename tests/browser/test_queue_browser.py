@@ -1,30 +1,14 @@
 """The queue's script in a real browser: filter selects and case-page forms fetched on open."""
 
-import shutil
-
 import pytest
 from django.conf import settings
 from pytest_django.live_server_helper import LiveServer
 
 from cases import services
 from cases.models import State
+from tests.cases.helpers import file_case
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not shutil.which("chromium"), reason="needs Debian's chromium"),
-]
-sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
@@ -38,43 +22,25 @@ def plain_live_server(transactional_db):
 
 
 @pytest.fixture
-def browser_page(plain_live_server, client, cast, monkeypatch):
-    """A chromium page signed in as the engineer of the cast."""
-    live_server = plain_live_server
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def browser_page(browser, plain_live_server, client, cast):
+    """A page of the conftest's chromium, signed in as the engineer of the cast."""
     client.force_login(cast.engineer)
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
-        )
-        context = browser.new_context()
-        context.add_cookies(
-            [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
-        )
-        page = context.new_page()
-        yield page
-        browser.close()
-
-
-def _case(cast, summary: str, priority: str = "P2"):
-    return services.case_create(
-        actor=cast.contact_a,
-        tenant_id=cast.tenant_a.id,
-        summary=summary,
-        category="bug",
-        priority=priority,
-        environment_access="granted",
+    context = browser.new_context()
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": plain_live_server.url}]
     )
+    yield context.new_page()
+    context.close()
 
 
 def test_owner_filter_select_reloads_the_queue_keeping_other_filters(
     browser_page, plain_live_server, cast
 ):
     live_server = plain_live_server
-    mine = _case(cast, "Mine to fix")
+    mine = file_case(cast, "Mine to fix")
     services.case_assign(case_id=mine.id, actor=cast.engineer, owner=cast.engineer)
-    _case(cast, "Nobody's yet")
+    file_case(cast, "Nobody's yet")
     page = browser_page
     page.goto(f"{live_server.url}/admin/cases/case/?priority=P2")
     with page.expect_navigation():
@@ -90,7 +56,7 @@ def test_case_page_fetches_a_form_when_opened_and_the_action_runs(
     browser_page, plain_live_server, cast
 ):
     live_server = plain_live_server
-    case = _case(cast, "Export fails")
+    case = file_case(cast, "Export fails")
     services.case_assign(case_id=case.id, actor=cast.engineer, owner=cast.engineer)
     page = browser_page
     page.goto(f"{live_server.url}/admin/cases/case/{case.id}/change/")

@@ -14,6 +14,7 @@ from cases import services
 from cases.models import Case
 
 NEW_YORK = ZoneInfo("America/New_York")
+SUMMARY = "Invoices export fails with a timeout"
 
 
 def ny(day: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -26,11 +27,14 @@ def utc_iso(instant: dt.datetime) -> str:
     return instant.astimezone(dt.UTC).isoformat()
 
 
-def file_case(cast, **overrides: object) -> Case:
+def file_case(cast, summary: str = SUMMARY, *, actor=None, **overrides: object) -> Case:
+    """A case filed through `case_create`, as the portal files it: a P2 bug of tenant A with
+    environment access granted, by the tenant's contact unless `actor` says otherwise.
+    `overrides` are `case_create`'s own arguments. The one way the tests file a case."""
     data = {
-        "actor": cast.contact_a,
+        "actor": actor or cast.contact_a,
         "tenant_id": cast.tenant_a.id,
-        "summary": "Invoices export fails with a timeout",
+        "summary": summary,
         "category": "bug",
         "priority": "P2",
         "environment_access": "granted",
@@ -43,8 +47,9 @@ def fresh(case: Case) -> Case:
     return Case.objects.get(id=case.id)
 
 
-def taken(cast, **overrides: object) -> Case:
-    case = file_case(cast, **overrides)
+def taken(cast, summary: str = SUMMARY, **overrides: object) -> Case:
+    """A case filed by `file_case` and taken by the cast's engineer."""
+    case = file_case(cast, summary, **overrides)
     return services.case_assign(case_id=case.id, actor=cast.engineer, owner=cast.engineer)
 
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from cases import services
 from cases.models import Case, CaseEvent, CloseReason, State
 from knowledge.models import KnownIssue, ProductFeedback
+from tests.cases.helpers import file_case, taken
 from tests.factories import PNG_BYTES, CaseFactory, KnownIssueFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,24 +45,6 @@ def post(client, case: Case, name: str, version: int | None = None, files=None, 
     return client.post(reverse("admin:cases_case_act", args=[case.id, name]), data)
 
 
-def file_case(cast, **extra) -> Case:
-    return services.case_create(
-        actor=cast.contact_a,
-        tenant_id=cast.tenant_a.id,
-        summary=extra.pop("summary", "Invoice export times out"),
-        category="bug",
-        priority="P3",
-        environment_access="granted",
-        steps_to_reproduce="Open Billing, click Export.",
-        **extra,
-    )
-
-
-def taken(cast) -> Case:
-    case = file_case(cast)
-    return services.case_assign(case_id=case.id, actor=cast.engineer, owner=cast.engineer)
-
-
 def fresh(case: Case) -> Case:
     case.refresh_from_db()
     return case
@@ -71,7 +54,7 @@ def fresh(case: Case) -> Case:
 
 
 def test_page_shows_intake_and_the_whole_timeline_public_and_internal(client, cast):
-    case = taken(cast)
+    case = taken(cast, steps_to_reproduce="Open Billing, click Export.")
     services.case_comment(case_id=case.id, actor=cast.engineer, body="We can reproduce it.")
     services.case_comment(
         case_id=case.id, actor=cast.engineer, body="Suspect the export worker.", public=False
@@ -192,7 +175,7 @@ def test_close_with_a_reason_and_a_note(client, cast):
 
 
 def test_change_priority_needs_a_reason(client, cast):
-    case = taken(cast)
+    case = taken(cast, priority="P3")
     client.force_login(cast.engineer)
     response = post(client, case, "change_priority", priority="P1", reason="")
     assert response.status_code == 400
@@ -263,7 +246,7 @@ def test_transfer_an_enhancement_request(client, cast):
 
 
 def test_a_stale_page_gives_a_clear_conflict_and_keeps_the_text(client, cast):
-    case = taken(cast)
+    case = taken(cast, priority="P3")
     stale = case.version
     services.case_change_priority(
         case_id=case.id, actor=cast.triage_lead, priority="P2", reason="x"

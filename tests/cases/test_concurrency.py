@@ -8,6 +8,7 @@ from django.db import connection
 from cases import services
 from cases.models import Case, State
 from supportdesk.errors import StateConflict
+from tests.cases.helpers import file_case
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -26,14 +27,7 @@ def _in_thread(function, *args, **kwargs):
 
 
 def _file(cast, number: int) -> str:
-    case = services.case_create(
-        actor=cast.contact_a,
-        tenant_id=cast.tenant_a.id,
-        summary=f"Concurrent case {number}",
-        category="bug",
-        priority="P3",
-        environment_access="refused",
-    )
+    case = file_case(cast, f"Concurrent case {number}", priority="P3", environment_access="refused")
     return case.reference
 
 

@@ -1,5 +1,5 @@
 """Inbound mail routed to cases, with .eml files written by real mail clients' rules
-(tests/cases/mail; placeholders stand for the case's reply address and thread)."""
+(tests/data/email/routing; placeholders stand for the case's reply address and thread)."""
 
 import datetime as dt
 import email
@@ -22,12 +22,13 @@ from notifications.reply_tokens import reply_address
 from notifications.services import inbound_reopen
 from notifications.tasks import send_pending_notifications
 from tenants.models import NotificationAddress
+from tests.cases.helpers import taken
 from tests.factories import ContactFactory, UserFactory
 from tests.inbound_mail import from_our_mta
 
 pytestmark = pytest.mark.django_db
 
-MAIL = Path(__file__).parent / "mail"
+MAIL = Path(__file__).resolve().parents[1] / "data" / "email" / "routing"
 PIPE = InboundEmail.Source.PIPE
 
 
@@ -44,15 +45,7 @@ def eml(name: str, case: Case | None = None, **values: str) -> bytes:
 @pytest.fixture
 def case(cast) -> Case:
     """ACME-00001, filed by Ann, owned by Eve, waiting for Ann's answer."""
-    case = services.case_create(
-        actor=cast.contact_a,
-        tenant_id=cast.tenant_a.id,
-        summary="Invoices export fails with a timeout",
-        category="bug",
-        priority="P2",
-        environment_access="granted",
-    )
-    services.case_assign(case_id=case.id, actor=cast.engineer, owner=cast.engineer)
+    case = taken(cast)
     services.case_request_info(
         case_id=case.id, actor=cast.engineer, body="Which browser and version do you use?"
     )

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from cases import services
 from knowledge.models import KnownIssue
 from supportdesk.errors import InvalidInput
-from tests.cases.test_lifecycle import file_case
+from tests.cases.helpers import file_case
 from tests.factories import api_token_for
 
 pytestmark = pytest.mark.django_db

@@ -10,25 +10,10 @@ from cases import services
 from cases.models import Case, CaseEvent, Channel, CloseReason, ContactAttempt, State
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict, VersionConflict
 from tenants.roles import Role
+from tests.cases.helpers import file_case
 from tests.factories import PNG_BYTES, ContactFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def file_case(cast, actor=None, **overrides) -> Case:
-    data = {
-        "actor": actor or cast.contact_a,
-        "tenant_id": cast.tenant_a.id,
-        "summary": "Invoices export fails with a timeout",
-        "category": "bug",
-        "priority": "P2",
-        "environment_access": "granted",
-        "steps_to_reproduce": "Open Billing, click Export.",
-        "expected_result": "A CSV file.",
-        "actual_result": "Error 504 after 60 s.",
-    }
-    data.update(overrides)
-    return services.case_create(**data)
 
 
 def in_progress(cast) -> Case:

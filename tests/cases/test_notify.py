@@ -19,26 +19,9 @@ from notifications.models import Notification, NotificationPreference
 from notifications.reply_tokens import read_reply_token, token_from_address
 from notifications.tasks import send_pending_notifications
 from tenants.models import LetterOfAuthorization, NotificationAddress
+from tests.cases.helpers import file_case, taken
 
 pytestmark = pytest.mark.django_db
-
-
-def file_case(cast, actor=None, **overrides) -> Case:
-    data = {
-        "actor": actor or cast.contact_a,
-        "tenant_id": cast.tenant_a.id,
-        "summary": "Invoices export fails with a timeout",
-        "category": "bug",
-        "priority": "P2",
-        "environment_access": "granted",
-    }
-    data.update(overrides)
-    return services.case_create(**data)
-
-
-def owned(cast, **overrides) -> Case:
-    case = file_case(cast, **overrides)
-    return services.case_assign(case_id=case.id, actor=cast.engineer, owner=cast.engineer)
 
 
 def delivered(clear: bool = True) -> dict[str, list]:
@@ -98,7 +81,7 @@ def test_case_from_a_mailing_list_gets_no_acknowledgement_but_the_list_is_told(
 
 
 def test_staff_public_reply_goes_to_the_customer_side_with_a_reply_address(cast, notification_list):
-    case = owned(cast)
+    case = taken(cast)
     delivered()
     services.case_comment(case_id=case.id, actor=cast.engineer, body="Please try <again>.")
     sent = delivered()
@@ -112,7 +95,7 @@ def test_staff_public_reply_goes_to_the_customer_side_with_a_reply_address(cast,
 
 
 def test_internal_note_emails_nobody(cast, notification_list):
-    case = owned(cast)
+    case = taken(cast)
     delivered()
     services.case_comment(
         case_id=case.id, actor=cast.engineer, body="Looks like a DB lock", public=False
@@ -121,7 +104,7 @@ def test_internal_note_emails_nobody(cast, notification_list):
 
 
 def test_customer_reply_goes_to_the_owner_and_not_back_to_the_customer(cast, notification_list):
-    case = owned(cast)
+    case = taken(cast)
     delivered()
     services.case_comment(case_id=case.id, actor=cast.contact_a, body="Still failing.")
     sent = delivered()
@@ -138,7 +121,7 @@ def test_customer_reply_on_an_unowned_case_goes_to_the_triage_leads(cast):
 
 
 def test_information_request_tells_the_customer_what_is_needed(cast):
-    case = owned(cast)
+    case = taken(cast)
     delivered()
     services.case_request_info(case_id=case.id, actor=cast.engineer, body="Which browser?")
     (message,) = delivered()["ann@acme.test"]
@@ -148,7 +131,7 @@ def test_information_request_tells_the_customer_what_is_needed(cast):
 
 
 def test_follow_up_names_the_closure_date(cast):
-    case = owned(cast)
+    case = taken(cast)
     services.case_request_info(case_id=case.id, actor=cast.engineer, body="Which browser?")
     delivered()
     ContactAttempt.objects.create(
@@ -166,7 +149,7 @@ def test_follow_up_names_the_closure_date(cast):
 
 
 def test_phone_attempt_as_attempt_two_writes_the_closure_date_to_the_customer(cast):
-    case = owned(cast)
+    case = taken(cast)
     services.case_request_info(case_id=case.id, actor=cast.engineer, body="Which browser?")
     delivered()
     services.case_log_phone_attempt(case_id=case.id, actor=cast.engineer, note="Voicemail")
@@ -179,7 +162,7 @@ def test_phone_attempt_as_attempt_two_writes_the_closure_date_to_the_customer(ca
 
 
 def test_proposed_solution_and_its_rejection_reach_the_other_side(cast):
-    case = owned(cast)
+    case = taken(cast)
     delivered()
     services.case_propose_solution(case_id=case.id, actor=cast.engineer, body="Raise the timeout.")
     (proposal,) = delivered()["ann@acme.test"]
@@ -192,7 +175,7 @@ def test_proposed_solution_and_its_rejection_reach_the_other_side(cast):
 
 
 def test_closure_email_carries_the_reason_and_the_survey_link(cast, notification_list):
-    case = owned(cast)
+    case = taken(cast)
     delivered()
     services.case_close(
         case_id=case.id, actor=cast.engineer, reason="duplicate", note="Same as ACME-00007."
@@ -211,7 +194,7 @@ def test_closure_email_carries_the_reason_and_the_survey_link(cast, notification
 
 
 def test_customer_closing_their_own_case_is_not_emailed_about_it(cast, notification_list):
-    case = owned(cast)
+    case = taken(cast)
     delivered()
     services.case_cancel(case_id=case.id, actor=cast.contact_a, reason="Found the cause.")
     assert set(delivered()) == {"it-team@acme.test"}
@@ -231,7 +214,7 @@ def test_assignment_tells_the_new_owner_unless_they_took_it_themselves(cast):
 
 
 def test_breach_warning_goes_to_the_roles_the_event_names(cast):
-    case = owned(cast)
+    case = taken(cast)
     delivered()
     record_event(
         case,
@@ -252,7 +235,7 @@ def test_breach_warning_goes_to_the_roles_the_event_names(cast):
 
 
 def test_update_reminder_defaults_to_the_owner(cast):
-    case = owned(cast)
+    case = taken(cast)
     delivered()
     record_event(case, None, CaseEvent.Kind.UPDATE_REMINDER, public=False, metric="update")
     sent = delivered()
@@ -261,7 +244,7 @@ def test_update_reminder_defaults_to_the_owner(cast):
 
 
 def test_solution_reminder_for_the_customer_uses_the_customer_wording(cast):
-    case = owned(cast)
+    case = taken(cast)
     services.case_propose_solution(case_id=case.id, actor=cast.engineer, body="Raise it.")
     delivered()
     record_event(
@@ -278,7 +261,7 @@ def test_solution_reminder_for_the_customer_uses_the_customer_wording(cast):
 
 
 def test_partner_who_filed_is_told_until_the_letter_is_rescinded(cast):
-    case = owned(cast, actor=cast.partner_with_letter)
+    case = taken(cast, actor=cast.partner_with_letter)
     assert "pat@initech.test" in delivered()
     LetterOfAuthorization.objects.filter(id=cast.letter.id).update(
         status=LetterOfAuthorization.Status.RESCINDED
@@ -288,7 +271,7 @@ def test_partner_who_filed_is_told_until_the_letter_is_rescinded(cast):
 
 
 def test_reporter_who_lost_access_is_not_emailed(cast, notification_list):
-    case = owned(cast)
+    case = taken(cast)
     delivered()
     cast.contact_a.contacts.update(is_active=False)
     services.case_comment(case_id=case.id, actor=cast.engineer, body="An update.")
@@ -299,14 +282,14 @@ def test_preference_off_means_no_mail_for_that_user_only(cast, notification_list
     NotificationPreference.objects.create(
         user=cast.contact_a, event="case.support_replied", enabled=False
     )
-    case = owned(cast)
+    case = taken(cast)
     delivered()
     services.case_comment(case_id=case.id, actor=cast.engineer, body="An update.")
     assert set(delivered()) == {"it-team@acme.test"}
 
 
 def test_an_event_notified_twice_sends_once(cast):
-    case = owned(cast)
+    case = taken(cast)
     delivered()
     comment = services.case_comment(case_id=case.id, actor=cast.engineer, body="An update.")
     event = CaseEvent.objects.get(comment=comment)
@@ -316,7 +299,7 @@ def test_an_event_notified_twice_sends_once(cast):
 
 
 def test_known_issue_stage_change_tells_the_customer_the_stage_and_target(cast):
-    case = owned(cast)
+    case = taken(cast)
     delivered()
     issue = KnownIssue.objects.create(
         title="Export times out on large invoices",
@@ -339,7 +322,7 @@ def test_known_issue_stage_change_tells_the_customer_the_stage_and_target(cast):
 def test_emails_of_a_change_that_rolls_back_are_never_sent(
     cast, django_capture_on_commit_callbacks
 ):
-    case = owned(cast)
+    case = taken(cast)
     before = Notification.objects.count()
 
     def reply_then_fail() -> None:
@@ -357,7 +340,7 @@ def test_emails_of_a_change_that_rolls_back_are_never_sent(
 
 
 def test_people_on_the_case_notification_list_are_told_of_replies(cast):
-    case = owned(cast)
+    case = taken(cast)
     services.case_watcher_add(
         case_id=case.id, actor=cast.contact_a, email="cfo@acme.test", name="Chief Financial"
     )
@@ -370,7 +353,7 @@ def test_people_on_the_case_notification_list_are_told_of_replies(cast):
 
 def test_sweeps_email_the_follow_up_and_the_closure_for_no_response(cast):
     with time_machine.travel(dt.datetime(2026, 3, 2, 15, tzinfo=dt.UTC), tick=False):
-        case = owned(cast)
+        case = taken(cast)
         services.case_request_info(case_id=case.id, actor=cast.engineer, body="Logs?")
     delivered()
     later = dt.datetime(2026, 3, 16, 15, tzinfo=dt.UTC)
@@ -391,7 +374,7 @@ def test_sweeps_email_the_follow_up_and_the_closure_for_no_response(cast):
 
 def test_breach_sweep_warns_the_owner_and_escalates_to_the_managers(cast):
     with time_machine.travel(dt.datetime(2026, 3, 2, 15, tzinfo=dt.UTC), tick=False):
-        case = owned(cast, priority="P1")
+        case = taken(cast, priority="P1")
     case.refresh_from_db()
     delivered()
     after = case.initial_response_due + dt.timedelta(minutes=5)

@@ -8,10 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cases import services
 from cases.models import BusinessImpact, Case, CloseReason, State
 from tenants.models import EnvironmentKind
 from tenants.roles import Role
+from tests.cases.helpers import file_case, taken
 from tests.factories import (
     PASSWORD,
     CaseFactory,
@@ -44,23 +44,6 @@ def act(client, action: str, cases, **data):
         QUEUE,
         {"action": action, "_selected_action": [case.id for case in cases], "apply": "1", **data},
     )
-
-
-def file_case(cast, **extra) -> Case:
-    return services.case_create(
-        actor=cast.contact_a,
-        tenant_id=cast.tenant_a.id,
-        summary=extra.pop("summary", "Export fails"),
-        category="bug",
-        priority=extra.pop("priority", "P3"),
-        environment_access="granted",
-        **extra,
-    )
-
-
-def taken(cast, **extra) -> Case:
-    case = file_case(cast, **extra)
-    return services.case_assign(case_id=case.id, actor=cast.engineer, owner=cast.engineer)
 
 
 # Ordering
@@ -308,7 +291,7 @@ def test_bulk_assign_to_an_engineer_is_a_triage_leads_action(client, cast):
 
 
 def test_bulk_action_form_asks_first_and_changes_nothing_until_applied(client, cast):
-    case = taken(cast)
+    case = taken(cast, priority="P3")
     client.force_login(cast.engineer)
     response = client.post(QUEUE, {"action": "change_priority", "_selected_action": [case.id]})
     assert response.status_code == 200

@@ -7,26 +7,10 @@ from cases import services
 from cases.models import Case, CaseEvent, CloseReason, State
 from knowledge.models import KnownIssue, ProductFeedback
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
+from tests.cases.helpers import file_case, taken
 from tests.factories import CaseFactory, KnownIssueFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def file_case(cast, summary: str = "Invoices export fails with a timeout", **extra) -> Case:
-    return services.case_create(
-        actor=cast.contact_a,
-        tenant_id=extra.pop("tenant_id", cast.tenant_a.id),
-        summary=summary,
-        category=extra.pop("category", "bug"),
-        priority="P2",
-        environment_access="granted",
-        **extra,
-    )
-
-
-def in_progress(cast, **extra) -> Case:
-    case = file_case(cast, **extra)
-    return services.case_assign(case_id=case.id, actor=cast.engineer, owner=cast.engineer)
 
 
 def last_event(case: Case) -> CaseEvent:
@@ -37,7 +21,7 @@ def last_event(case: Case) -> CaseEvent:
 
 
 def test_linking_a_case_to_a_known_issue_records_a_public_event(cast):
-    case = in_progress(cast)
+    case = taken(cast)
     issue = KnownIssueFactory()
     case = services.case_link_known_issue(
         case_id=case.id, actor=cast.engineer, known_issue_id=issue.id
@@ -49,7 +33,7 @@ def test_linking_a_case_to_a_known_issue_records_a_public_event(cast):
 
 
 def test_a_resolved_known_issue_cannot_take_new_cases(cast):
-    case = in_progress(cast)
+    case = taken(cast)
     issue = KnownIssueFactory(stage=KnownIssue.Stage.RESOLVED)
     with pytest.raises(StateConflict, match="already resolved"):
         services.case_link_known_issue(
@@ -58,7 +42,7 @@ def test_a_resolved_known_issue_cannot_take_new_cases(cast):
 
 
 def test_linking_needs_an_open_case_and_an_existing_issue(cast):
-    case = in_progress(cast)
+    case = taken(cast)
     with pytest.raises(NotFound):
         services.case_link_known_issue(case_id=case.id, actor=cast.engineer, known_issue_id=999)
     services.case_close(case_id=case.id, actor=cast.engineer, reason="resolved", note="Done")
@@ -77,7 +61,7 @@ def test_customer_cannot_link_a_known_issue(cast):
 
 
 def test_unlinking_needs_a_reason_and_keeps_it_on_the_timeline(cast):
-    case = in_progress(cast)
+    case = taken(cast)
     issue = KnownIssueFactory()
     services.case_link_known_issue(case_id=case.id, actor=cast.engineer, known_issue_id=issue.id)
     with pytest.raises(InvalidInput):
@@ -90,7 +74,7 @@ def test_unlinking_needs_a_reason_and_keeps_it_on_the_timeline(cast):
 
 
 def test_known_issue_created_from_a_case_is_linked_to_it(cast):
-    case = in_progress(cast, product="Acme's own billing fork")
+    case = taken(cast, product="Acme's own billing fork")
     issue = services.case_create_known_issue(
         case_id=case.id,
         actor=cast.engineer,
@@ -108,7 +92,7 @@ def test_known_issue_created_from_a_case_is_linked_to_it(cast):
 
 
 def test_known_issue_from_a_case_refuses_bad_fields_and_creates_nothing(cast):
-    case = in_progress(cast)
+    case = taken(cast)
     with pytest.raises(InvalidInput) as error:
         services.case_create_known_issue(
             case_id=case.id, actor=cast.engineer, title="", public_summary=""
@@ -119,20 +103,20 @@ def test_known_issue_from_a_case_refuses_bad_fields_and_creates_nothing(cast):
 
 def test_resolving_a_known_issue_closes_its_open_cases_only(cast):
     issue = KnownIssueFactory(title="Invoice export times out")
-    linked = [in_progress(cast), file_case(cast), in_progress(cast)]
+    linked = [taken(cast), file_case(cast), taken(cast)]
     for case in linked:
         services.case_link_known_issue(
             case_id=case.id, actor=cast.engineer, known_issue_id=issue.id
         )
     services.case_request_info(case_id=linked[2].id, actor=cast.engineer, body="Logs?")
-    already_closed = in_progress(cast)
+    already_closed = taken(cast)
     services.case_link_known_issue(
         case_id=already_closed.id, actor=cast.engineer, known_issue_id=issue.id
     )
     services.case_close(
         case_id=already_closed.id, actor=cast.engineer, reason="outside_cause", note="Proxy"
     )
-    unrelated = in_progress(cast)
+    unrelated = taken(cast)
 
     closed = services.known_issue_resolve(
         known_issue_id=issue.id, actor=cast.triage_lead, note="Fixed in release 2026.11."
@@ -166,7 +150,7 @@ def test_resolving_twice_is_a_conflict_and_needs_a_note(cast):
 
 
 def test_case_close_cannot_claim_a_known_issue_was_resolved(cast):
-    case = in_progress(cast)
+    case = taken(cast)
     with pytest.raises(InvalidInput, match="link the case"):
         services.case_close(
             case_id=case.id,
@@ -180,7 +164,7 @@ def test_case_close_cannot_claim_a_known_issue_was_resolved(cast):
 
 
 def test_escalation_is_internal_and_shows_on_the_case(cast):
-    case = in_progress(cast)
+    case = taken(cast)
     case = services.case_escalate(
         case_id=case.id, actor=cast.engineer, reason="Customer threatens to cancel"
     )
@@ -194,14 +178,14 @@ def test_escalation_is_internal_and_shows_on_the_case(cast):
 
 
 def test_escalating_twice_names_who_escalated_first(cast):
-    case = in_progress(cast)
+    case = taken(cast)
     services.case_escalate(case_id=case.id, actor=cast.engineer, reason="Angry")
     with pytest.raises(StateConflict, match="already escalated by"):
         services.case_escalate(case_id=case.id, actor=cast.triage_lead, reason="Still angry")
 
 
 def test_escalation_needs_a_reason_and_an_open_case(cast):
-    case = in_progress(cast)
+    case = taken(cast)
     with pytest.raises(InvalidInput):
         services.case_escalate(case_id=case.id, actor=cast.engineer, reason="")
     services.case_close(case_id=case.id, actor=cast.engineer, reason="resolved", note="Done")
@@ -210,7 +194,7 @@ def test_escalation_needs_a_reason_and_an_open_case(cast):
 
 
 def test_manager_marks_an_escalation_handled_with_a_note(cast):
-    case = in_progress(cast)
+    case = taken(cast)
     services.case_escalate(case_id=case.id, actor=cast.engineer, reason="Angry")
     case = services.case_de_escalate(
         case_id=case.id, actor=cast.manager, note="Called the CIO; plan agreed."
@@ -228,7 +212,7 @@ def test_manager_marks_an_escalation_handled_with_a_note(cast):
 
 
 def test_merge_closes_duplicates_pointing_at_the_kept_case(cast):
-    keep, first, second = in_progress(cast), file_case(cast), in_progress(cast)
+    keep, first, second = taken(cast), file_case(cast), taken(cast)
     primary = services.case_merge(
         actor=cast.triage_lead,
         into_id=keep.id,
@@ -250,7 +234,7 @@ def test_merge_closes_duplicates_pointing_at_the_kept_case(cast):
 
 
 def test_merge_refuses_cases_of_another_customer_and_changes_nothing(cast):
-    keep = in_progress(cast)
+    keep = taken(cast)
     other = CaseFactory(tenant=cast.tenant_b)
     with pytest.raises(InvalidInput, match="another customer"):
         services.case_merge(
@@ -271,7 +255,7 @@ def test_merge_refuses_cases_of_another_customer_and_changes_nothing(cast):
     ],
 )
 def test_merge_refusals(cast, setup, message):
-    keep, duplicate = in_progress(cast), in_progress(cast)
+    keep, duplicate = taken(cast), taken(cast)
     duplicate_ids = [duplicate.id]
     if setup == "into_closed":
         services.case_close(case_id=keep.id, actor=cast.engineer, reason="resolved", note="x")
@@ -288,7 +272,7 @@ def test_merge_refusals(cast, setup, message):
 
 
 def test_merge_of_an_unknown_case_is_not_found(cast):
-    keep = in_progress(cast)
+    keep = taken(cast)
     with pytest.raises(NotFound):
         services.case_merge(actor=cast.triage_lead, into_id=keep.id, duplicate_ids=[0], note="x")
 
@@ -297,7 +281,7 @@ def test_merge_of_an_unknown_case_is_not_found(cast):
 
 
 def test_transferring_an_enhancement_keeps_a_record_and_closes_the_case(cast):
-    case = in_progress(cast, category="enhancement_request", product="Reports")
+    case = taken(cast, category="enhancement_request", product="Reports")
     feedback = services.case_transfer_enhancement(
         case_id=case.id, actor=cast.engineer, description="Schedule exports weekly."
     )
@@ -316,7 +300,7 @@ def test_transferring_an_enhancement_keeps_a_record_and_closes_the_case(cast):
 
 
 def test_transfer_needs_a_description_and_an_open_case(cast):
-    case = in_progress(cast)
+    case = taken(cast)
     with pytest.raises(InvalidInput):
         services.case_transfer_enhancement(case_id=case.id, actor=cast.engineer, description="")
     assert not ProductFeedback.objects.exists()
@@ -328,7 +312,7 @@ def test_transfer_needs_a_description_and_an_open_case(cast):
 
 
 def test_case_close_points_enhancements_to_the_transfer(cast):
-    case = in_progress(cast)
+    case = taken(cast)
     with pytest.raises(InvalidInput, match="product management"):
         services.case_close(
             case_id=case.id,
@@ -351,7 +335,7 @@ def test_case_close_points_enhancements_to_the_transfer(cast):
     ],
 )
 def test_new_verbs_refuse_a_stale_version(cast, verb, kwargs):
-    case = in_progress(cast)
+    case = taken(cast)
     if "known_issue_id" in kwargs:
         kwargs["known_issue_id"] = KnownIssueFactory().id
     stale = case.version - 1
@@ -369,7 +353,7 @@ def _assign_to_other(cast, case):
 
 
 def _merge(cast, case):
-    other = in_progress(cast)
+    other = taken(cast)
     services.case_merge(actor=cast.engineer, into_id=case.id, duplicate_ids=[other.id], note="x")
 
 
@@ -394,7 +378,7 @@ def _de_escalate(cast, case):
     ],
 )
 def test_engineer_cannot_do_a_triage_leads_or_managers_action(cast, attempt, role):
-    case = in_progress(cast)
+    case = taken(cast)
     with pytest.raises(NotPermitted, match=f"Only a {role}"):
         attempt(cast, case)
     case.refresh_from_db()
@@ -403,7 +387,7 @@ def test_engineer_cannot_do_a_triage_leads_or_managers_action(cast, attempt, rol
 
 
 def test_triage_lead_cannot_handle_an_escalation_but_a_manager_can(cast):
-    case = in_progress(cast)
+    case = taken(cast)
     services.case_escalate(case_id=case.id, actor=cast.engineer, reason="Angry")
     with pytest.raises(NotPermitted, match="support manager"):
         services.case_de_escalate(case_id=case.id, actor=cast.triage_lead, note="x")
@@ -430,7 +414,7 @@ def test_customers_of_linked_open_cases_hear_when_the_known_issue_moves_on(cast)
     from notifications.tasks import send_pending_notifications
 
     issue = KnownIssueFactory(stage=KnownIssue.Stage.IN_DEVELOPMENT)
-    case = in_progress(cast)
+    case = taken(cast)
     services.case_link_known_issue(case_id=case.id, actor=cast.engineer, known_issue_id=issue.id)
     send_pending_notifications()
     mail.outbox.clear()
@@ -447,7 +431,7 @@ def test_customers_of_linked_open_cases_hear_when_the_known_issue_moves_on(cast)
 
 
 def test_linking_a_known_issue_stops_the_update_clock_and_unlinking_restarts_it(cast):
-    case = in_progress(cast)
+    case = taken(cast)
     services.case_comment(case_id=case.id, actor=cast.engineer, body="Looking into it.")
     case.refresh_from_db()
     assert case.next_update_due is not None

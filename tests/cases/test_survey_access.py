@@ -12,7 +12,7 @@ from cases.services.surveys import SURVEY_SALT
 from supportdesk.errors import NotFound, NotPermitted
 from tenants.models import NotificationAddress
 from tenants.services import contact_remove, letter_rescind
-from tests.cases.test_lifecycle import file_case
+from tests.cases.helpers import file_case
 from tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db

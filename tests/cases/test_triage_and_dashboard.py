@@ -11,6 +11,7 @@ from cases import metrics, services
 from cases.admin.dashboard import compliance_tone
 from cases.models import CloseReason, SatisfactionSurvey, State
 from cases.selectors import artifacts_checklist, cases_for, triage_queue
+from tests.cases.helpers import file_case
 from tests.factories import PNG_BYTES, CaseFactory, SupportPlanFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,18 +19,6 @@ pytestmark = pytest.mark.django_db
 TRIAGE = reverse("admin:cases_case_triage")
 DASHBOARD = reverse("admin:cases_case_dashboard")
 NOW = dt.datetime(2026, 3, 10, 15, 0, tzinfo=dt.UTC)
-
-
-def file_case(cast, **extra):
-    return services.case_create(
-        actor=cast.contact_a,
-        tenant_id=cast.tenant_a.id,
-        summary=extra.pop("summary", "Export fails"),
-        category="bug",
-        priority="P2",
-        environment_access="granted",
-        **extra,
-    )
 
 
 # Triage

@@ -21,8 +21,9 @@ from notifications.models import InboundEmail
 from supportdesk.errors import TooLarge
 from tenants.models import Tenant
 from tests.api.conftest import error_of
+from tests.cases.helpers import file_case
 from tests.cases.test_inbound import eml
-from tests.cases.test_lifecycle import file_case, in_progress
+from tests.cases.test_lifecycle import in_progress
 from tests.factories import api_token_for
 from tests.portal.test_case_new import intake
 

@@ -14,7 +14,7 @@ from cases.models import Case
 from cases.services.attachments import reserve_file_space
 from supportdesk.errors import TooLarge
 from tenants.models import Tenant
-from tests.cases.test_lifecycle import file_case
+from tests.cases.helpers import file_case
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -6,7 +6,7 @@ from cases import services
 from cases.models import CaseEvent, CaseWatcher
 from cases.services.watchers import MAX_WATCHERS_PER_CASE
 from supportdesk.errors import InvalidInput, NotFound, StateConflict
-from tests.cases.test_lifecycle import file_case
+from tests.cases.helpers import file_case
 
 pytestmark = pytest.mark.django_db
 

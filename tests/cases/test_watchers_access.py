@@ -8,7 +8,7 @@ from cases import services
 from cases.models import CaseEvent
 from cases.notify import notify_case_events
 from notifications.models import Notification
-from tests.cases.test_lifecycle import file_case
+from tests.cases.helpers import file_case
 
 pytestmark = pytest.mark.django_db
 

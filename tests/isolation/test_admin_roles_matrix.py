@@ -65,6 +65,7 @@ from tenants.services import (
     contact_invitation_resend,
     identity_provider_configure,
 )
+from tests.cases.helpers import file_case
 from tests.factories import (
     PASSWORD,
     AccountTeamMemberFactory,
@@ -292,12 +293,9 @@ def world(cast, people, django_capture_on_commit_callbacks) -> dict[str, object]
                     step_code=step,
                 )
         issue = KnownIssueFactory()
-        open_case = case_services.case_create(
-            actor=cast.contact_a,
-            tenant_id=cast.tenant_a.id,
-            summary="Export fails",
-            category="bug",
-            priority="P2",
+        open_case = file_case(
+            cast,
+            "Export fails",
             environment_access="refused",
             steps_to_reproduce="Export.",
             expected_result="A file.",

@@ -17,7 +17,7 @@ from cases.models import Case, CaseEvent, CaseWatcher, Comment, SatisfactionSurv
 from notifications.models import Notification
 from tenants.models import ApiToken, AuthorizedContact, ContactInvitation, LetterOfAuthorization
 from tenants.services import contact_invite, contact_remove, letter_rescind
-from tests.cases.test_lifecycle import file_case
+from tests.cases.helpers import file_case
 from tests.factories import PASSWORD, ContactFactory, UserFactory, api_token_for
 from tests.tenants.test_invitations import GOOD, delivered, link_in
 

@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from cases.models import Comment
-from tests import test_isolation_matrix as matrix
 from tests.factories import PASSWORD
+from tests.isolation import test_isolation_matrix as matrix
 
 pytestmark = pytest.mark.django_db
 

@@ -20,14 +20,14 @@ from django.urls import URLResolver, get_resolver, reverse
 from tenants.models import Tenant
 from tenants.roles import Role
 from tests.factories import PASSWORD, UserFactory
-from tests.mfa import totp_code, totp_secret
-from tests.test_isolation_matrix import (
+from tests.isolation.test_isolation_matrix import (
     _api_operations,
     _api_writes,
     _portal_routes,
     _writable_state,
     world,  # noqa: F401 - the fixture of both tenants' objects, asked for by name
 )
+from tests.mfa import totp_code, totp_secret
 
 pytestmark = pytest.mark.django_db
 

@@ -19,6 +19,7 @@ from cases.models import Attachment, Case, Comment
 from knowledge.models import KnownIssue
 from supportdesk.errors import InvalidInput
 from tenants.models import Tenant
+from tests.cases.helpers import taken
 from tests.factories import api_token_for
 
 pytestmark = pytest.mark.django_db
@@ -56,15 +57,7 @@ SMALL_STATUS = {
 
 @pytest.fixture
 def case_a(cast) -> Case:
-    case = services.case_create(
-        actor=cast.contact_a,
-        tenant_id=cast.tenant_a.id,
-        summary=MARK_A,
-        category="bug",
-        priority="P2",
-        environment_access="granted",
-    )
-    return services.case_assign(case_id=case.id, actor=cast.engineer, owner=cast.engineer)
+    return taken(cast, MARK_A)
 
 
 def _url(endpoint: str, case: Case) -> str:

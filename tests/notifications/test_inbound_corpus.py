@@ -1,8 +1,10 @@
-"""Acceptance test: the parser against the shared corpus of real-world mail.
+"""Acceptance test: the parser against two sets of mail, each with an INDEX.md of facts.
 
-The corpus lives beside the checkout (``shared/email-corpus``) or where
-``SUPPORTDESK_EMAIL_CORPUS`` points; it is read in place, never copied into the project.
-Every fact comes from its INDEX.md table, one test per file per fact.
+Our own samples (tests/data/email, written for the project) run always. The shared corpus
+of real-world mail lives beside the checkout (``shared/email-corpus``) or where
+``SUPPORTDESK_EMAIL_CORPUS`` points; it is read in place, never copied into the project,
+and its tests skip when it is absent. Every fact comes from an INDEX.md table, one test
+per file per fact.
 """
 
 import logging
@@ -26,12 +28,14 @@ def _corpus_dir() -> Path:
 
 
 CORPUS = _corpus_dir()
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "email"
 _ROW = re.compile(r"^\| \d\d \|")
 _PLAIN_ADDRESS = re.compile(r"^[^\s@\"]+@[^\s@\"]+$")
 
 
 @dataclass(frozen=True)
 class Row:
+    folder: Path
     file: str
     notes: str
     sender: str  # "(none)" when the message has no From header
@@ -68,7 +72,10 @@ def _ticked(cell: str) -> str:
     return found[0] if found else cell
 
 
-def _read_index(path: Path) -> list[Row]:
+def _read_index(folder: Path) -> list[Row]:
+    path = folder / "INDEX.md"
+    if not path.is_file():
+        return []
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not _ROW.match(line):
@@ -79,6 +86,7 @@ def _read_index(path: Path) -> list[Row]:
         assert counts, f"bad Attachments cell {attachments!r}"
         rows.append(
             Row(
+                folder=folder,
                 file=_ticked(file_cell),
                 notes=notes,
                 sender=_ticked(sender),
@@ -93,7 +101,8 @@ def _read_index(path: Path) -> list[Row]:
     return rows
 
 
-ROWS = _read_index(CORPUS / "INDEX.md") if (CORPUS / "INDEX.md").is_file() else []
+OUR_ROWS = _read_index(SAMPLES)
+ROWS = _read_index(CORPUS)
 NO_CORPUS = pytest.param(
     None,
     id="no-corpus",
@@ -106,9 +115,14 @@ XFAIL: dict[tuple[str, str], str] = {}
 
 
 def rows_for(fact: str, only: Callable[[Row], object] = bool) -> list:
+    ours = [
+        pytest.param(row, id=f"ours-{row.file.removesuffix('.eml')}")
+        for row in OUR_ROWS
+        if only(row)
+    ]
     if not ROWS:
-        return [NO_CORPUS]
-    return [
+        return [*ours, NO_CORPUS]
+    return ours + [
         pytest.param(
             row,
             id=row.file.removesuffix(".eml"),
@@ -122,36 +136,42 @@ def rows_for(fact: str, only: Callable[[Row], object] = bool) -> list:
 
 
 @cache
-def parsed(file: str) -> InboundMessage:
-    return parse_message((CORPUS / file).read_bytes())
+def parsed(row: Row) -> InboundMessage:
+    return parse_message((row.folder / row.file).read_bytes())
 
 
 def first_nonblank_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
-def test_index_lists_every_file_of_the_corpus() -> None:
-    if not ROWS:
-        pytest.skip(f"email corpus not found at {CORPUS}")
-    on_disk = sorted(path.name for path in CORPUS.glob("*.eml"))
-    assert sorted(row.file for row in ROWS) == on_disk
+def test_our_samples_are_always_there() -> None:
+    assert len(OUR_ROWS) >= 8, f"{SAMPLES / 'INDEX.md'} lists too few samples"
+
+
+@pytest.mark.parametrize("folder", [SAMPLES, CORPUS], ids=["ours", "shared"])
+def test_index_lists_every_file_of_the_corpus(folder: Path) -> None:
+    rows = _read_index(folder)
+    if not rows:
+        pytest.skip(f"email corpus not found at {folder}")
+    on_disk = sorted(path.name for path in folder.glob("*.eml"))
+    assert sorted(row.file for row in rows) == on_disk
 
 
 @pytest.mark.parametrize("row", rows_for("parse"))
 def test_parsing_never_fails_and_strips_nul(row: Row, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="notifications.inbound"):
-        message = parse_message((CORPUS / row.file).read_bytes())
+        message = parse_message((row.folder / row.file).read_bytes())
     assert not any(problem.startswith("unparseable message") for problem in message.problems)
     assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
     fields = [message.text, message.new_text, message.html, message.subject, message.sender_name]
     fields += [attachment.filename for attachment in message.attachments]
     assert all("\x00" not in field for field in fields)
-    assert message.size == (CORPUS / row.file).stat().st_size
+    assert message.size == (row.folder / row.file).stat().st_size
 
 
 @pytest.mark.parametrize("row", rows_for("sender"))
 def test_sender(row: Row) -> None:
-    message = parsed(row.file)
+    message = parsed(row)
     if row.sender == "(none)":
         assert message.sender_email == ""
         assert any("From" in problem for problem in message.problems)
@@ -163,7 +183,7 @@ def test_sender(row: Row) -> None:
 
 @pytest.mark.parametrize("row", rows_for("subject"))
 def test_subject(row: Row) -> None:
-    message = parsed(row.file)
+    message = parsed(row)
     expected = "" if row.subject == "(none)" else row.subject
     # Where INDEX gives an ideal value (raw 8-bit header), Python's U+FFFD rendering or the
     # ideal are both acceptable.
@@ -172,7 +192,7 @@ def test_subject(row: Row) -> None:
 
 @pytest.mark.parametrize("row", rows_for("classification"))
 def test_classification(row: Row) -> None:
-    message = parsed(row.file)
+    message = parsed(row)
     assert message.is_auto_reply == (row.kind == "auto-reply"), message.classification_reason
     assert message.is_bounce == (row.kind == "bounce"), message.classification_reason
     assert message.is_list_mail == row.list_mail
@@ -189,7 +209,7 @@ def test_classification(row: Row) -> None:
 
 @pytest.mark.parametrize("row", rows_for("attachments"))
 def test_attachment_counts(row: Row) -> None:
-    message = parsed(row.file)
+    message = parsed(row)
     described = [(a.filename, a.content_type, a.inline) for a in message.attachments]
     assert len(message.attachments) == row.attachments, described
     assert len(message.inline_images) == row.inline, described
@@ -198,7 +218,7 @@ def test_attachment_counts(row: Row) -> None:
 
 @pytest.mark.parametrize("row", rows_for("new_text"))
 def test_first_line_of_new_text(row: Row) -> None:
-    message = parsed(row.file)
+    message = parsed(row)
     if row.first_line == "(empty)":
         assert message.new_text.strip() == ""
     elif row.first_line == "—":
@@ -211,5 +231,5 @@ def test_first_line_of_new_text(row: Row) -> None:
 
 @pytest.mark.parametrize("row", rows_for("body", only=lambda row: row.body_start))
 def test_body_text_where_index_quotes_it(row: Row) -> None:
-    message = parsed(row.file)
+    message = parsed(row)
     assert " ".join(message.text.split()).startswith(" ".join(row.body_start.split()))

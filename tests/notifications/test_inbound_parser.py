@@ -1,4 +1,4 @@
-"""The inbound parser on hand-written fixtures (tests/notifications/fixtures) and inline mail."""
+"""The inbound parser on hand-written fixtures (tests/data/email/parser) and inline mail."""
 
 import base64
 import logging
@@ -15,7 +15,7 @@ from notifications.inbound.htmltext import render_html
 from notifications.inbound.quotes import extract_new_text
 from notifications.reply_tokens import make_reply_token, read_reply_token
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "email" / "parser"
 
 
 def load(name: str) -> InboundMessage:

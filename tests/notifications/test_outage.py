@@ -10,6 +10,7 @@ import time_machine
 from cases import services
 from notifications.models import Notification
 from notifications.tasks import send_notification, send_pending_notifications
+from tests.cases.helpers import file_case
 
 pytestmark = pytest.mark.django_db
 
@@ -28,14 +29,7 @@ def test_mail_server_and_broker_outage_delays_mail_but_delivers_each_exactly_onc
 ):
     def file(summary: str):
         with django_capture_on_commit_callbacks(execute=True):
-            case = services.case_create(
-                actor=cast.contact_a,
-                tenant_id=cast.tenant_a.id,
-                summary=summary,
-                category="bug",
-                priority="P2",
-                environment_access="granted",
-            )
+            case = file_case(cast, summary)
         with django_capture_on_commit_callbacks(execute=True):
             services.case_assign(case_id=case.id, actor=cast.triage_lead, owner=cast.engineer)
         with django_capture_on_commit_callbacks(execute=True):

@@ -6,7 +6,8 @@ from django.urls import reverse
 
 from cases import services
 from cases.attachments import download_type
-from tests.cases.test_lifecycle import file_case, in_progress
+from tests.cases.helpers import file_case
+from tests.cases.test_lifecycle import in_progress
 from tests.factories import PNG_BYTES
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,8 @@ from django.utils.html import escape
 
 from cases import services
 from cases.models import CaseWatcher, State
-from tests.cases.test_lifecycle import file_case, in_progress, solution_proposed
+from tests.cases.helpers import file_case, taken
+from tests.cases.test_lifecycle import in_progress, solution_proposed
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ def url(case, name="case", *args):
 
 
 def test_case_page_shows_details_and_the_public_timeline_only(client, cast, sign_in):
-    case = in_progress(cast)
+    case = taken(cast, steps_to_reproduce="Open Billing, click Export.")
     services.case_comment(case_id=case.id, actor=cast.engineer, body="We can reproduce it.")
     services.case_comment(
         case_id=case.id, actor=cast.engineer, body="Internal: blame the cache", public=False

@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from cases import services
 from cases.models import State
-from tests.cases.test_lifecycle import file_case, in_progress
+from tests.cases.helpers import file_case
+from tests.cases.test_lifecycle import in_progress
 from tests.factories import AnnouncementFactory, CaseFactory, LetterFactory
 
 pytestmark = pytest.mark.django_db

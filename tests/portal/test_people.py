@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from tenants.models import ContactRequest, LetterOfAuthorization
 from tenants.services import contact_request_reject
-from tests.cases.test_lifecycle import file_case
+from tests.cases.helpers import file_case
 from tests.factories import ContactFactory, LetterFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,6 @@ minute-by-minute reference. No database."""
 
 from __future__ import annotations
 
-import time as stopwatch
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
@@ -216,11 +215,11 @@ def test_clock_targets_ignore_the_business_calendar() -> None:
     assert due(ny(2025, 5, 17, 10, 0), "30m") == ny(2025, 5, 17, 10, 30)
 
 
-def test_very_long_targets_are_fast_and_consistent() -> None:
+def test_very_long_targets_are_consistent() -> None:
+    """How fast they are is measured in bench/bench_business_time.py, not here: a
+    wall-clock limit fails on a loaded machine."""
     start = ny(2025, 12, 1, 13, 0)
-    began = stopwatch.perf_counter()
     far = due(start, "10000bd")
-    assert stopwatch.perf_counter() - began < 2
     assert far.year in (2065, 2066)
     assert business_time_between(start, far, US_OFFICE) == timedelta(hours=8 * 10000)
 

@@ -7,6 +7,7 @@ from tenants.access import (
     acting_pairs,
     acting_partner_member,
     can_act_for,
+    is_contact_of,
     portal_access_problem,
     tenants_for,
 )
@@ -198,3 +199,85 @@ def test_partner_stopped_on_one_tenant_keeps_another_only_where_it_may(cast, sto
     keeps_b = stop is _deactivate_tenant
     assert set(tenants_for(member)) == ({cast.tenant_b} if keeps_b else set())
     assert acting_pairs(pairs) == ({(member.pk, cast.tenant_b.id)} if keeps_b else set())
+
+
+@STOPS_A_PARTNER
+def test_stopped_partner_is_no_contact_and_is_told_there_is_no_access(cast, stop):
+    """The two remaining functions of tenants.access: a partner member is never a contact
+    of the tenant, before or after; and the portal explains why a stopped partner is out."""
+    member = cast.partner_with_letter
+    assert not is_contact_of(member, cast.tenant_a.id)
+    assert portal_access_problem(member) is None
+    stop(cast)
+    assert not is_contact_of(member, cast.tenant_a.id)
+    assert portal_access_problem(member) is not None
+
+
+@STOPS_A_PARTNER
+def test_stopping_one_partner_leaves_the_tenants_contacts_and_staff_alone(cast, stop):
+    """Only the partner loses access: a deactivated partner or member takes nothing from
+    the customer's own contacts; an inactive tenant takes it from its contacts too, and
+    staff still reach it (as `tenants_for` says, in every form)."""
+    stop(cast)
+    contact_keeps = stop is not _deactivate_tenant
+    assert can_act_for(cast.contact_a, cast.tenant_a.id) is contact_keeps
+    assert is_contact_of(cast.contact_a, cast.tenant_a.id) is contact_keeps
+    assert (portal_access_problem(cast.contact_a) is None) is contact_keeps
+    pairs = [(cast.contact_a, cast.tenant_a.id), (cast.engineer, cast.tenant_a.id)]
+    expected = {(cast.engineer.pk, cast.tenant_a.id)}
+    if contact_keeps:
+        expected.add((cast.contact_a.pk, cast.tenant_a.id))
+    assert acting_pairs(pairs) == expected
+    assert can_act_for(cast.engineer, cast.tenant_a.id)
+
+
+def test_acting_partner_member_is_only_the_users_own_membership_for_that_tenant(cast):
+    member = cast.partner_with_letter
+    assert acting_partner_member(member, cast.tenant_b.id) is None  # the letter names A only
+    assert acting_partner_member(cast.contact_a, cast.tenant_a.id) is None  # not a member
+    assert acting_partner_member(cast.engineer, cast.tenant_a.id) is None
+
+
+def test_acting_pairs_grants_nobody_a_tenant_that_does_not_exist(cast):
+    missing = TenantFactory(name="Gone", reference_prefix="GONE")
+    missing_id = missing.id
+    missing.delete()
+    pairs = [(cast.engineer, missing_id), (cast.contact_a, missing_id)]
+    assert acting_pairs(pairs) == set()
+    assert not can_act_for(cast.engineer, missing_id)
+
+
+def test_portal_names_the_reason_that_applies_to_the_active_contact(cast):
+    """Where a user has several contact records, the reason given is the active one's."""
+    removed_elsewhere = ContactFactory(tenant=cast.tenant_b, is_active=False)
+    user = removed_elsewhere.user
+    ContactFactory(tenant=cast.tenant_a, user=user, certification="")
+    assert "certification" in portal_access_problem(user)
+
+    later = ContactFactory(tenant=cast.tenant_b, effective_from=dt.date(2099, 1, 5))
+    ContactFactory(tenant=cast.tenant_a, user=later.user, certification="", is_active=False)
+    assert "05 January 2099" in portal_access_problem(later.user)
+
+
+def test_contact_of_an_inactive_tenant_is_not_told_access_starts_later(cast):
+    cast.tenant_a.is_active = False
+    cast.tenant_a.save()
+    ContactFactory(
+        tenant=cast.tenant_b, user=cast.contact_a, effective_from=dt.date(2099, 1, 5)
+    ).user.contacts.filter(tenant=cast.tenant_b).update(is_active=False)
+    problem = portal_access_problem(cast.contact_a)
+    assert problem is not None
+    assert "starts on" not in problem
+
+
+def test_partner_is_told_of_its_own_letters_only(cast):
+    member = cast.partner_without_letter
+    LetterFactory(
+        partner=member.partner_membership.partner, tenant=cast.tenant_b, status="rejected"
+    )
+    letter_rescind(actor=cast.contact_a, letter_id=cast.letter.id, reason="Another partner now.")
+    assert "no active letter" in portal_access_problem(member)
+
+
+def test_user_with_no_contact_and_no_membership_is_told_to_ask_support(cast):
+    assert "contact support" in portal_access_problem(UserFactory())

@@ -16,7 +16,7 @@ from supportdesk.sessions import SIGNED_IN_AT
 from tenants.models import ApiToken, SessionCutoff
 from tenants.revocation import access_ended
 from tenants.services import contact_grant, contact_remove, letter_approve, letter_rescind
-from tests.cases.test_lifecycle import file_case
+from tests.cases.helpers import file_case
 from tests.factories import PASSWORD, ContactFactory, LetterFactory, api_token_for
 
 pytestmark = pytest.mark.django_db

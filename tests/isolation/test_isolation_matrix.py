@@ -25,6 +25,7 @@ from servicerequests import services as sr_services
 from servicerequests.models import ServiceRequest
 from tenants.models import AuthorizedContact, ContactRequest, LetterOfAuthorization
 from tenants.services import api_token_create
+from tests.cases.helpers import file_case
 from tests.factories import (
     PASSWORD,
     ArticleFactory,
@@ -113,12 +114,9 @@ def world(cast, django_capture_on_commit_callbacks) -> dict[str, object]:
     """Tenant A's and tenant B's objects, every text carrying its tenant's marker; the
     value of every path parameter, pointing at tenant A's objects."""
     with django_capture_on_commit_callbacks(execute=False):
-        case_a = services.case_create(
-            actor=cast.contact_a,
-            tenant_id=cast.tenant_a.id,
-            summary=f"Export fails {MARK_A}",
-            category="bug",
-            priority="P2",
+        case_a = file_case(
+            cast,
+            f"Export fails {MARK_A}",
             environment_access="refused",
             steps_to_reproduce=f"Steps {MARK_A}",
             expected_result="A CSV file.",
@@ -136,13 +134,12 @@ def world(cast, django_capture_on_commit_callbacks) -> dict[str, object]:
             duration_minutes=30,
             meeting_url="https://meet.example.test/acme",
         )
-        case_b = services.case_create(
+        case_b = file_case(
+            cast,
+            f"Login broken {MARK_B}",
             actor=cast.contact_b,
             tenant_id=cast.tenant_b.id,
-            summary=f"Login broken {MARK_B}",
-            category="bug",
             priority="P3",
-            environment_access="granted",
             steps_to_reproduce=f"Steps {MARK_B}",
             expected_result="Signed in.",
             actual_result="Error.",
