@@ -16,7 +16,7 @@ class AuditConfig(AppConfig):
             auditlog.register(
                 apps.get_model(label),
                 exclude_fields=list(tracked.exclude),
-                mask_fields=list(tracked.mask),
+                mask_fields=list(tracked.masked),
                 m2m_fields=set(tracked.m2m),
             )
         task_prerun.connect(task_started, dispatch_uid="audit.task_started")

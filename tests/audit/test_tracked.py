@@ -34,14 +34,14 @@ def test_the_tracked_models_are_registered_with_their_field_rules():
         model = apps.get_model(label)
         assert auditlog.contains(model), label
         rules = auditlog.get_model_fields(model)
-        assert set(tracked.mask) <= set(rules["mask_fields"])
+        assert set(tracked.masked) <= set(rules["mask_fields"])
         assert set(tracked.exclude) <= set(rules["exclude_fields"])
         names = {field.name for field in model._meta.get_fields()}
-        assert {*tracked.exclude, *tracked.mask} <= names, f"{label}: unknown field named"
+        assert {*tracked.exclude, *tracked.masked} <= names, f"{label}: unknown field named"
 
 
 def test_a_field_named_like_a_secret_is_masked_or_left_out_wherever_it_is_tracked():
     for label, tracked in TRACKED.items():
         for field in apps.get_model(label)._meta.concrete_fields:
             if any(part in field.name for part in SECRET_NAME_PARTS):
-                assert field.name in (*tracked.mask, *tracked.exclude), f"{label}.{field.name}"
+                assert field.name in (*tracked.masked, *tracked.exclude), f"{label}.{field.name}"
