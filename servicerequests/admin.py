@@ -17,7 +17,8 @@ from servicerequests.models import (
     ServiceRequest,
     State,
 )
-from supportdesk.admin_actions import AdminAction, run_for_each, with_text
+from supportdesk.admin_actions import AdminAction, ReadOnlyInline, run_for_each, with_text
+from supportdesk.admin_filters import InGroupFilter
 from supportdesk.types import AuthenticatedHttpRequest
 
 
@@ -40,40 +41,23 @@ class RequestTypeAdmin(admin.ModelAdmin):
         return False
 
 
-class StepInline(admin.TabularInline):
+class StepInline(ReadOnlyInline):
     model = FulfilmentStep
-    extra = 0
-    can_delete = False
     fields = readonly_fields = ("position", "title", "role", "done_at", "done_by", "note")
 
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
-
-class EventInline(admin.TabularInline):
+class EventInline(ReadOnlyInline):
     model = RequestEvent
-    extra = 0
-    can_delete = False
     fields = readonly_fields = ("created_at", "actor", "kind", "message", "public")
 
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
-
-class OpenFilter(admin.SimpleListFilter):
+class OpenFilter(InGroupFilter):
     title = "open or closed"
     parameter_name = "open"
-
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
-        return [("yes", "Open"), ("no", "Done or rejected")]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        open_states = [State.SUBMITTED, State.IN_FULFILMENT]
-        if self.value() == "yes":
-            return queryset.filter(state__in=open_states)
-        if self.value() == "no":
-            return queryset.exclude(state__in=open_states)
-        return queryset
+    field = "state"
+    members = (State.SUBMITTED, State.IN_FULFILMENT)
+    yes_label = "Open"
+    no_label = "Done or rejected"
 
 
 def _next_step_code(request: ServiceRequest) -> str:

@@ -153,3 +153,14 @@ class ServiceBackedAdmin(admin.ModelAdmin):
         except ServiceError as error:
             self.message_user(request, error.message, messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Rows a service writes (steps, events, notices, slots) shown under their parent:
+    nothing added, changed or deleted here."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

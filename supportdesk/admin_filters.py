@@ -60,3 +60,24 @@ class SelectListFilter(SelectChoices, admin.SimpleListFilter):  # type: ignore[m
     def selected_values(self) -> list[str]:
         value = self.value()
         return [value] if value else []
+
+
+class InGroupFilter(admin.SimpleListFilter):
+    """A yes/no filter on whether a status field holds one of a group of values (live
+    escalations, open requests); subclasses name the field, the group and the labels."""
+
+    field: str
+    members: tuple[str, ...]
+    yes_label = "Yes"
+    no_label = "No"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [("yes", self.yes_label), ("no", self.no_label)]
+
+    def queryset(self, request: HttpRequest, queryset: models.QuerySet) -> models.QuerySet:
+        within = {f"{self.field}__in": self.members}
+        if self.value() == "yes":
+            return queryset.filter(**within)
+        if self.value() == "no":
+            return queryset.exclude(**within)
+        return queryset

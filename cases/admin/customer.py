@@ -21,7 +21,8 @@ from cases.models import (
     TroubleshootingSession,
 )
 from cases.services.sessions import DURATIONS
-from supportdesk.admin_actions import ServiceBackedAdmin, with_text
+from supportdesk.admin_actions import ReadOnlyInline, ServiceBackedAdmin, with_text
+from supportdesk.admin_filters import InGroupFilter
 from supportdesk.types import signed_in
 from tenants.models import AccountRole
 
@@ -62,30 +63,18 @@ class CustomerEscalationColumn:
         )
 
 
-class NoticeInline(admin.TabularInline):
+class NoticeInline(ReadOnlyInline):
     model = CustomerEscalationNotice
-    extra = 0
-    can_delete = False
     fields = readonly_fields = ("level", "role", "recipients", "notified_at")
 
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
-
-class LiveFilter(admin.SimpleListFilter):
+class LiveFilter(InGroupFilter):
     title = "live"
     parameter_name = "live"
-
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
-        return [("yes", "Open or acknowledged"), ("no", "Ended")]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        live = [CustomerEscalation.Status.OPEN, CustomerEscalation.Status.ACKNOWLEDGED]
-        if self.value() == "yes":
-            return queryset.filter(status__in=live)
-        if self.value() == "no":
-            return queryset.exclude(status__in=live)
-        return queryset
+    field = "status"
+    members = (CustomerEscalation.Status.OPEN, CustomerEscalation.Status.ACKNOWLEDGED)
+    yes_label = "Open or acknowledged"
+    no_label = "Ended"
 
 
 @admin.register(CustomerEscalation)
@@ -159,14 +148,9 @@ class CustomerEscalationAdmin(admin.ModelAdmin):
         return False
 
 
-class SlotInline(admin.TabularInline):
+class SlotInline(ReadOnlyInline):
     model = SessionSlot
-    extra = 0
-    can_delete = False
     readonly_fields = ["starts_at"]
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 class SessionProposalForm(forms.ModelForm):

@@ -71,6 +71,22 @@ def test_the_reject_action_calls_the_service_with_the_reason(client, cast, estat
     assert request.rejection_reason == "Use the container image instead."
 
 
+def test_the_open_filter_splits_open_requests_from_done_or_rejected(client, cast, estate):
+    still_open = connector(cast, estate)
+    rejected = connector(cast, estate)
+    services.service_request_reject(
+        actor=cast.engineer, request_id=rejected.id, reason="Use the container image."
+    )
+    client.login(username=cast.engineer.username, password=PASSWORD)
+    url = reverse("admin:servicerequests_servicerequest_changelist")
+
+    def listed(choice: str) -> set[int]:
+        return {row.id for row in client.get(url, {"open": choice}).context["cl"].result_list}
+
+    assert listed("yes") == {still_open.id}
+    assert listed("no") == {rejected.id}
+
+
 def test_staff_propose_session_times_through_the_admin_form(client, cast):
     case = CaseFactory(
         tenant=cast.tenant_a,
