@@ -63,6 +63,19 @@ def test_split_intervals_and_midnight_closing_are_read() -> None:
     assert calendar.describe().startswith("Mon 09:00–12:00, 13:00–17:00; Sat 20:00–24:00")
 
 
+def test_blank_zone_and_holiday_region_read_as_utc_and_no_public_holidays() -> None:
+    """A row whose zone or holiday region is empty or missing (None) counts in UTC with
+    only its own holidays, never as a zone or country called "None"."""
+    for blank in ("", None):
+        calendar = to_business_calendar(
+            row(time_zone=blank, holiday_country=blank, holiday_subdivision=blank)
+        )
+        assert calendar.time_zone == "UTC"
+        assert (calendar.holiday_country, calendar.holiday_subdivision) == ("", "")
+        assert not calendar.is_holiday(date(2025, 3, 8))
+        assert calendar.is_holiday(date(2025, 12, 24))
+
+
 def test_same_values_give_the_same_cached_instance() -> None:
     first = to_business_calendar(row())
     assert to_business_calendar(row(id=2)) is first
