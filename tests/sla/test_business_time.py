@@ -327,6 +327,19 @@ def test_targets_refuse_fractional_minutes() -> None:
         Target.hours(1 / 7)
 
 
+def test_targets_refuse_a_yes_or_no_as_an_amount() -> None:
+    """`True` is an int to Python; a target of "True minutes" is a form bug, not one minute."""
+    with pytest.raises(ValueError, match="whole number"):
+        Target.minutes(True)
+
+
+def test_only_clock_targets_count_elapsed_time() -> None:
+    assert Target.hours(4).is_clock_time
+    assert not Target.business_hours(4).is_clock_time
+    assert not Target.business_days(2).is_clock_time
+    assert not Target.next_business_day().is_clock_time
+
+
 # Properties against a brute-force reference
 
 MINUTE = timedelta(minutes=1)

@@ -125,6 +125,44 @@ def test_resume_pushes_due_times_by_the_business_time_spent_paused() -> None:
     assert times.resolution_due == at(19, 17)  # Fri 16 17:00 plus 8 business hours
 
 
+def test_a_reply_during_a_pause_counts_only_the_pause_before_it() -> None:
+    """The initial response is met at the reply: the pause that goes on after it no longer
+    moves the initial-response due time (the resolution clock still stops for all of it)."""
+    events = [
+        ev(K.RECEIVED, at(12, 9), "P2"),
+        ev(K.PAUSED, at(12, 9, 30)),
+        ev(K.PUBLIC_STAFF_REPLY, at(12, 10)),
+        ev(K.RESUMED, at(13, 10)),
+    ]
+    times = due(events, now=at(13, 11))
+    assert times.initial_response_due == at(12, 13, 30)  # four hours plus the half-hour paused
+    assert times.resolution_due == at(20, 9, 30)  # Fri 16 17:00 plus 8.5 business hours
+
+
+def test_the_resolution_clock_stops_for_a_pause_and_a_later_held_solution_apart() -> None:
+    events = [
+        ev(K.RECEIVED, at(12, 9), "P2"),
+        ev(K.PAUSED, at(12, 10)),
+        ev(K.RESUMED, at(12, 11)),
+        ev(K.SOLUTION_PROPOSED, at(12, 14)),
+        ev(K.SOLUTION_REJECTED, at(12, 15)),
+    ]
+    times = due(events, now=at(12, 16))
+    assert times.resolution_due == at(19, 11)  # the two stopped hours, not the gap between
+
+
+def test_a_pause_overlapping_a_held_solution_stops_the_resolution_clock_once() -> None:
+    events = [
+        ev(K.RECEIVED, at(12, 9), "P2"),
+        ev(K.PAUSED, at(12, 10)),
+        ev(K.SOLUTION_PROPOSED, at(12, 11)),
+        ev(K.RESUMED, at(12, 12)),
+        ev(K.SOLUTION_REJECTED, at(12, 13)),
+    ]
+    times = due(events, now=at(12, 16))
+    assert times.resolution_due == at(19, 12)  # stopped 10:00-13:00, three hours
+
+
 def test_pause_outside_business_hours_pushes_nothing() -> None:
     events = [
         ev(K.RECEIVED, at(16, 16, 30), "P2"),
