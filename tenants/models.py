@@ -176,9 +176,12 @@ class Tenant(models.Model):
 
 
 class AuthorizedContact(models.Model):
-    # Certified: a product certification or training is recorded, something other than
-    # blanks. `CERTIFIED` says it to the database, `is_certified` of a loaded row.
-    CERTIFIED = Q(certification__regex=r"\S")
+    # Certified: a product certification or training is recorded. Every service that
+    # writes one stores it stripped (`contact_grant`, `contact_update`, contact requests),
+    # so blanks are stored as none and "certified" is "not empty": `CERTIFIED` says it to
+    # the database, `is_certified` of a loaded row. (Not a regex: on SQLite that runs a
+    # Python callback inside the query, which can deadlock a connection shared by threads.)
+    CERTIFIED = ~Q(certification="")
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="contacts")
     user = models.ForeignKey(
@@ -222,7 +225,7 @@ class AuthorizedContact(models.Model):
 
     @property
     def is_certified(self) -> bool:
-        return bool(self.certification.strip())
+        return self.certification != ""
 
     @property
     def has_portal_access(self) -> bool:

@@ -12,7 +12,7 @@ from tenants.access import (
     tenants_for,
 )
 from tenants.models import LetterOfAuthorization
-from tenants.services import letter_approve, letter_rescind, letter_submit
+from tenants.services import contact_update, letter_approve, letter_rescind, letter_submit
 from tests.factories import ContactFactory, LetterFactory, TenantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,8 +43,18 @@ def test_contact_without_recorded_certification_has_no_access(cast):
 
 def test_a_certification_of_blanks_is_none_everywhere(cast):
     """The access query once counted blanks as a certification; the portal's own check
-    (and `has_portal_access`) did not."""
-    contact = ContactFactory(tenant=cast.tenant_a, certification=" \t ")
+    (and `has_portal_access`) did not. Blanks are now stored as none, and every check
+    reads the stored value the same way."""
+    contact = ContactFactory(tenant=cast.tenant_a)
+    contact = contact_update(
+        actor=cast.engineer,
+        contact_id=contact.id,
+        phone="",
+        certification=" \t ",
+        certified_on=None,
+        effective_from=contact.effective_from,
+    )
+    assert contact.certification == ""
     assert not contact.is_certified
     assert not contact.has_portal_access
     assert not tenants_for(contact.user).exists()
