@@ -14,6 +14,7 @@ from cases.models import State, SupportGroup
 from cases.selectors import at_risk_q, breached_q, due_within_q, open_cases_q
 from knowledge.models import KnownIssue
 from supportdesk.admin_filters import SelectListFilter
+from supportdesk.types import signed_in
 from tenants.models import PlanPriority
 from tenants.roles import support_staff
 
@@ -183,7 +184,7 @@ class GroupFilter(SelectListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         value = self.value()
         if value == "mine":
-            mine = SupportGroup.objects.filter(memberships__user=request.user).values("id")
+            mine = SupportGroup.objects.filter(memberships__user=signed_in(request)).values("id")
             return queryset.filter(group__in=mine)
         if value == "none":
             return queryset.filter(group__isnull=True)

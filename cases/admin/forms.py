@@ -141,7 +141,7 @@ class TransferForm(VersionedForm):
         super().__init__(*args, case=case, **kwargs)
         if case is not None and case.group_id is not None:
             field = cast(forms.ModelChoiceField, self.fields["group"])
-            field.queryset = field.queryset.exclude(id=case.group_id)
+            field.queryset = SupportGroup.objects.filter(is_active=True).exclude(id=case.group_id)
 
 
 class LinkKnownIssueForm(VersionedForm):

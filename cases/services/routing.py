@@ -26,7 +26,7 @@ from supportdesk.errors import InvalidInput, NotFound, StateConflict, require_te
 from supportdesk.types import User
 from tenants.roles import require_role, support_staff
 
-_POLICY_WORDS = {
+_POLICY_WORDS: dict[str, str] = {
     AssignPolicy.ROUND_ROBIN: "round-robin",
     AssignPolicy.LEAST_LOADED: "least loaded",
 }
@@ -83,7 +83,7 @@ def case_route(case: Case) -> RoutingRule | None:
     SupportGroup.objects.select_for_update().filter(id=group.id).first()
     member = _pick_member(group, rule.assign)
     case.group = group
-    fields = {"group": group}
+    fields: dict[str, object] = {"group": group}
     message = f"Routed to {group.name} by rule {rule.name}"
     if member is not None:
         case.owner = member.user
