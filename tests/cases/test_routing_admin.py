@@ -212,7 +212,12 @@ def test_queue_first_page_reads_the_queue_order_index_without_sorting(cast):
         CaseFactory(tenant=cast.tenant_a, priority=f"P{n % 4 + 1}", plan_precedence=n % 3)
     first_page = queue_for(cast.engineer).filter(open_cases_q())[:50]
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
+        # A tiny table is cheaper to sort than to walk: take the cheap ways away, so a
+        # Sort is left in the plan only if no index has the queue's order.
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+            cursor.execute(f"SET LOCAL {setting} = off")
         plan = first_page.explain()
-    assert "case_open_queue_order" in plan, plan
+    # Either order index serves it (the partial one, or the full one filtered): what
+    # matters is that the order, precedence included, comes from an index, not a Sort.
+    assert "case_open_queue_order" in plan or "case_queue_order" in plan, plan
     assert "Sort" not in plan, plan
