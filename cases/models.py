@@ -89,12 +89,20 @@ CASE_TEXTS = (
 LONG_TEXT_FIELDS = (*CASE_TEXTS, "sla_explanation")
 
 # The contracts' order of work: the priority's rank in the case's plan (1 first; the codes
-# themselves do not sort by urgency, "P10" < "P2"), business impact (critical first),
-# affected environment (production first), then time received: impact and environment
-# are stored as numbers in that order. The id makes the order total, so pages never
+# themselves do not sort by urgency, "P10" < "P2"), then within a priority the plan's queue
+# precedence (higher first: a premium tier's P2 before a standard tier's), business impact
+# (critical first), affected environment (production first), then time received: impact
+# and environment are stored as numbers in that order. The id makes the order total, so pages never
 # overlap; the partial index `case_open_queue_order` serves it for open cases
 # (`case_queue_order` for all; `case_open_priority` after a priority filter).
-QUEUE_ORDER = ["priority_rank", "business_impact", "environment", "created_at", "id"]
+QUEUE_ORDER = [
+    "priority_rank",
+    "-plan_precedence",
+    "business_impact",
+    "environment",
+    "created_at",
+    "id",
+]
 
 # Partial indexes: each holds only the cases with pending work of its kind.
 AUTOMATION_INDEXES = {
@@ -283,6 +291,22 @@ class Case(ConcurrentTransitionMixin, models.Model):
         default=1,
         editable=False,
         help_text="Bumped by every change; a change based on an older version is refused.",
+    )
+    plan_precedence = models.SmallIntegerField(
+        default=0,
+        editable=False,
+        help_text="The queue precedence of the tenant's plan when the case was filed or the "
+        "plan last changed (`SupportPlan.queue_precedence`), kept on the row so the queue "
+        "orders by it through an index.",
+    )
+    group = models.ForeignKey(
+        "SupportGroup",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        help_text="The team working the case: set by the routing rules when it is filed, "
+        "changed by a transfer.",
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -577,6 +601,8 @@ class CaseEvent(models.Model):
         KNOWN_ISSUE_LINKED = "known_issue_linked", "Linked to a known issue"
         KNOWN_ISSUE_UNLINKED = "known_issue_unlinked", "Unlinked from a known issue"
         MERGED = "merged", "Duplicates merged in"
+        ROUTED = "routed", "Routed to a group"
+        GROUP_TRANSFERRED = "group_transferred", "Transferred to another group"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
@@ -859,3 +885,122 @@ class SessionSlot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.starts_at:%Y-%m-%d %H:%M} UTC"
+
+
+# --- Routing (issue 16): support groups, the rules that send a new case to one, and the
+# member who takes it.
+
+
+def routing_category_choices() -> list[tuple[str, str]]:
+    """The category codes a routing rule may name. Rules store codes (what
+    `Case.category` holds), so when categories become rows this one line changes to
+    read them: `list(Category.objects.values_list("code", "name"))`."""
+    return list(Category.choices)
+
+
+class AssignPolicy(models.TextChoices):
+    NONE = "none", "Leave unassigned (the group takes it from its queue)"
+    ROUND_ROBIN = "round_robin", "Round-robin: the working member assigned longest ago"
+    LEAST_LOADED = "least_loaded", "Least loaded: the working member with fewest open cases"
+
+
+class SupportGroup(models.Model):
+    """A team that works cases: product owners, professional services, tier 2 …"""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(
+        default=True, help_text="Inactive groups receive no new cases, by rule or transfer."
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="GroupMembership", related_name="support_groups"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupMembership(models.Model):
+    group = models.ForeignKey(SupportGroup, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_memberships"
+    )
+    is_available = models.BooleanField(
+        "working now",
+        default=True,
+        help_text="Only members working now are given new cases by the routing rules.",
+    )
+    last_assigned_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When routing last gave this member a case (round-robin goes to the oldest).",
+    )
+
+    class Meta:
+        ordering = ["group", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "user"], name="unique_group_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.group}"
+
+
+class RoutingRule(models.Model):
+    """Sends a new case to a group, and optionally to one of its members. The active rules
+    are tried by `order`; the first whose every criterion matches wins. An empty criterion
+    matches anything. Rules apply when a case is filed: editing them moves no case."""
+
+    order = models.PositiveIntegerField(default=100, help_text="Lower is tried first.")
+    name = models.CharField(max_length=100)
+    is_active = models.BooleanField(default=True)
+    categories = models.JSONField(
+        default=list, blank=True, help_text="Category codes; none ticked matches any category."
+    )
+    priority_ranks = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Priority ranks in the case's plan (1 is the most urgent), so one rule "
+        "serves plans that name their priorities differently; none ticked matches any.",
+    )
+    environments = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Affected environment kinds; none ticked matches any.",
+    )
+    plans = models.ManyToManyField(
+        "tenants.SupportPlan",
+        blank=True,
+        related_name="routing_rules",
+        help_text="The customer's plan (tier); none chosen matches any.",
+    )
+    tenants = models.ManyToManyField(
+        "tenants.Tenant",
+        blank=True,
+        related_name="routing_rules",
+        help_text="The customer; none chosen matches any.",
+    )
+    group = models.ForeignKey(SupportGroup, on_delete=models.PROTECT, related_name="rules")
+    assign = models.CharField(
+        max_length=16, choices=AssignPolicy.choices, default=AssignPolicy.NONE
+    )
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def matches(self, case: Case, plan_ids: set[int], tenant_ids: set[int]) -> bool:
+        """Whether the case meets every criterion; the M2M ids are passed in (prefetched)."""
+        return (
+            (not self.categories or case.category in self.categories)
+            and (not self.priority_ranks or case.priority_rank in self.priority_ranks)
+            and (not self.environments or case.environment in self.environments)
+            and (not plan_ids or case.tenant.plan_id in plan_ids)
+            and (not tenant_ids or case.tenant_id in tenant_ids)
+        )

@@ -145,7 +145,7 @@ def queue_for(user: AnyUser) -> QuerySet[Case]:
     the queue's columns show joined in (a fixed number of queries per page)."""
     return (
         cases_for(user)
-        .select_related("tenant__plan", "owner", "known_issue")
+        .select_related("tenant__plan", "owner", "group", "known_issue")
         .order_by(*QUEUE_ORDER)
     )
 

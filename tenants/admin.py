@@ -63,7 +63,13 @@ class PlanEscalationLevelInline(admin.TabularInline):
 
 @admin.register(SupportPlan)
 class SupportPlanAdmin(admin.ModelAdmin):
-    list_display = ["name", "max_portal_contacts", "calendar", "reopen_window_days"]
+    list_display = [
+        "name",
+        "max_portal_contacts",
+        "calendar",
+        "reopen_window_days",
+        "queue_precedence",
+    ]
     inlines = [PlanPriorityInline, PlanEscalationLevelInline]
 
     def save_related(

@@ -77,6 +77,11 @@ class SupportPlan(models.Model):
         default=20 * 1024,
         help_text="The most the files of all of a customer's cases may add up to, in megabytes.",
     )
+    queue_precedence = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Higher goes first within a priority: the queue orders by priority, then "
+        "by this, then by business impact. Changing it re-orders the plan's open cases.",
+    )
 
     class Meta:
         ordering = ["name"]

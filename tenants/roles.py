@@ -109,6 +109,9 @@ _CONFIGURATION_MODELS = {
     "accountteammember",
     "escalationlevel",
     "requesttype",
+    "supportgroup",
+    "groupmembership",
+    "routingrule",
 }
 
 
@@ -117,9 +120,10 @@ def ensure_role_groups(**_: object) -> None:
 
     Every staff role may view everything and work cases; managers also configure plans,
     tenants, partners and calendars (and environments, flags, account teams, escalation
-    paths and the request catalogue), and they alone view the outbox. Security may view
-    the rest and change service requests (its sign-off is an action on them). Nothing is
-    deletable through a role: closure is a state, not a delete."""
+    paths, the request catalogue, support groups and routing rules), and they alone view
+    the outbox. Security may view the rest and change service requests (its sign-off is an
+    action on them). Nothing is deletable through a role: closure is a state, not a
+    delete."""
     from django.contrib.auth.models import Group, Permission
 
     ours = Permission.objects.filter(content_type__app_label__in=_OUR_APPS)

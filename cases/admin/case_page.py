@@ -236,6 +236,17 @@ def _transfer(request: HttpRequest, case: Case, data: dict) -> str:
     return f"{case.reference} transferred to product management as PF-{feedback.id} and closed."
 
 
+def _transfer_to_group(request: HttpRequest, case: Case, data: dict) -> str:
+    services.case_transfer(
+        case_id=case.id,
+        actor=signed_in(request),
+        group_id=data["group"].id,
+        note=data["note"],
+        expected_version=_version(data),
+    )
+    return f"{case.reference} transferred to {data['group'].name}."
+
+
 REPLY = PageAction(
     "reply",
     "Reply or add a note",
@@ -286,6 +297,13 @@ PAGE_ACTIONS = [
         _transition("propose_solution"),
         _propose,
         tone="primary",
+    ),
+    PageAction(
+        "transfer_to_group",
+        "Transfer to another group",
+        case_forms.TransferForm,
+        _open,
+        _transfer_to_group,
     ),
     PageAction("change_priority", "Change priority", case_forms.PriorityForm, _open, _priority),
     PageAction(
@@ -352,7 +370,7 @@ def _case_or_404(request: HttpRequest, object_id: str) -> Case:
         raise Http404("No such case.")
     return get_object_or_404(
         queue_for(request.user).select_related(
-            "reporter", "partner", "escalated_by", "merged_into"
+            "reporter", "partner", "escalated_by", "merged_into", "group"
         ),
         pk=int(object_id),
     )
@@ -373,6 +391,7 @@ def _intake(case: Case) -> list[tuple[str, object]]:
         ("Related cases", case.related_cases),
         ("Environment access", case.get_environment_access_display()),
         ("Channel", case.get_channel_display()),
+        ("Group", case.group.name if case.group is not None else ""),
         ("Description", case.description),
         ("Steps to reproduce", case.steps_to_reproduce),
         ("Expected result", case.expected_result),

@@ -10,10 +10,11 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from cases.models import State
+from cases.models import State, SupportGroup
 from cases.selectors import at_risk_q, breached_q, due_within_q, open_cases_q
 from knowledge.models import KnownIssue
 from supportdesk.admin_filters import SelectListFilter
+from supportdesk.types import signed_in
 from tenants.models import PlanPriority
 from tenants.roles import support_staff
 
@@ -163,4 +164,30 @@ class EscalatedFilter(admin.SimpleListFilter):
             return queryset.filter(escalated_at__isnull=False)
         if self.value() == "no":
             return queryset.filter(Q(escalated_at__isnull=True))
+        return queryset
+
+
+class GroupFilter(SelectListFilter):
+    """The cases of one group, of the groups the signed-in engineer belongs to, or none."""
+
+    title = "group"
+    parameter_name = "group"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        groups = SupportGroup.objects.values_list("id", "name")
+        return [
+            ("mine", "My groups"),
+            ("none", "No group"),
+            *((str(group_id), name) for group_id, name in groups),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value == "mine":
+            mine = SupportGroup.objects.filter(memberships__user=signed_in(request)).values("id")
+            return queryset.filter(group__in=mine)
+        if value == "none":
+            return queryset.filter(group__isnull=True)
+        if value and value.isdigit():
+            return queryset.filter(group_id=int(value))
         return queryset

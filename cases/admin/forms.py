@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils.text import capfirst
 
 from cases.attachments import upload_rules
-from cases.models import STAFF_CLOSE_REASONS, Case, CloseReason
+from cases.models import STAFF_CLOSE_REASONS, Case, CloseReason, SupportGroup
 from knowledge.models import KnownIssue
 from tenants.models import PlanPriority
 from tenants.roles import support_staff
@@ -123,6 +123,25 @@ class CloseForm(VersionedForm):
         choices=[(reason.value, reason.label) for reason in map(CloseReason, STAFF_CLOSE_REASONS)],
     )
     note = _text("Closing note for the customer", rows=3)
+
+
+class TransferForm(VersionedForm):
+    """Refer the case to another group (the page's action and the queue's bulk action)."""
+
+    group = forms.ModelChoiceField(
+        queryset=SupportGroup.objects.filter(is_active=True), label="Transfer to group"
+    )
+    note = _text(
+        "Why does it go to that group?",
+        rows=3,
+        help_text="An internal note on the case; the customer does not see it.",
+    )
+
+    def __init__(self, *args: Any, case: Case | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, case=case, **kwargs)
+        if case is not None and case.group_id is not None:
+            field = cast(forms.ModelChoiceField, self.fields["group"])
+            field.queryset = SupportGroup.objects.filter(is_active=True).exclude(id=case.group_id)
 
 
 class LinkKnownIssueForm(VersionedForm):

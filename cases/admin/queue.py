@@ -25,6 +25,7 @@ from cases.admin.dashboard import dashboard_view
 from cases.admin.filters import (
     DueWithinFilter,
     EscalatedFilter,
+    GroupFilter,
     KnownIssueFilter,
     OwnerFilter,
     PriorityFilter,
@@ -167,6 +168,18 @@ _BULK_ACTIONS = [
             case_id=case.id, actor=signed_in(request), known_issue_id=data["known_issue"].id
         ),
     ),
+    with_form(
+        description="Transfer to another group",
+        name="transfer_to_group",
+        done="Transferred",
+        make_form=lambda request, queryset, data: case_forms.TransferForm(data),
+        perform=lambda request, case, data: services.case_transfer(
+            case_id=case.id,
+            actor=signed_in(request),
+            group_id=data["group"].id,
+            note=data["note"],
+        ),
+    ),
     with_text(
         description="Escalate to management",
         label="Why does management need to look at these?",
@@ -206,6 +219,7 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
         "state_column",
         "due_column",
         "owner_column",
+        "group_column",
         "tenant_column",
         "plan_column",
         "channel_column",
@@ -223,6 +237,7 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
         ("tenant", DropdownFilter),
         ("tenant__plan", DropdownFilter),
         OwnerFilter,
+        GroupFilter,
         SlaFilter,
         DueWithinFilter,
         "category",
@@ -395,6 +410,10 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
         if case.owner is None:
             return format_html('<span class="sd-unassigned">{}</span>', "unassigned")
         return case.owner.get_full_name() or case.owner.get_username()
+
+    @admin.display(description="Group")
+    def group_column(self, case: Case) -> str:
+        return case.group.name if case.group is not None else "—"
 
     @admin.display(description="Customer")
     def tenant_column(self, case: Case) -> str:

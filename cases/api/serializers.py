@@ -380,6 +380,17 @@ class AssignInput(StrictInput):
     )
 
 
+class TransferInput(StrictInput):
+    group = serializers.CharField(
+        max_length=100, help_text="The name of the active support group the case goes to."
+    )
+    note = serializers.CharField(
+        max_length=MAX_TEXT,
+        allow_blank=True,
+        help_text="Why it goes there: required, kept as an internal note on the case.",
+    )
+
+
 class PriorityInput(StrictInput):
     priority = serializers.CharField(
         max_length=8, allow_blank=True, help_text="A priority code of the customer's plan."

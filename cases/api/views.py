@@ -44,11 +44,12 @@ from cases.api.serializers import (
     ReasonInput,
     SlaSerializer,
     TakeInput,
+    TransferInput,
     WatcherInput,
     WatcherSerializer,
 )
 from cases.attachments import attachment_response
-from cases.models import Case, CaseEvent, Channel, Comment
+from cases.models import Case, CaseEvent, Channel, Comment, SupportGroup
 from cases.selectors import (
     attachments_for,
     case_by_reference,
@@ -483,6 +484,26 @@ def _assign(*, case_id: int, actor: User, expected_version: int | None, owner: s
     )
 
 
+def _transfer(
+    *, case_id: int, actor: User, expected_version: int | None, group: str, note: str
+) -> Case:
+    # Before the name is looked up, so group names cannot be probed from outside.
+    services.require_permission(actor, StaffAction.WORK_CASES)
+    found = SupportGroup.objects.filter(name=group, is_active=True).values_list("id", flat=True)
+    if not found:
+        raise InvalidInput(
+            "Choose an active support group.",
+            field_errors={"group": [f"No active support group is named {group!r}."]},
+        )
+    return services.case_transfer(
+        case_id=case_id,
+        actor=actor,
+        group_id=found[0],
+        note=note,
+        expected_version=expected_version,
+    )
+
+
 @case_action(
     "cases_take",
     "Take the case (support staff)",
@@ -502,6 +523,18 @@ class CaseTake(CaseAction):
 class CaseAssign(CaseAction):
     input_class = AssignInput
     verb = staticmethod(_assign)
+
+
+@case_action(
+    "cases_transfer",
+    "Transfer the case to another support group, with an internal note (support staff)",
+    "The note is required and stays internal. The owner keeps the case only if they are a "
+    "member of the new group; otherwise it waits there unassigned. Customers are refused "
+    "(403).",
+)
+class CaseTransfer(CaseAction):
+    input_class = TransferInput
+    verb = staticmethod(_transfer)
 
 
 @case_action(
@@ -589,6 +622,7 @@ class CaseReopen(CaseAction):
 ACTIONS: dict[str, type[CaseAction]] = {
     "take": CaseTake,
     "assign": CaseAssign,
+    "transfer": CaseTransfer,
     "change-priority": CaseChangePriority,
     "close": CaseClose,
     "request-info": CaseRequestInfo,

@@ -50,6 +50,11 @@ from cases.services.permissions import (
     may,
     require_permission,
 )
+from cases.services.routing import (
+    case_route,
+    case_transfer,
+    group_membership_set_available,
+)
 from cases.services.sessions import (
     open_session,
     session_book,
@@ -94,6 +99,8 @@ __all__ = [
     "case_reject_solution",
     "case_reopen",
     "case_request_info",
+    "case_route",
+    "case_transfer",
     "case_transfer_enhancement",
     "case_unlink_known_issue",
     "case_watcher_add",
@@ -104,6 +111,7 @@ __all__ = [
     "customer_escalation_acknowledge",
     "customer_escalation_de_escalate",
     "escalations_rise_due",
+    "group_membership_set_available",
     "inbound_accept",
     "inbound_process_again",
     "inbound_receive",

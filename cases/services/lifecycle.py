@@ -47,6 +47,7 @@ from cases.services.common import (
 )
 from cases.services.permissions import StaffAction, require_permission
 from cases.services.priorities import plan_ranks, priority_rank
+from cases.services.routing import case_route
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict, require_text
 from supportdesk.types import User, present
 from tenants.access import acting_partner_member, is_contact_of, tenants_for
@@ -167,6 +168,7 @@ def case_create(
         category=category,
         priority=priority,
         priority_rank=priorities[priority].rank,
+        plan_precedence=tenant.plan.queue_precedence,
         environment_access=environment_access,
         channel=channel,
         business_impact=business_impact,
@@ -189,6 +191,7 @@ def case_create(
         acknowledge=acknowledge,
         recompute_clocks=True,
     )
+    case_route(case)
     store_attachments(case, actor, files, comment=None, public=True)
     return case
 
@@ -654,7 +657,8 @@ def case_reopen(
     case.closed_at = None
     # Ranks of closed cases stand still; the plan may have changed them since.
     case.priority_rank = priority_rank(case.tenant.plan_id, case.priority)
-    save_case(case, "state", "close_reason", "closed_at", "priority_rank")
+    case.plan_precedence = case.tenant.plan.queue_precedence
+    save_case(case, "state", "close_reason", "closed_at", "priority_rank", "plan_precedence")
     comment = Comment.objects.create(case=case, author=actor, body=reason, public=True)
     record_event(
         case,

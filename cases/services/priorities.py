@@ -1,7 +1,8 @@
 """`Case.priority_rank`: the rank of the case's priority code in its tenant's plan, kept on
 the row so the queue sorts by urgency through an index. Codes do not sort by urgency
 ("P10" < "P2"; a "Sev1" case would follow every "P4" case), and plans name their
-priorities differently.
+priorities differently. `Case.plan_precedence` (the plan's queue precedence, the queue's
+second key) is kept the same way, by the same services and the same UPDATEs.
 
 The services that set a priority (`case_create`, `case_change_priority`) set the rank
 with it, and `case_reopen` takes it afresh. When a plan's priorities change, or a tenant
@@ -15,7 +16,7 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 
 from cases.models import UNRANKED, Case, State
-from tenants.models import PlanPriority, Tenant
+from tenants.models import PlanPriority, SupportPlan, Tenant
 
 
 def plan_ranks(plan_id: int) -> dict[str, int]:
@@ -30,16 +31,22 @@ def priority_rank(plan_id: int, code: str) -> int:
 
 def _rerank(cases: QuerySet[Case], plan_id: int) -> int:
     """One UPDATE per priority of the plan (and one for codes it lacks), touching only
-    the rows whose rank changes. The rank is derived data, like the due times: it bumps
-    neither the case's version nor its updated_at."""
+    the rows whose rank or plan precedence changes; the same UPDATE sets both, so the
+    queue's order follows a plan edit or a move to another plan at once. Both are derived
+    data, like the due times: they bump neither the case's version nor its updated_at."""
     ranks = plan_ranks(plan_id)
+    precedence = SupportPlan.objects.values_list("queue_precedence", flat=True).get(id=plan_id)
     moved = 0
     for code, rank in ranks.items():
-        moved += cases.filter(priority=code).exclude(priority_rank=rank).update(priority_rank=rank)
+        moved += (
+            cases.filter(priority=code)
+            .exclude(priority_rank=rank, plan_precedence=precedence)
+            .update(priority_rank=rank, plan_precedence=precedence)
+        )
     moved += (
         cases.exclude(priority__in=list(ranks))
-        .exclude(priority_rank=UNRANKED)
-        .update(priority_rank=UNRANKED)
+        .exclude(priority_rank=UNRANKED, plan_precedence=precedence)
+        .update(priority_rank=UNRANKED, plan_precedence=precedence)
     )
     return moved
 

@@ -15,7 +15,7 @@ REGENERATE = "python manage.py spectacular --file docs/openapi.yaml --validate"
 CASE_ACTIONS = (
     *("/accept/", "/reject/", "/cancel/", "/reopen/"),
     *("/take/", "/assign/", "/change-priority/", "/request-info/", "/propose-solution/"),
-    "/close/",
+    *("/close/", "/transfer/"),
 )
 
 

@@ -40,7 +40,7 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from cases import services as case_services
-from cases.models import Case
+from cases.models import Case, GroupMembership, RoutingRule, SupportGroup
 from cases.services import inbound_receive
 from knowledge.models import ProductFeedback
 from notifications.models import InboundEmail, Notification, NotificationPreference
@@ -97,6 +97,10 @@ _CASE_WORK = {
     ("cases.case", "link_known_issue"),
     ("cases.case", "escalate_to_management"),
     ("cases.case", "close_with_reason"),
+    ("cases.case", "transfer_to_group"),  # case_transfer
+    # group_membership_set_available: an engineer's own availability in their groups.
+    ("cases.supportgroup", "set_working"),
+    ("cases.supportgroup", "set_away"),
     ("cases.customerescalation", "acknowledge_escalation"),
     ("cases.customerescalation", "de-escalate"),
     ("cases.troubleshootingsession", "add"),
@@ -147,6 +151,8 @@ _CONFIGURATION = {
     "tenants.accountteammember",
     "sla.calendar",
     "servicerequests.requesttype",
+    "cases.supportgroup",
+    "cases.routingrule",
 }
 # A tenant's identity provider decides who signs in as its contacts: managers only
 # (tenants.sso.identity_provider_configure).
@@ -317,6 +323,14 @@ def world(cast, people, django_capture_on_commit_callbacks) -> dict[str, object]
         case_services.case_transfer_enhancement(
             case_id=closed.id, actor=cast.engineer, title="Dark mode", description="Please."
         )
+        # Support groups: Eve (and the superuser) away in one and working in the other, so
+        # either availability action changes a row; a rule routing to the first.
+        away = SupportGroup.objects.create(name="Tier 2")
+        working = SupportGroup.objects.create(name="Product owners")
+        for user in (cast.engineer, _root()):
+            GroupMembership.objects.create(group=away, user=user, is_available=False)
+            GroupMembership.objects.create(group=working, user=user, is_available=True)
+        RoutingRule.objects.create(name="Outages", group=away, categories=["outage"])
         ArticleFactory(is_published=False)
         ArticleFactory(is_published=True)
         AnnouncementFactory(published=False)
@@ -441,6 +455,7 @@ def _action_data(name: str, pks: list[str], people: dict[str, object]) -> dict[s
         "known_issue": str(issue.pk) if issue else "",
         "status": ProductFeedback.Status.PLANNED,
         "into": pks[0] if pks else "",
+        "group": str(SupportGroup.objects.order_by("id").values_list("id", flat=True).first()),
     }
 
 
