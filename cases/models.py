@@ -172,6 +172,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     environment_access = models.CharField(max_length=16, choices=EnvironmentAccess.choices)
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.PORTAL)
+    agreed_update_interval = models.CharField(
+        max_length=16,
+        blank=True,
+        default="",
+        help_text="An update interval agreed for this case (a target such as 2h); it "
+        "replaces the customer's agreed cadence and the plan's. Set by its service.",
+    )
 
     state = FSMField(default=State.NEW, choices=State.choices, protected=True)
     close_reason = models.CharField(max_length=32, choices=CloseReason.choices, blank=True)
@@ -577,6 +584,8 @@ class CaseEvent(models.Model):
         KNOWN_ISSUE_LINKED = "known_issue_linked", "Linked to a known issue"
         KNOWN_ISSUE_UNLINKED = "known_issue_unlinked", "Unlinked from a known issue"
         MERGED = "merged", "Duplicates merged in"
+        PHONE_CALL = "phone_call", "Phone call"
+        UPDATE_CADENCE_CHANGED = "update_cadence_changed", "Update cadence agreed"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(

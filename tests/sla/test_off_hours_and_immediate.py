@@ -120,8 +120,9 @@ def test_immediate_target_is_due_at_the_start_whatever_the_calendar(start: datet
 def test_immediate_initial_response_is_due_at_receipt() -> None:
     times = due([received(at(17, 3), "PH")], now=at(17, 3))
     assert times.initial_response_due == at(17, 3)
-    assert "Initial response: immediately from the receipt at Sat 2025-05-17 03:00 CEST" in (
-        times.explanation[1]
+    assert (
+        "Initial response: immediately from the receipt at Sat 2025-05-17 03:00 CEST"
+        in (times.explanation[1])
     )
 
 
