@@ -131,12 +131,12 @@ def case_create(
         limit = Case._meta.get_field(field).max_length
         if limit and len((intake.get(field) or "").strip()) > limit:
             errors[field] = [f"Keep this under {limit} characters."]
-    if not errors and channel != Channel.EMAIL:
-        environment_error = priority_environment_error(priorities[priority], environment)
-        if environment_error:
-            errors["priority"] = [environment_error]
     if errors:
         raise InvalidInput("Please correct the case details.", field_errors=errors)
+    if channel != Channel.EMAIL:
+        environment_error = priority_environment_error(priorities[priority], environment)
+        if environment_error:
+            raise InvalidInput(environment_error, field_errors={"priority": [environment_error]})
     files = list(attachments)
     validate_uploads(files)
 
