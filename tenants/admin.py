@@ -23,7 +23,7 @@ from supportdesk.types import AuthenticatedHttpRequest, signed_in
 from tenants import services
 from tenants.invitations import ONBOARDING_LABELS, contact_onboarding
 from tenants.models import (
-    COUNTRY_CODE,
+    COUNTRY_PATTERN,
     AccountTeamMember,
     AgreedUpdateCadence,
     AuthorizedContact,
@@ -106,11 +106,11 @@ class CountryCodesField(forms.CharField):
             return ", ".join(value)
         return value
 
-    def to_python(self, value: object) -> list[str]:
+    def to_python(self, value: object) -> list[str]:  # type: ignore[override]
         text = super().to_python(value) or ""
         codes = [code.strip().upper() for code in text.replace(";", ",").split(",")]
         codes = [code for code in codes if code]
-        bad = [code for code in codes if not COUNTRY_CODE.regex.fullmatch(code)]
+        bad = [code for code in codes if not COUNTRY_PATTERN.fullmatch(code)]
         if bad:
             raise forms.ValidationError(f"Not two-letter ISO 3166 codes: {', '.join(bad)}.")
         return list(dict.fromkeys(codes))
@@ -232,7 +232,7 @@ class AgreedUpdateCadenceForm(ModelForm):
         fields = ["priority_code", "update_interval"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         interval = data.get("update_interval")
         if interval:
             try:

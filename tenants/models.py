@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -175,6 +176,7 @@ class PlanPriority(models.Model):
             raise ValidationError(errors)
 
 
+COUNTRY_PATTERN = re.compile(r"[A-Z]{2}")
 COUNTRY_CODE = RegexValidator(r"^[A-Z]{2}$", "Two capital letters (ISO 3166), e.g. US.")
 
 
@@ -207,7 +209,7 @@ class SupportPhone(models.Model):
         return "".join(ch for ch in self.number if ch.isdigit() or ch == "+")
 
     def clean(self) -> None:
-        bad = [code for code in self.countries or [] if not COUNTRY_CODE.regex.fullmatch(code)]
+        bad = [code for code in self.countries or [] if not COUNTRY_PATTERN.fullmatch(code)]
         if bad:
             raise ValidationError({"countries": f"Not ISO 3166 codes: {', '.join(bad)}."})
 
