@@ -89,3 +89,50 @@ def test_only_managers_edit_a_plans_numbers_and_a_customers_cadences(client, cas
     response = client.post(reverse("admin:tenants_supportplan_change", args=[plan.id]), plan_data)
     assert response.status_code == 403
     assert SupportPhone.objects.count() == 1
+
+
+PHONE_CASE = reverse("admin:cases_case_log_phone_case")
+
+
+def phone_case_form(cast) -> dict:
+    return {
+        "contact": cast.contact_a.contacts.get().id,
+        "priority": "P1",
+        "category": "outage",
+        "environment": 1,
+        "environment_access": "granted",
+        "summary": "Checkout down, reported by phone",
+        "description": "Caller says every order fails.",
+    }
+
+
+@pytest.mark.parametrize("role", WORKERS)
+def test_staff_who_work_cases_log_a_phone_only_case_from_the_queue(client, cast, role):
+    cast.tenant_a.plan.priorities.filter(code="P1").update(channel_rule="phone_only")
+    client.force_login(person(cast, role))
+    assert "Log a phone case" in client.get(reverse("admin:cases_case_changelist")).content.decode()
+    assert client.get(PHONE_CASE).status_code == 200
+    response = client.post(PHONE_CASE, phone_case_form(cast))
+    case = Case.objects.get()
+    assert response["Location"] == reverse("admin:cases_case_change", args=[case.id])
+    assert (case.channel, case.priority, case.reporter) == ("phone", "P1", cast.contact_a)
+    assert case.first_responded_at is not None
+
+
+def test_phone_case_page_shows_the_services_refusal(client, cast):
+    cast.tenant_a.plan.priorities.filter(code="P1").update(environments_allowed=[1])
+    client.force_login(cast.engineer)
+    response = client.post(PHONE_CASE, {**phone_case_form(cast), "environment": 2})
+    assert response.status_code == 400
+    assert "Priority P1 is for production only" in response.content.decode()
+    assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize("role", OUTSIDERS)
+def test_everyone_else_is_refused_the_phone_case_page(client, cast, role):
+    client.force_login(person(cast, role))
+    for response in (client.get(PHONE_CASE), client.post(PHONE_CASE, phone_case_form(cast))):
+        assert response.status_code in (302, 403)
+        if response.status_code == 302:
+            assert response["Location"].startswith(reverse("admin:login"))
+    assert not Case.objects.exists()
