@@ -8,14 +8,17 @@ import pytest
 from cases import services
 from cases.models import Case, CaseEvent, Channel, State
 from cases.selectors import comments_for, events_for
+from cases.services import inbound_receive
 from cases.services.clocks import cases_recompute_clocks
 from cases.services.common import with_tenants
+from notifications.models import InboundEmail
 from supportdesk.errors import InvalidInput, NotPermitted, StateConflict
 from tenants import services as tenant_services
 from tenants.models import AgreedUpdateCadence, ChannelRule, EnvironmentKind
 from tenants.phones import support_phone_for
 from tests.cases.helpers import file_case, fresh, ny
-from tests.factories import ContactFactory, SupportPhoneFactory, TenantFactory
+from tests.cases.test_inbound import eml
+from tests.factories import ContactFactory, SupportPhoneFactory, TenantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -449,3 +452,26 @@ def test_off_hours_target_applies_to_a_case_filed_at_night(cast, time_machine):
     case = fresh(file_case(cast, priority="P2"))
     assert case.initial_response_due == ny(7, 0)
     assert any("off-hours target of 2 hours applies" in line for line in case.sla_explanation)
+
+
+# Real mail through the inbound route
+
+
+def _juergens_mail(cast) -> InboundEmail:
+    ContactFactory(tenant=cast.tenant_a, user=UserFactory(username="juergen@acme.test"))
+    return inbound_receive(eml("new-html-only-iso-8859-1.eml"), source=InboundEmail.Source.PIPE)
+
+
+def test_inbound_mail_opens_a_case_at_the_lowest_priority_though_p1_is_phone_only(cast):
+    set_rule(cast, channel_rule=ChannelRule.PHONE_ONLY)
+    record = _juergens_mail(cast)
+    assert record.status == InboundEmail.Status.PROCESSED
+    assert Case.objects.get(id=record.case_id).priority == "P4"
+
+
+def test_inbound_mail_is_rejected_naming_the_number_when_the_lowest_is_phone_only(cast, phones):
+    set_rule(cast, "P4", channel_rule=ChannelRule.PHONE_ONLY)
+    record = _juergens_mail(cast)
+    assert record.status == InboundEmail.Status.REJECTED
+    assert "P4 Low cases are taken by phone only: call +44 20 7946 0000" in record.outcome
+    assert not Case.objects.exists()
