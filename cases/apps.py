@@ -9,7 +9,7 @@ class CasesConfig(AppConfig):
         from cases.services.watchers import watchers_on_access_ended
         from sla.services import calendar_changed
         from tenants.revocation import access_ended
-        from tenants.services import plan_changed, tenant_plan_changed
+        from tenants.services import plan_changed, tenant_cadences_changed, tenant_plan_changed
 
         # tenants and sla may not import cases: they announce a change, and cases follows
         # in the same transaction. Ended access takes the person's watchers off the
@@ -24,4 +24,7 @@ class CasesConfig(AppConfig):
         )
         calendar_changed.connect(
             receivers.cases_follow_calendar, dispatch_uid="cases.follow_calendar"
+        )
+        tenant_cadences_changed.connect(
+            receivers.cases_follow_tenant_cadences, dispatch_uid="cases.follow_tenant_cadences"
         )

@@ -180,6 +180,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     environment_access = models.CharField(max_length=16, choices=EnvironmentAccess.choices)
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.PORTAL)
+    agreed_update_interval = models.CharField(
+        max_length=16,
+        blank=True,
+        default="",
+        help_text="An update interval agreed for this case (a target such as 2h); it "
+        "replaces the customer's agreed cadence and the plan's. Set by its service.",
+    )
 
     state = FSMField(default=State.NEW, choices=State.choices, protected=True)
     close_reason = models.CharField(max_length=32, choices=CloseReason.choices, blank=True)
@@ -603,6 +610,8 @@ class CaseEvent(models.Model):
         MERGED = "merged", "Duplicates merged in"
         ROUTED = "routed", "Routed to a group"
         GROUP_TRANSFERRED = "group_transferred", "Transferred to another group"
+        PHONE_CALL = "phone_call", "Phone call"
+        UPDATE_CADENCE_CHANGED = "update_cadence_changed", "Update cadence agreed"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(

@@ -41,3 +41,10 @@ def cases_follow_calendar(*, calendar_id: int, **_: object) -> Reapplied:
     """On `sla.services.calendar_changed`: new due times for the cases counting on it."""
     recomputed, left = clocks_recompute_for_calendar(calendar_id=calendar_id)
     return Reapplied(recomputed=recomputed, left=left)
+
+
+def cases_follow_tenant_cadences(*, tenant_id: int, **_: object) -> Reapplied:
+    """On `tenants.services.tenant_cadences_changed`: the tenant's open cases get the
+    next-update due times the agreed cadences give them (ranks do not change)."""
+    recomputed, left = clocks_recompute_for_tenant(tenant_id=tenant_id)
+    return Reapplied(recomputed=recomputed, left=left)

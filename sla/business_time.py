@@ -328,11 +328,15 @@ def add_business_time(start: datetime, target: Target, calendar: BusinessCalenda
     a clock starting outside hours starts at the next opening, so 1 business day from
     Saturday on a Mon–Fri 9–17 calendar is Monday 17:00. On 24×7 a business day is 24h.
 
+    Immediate: `start` itself, whatever the calendar says.
+
     Next business day: the closing of the first business day after the start's local
     date; on 24×7, local midnight at the end of the next day.
     """
     u = _to_us(start, "start")
     kind = target.kind
+    if kind is TargetKind.IMMEDIATE:
+        return _from_us(u)
     if kind is TargetKind.CLOCK or (kind is TargetKind.BUSINESS and calendar.is_always_open):
         return _from_us(u + target.amount * _MINUTE_US)
     local = start.astimezone(calendar.zone)
@@ -377,6 +381,12 @@ def next_business_instant(instant: datetime, calendar: BusinessCalendar) -> date
     if calendar.is_always_open:
         return _from_us(u)
     return _from_us(calendar._next_open(u, instant.astimezone(calendar.zone).year))
+
+
+def is_open_at(instant: datetime, calendar: BusinessCalendar) -> bool:
+    """True during business hours: from an opening (included) to its closing (excluded),
+    on a business day; always on 24×7."""
+    return next_business_instant(instant, calendar) == instant
 
 
 def _to_us(value: datetime, name: str) -> int:

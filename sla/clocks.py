@@ -5,7 +5,10 @@ due times stored on a case can always be recomputed from its timeline.
 
 Rules (the contract wording lives in DESIGN.md, "SLA semantics"):
 
-* **Initial response** runs from receipt to the first public staff reply.
+* **Initial response** runs from receipt to the first public staff reply. A case received
+  outside the calendar's business hours (at or after closing, on a weekend or holiday)
+  gets the policy's off-hours target when it has one. An "immediate" target is due at
+  the start itself: only an answer at once (a case taken by phone) meets it.
 * **Next update** is due one update interval after the latest public staff reply, once
   the initial response has been given, until a solution is proposed or a known issue is
   linked. A rejected solution restarts it from the rejection.
@@ -39,6 +42,7 @@ from sla.business_time import (
     add_business_duration,
     add_business_time,
     business_time_between,
+    is_open_at,
     next_business_instant,
 )
 from sla.targets import Target, TargetKind
@@ -78,6 +82,11 @@ class ClockPolicy:
     update_interval: Target | None = None
     resolution: Target | None = None
     calendar_name: str = ""
+    off_hours_initial_response: Target | None = None
+    """Replaces `initial_response` for a clock started outside business hours."""
+    update_interval_note: str = ""
+    """Why `update_interval` differs from the plan's (an agreed cadence), for the
+    explanation."""
 
 
 @dataclass(frozen=True)
@@ -243,7 +252,7 @@ def _run_clock(
     """Due time of one clock with `stops` (sorted, disjoint) deducted: the business time
     the target allows is spent only outside stops. Due is None while a stop is open and
     the target was not already used up before it began."""
-    measure = _AROUND_THE_CLOCK if target.kind is TargetKind.CLOCK else calendar
+    measure = _AROUND_THE_CLOCK if target.is_clock_time else calendar
     unstopped_due = add_business_time(start, target, calendar)
     remaining = business_time_between(start, unstopped_due, measure)
     budget = ClockBudget(remaining, measure)
@@ -355,6 +364,14 @@ class _Explainer:
 
     def initial_response(self) -> datetime | None:
         history, target = self.history, self.policy.initial_response
+        off_hours = self.policy.off_hours_initial_response
+        start = history.response_start
+        if off_hours is not None and not is_open_at(start.at, self.calendar):
+            self.lines.append(
+                f"Received outside business hours ({self.when(start.at)}): the off-hours "
+                f"target of {off_hours} applies."
+            )
+            target = off_hours
         if target is None:
             self.lines.append(f"No initial-response target for priority {history.priority}.")
             return None
@@ -380,6 +397,8 @@ class _Explainer:
                 f"{self.when(history.update_stop.at)}."
             )
             return None
+        if self.policy.update_interval_note:
+            self.lines.append(self.policy.update_interval_note)
         if history.response_met_at is None or history.update_anchor is None:
             self.lines.append(
                 f"Updates every {target} are due once the initial response has been given."

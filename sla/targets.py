@@ -9,6 +9,8 @@ Compact forms (case-insensitive, surrounding spaces ignored):
 ``4bh``   4 business hours on the calendar
 ``2bd``   2 business days (see below)
 ``nbd``   by the end of the next business day
+``immediate``  at once: due at the clock's start (receipt), met only by an answer
+          at that instant, such as a phone call that reached the customer
 ========  =====================================================================
 
 On a 24×7 calendar business minutes and hours are wall-clock durations in UTC and a
@@ -32,6 +34,7 @@ class TargetKind(StrEnum):
     BUSINESS = "business"
     BUSINESS_DAYS = "business_days"
     NEXT_BUSINESS_DAY = "next_business_day"
+    IMMEDIATE = "immediate"
 
 
 _PATTERN = re.compile(r"(?P<amount>\d+)\s*(?P<unit>m|h|bm|bh|bd)")
@@ -45,9 +48,10 @@ class Target:
     amount: int = 0
 
     def __post_init__(self) -> None:
-        if self.kind is TargetKind.NEXT_BUSINESS_DAY:
+        if self.kind in (TargetKind.NEXT_BUSINESS_DAY, TargetKind.IMMEDIATE):
             if self.amount != 0:
-                raise ValueError("A next-business-day target takes no amount.")
+                name = self.kind.value.replace("_", "-")
+                raise ValueError(f"A {name} target takes no amount.")
             return
         if isinstance(self.amount, bool) or not isinstance(self.amount, int):
             raise ValueError(f"A target amount must be a whole number, not {self.amount!r}.")
@@ -80,6 +84,10 @@ class Target:
         return cls(TargetKind.NEXT_BUSINESS_DAY)
 
     @classmethod
+    def immediate(cls) -> Target:
+        return cls(TargetKind.IMMEDIATE)
+
+    @classmethod
     def parse(cls, text: str) -> Target:
         """Read a compact form such as ``"4bh"``; raise ValueError naming the bad input."""
         if not isinstance(text, str):
@@ -87,12 +95,14 @@ class Target:
         cleaned = text.strip().lower()
         if cleaned == "nbd":
             return cls.next_business_day()
+        if cleaned == "immediate":
+            return cls.immediate()
         match = _PATTERN.fullmatch(cleaned)
         if match is None:
             raise ValueError(
                 f"{text!r} is not an SLA target; write a whole number followed by a unit: "
                 "'30m' or '1h' (clock time), '90bm' or '4bh' (business time), "
-                "'2bd' (business days), or 'nbd' (next business day)."
+                "'2bd' (business days), 'nbd' (next business day), or 'immediate'."
             )
         amount, unit = int(match["amount"]), match["unit"]
         try:
@@ -109,6 +119,8 @@ class Target:
         """The compact form stored in JSON; `Target.parse(t.code) == t`."""
         if self.kind is TargetKind.NEXT_BUSINESS_DAY:
             return "nbd"
+        if self.kind is TargetKind.IMMEDIATE:
+            return "immediate"
         if self.kind is TargetKind.BUSINESS_DAYS:
             return f"{self.amount}bd"
         prefix = "b" if self.kind is TargetKind.BUSINESS else ""
@@ -121,16 +133,20 @@ class Target:
         """The business (or clock) time the target allows, for CLOCK and BUSINESS targets."""
         if self.kind in (TargetKind.CLOCK, TargetKind.BUSINESS):
             return timedelta(minutes=self.amount)
+        if self.kind is TargetKind.IMMEDIATE:
+            return timedelta(0)
         return None
 
     @property
     def is_clock_time(self) -> bool:
         """True when the target ignores the calendar and counts elapsed time."""
-        return self.kind is TargetKind.CLOCK
+        return self.kind in (TargetKind.CLOCK, TargetKind.IMMEDIATE)
 
     def __str__(self) -> str:
         if self.kind is TargetKind.NEXT_BUSINESS_DAY:
             return "next business day"
+        if self.kind is TargetKind.IMMEDIATE:
+            return "immediately"
         if self.kind is TargetKind.BUSINESS_DAYS:
             return _plural(self.amount, "business day")
         prefix = "business " if self.kind is TargetKind.BUSINESS else ""

@@ -23,11 +23,14 @@ from supportdesk.types import AuthenticatedHttpRequest, signed_in
 from tenants import services
 from tenants.invitations import ONBOARDING_LABELS, contact_onboarding
 from tenants.models import (
+    COUNTRY_PATTERN,
     AccountTeamMember,
+    AgreedUpdateCadence,
     AuthorizedContact,
     ContactRequest,
     Environment,
     EnvironmentFlag,
+    EnvironmentKind,
     EscalationLevel,
     LetterOfAuthorization,
     NotificationAddress,
@@ -35,6 +38,7 @@ from tenants.models import (
     PartnerMember,
     PlanPriority,
     ProductFlag,
+    SupportPhone,
     SupportPlan,
     Tenant,
 )
@@ -47,9 +51,107 @@ admin.site.unregister(Authenticator)
 admin.site.unregister(EmailAddress)
 
 
-class PlanPriorityInline(admin.TabularInline):
+class PlanPriorityForm(ModelForm):
+    environments_allowed = forms.TypedMultipleChoiceField(
+        choices=EnvironmentKind.choices,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: any environment.",
+    )
+
+    class Meta:
+        model = PlanPriority
+        fields = [
+            "code",
+            "name",
+            "rank",
+            "definition",
+            "calendar",
+            "initial_response",
+            "off_hours_initial_response",
+            "update_interval",
+            "resolution",
+            "channel_rule",
+            "environments_allowed",
+        ]
+
+
+class PlanPriorityInline(admin.StackedInline):
     model = PlanPriority
+    form = PlanPriorityForm
     extra = 0
+    fieldsets = [
+        (None, {"fields": [("code", "name", "rank"), "definition", "calendar"]}),
+        (
+            "Targets",
+            {
+                "fields": [
+                    ("initial_response", "off_hours_initial_response"),
+                    ("update_interval", "resolution"),
+                ],
+                "description": 'Targets: "1h" or "30m" clock time, "4bh" business hours, '
+                '"2bd" business days, "nbd" next business day, "immediate".',
+            },
+        ),
+        ("How it is raised", {"fields": ["channel_rule", "environments_allowed"]}),
+    ]
+
+
+class CountryCodesField(forms.CharField):
+    """ISO 3166 codes edited as "US, CA, MX", stored as a list."""
+
+    def prepare_value(self, value: object) -> object:
+        if isinstance(value, list):
+            return ", ".join(value)
+        return value
+
+    def to_python(self, value: object) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        codes = [code.strip().upper() for code in text.replace(";", ",").split(",")]
+        codes = [code for code in codes if code]
+        bad = [code for code in codes if not COUNTRY_PATTERN.fullmatch(code)]
+        if bad:
+            raise forms.ValidationError(f"Not two-letter ISO 3166 codes: {', '.join(bad)}.")
+        return list(dict.fromkeys(codes))
+
+
+class SupportPhoneForm(ModelForm):
+    countries = CountryCodesField(
+        required=False,
+        help_text="e.g. US, CA, MX; blank: every country no other number names.",
+    )
+
+    class Meta:
+        model = SupportPhone
+        fields = ["region", "countries", "number", "hours", "order"]
+
+
+class SupportPhoneFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        catch_all, seen = 0, {}
+        for form in self.forms:
+            if not form.cleaned_data or form.cleaned_data.get("DELETE"):
+                continue
+            countries = form.cleaned_data.get("countries") or []
+            catch_all += not countries
+            for code in countries:
+                if code in seen:
+                    raise forms.ValidationError(f"{code} is named by two numbers.")
+                seen[code] = True
+        if catch_all > 1:
+            raise forms.ValidationError(
+                "Only one number may serve every other country (blank countries)."
+            )
+
+
+class SupportPhoneInline(admin.TabularInline):
+    model = SupportPhone
+    form = SupportPhoneForm
+    formset = SupportPhoneFormSet
+    extra = 0
+    verbose_name_plural = "Support phone numbers, by region"
 
 
 class PlanEscalationLevelInline(admin.TabularInline):
@@ -70,7 +172,7 @@ class SupportPlanAdmin(admin.ModelAdmin):
         "reopen_window_days",
         "queue_precedence",
     ]
-    inlines = [PlanPriorityInline, PlanEscalationLevelInline]
+    inlines = [PlanPriorityInline, SupportPhoneInline, PlanEscalationLevelInline]
 
     def save_related(
         self, request: HttpRequest, form: ModelForm, formsets: list, change: bool
@@ -130,6 +232,38 @@ class AccountTeamInline(admin.TabularInline):
     extra = 0
 
 
+class AgreedUpdateCadenceForm(ModelForm):
+    class Meta:
+        model = AgreedUpdateCadence
+        fields = ["priority_code", "update_interval"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        interval = data.get("update_interval")
+        if interval:
+            try:
+                data["update_interval"] = services.clean_update_interval(interval)
+            except InvalidInput as error:
+                self.add_error("update_interval", error.message)
+        tenant = self.instance.tenant if self.instance.tenant_id else None
+        code = data.get("priority_code")
+        if tenant is not None and code:
+            codes = list(tenant.plan.priorities.values_list("code", flat=True))
+            if code not in codes:
+                self.add_error("priority_code", f"The plan's priorities: {', '.join(codes)}.")
+        return data
+
+
+class AgreedUpdateCadenceInline(admin.TabularInline):
+    """Update intervals agreed with this customer; they replace the plan's per priority
+    (a case's own agreed interval replaces both). Saving recomputes its open cases."""
+
+    model = AgreedUpdateCadence
+    form = AgreedUpdateCadenceForm
+    extra = 0
+    verbose_name_plural = "Agreed update cadence (replaces the plan's update interval)"
+
+
 class TenantEscalationLevelInline(admin.TabularInline):
     """Levels here replace the plan's escalation path for this tenant."""
 
@@ -158,12 +292,27 @@ class TenantAdmin(admin.ModelAdmin):
         EnvironmentInline,
         AccountTeamInline,
         TenantEscalationLevelInline,
+        AgreedUpdateCadenceInline,
     ]
 
     def save_model(self, request: HttpRequest, obj: Tenant, form: ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if change and "plan" in form.changed_data:
             report_reapplied(self, request, services.tenant_plan_reapply(tenant_id=obj.id))
+
+    def save_related(
+        self, request: HttpRequest, form: ModelForm, formsets: list, change: bool
+    ) -> None:
+        super().save_related(request, form, formsets, change)
+        cadences_changed = any(
+            formset.model is AgreedUpdateCadence and formset.has_changed() for formset in formsets
+        )
+        if change and cadences_changed and "plan" not in form.changed_data:
+            # After the inline is saved, so the new cadences count (a plan change already
+            # recomputed every open case).
+            report_reapplied(
+                self, request, services.tenant_cadences_reapply(tenant_id=form.instance.id)
+            )
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

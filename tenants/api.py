@@ -7,7 +7,7 @@ from `tenants_for`.
 
 from django.db.models import QuerySet
 from django.urls import path
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,12 +22,16 @@ from tenants import services
 from tenants.access import is_contact_of
 from tenants.models import (
     AuthorizedContact,
+    ChannelRule,
     ContactRequest,
     EnvironmentKind,
     LetterOfAuthorization,
     PlanPriority,
+    SupportPhone,
+    SupportPlan,
     Tenant,
 )
+from tenants.phones import phone_for_country, support_phone_for
 from tenants.roles import is_support_staff
 from tenants.selectors import (
     contact_requests_of,
@@ -52,8 +56,24 @@ def acting_as(user: AnyUser, tenant: Tenant) -> str:
 
 class PrioritySerializer(serializers.ModelSerializer):
     rank = serializers.IntegerField(help_text="1 is the most urgent.")
-    needs_phone = serializers.BooleanField(
-        read_only=True, help_text="The plan asks for this priority to be raised by phone too."
+    initial_response = serializers.CharField(
+        help_text='A target: "4bh" business hours, "1h" clock time, "2bd", "nbd", '
+        '"immediate"; blank: none.'
+    )
+    off_hours_initial_response = serializers.CharField(
+        help_text="The initial-response target for a case received outside business hours; "
+        "blank: the same as in hours."
+    )
+    channel_rule = serializers.ChoiceField(
+        choices=ChannelRule.choices,
+        help_text="portal: file in the portal, API or by mail (or call); portal_and_phone: "
+        "file, then call as well; phone_only: call, the portal and API refuse it.",
+    )
+    environments_allowed = serializers.SerializerMethodField(
+        help_text="Environments a case at this priority may concern; empty: any."
+    )
+    needs_phone = serializers.SerializerMethodField(
+        help_text="Deprecated: the channel rule asks for a call (portal_and_phone or phone_only)."
     )
 
     class Meta:
@@ -64,10 +84,33 @@ class PrioritySerializer(serializers.ModelSerializer):
             "definition",
             "rank",
             "initial_response",
+            "off_hours_initial_response",
             "update_interval",
             "resolution",
+            "channel_rule",
+            "environments_allowed",
             "needs_phone",
         ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(ENVIRONMENT_KINDS)))
+    def get_environments_allowed(self, priority: PlanPriority) -> list[str]:
+        return [
+            EnvironmentKind(kind).name.lower() for kind in sorted(priority.environments_allowed)
+        ]
+
+    def get_needs_phone(self, priority: PlanPriority) -> bool:
+        return priority.channel_rule != ChannelRule.PORTAL
+
+
+class SupportPhoneSerializer(serializers.ModelSerializer):
+    countries = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="ISO 3166 codes this number serves; empty: every country no other names.",
+    )
+
+    class Meta:
+        model = SupportPhone
+        fields = ["region", "countries", "number", "hours"]
 
 
 class PlanSerializer(serializers.Serializer):
@@ -77,8 +120,15 @@ class PlanSerializer(serializers.Serializer):
     sla_categories = serializers.ListField(
         child=serializers.CharField(), help_text="Categories whose cases carry SLA targets."
     )
-    support_phone = serializers.CharField()
+    support_phone = serializers.SerializerMethodField(
+        help_text="Deprecated: the number for every other region; see `phones`."
+    )
+    phones = SupportPhoneSerializer(many=True, source="phones.all")
     priorities = PrioritySerializer(many=True, source="priorities.all")
+
+    def get_support_phone(self, plan: SupportPlan) -> str:
+        phone = phone_for_country(list(plan.phones.all()), "")
+        return phone.number if phone else ""
 
 
 class TenantSerializer(serializers.Serializer):
@@ -86,11 +136,21 @@ class TenantSerializer(serializers.Serializer):
     name = serializers.CharField()
     reference_prefix = serializers.CharField()
     time_zone = serializers.CharField()
+    country = serializers.CharField(help_text="ISO 3166 code; blank when not recorded.")
     acting_as = serializers.SerializerMethodField()
+    your_support_phone = serializers.SerializerMethodField(
+        help_text="The number you should call for this customer (your country's, else the "
+        "one for every other region); null when the plan has none."
+    )
     plan = PlanSerializer()
 
     def get_acting_as(self, tenant: Tenant) -> str:
         return acting_as(self.context["request"].user, tenant)
+
+    @extend_schema_field(SupportPhoneSerializer(allow_null=True))
+    def get_your_support_phone(self, tenant: Tenant) -> dict | None:
+        phone = support_phone_for(self.context["request"].user, tenant)
+        return None if phone is None else SupportPhoneSerializer(phone).data
 
 
 class MeSerializer(serializers.Serializer):
@@ -204,7 +264,9 @@ class MeView(ApiView):
             "email": user.email,
             "is_support_staff": is_support_staff(user),
             "authenticated_by": "token" if request.auth is not None else "session",
-            "tenants": list(tenant_choices(user).prefetch_related("plan__priorities")),
+            "tenants": list(
+                tenant_choices(user).prefetch_related("plan__priorities", "plan__phones")
+            ),
         }
         return Response(MeSerializer(data, context={"request": request}).data)
 
@@ -219,7 +281,7 @@ class TenantList(ApiView):
         responses=TenantSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        tenants = tenant_choices(request.user).prefetch_related("plan__priorities")
+        tenants = tenant_choices(request.user).prefetch_related("plan__priorities", "plan__phones")
         return Response(TenantSerializer(tenants, many=True, context={"request": request}).data)
 
 

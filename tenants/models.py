@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -63,10 +64,6 @@ class SupportPlan(models.Model):
     reopen_window_days = models.PositiveSmallIntegerField(
         default=14, help_text="Calendar days after closure within which the customer may reopen."
     )
-    phone_for_critical = models.BooleanField(
-        default=False, help_text="The top priority must also be raised by phone."
-    )
-    support_phone = models.CharField(max_length=40, blank=True)
     case_files_quota_mb = models.PositiveIntegerField(
         "Files per case (MB)",
         default=500,
@@ -93,10 +90,18 @@ class SupportPlan(models.Model):
         return category in self.sla_categories
 
 
+class ChannelRule(models.TextChoices):
+    """How a customer raises a case at one priority."""
+
+    PORTAL = "portal", "Portal or phone"
+    PORTAL_AND_PHONE = "portal_and_phone", "Portal, and call us as well"
+    PHONE_ONLY = "phone_only", "Phone only: the portal files nothing"
+
+
 class PlanPriority(models.Model):
     """One priority of a plan, with its definition (shown beside the choice) and targets.
 
-    Targets are stored as `sla.targets.Target` strings ("1h", "nbd", "2bd")."""
+    Targets are stored as `sla.targets.Target` strings ("1h", "nbd", "2bd", "immediate")."""
 
     plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="priorities")
     code = models.CharField(max_length=8, help_text="P1, P2 … — P1 is the most urgent.")
@@ -112,8 +117,21 @@ class PlanPriority(models.Model):
         help_text="Overrides the plan's calendar, e.g. 24×7 for P1.",
     )
     initial_response = models.CharField(max_length=16, blank=True)
+    off_hours_initial_response = models.CharField(
+        max_length=16,
+        blank=True,
+        help_text="For a case received outside business hours; blank: the same as in hours.",
+    )
     update_interval = models.CharField(max_length=16, blank=True)
     resolution = models.CharField(max_length=16, blank=True)
+    channel_rule = models.CharField(
+        max_length=20, choices=ChannelRule.choices, default=ChannelRule.PORTAL
+    )
+    environments_allowed = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Environments a case at this priority may concern; none ticked: any.",
+    )
 
     class Meta:
         ordering = ["plan", "rank"]
@@ -126,13 +144,33 @@ class PlanPriority(models.Model):
         return f"{self.code} {self.name}"
 
     @property
-    def needs_phone(self) -> bool:
-        """The plan wants its top priority raised by phone too (and has a number)."""
-        return self.rank == 1 and self.plan.phone_for_critical and bool(self.plan.support_phone)
+    def is_phone_only(self) -> bool:
+        return self.channel_rule == ChannelRule.PHONE_ONLY
+
+    @property
+    def wants_a_call(self) -> bool:
+        """Filed in the portal, and the customer should call as well."""
+        return self.channel_rule == ChannelRule.PORTAL_AND_PHONE
+
+    def allows_environment(self, kind: int) -> bool:
+        return not self.environments_allowed or kind in self.environments_allowed
+
+    def environments_text(self) -> str:
+        """ "Production" or "Production or Sandbox"; "" when any environment will do."""
+        names = [EnvironmentKind(kind).label for kind in sorted(self.environments_allowed)]
+        return " or ".join(names)
 
     def clean(self) -> None:
         errors = {}
-        for name in ("initial_response", "update_interval", "resolution"):
+        unknown = [k for k in self.environments_allowed or [] if k not in EnvironmentKind.values]
+        if unknown:
+            errors["environments_allowed"] = "Choose among production, sandbox and test."
+        for name in (
+            "initial_response",
+            "off_hours_initial_response",
+            "update_interval",
+            "resolution",
+        ):
             value = (getattr(self, name) or "").strip()
             if value:
                 try:
@@ -141,6 +179,44 @@ class PlanPriority(models.Model):
                     errors[name] = str(error)
         if errors:
             raise ValidationError(errors)
+
+
+COUNTRY_PATTERN = re.compile(r"[A-Z]{2}")
+COUNTRY_CODE = RegexValidator(r"^[A-Z]{2}$", "Two capital letters (ISO 3166), e.g. US.")
+
+
+class SupportPhone(models.Model):
+    """A plan's support number for one region; the row with no countries serves every
+    country no other row names."""
+
+    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="phones")
+    region = models.CharField(max_length=60, help_text="e.g. Americas, EMEA, All regions.")
+    countries = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="ISO 3166 codes, e.g. US, CA, MX; blank: every country of no other row.",
+    )
+    number = models.CharField(max_length=40)
+    hours = models.CharField(
+        max_length=200, blank=True, help_text="e.g. 24×7 for Priority 1; 9am–5pm Mon–Fri."
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["plan", "order", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.region}: {self.number}"
+
+    @property
+    def dial(self) -> str:
+        """The number for a tel: link."""
+        return "".join(ch for ch in self.number if ch.isdigit() or ch == "+")
+
+    def clean(self) -> None:
+        bad = [code for code in self.countries or [] if not COUNTRY_PATTERN.fullmatch(code)]
+        if bad:
+            raise ValidationError({"countries": f"Not ISO 3166 codes: {', '.join(bad)}."})
 
 
 class Tenant(models.Model):
@@ -153,6 +229,12 @@ class Tenant(models.Model):
     )
     plan = models.ForeignKey(SupportPlan, on_delete=models.PROTECT, related_name="tenants")
     time_zone = models.CharField(max_length=64, default="UTC")
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        validators=[COUNTRY_CODE],
+        help_text="ISO 3166 code, e.g. US or DE: picks the support phone number shown.",
+    )
     is_active = models.BooleanField(default=True)
     require_mfa_for_contacts = models.BooleanField(
         "require two-step sign-in for contacts",
@@ -193,6 +275,12 @@ class AuthorizedContact(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contacts"
     )
     phone = models.CharField(max_length=40, blank=True)
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        validators=[COUNTRY_CODE],
+        help_text="ISO 3166 code of where the contact works; blank: the customer's country.",
+    )
     certification = models.CharField(
         max_length=200,
         blank=True,
@@ -689,3 +777,25 @@ class ContactInvitation(models.Model):
 
     def is_expired(self, now: dt.datetime) -> bool:
         return self.expires_at <= now
+
+
+class AgreedUpdateCadence(models.Model):
+    """An update interval agreed with one customer for one priority; it replaces the
+    plan's (a case's own agreed interval replaces both)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="update_cadences")
+    priority_code = models.CharField("priority", max_length=8)
+    update_interval = models.CharField(
+        max_length=16, help_text="A target such as 2h (clock time), 4bh or 1bd."
+    )
+
+    class Meta:
+        ordering = ["tenant", "priority_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "priority_code"], name="one_update_cadence_per_priority"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.priority_code}: every {self.update_interval}"

@@ -99,7 +99,9 @@ _MANAGERS_ONLY_VIEW = {"notification"}
 _CONFIGURATION_MODELS = {
     "supportplan",
     "planpriority",
+    "supportphone",
     "tenant",
+    "agreedupdatecadence",
     "partner",
     "partnermember",
     "calendar",

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from audit.context import audited
 from sla.services import Reapplied, reapply
+from sla.targets import Target
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict, require_text
 from supportdesk.types import User
 from tenants.access import is_contact_of, tenants_for
@@ -30,6 +31,7 @@ from tenants.invitations import (
     contact_invite,
 )
 from tenants.models import (
+    AgreedUpdateCadence,
     AuthorizedContact,
     ContactRequest,
     LetterOfAuthorization,
@@ -49,6 +51,10 @@ a receiver answers with a `sla.services.Reapplied`."""
 
 tenant_plan_changed = Signal()
 """Sent with `tenant_id` after a tenant moved to another plan; answered likewise."""
+
+tenant_cadences_changed = Signal()
+"""Sent with `tenant_id` after the update cadences agreed with a tenant changed; answered
+likewise (its open cases get new next-update due times)."""
 
 # The lowest role that may approve a letter of authorization (see `letter_approve`).
 LETTER_APPROVER = Role.TRIAGE_LEAD
@@ -467,12 +473,55 @@ def tenant_plan_reapply(*, tenant_id: int) -> Reapplied:
     return reapply(tenant_plan_changed, Tenant, tenant_id=tenant_id)
 
 
+def tenant_cadences_reapply(*, tenant_id: int) -> Reapplied:
+    """After the update cadences agreed with a tenant were edited (the tenant page's
+    inline): its open cases get the next-update due times the cadences give them."""
+    return reapply(tenant_cadences_changed, Tenant, tenant_id=tenant_id)
+
+
+def clean_update_interval(text: str, field: str = "update_interval") -> str:
+    """The compact form of an agreed update interval, or InvalidInput naming the field."""
+    try:
+        return Target.parse(text or "").code
+    except ValueError as error:
+        raise InvalidInput(str(error), field_errors={field: [str(error)]}) from None
+
+
+@transaction.atomic
+def tenant_set_update_cadence(
+    *, actor: User, tenant_id: int, priority_code: str, update_interval: str
+) -> AgreedUpdateCadence | None:
+    """Agree an update interval with a customer for one priority of its plan (blank: back
+    to the plan's), then recompute the next-update due times of its open cases. Agreeing
+    cadences is contract work: Support managers only."""
+    require_role(actor, Role.MANAGER, "agree an update cadence with a customer")
+    tenant = Tenant.objects.select_for_update().filter(id=tenant_id).first()
+    if tenant is None:
+        raise NotFound("No such customer.")
+    codes = set(tenant.plan.priorities.values_list("code", flat=True))
+    if priority_code not in codes:
+        message = f"Choose one of the plan's priorities: {', '.join(sorted(codes))}."
+        raise InvalidInput(message, field_errors={"priority_code": [message]})
+    cadence = None
+    if (update_interval or "").strip():
+        cadence, _created = AgreedUpdateCadence.objects.update_or_create(
+            tenant=tenant,
+            priority_code=priority_code,
+            defaults={"update_interval": clean_update_interval(update_interval)},
+        )
+    else:
+        AgreedUpdateCadence.objects.filter(tenant=tenant, priority_code=priority_code).delete()
+    tenant_cadences_reapply(tenant_id=tenant.id)
+    return cadence
+
+
 __all__ = [
     "LETTER_APPROVER",
     "access_end",
     "api_token_create",
     "api_token_revoke",
     "api_tokens_revoke_all",
+    "clean_update_interval",
     "contact_grant",
     "contact_invitation_accept",
     "contact_invitation_resend",
@@ -493,8 +542,11 @@ __all__ = [
     "letter_submit",
     "plan_changed",
     "plan_reapply",
+    "tenant_cadences_changed",
+    "tenant_cadences_reapply",
     "tenant_plan_changed",
     "tenant_plan_reapply",
+    "tenant_set_update_cadence",
     "user_sessions_end",
     "validate_letter",
 ]

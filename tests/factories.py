@@ -29,6 +29,7 @@ from tenants.models import (
     PartnerMember,
     PlanPriority,
     ProductFlag,
+    SupportPhone,
     SupportPlan,
     Tenant,
 )
@@ -273,3 +274,14 @@ def api_token_for(user: object, name: str = "tests", **fields: object) -> tuple[
 PNG_BYTES = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
 )
+
+
+class SupportPhoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SupportPhone
+
+    plan = factory.SubFactory(SupportPlanFactory)
+    region = "All regions"
+    countries: list[str] = []
+    number = "+1 212 555 0100"
+    hours = "24×7 for Priority 1; 9am–5pm Mon–Fri"

@@ -126,6 +126,29 @@ def _phone(request: HttpRequest, case: Case, data: dict) -> str:
     return f"Phone call logged as contact attempt {attempt.number}."
 
 
+def _phone_call(request: HttpRequest, case: Case, data: dict) -> str:
+    services.case_log_phone_call(
+        case_id=case.id,
+        actor=signed_in(request),
+        note=data["note"],
+        reached=data["reached"],
+        expected_version=_version(data),
+    )
+    if data["reached"]:
+        return "Call logged; it counts as a response to the customer."
+    return "Call logged as an internal note."
+
+
+def _update_cadence(request: HttpRequest, case: Case, data: dict) -> str:
+    services.case_set_update_cadence(
+        case_id=case.id,
+        actor=signed_in(request),
+        interval=data["interval"],
+        expected_version=_version(data),
+    )
+    return "Update cadence saved; the next update is due as the page now shows."
+
+
 def _propose(request: HttpRequest, case: Case, data: dict) -> str:
     services.case_propose_solution(
         case_id=case.id,
@@ -289,6 +312,22 @@ PAGE_ACTIONS = [
             case.state == State.AWAITING_INFORMATION and may(user, StaffAction.WORK_CASES)
         ),
         _phone,
+    ),
+    PageAction(
+        "log_phone_call",
+        "Log a phone call",
+        case_forms.PhoneCallForm,
+        lambda case, user, available: (
+            _open(case, user, available) and case.state != State.AWAITING_INFORMATION
+        ),
+        _phone_call,
+    ),
+    PageAction(
+        "update_cadence",
+        "Agree an update cadence",
+        case_forms.UpdateCadenceForm,
+        _open,
+        _update_cadence,
     ),
     PageAction(
         "propose_solution",

@@ -113,6 +113,35 @@ class PhoneAttemptForm(VersionedForm):
     note = _text("What happened on the call?", rows=3)
 
 
+class PhoneCallForm(VersionedForm):
+    reached = forms.TypedChoiceField(
+        label="Did you reach the customer?",
+        choices=[("yes", "Yes: the note is the call's summary for the customer"), ("no", "No")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        initial="yes",
+    )
+    note = _text(
+        "Note",
+        rows=3,
+        help_text="Reached: shown to the customer, and the call counts as a response "
+        "(the initial response, and it restarts the update interval). Not reached: internal.",
+    )
+
+
+class UpdateCadenceForm(VersionedForm):
+    interval = forms.CharField(
+        label="Agreed update interval",
+        required=False,
+        max_length=16,
+        help_text='e.g. "2h" (clock time), "4bh" (business hours), "1bd"; blank: the '
+        "customer's agreed cadence or the plan's. The customer sees it on the case page.",
+    )
+
+    def initial_from(self, case: Case) -> dict[str, object]:
+        return {"interval": case.agreed_update_interval}
+
+
 class ProposeSolutionForm(VersionedForm):
     body = _text("The solution", rows=6, help_text="Sent to the customer to accept or reject.")
 

@@ -32,6 +32,7 @@ from cases.admin.filters import (
     SlaFilter,
     StateFilter,
 )
+from cases.admin.phone_case import log_phone_case
 from cases.admin.triage import triage_view
 from cases.models import LONG_TEXT_FIELDS, BusinessImpact, Case
 from cases.selectors import (
@@ -288,6 +289,7 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
         return [
             path("triage/", wrap(triage_view), name="cases_case_triage"),
             path("dashboard/", wrap(dashboard_view), name="cases_case_dashboard"),
+            path("phone-case/", wrap(log_phone_case), name="cases_case_log_phone_case"),
             path("<path:object_id>/act/<str:name>/", wrap(case_act), name="cases_case_act"),
             path(
                 "<path:object_id>/attachments/<str:attachment_id>/",
@@ -325,6 +327,9 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
                 else "",
                 "dashboard_url": reverse("admin:cases_case_dashboard")
                 if may(user, StaffAction.DASHBOARD)
+                else "",
+                "phone_case_url": reverse("admin:cases_case_log_phone_case")
+                if may(user, StaffAction.WORK_CASES)
                 else "",
             },
         )

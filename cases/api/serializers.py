@@ -168,6 +168,10 @@ class CaseSerializer(CaseSummarySerializer):
         help_text="A closed case may be reopened until then.",
     )
     sla = DueTimes(source="*")
+    agreed_update_interval = serializers.CharField(
+        help_text='An update interval agreed for this case ("2h", "1bd"); blank: the '
+        "customer's agreed cadence or the plan's applies (see `sla.explanation`)."
+    )
     # Declared, not derived from the model: the derived bounds differ per database.
     users_affected = serializers.IntegerField(allow_null=True, min_value=0)
 
@@ -189,6 +193,7 @@ class CaseSerializer(CaseSummarySerializer):
             "first_seen_at",
             "related_cases",
             "reopen_until",
+            "agreed_update_interval",
             "sla",
         ]
 

@@ -13,9 +13,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0013_backfill_tenant_files_bytes'),
+        ('cases', '0015_case_agreed_update_interval'),
         ('knowledge', '0002_product_feedback_and_resolution_note'),
-        ('tenants', '0011_plan_queue_precedence'),
+        ('tenants', '0013_plan_queue_precedence'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -3,6 +3,10 @@
 Views, admin actions, the API, inbound mail and tasks import from here.
 """
 
+from cases.services.contract_rules import (
+    case_log_phone_call,
+    case_set_update_cadence,
+)
 from cases.services.customer_escalations import (
     case_escalate_by_customer,
     customer_escalation_acknowledge,
@@ -94,6 +98,7 @@ __all__ = [
     "case_escalate_by_customer",
     "case_link_known_issue",
     "case_log_phone_attempt",
+    "case_log_phone_call",
     "case_merge",
     "case_propose_solution",
     "case_reject_solution",
@@ -101,6 +106,7 @@ __all__ = [
     "case_request_info",
     "case_route",
     "case_transfer",
+    "case_set_update_cadence",
     "case_transfer_enhancement",
     "case_unlink_known_issue",
     "case_watcher_add",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import NamedTuple
 
@@ -25,7 +26,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from cases.models import LONG_TEXT_FIELDS, Case, CaseEvent, Comment, State
+from cases.models import LONG_TEXT_FIELDS, Case, CaseEvent, Channel, Comment, State
 from cases.services.bulk import bulk_save_fields
 from cases.services.common import with_tenants
 from sla.calendars import to_business_calendar
@@ -38,7 +39,7 @@ from sla.clocks import (
     instant_when_used,
 )
 from sla.targets import Target
-from tenants.models import Category, SupportPlan
+from tenants.models import AgreedUpdateCadence, Category, SupportPlan
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +92,9 @@ def clock_policies(plan: SupportPlan) -> dict[str, ClockPolicy]:
         policies[priority.code] = ClockPolicy(
             calendar=to_business_calendar(calendar),
             initial_response=_target(priority.initial_response, priority, "initial response"),
+            off_hours_initial_response=_target(
+                priority.off_hours_initial_response, priority, "off-hours initial response"
+            ),
             update_interval=_target(priority.update_interval, priority, "update interval"),
             resolution=_target(priority.resolution, priority, "resolution"),
             calendar_name=calendar.name,
@@ -133,6 +137,10 @@ def clock_events(
         at, kind = event.created_at, event.kind
         if kind == kinds.CREATED:
             result.append(ClockEvent(at, ClockEventKind.RECEIVED, event.data.get("priority")))
+            if event.data.get("channel") == Channel.PHONE:
+                # Staff logged the case during the customer's call: a person answered at
+                # once, so the call itself is the initial response.
+                result.append(ClockEvent(at, ClockEventKind.PUBLIC_STAFF_REPLY))
             continue
         if kind == kinds.PRIORITY_CHANGED:
             priority = event.data.get("priority")
@@ -176,16 +184,20 @@ def cases_recompute_clocks(
     *,
     now: datetime | None = None,
     policies: dict[int, dict[str, ClockPolicy]] | None = None,
+    cadences: dict[int, dict[str, str]] | None = None,
     save: bool = True,
 ) -> None:
     """`case_recompute_clocks` for many locked cases at once: one query for all their
-    timelines, one for their staff replies, one UPDATE (or none with `save=False`: the
-    caller saves CLOCK_FIELDS with its own changes). `policies` caches the targets per
-    plan id across calls."""
+    timelines, one for their staff replies, one for the update cadences agreed with
+    their tenants, one UPDATE (or none with `save=False`: the caller saves CLOCK_FIELDS
+    with its own changes). `policies` caches the targets per plan id across calls,
+    `cadences` the agreed intervals per tenant id."""
     if not cases:
         return
     now = now or timezone.now()
     policies = {} if policies is None else policies
+    cadences = {} if cadences is None else cadences
+    _load_cadences(cadences, {case.tenant_id for case in cases})
     timed = [case for case in cases if case.tenant.plan.category_has_sla(case.category)]
     timelines: dict[int, list[TimelineEntry]] = defaultdict(list)
     staff_replies: set[int] = set()
@@ -208,13 +220,56 @@ def cases_recompute_clocks(
             if plan.id not in policies:
                 policies[plan.id] = clock_policies(plan)
             timeline = _from_receipt(case, timelines[case.id])
-            values = _clock_values(timeline, staff_replies, policies[plan.id], now)
+            case_policies = with_agreed_cadence(
+                policies[plan.id],
+                case_interval=case.agreed_update_interval,
+                tenant_intervals=cadences.get(case.tenant_id, {}),
+            )
+            values = _clock_values(timeline, staff_replies, case_policies, now)
         for name, value in values.items():
             setattr(case, name, value)
     if save:
         # Due times are derived data: they bump neither the case's version (which guards
         # edits made on a stale page) nor its updated_at.
         bulk_save_fields(cases, CLOCK_FIELDS)
+
+
+def _load_cadences(cadences: dict[int, dict[str, str]], tenant_ids: set[int]) -> None:
+    """Fill `cadences` with the intervals agreed with the tenants it lacks (one query)."""
+    missing = tenant_ids - cadences.keys()
+    if not missing:
+        return
+    for tenant_id in missing:
+        cadences[tenant_id] = {}
+    rows = AgreedUpdateCadence.objects.filter(tenant_id__in=missing).values_list(
+        "tenant_id", "priority_code", "update_interval"
+    )
+    for tenant_id, code, interval in rows:
+        cadences[tenant_id][code] = interval
+
+
+def with_agreed_cadence(
+    policies: dict[str, ClockPolicy], *, case_interval: str, tenant_intervals: dict[str, str]
+) -> dict[str, ClockPolicy]:
+    """The plan's policies with the agreed update intervals in: the case's own (for every
+    priority) before the tenant's (per priority) before the plan's."""
+    if not case_interval and not tenant_intervals:
+        return policies
+    result = dict(policies)
+    for code, policy in policies.items():
+        text, whose = case_interval, "for this case"
+        if not text:
+            text, whose = tenant_intervals.get(code, ""), f"with the customer for {code}"
+        target = _target(text, code, "agreed update interval") if text else None
+        if target is None:
+            continue
+        plan = f" (the plan says {policy.update_interval})" if policy.update_interval else ""
+        result[code] = replace(
+            policy,
+            update_interval=target,
+            update_interval_note=f"Update interval agreed {whose}: every {target}{plan}.",
+        )
+    return result
 
 
 def _from_receipt(case: Case, timeline: list[TimelineEntry]) -> list[TimelineEntry]:
@@ -391,6 +446,7 @@ def clocks_refresh_stale(*, now: datetime, limit: int | None = None) -> int:
     of locked rows (skipping rows another worker holds). Returns how many were done."""
     done = 0
     policies: dict[int, dict[str, ClockPolicy]] = {}
+    cadences: dict[int, dict[str, str]] = {}
     while limit is None or done < limit:
         size = BATCH_SIZE if limit is None else min(BATCH_SIZE, limit - done)
         with transaction.atomic():
@@ -402,7 +458,7 @@ def clocks_refresh_stale(*, now: datetime, limit: int | None = None) -> int:
                     .select_for_update(skip_locked=True)[:size]
                 )
             )
-            cases_recompute_clocks(batch, now=now, policies=policies)
+            cases_recompute_clocks(batch, now=now, policies=policies, cadences=cadences)
         done += len(batch)
         if len(batch) < size:
             break

@@ -51,7 +51,8 @@ from cases.services.routing import case_route
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict, require_text
 from supportdesk.types import User, present
 from tenants.access import acting_partner_member, is_contact_of, tenants_for
-from tenants.models import Category, EnvironmentKind, Tenant
+from tenants.models import Category, EnvironmentKind, PlanPriority, Tenant
+from tenants.phones import phone_text, support_phone_for
 from tenants.roles import is_support_staff, require_role
 
 INTAKE_TEXT_FIELDS = (
@@ -89,7 +90,11 @@ def case_create(
 ) -> Case:
     """File a case for a tenant. Staff may log one for a contact (`reporter`), e.g. a phone
     call; mail arrives at the plan's lowest priority, as the contracts say. With
-    `acknowledge=False` the reporter gets no receipt (mail that came from a mailing list)."""
+    `acknowledge=False` the reporter gets no receipt (mail that came from a mailing list).
+
+    The priority's rules hold on every channel: a phone-only priority is filed only by
+    staff logging the call (channel phone), and a priority limited to some environments
+    refuses the others (mail, which chooses neither, is not held to the environments)."""
     try:
         tenant = tenants_for(actor).select_related("plan").get(id=tenant_id)
     except Tenant.DoesNotExist:
@@ -129,10 +134,19 @@ def case_create(
             errors[field] = [f"Keep this under {limit} characters."]
     if errors:
         raise InvalidInput("Please correct the case details.", field_errors=errors)
+    if channel != Channel.EMAIL:
+        environment_error = priority_environment_error(priorities[priority], environment)
+        if environment_error:
+            raise InvalidInput(environment_error, field_errors={"priority": [environment_error]})
     files = list(attachments)
     validate_uploads(files)
 
     staff = is_support_staff(actor)
+    if channel == Channel.PHONE and not staff:
+        raise NotPermitted(
+            "Phone cases are logged by support staff during the call.",
+            field_errors={"channel": ["Only support staff log a phone case."]},
+        )
     if staff:
         # Security staff see every tenant but work no cases.
         require_permission(actor, StaffAction.WORK_CASES)
@@ -156,6 +170,9 @@ def case_create(
             None if is_contact_of(actor, tenant.id) else acting_partner_member(actor, tenant.id)
         )
         partner = membership.partner if membership else None
+    if priorities[priority].is_phone_only and channel != Channel.PHONE:
+        message = phone_only_message(priorities[priority], reporter, tenant)
+        raise InvalidInput(message, field_errors={"priority": [message]})
 
     # The UPDATE takes the tenant row lock, so concurrent filings get consecutive numbers.
     Tenant.objects.filter(id=tenant.id).update(last_case_number=F("last_case_number") + 1)
@@ -178,6 +195,8 @@ def case_create(
         first_seen_at=first_seen_at,
         reporter=reporter,
         partner=partner,
+        # A case logged during the customer's call was answered by a person at once.
+        first_responded_at=timezone.now() if channel == Channel.PHONE else None,
         **{field: (intake.get(field) or "").strip() for field in INTAKE_TEXT_FIELDS},
     )
     record_event(
@@ -194,6 +213,26 @@ def case_create(
     case_route(case)
     store_attachments(case, actor, files, comment=None, public=True)
     return case
+
+
+def priority_environment_error(priority: PlanPriority, environment: int) -> str:
+    """Why `priority` may not be used for a case about `environment`, or ""."""
+    if priority.allows_environment(environment):
+        return ""
+    return (
+        f"Priority {priority.code} is for {priority.environments_text().lower()} only; "
+        f"choose {priority.environments_text()} or a lower priority."
+    )
+
+
+def phone_only_message(priority: PlanPriority, reporter: User, tenant: Tenant) -> str:
+    """The refusal of a phone-only priority filed in writing, with the number to call."""
+    phone = phone_text(support_phone_for(reporter, tenant))
+    call = f"call {phone}" if phone else "call your support line"
+    return (
+        f"{priority.code} {priority.name} cases are taken by phone only: {call}. "
+        "Or choose a lower priority to file it here."
+    )
 
 
 @transaction.atomic
@@ -697,6 +736,10 @@ def case_change_priority(
         raise InvalidInput(f"{case.reference} is already {priority}.")
     if not case.is_open:
         raise StateConflict(f"{case.reference} is closed; its priority can no longer change.")
+    chosen = case.tenant.plan.priorities.get(code=priority)
+    environment_error = priority_environment_error(chosen, case.environment)
+    if environment_error:
+        raise InvalidInput(environment_error, field_errors={"priority": [environment_error]})
     previous = case.priority
     case.priority = priority
     case.priority_rank = ranks[priority]

@@ -38,6 +38,7 @@ from portal.views.case_extras import customer_panels
 from supportdesk.errors import ServiceError
 from tenants.environments import environments_of
 from tenants.models import Category
+from tenants.phones import phone_text, support_phone_for
 
 
 def _case_url(case: Case, anchor: str = "") -> str:
@@ -50,6 +51,7 @@ def _case_url(case: Case, anchor: str = "") -> str:
 def case_new(request: PortalRequest) -> HttpResponse:
     portal = request.portal
     plan = portal.tenant.plan
+    phone = support_phone_for(request.user, portal.tenant)
     initial = {"related_cases": request.GET.get("related", "")[:200]}
     form = CaseForm(
         request.POST or None,
@@ -72,11 +74,11 @@ def case_new(request: PortalRequest) -> HttpResponse:
             else:
                 messages.success(request, f"{case.reference} is filed. We'll keep you posted here.")
                 priority = next(p for p in form.priorities if p.code == case.priority)
-                if priority.needs_phone:
+                if priority.wants_a_call and phone is not None:
                     messages.warning(
                         request,
                         f"For a {priority.code} case your plan asks you to call us as well: "
-                        f"{plan.support_phone}. Quote {case.reference}.",
+                        f"{phone_text(phone)}. Quote {case.reference}.",
                     )
                 return redirect(_case_url(case))
         else:
@@ -86,6 +88,7 @@ def case_new(request: PortalRequest) -> HttpResponse:
     context = {
         "form": form,
         "plan": plan,
+        "phone": phone,
         "sla_categories": [Category(code).label for code in plan.sla_categories],
         "upload_rules": upload_rules(),
     }

@@ -122,9 +122,39 @@
     update();
   }
 
+  /* A priority limited to some environments warns when another is chosen; the case
+     service refuses the pair, so this only saves a round trip. Environment kinds: the
+     select's values, or the kind of the chosen environment of the customer's own. */
+  function setUpEnvironmentWarning(form) {
+    var warning = form.querySelector("[data-environment-warning]");
+    if (!warning) return;
+    function update() {
+      var chosen = form.querySelector('input[name="priority"]:checked');
+      var kind = form.querySelector('[name="environment"]');
+      var own = form.querySelector('[name="tenant_environment_id"]');
+      var value = kind ? kind.value : "";
+      if (own && own.selectedOptions && own.selectedOptions[0] && own.selectedOptions[0].dataset.kind) {
+        value = own.selectedOptions[0].dataset.kind;
+      }
+      var allowed = chosen && chosen.dataset.environments;
+      if (!allowed || !value || allowed.split(" ").indexOf(value) >= 0) {
+        warning.hidden = true;
+        warning.textContent = "";
+        return;
+      }
+      warning.textContent = "Priority " + chosen.value + " is for " +
+        chosen.dataset.environmentsText.toLowerCase() + " only; choose " +
+        chosen.dataset.environmentsText + " or a lower priority.";
+      warning.hidden = false;
+    }
+    form.addEventListener("change", update);
+    update();
+  }
+
   function setUp(root) {
     root.querySelectorAll("[data-dropzone]").forEach(setUpDropzone);
     root.querySelectorAll("[data-priority-form]").forEach(setUpPhoneNote);
+    root.querySelectorAll("[data-priority-form]").forEach(setUpEnvironmentWarning);
   }
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0008_letter_submitter_and_contact_remover'),
+        ('tenants', '0012_priority_and_channel_rules'),
     ]
 
     operations = [

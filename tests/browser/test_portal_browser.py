@@ -49,8 +49,8 @@ def desk(cast, frozen_clock):
         user.save()
     plan = cast.tenant_a.plan
     plan.name = "Premier"
-    plan.phone_for_critical = True
-    plan.support_phone = "+1 212 555 0100"
+    plan.priorities.filter(rank=1).update(channel_rule="portal_and_phone")
+    plan.phones.create(region="All regions", number="+1 212 555 0100")
     plan.save()
     for priority, definition in zip(
         plan.priorities.order_by("rank"),

@@ -92,6 +92,7 @@ def tenant_form_data(tenant, **changes) -> dict:
         "environments",
         "account_team",
         "escalation_levels",
+        "update_cadences",
     ):
         data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
     return data
@@ -101,10 +102,14 @@ def plan_form_data(plan, changes: dict[str, dict] | None = None) -> dict:
     """The plan's admin form as posted, its priorities inline with `changes` per code."""
     priorities = list(plan.priorities.order_by("rank"))
     data = form_data(plan)
-    for prefix, total in (("priorities", len(priorities)), ("escalation_levels", 0)):
+    for prefix, total in (("priorities", len(priorities)), ("phones", 0), ("escalation_levels", 0)):
         data[f"{prefix}-TOTAL_FORMS"] = data[f"{prefix}-INITIAL_FORMS"] = total
         data[f"{prefix}-MIN_NUM_FORMS"], data[f"{prefix}-MAX_NUM_FORMS"] = 0, 1000
     for index, priority in enumerate(priorities):
-        for name, value in form_data(priority, **(changes or {}).get(priority.code, {})).items():
+        changed = (changes or {}).get(priority.code, {})
+        for name, value in form_data(priority, **changed).items():
             data[f"priorities-{index}-{name}"] = value
+        # Ticked checkboxes post one value each.
+        kinds = changed.get("environments_allowed", priority.environments_allowed)
+        data[f"priorities-{index}-environments_allowed"] = list(kinds)
     return data

@@ -49,6 +49,7 @@ from servicerequests.handlers import REGISTRY
 from tenants import services
 from tenants.models import (
     AccountRole,
+    AgreedUpdateCadence,
     AuthorizedContact,
     ContactInvitation,
     ContactRequest,
@@ -79,6 +80,7 @@ from tests.factories import (
     PartnerFactory,
     ProductFlagFactory,
     RequestTypeFactory,
+    SupportPhoneFactory,
     TenantFactory,
     UserFactory,
 )
@@ -334,6 +336,12 @@ def world(cast, people, django_capture_on_commit_callbacks) -> dict[str, object]
         ArticleFactory(is_published=False)
         ArticleFactory(is_published=True)
         AnnouncementFactory(published=False)
+        # The plan's regional numbers and a cadence agreed with the customer: inlines of
+        # the plan and tenant pages, which only managers change.
+        SupportPhoneFactory(plan=cast.tenant_a.plan, region="Americas", countries=["US"])
+        AgreedUpdateCadence.objects.create(
+            tenant=cast.tenant_a, priority_code="P1", update_interval="2h"
+        )
         inbound_receive(STRANGER_MAIL, source=InboundEmail.Source.PIPE)
         NotificationPreference.objects.create(
             user=cast.contact_a, event="case_assigned", enabled=True

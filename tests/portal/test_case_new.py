@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent
+from tenants.models import ChannelRule, SupportPhone
 from tests.factories import PNG_BYTES, ArticleFactory, ContactFactory, KnownIssueFactory
 
 pytestmark = pytest.mark.django_db
@@ -57,9 +58,8 @@ def test_phone_route_shows_beside_p1_when_the_plan_wants_it(client, cast, sign_i
     sign_in(cast.contact_a)
     assert "data-phone-note" not in client.get(URL).content.decode()
     plan = cast.tenant_a.plan
-    plan.phone_for_critical = True
-    plan.support_phone = "+1 212 555 0100"
-    plan.save()
+    plan.priorities.filter(rank=1).update(channel_rule=ChannelRule.PORTAL_AND_PHONE)
+    SupportPhone.objects.create(plan=plan, region="All regions", number="+1 212 555 0100")
     html = client.get(URL).content.decode()
     assert "data-phone-note" in html
     assert "+1 212 555 0100" in html
@@ -102,12 +102,13 @@ def test_partner_filing_records_the_partner(client, cast, sign_in):
 
 def test_p1_filing_reminds_to_call_when_the_plan_wants_it(client, cast, sign_in):
     plan = cast.tenant_a.plan
-    plan.phone_for_critical = True
-    plan.support_phone = "+1 212 555 0100"
-    plan.save()
+    plan.priorities.filter(rank=1).update(channel_rule=ChannelRule.PORTAL_AND_PHONE)
+    SupportPhone.objects.create(
+        plan=plan, region="All regions", number="+1 212 555 0100", hours="24×7 for P1"
+    )
     sign_in(cast.contact_a)
     response = client.post(URL, intake(priority="P1"), follow=True)
-    assert "+1 212 555 0100" in response.content.decode()
+    assert "+1 212 555 0100 (24×7 for P1)" in response.content.decode()
     assert "call us as well" in response.content.decode()
 
 

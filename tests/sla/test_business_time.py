@@ -284,6 +284,7 @@ def test_calendars_with_equal_values_are_equal_and_hashable() -> None:
         ("1bd", "1 business day"),
         ("2bd", "2 business days"),
         ("nbd", "next business day"),
+        ("immediate", "immediately"),
     ],
 )
 def test_target_codes_round_trip_and_read_as_words(code: str, wording: str) -> None:

@@ -27,6 +27,7 @@ from tenants.models import (
     AccountRole,
     AccountTeamMember,
     AuthorizedContact,
+    ChannelRule,
     Environment,
     EnvironmentFlag,
     EnvironmentKind,
@@ -37,6 +38,7 @@ from tenants.models import (
     PartnerMember,
     PlanPriority,
     ProductFlag,
+    SupportPhone,
     SupportPlan,
     Tenant,
 )
@@ -51,8 +53,8 @@ _Priority = tuple[str, str, str, str, str]
 class _PlanSpec(TypedDict):
     max_portal_contacts: int
     calendar: str
-    phone_for_critical: NotRequired[bool]
-    support_phone: NotRequired[str]
+    p1_channel_rule: NotRequired[str]
+    phones: NotRequired[list[tuple[str, list[str], str, str]]]
     priorities: list[_Priority]
 
 
@@ -70,8 +72,10 @@ PLANS: dict[str, _PlanSpec] = {
     "Business Critical": {
         "max_portal_contacts": 3,
         "calendar": "UK business hours",
-        "phone_for_critical": True,
-        "support_phone": "+44 20 7946 0000",
+        "p1_channel_rule": ChannelRule.PORTAL_AND_PHONE,
+        "phones": [
+            ("All regions", [], "+44 20 7946 0000", "24×7 for P1; 8:30am–5:30pm Mon–Fri"),
+        ],
         "priorities": [
             ("P1", "Critical", "Production down for all users; business stopped.", "1h", "1h"),
             ("P2", "High", "Production impaired; a key process is blocked.", "nbd", "2bd"),
@@ -82,8 +86,11 @@ PLANS: dict[str, _PlanSpec] = {
     "Premier": {
         "max_portal_contacts": 4,
         "calendar": "US business hours",
-        "phone_for_critical": True,
-        "support_phone": "+1 212 555 0100",
+        "p1_channel_rule": ChannelRule.PORTAL_AND_PHONE,
+        "phones": [
+            ("Americas", ["US", "CA", "MX"], "+1 212 555 0100", "24×7 for P1; 9am–5pm Mon–Fri"),
+            ("EMEA", [], "+44 20 7946 0100", "24×7 for P1; 9am–5pm Mon–Fri"),
+        ],
         "priorities": [
             ("P1", "Critical", "Production down for all users; business stopped.", "1h", "1h"),
             ("P2", "High", "Production impaired; a key process is blocked.", "4bh", "1bd"),
@@ -93,6 +100,7 @@ PLANS: dict[str, _PlanSpec] = {
     },
 }
 
+COUNTRIES = {"ACME": "US", "GLOBEX": "GB", "INIT": "US"}
 TENANTS = [
     ("Acme Corporation", "ACME", "Premier", "America/New_York"),
     ("Globex Ltd", "GLOBEX", "Business Critical", "Europe/London"),
@@ -153,9 +161,16 @@ class Command(BaseCommand):
                 name=name,
                 calendar=calendars[spec["calendar"]],
                 max_portal_contacts=spec["max_portal_contacts"],
-                phone_for_critical=spec.get("phone_for_critical", False),
-                support_phone=spec.get("support_phone", ""),
             )
+            for order, (region, countries, number, hours) in enumerate(spec.get("phones", [])):
+                SupportPhone.objects.create(
+                    plan=plan,
+                    region=region,
+                    countries=countries,
+                    number=number,
+                    hours=hours,
+                    order=order,
+                )
             for rank, (code, label, definition, response, update) in enumerate(
                 spec["priorities"], start=1
             ):
@@ -168,11 +183,20 @@ class Command(BaseCommand):
                     initial_response=response,
                     update_interval=update,
                     calendar=around_the_clock if response == "1h" else None,
+                    channel_rule=(
+                        spec.get("p1_channel_rule", ChannelRule.PORTAL)
+                        if rank == 1
+                        else ChannelRule.PORTAL
+                    ),
                 )
             plans[name] = plan
         tenants = {
             prefix: Tenant.objects.create(
-                name=name, reference_prefix=prefix, plan=plans[plan], time_zone=zone
+                name=name,
+                reference_prefix=prefix,
+                plan=plans[plan],
+                time_zone=zone,
+                country=COUNTRIES[prefix],
             )
             for name, prefix, plan, zone in TENANTS
         }

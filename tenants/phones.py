@@ -1,0 +1,40 @@
+"""Which support number a person sees: the plan's row for their country, else the row
+that serves every other country. A contact's own country counts first, then the
+customer's; a partner member or staff member acting for a customer uses the customer's."""
+
+from __future__ import annotations
+
+from supportdesk.types import AnyUser
+from tenants.models import AuthorizedContact, SupportPhone, Tenant
+
+
+def support_phone_for(user: AnyUser, tenant: Tenant) -> SupportPhone | None:
+    """The number `user`, acting for `tenant`, should call; None when the plan has none
+    that serves their country. One query for the contact's country, one for the phones
+    (none when the plan's phones were prefetched)."""
+    country = ""
+    if user.is_authenticated:
+        country = (
+            AuthorizedContact.objects.filter(tenant_id=tenant.id, user_id=user.pk)
+            .values_list("country", flat=True)
+            .first()
+            or ""
+        )
+    return phone_for_country(list(tenant.plan.phones.all()), country or tenant.country)
+
+
+def phone_for_country(phones: list[SupportPhone], country: str) -> SupportPhone | None:
+    """The first row naming `country`, else the first row with no countries."""
+    country = country.upper()
+    if country:
+        for phone in phones:
+            if country in phone.countries:
+                return phone
+    return next((phone for phone in phones if not phone.countries), None)
+
+
+def phone_text(phone: SupportPhone | None) -> str:
+    """ "+1 212 555 0100 (24×7 for Priority 1)" for messages; "" without a number."""
+    if phone is None:
+        return ""
+    return f"{phone.number} ({phone.hours})" if phone.hours else phone.number
