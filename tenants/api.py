@@ -7,7 +7,7 @@ from `tenants_for`.
 
 from django.db.models import QuerySet
 from django.urls import path
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,8 +24,10 @@ from tenants.models import (
     AuthorizedContact,
     ContactRequest,
     EnvironmentKind,
+    IntakeField,
     LetterOfAuthorization,
     PlanPriority,
+    SupportPlan,
     Tenant,
 )
 from tenants.roles import is_support_staff
@@ -70,15 +72,80 @@ class PrioritySerializer(serializers.ModelSerializer):
         ]
 
 
+class IntakeFieldSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(
+        choices=IntakeField.Kind.choices,
+        help_text="How the answer is given: text or choice as a string, number as a number, "
+        "date as YYYY-MM-DD, yes_no as true or false.",
+    )
+    stage = serializers.ChoiceField(
+        choices=IntakeField.Stage.choices,
+        help_text="intake: asked when the case is filed (`custom_fields` of the new case); "
+        "closure: asked by support when closing it.",
+    )
+    options = serializers.ListField(
+        child=serializers.CharField(), help_text="The allowed answers of a choice."
+    )
+
+    class Meta:
+        model = IntakeField
+        fields = ["key", "label", "kind", "options", "required", "stage", "help_text"]
+
+
+class PlanCategorySerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="What a case's `category` takes.")
+    name = serializers.CharField()
+    description = serializers.CharField()
+    sla_applies = serializers.BooleanField(
+        help_text="Whether the plan's response and update targets apply to its cases."
+    )
+    intake_fields = IntakeFieldSerializer(many=True)
+
+
+def plan_categories(plan: SupportPlan) -> list[dict]:
+    """The plan's active categories in its order, each with its active fields (those of
+    every category first). Reads what the caller prefetched (`PLAN_PREFETCH`)."""
+    fields = [field for field in plan.intake_fields.all() if field.is_active]
+    return [
+        {
+            "code": row.category.code,
+            "name": row.category.name,
+            "description": row.category.description,
+            "sla_applies": row.sla_applies,
+            "intake_fields": [f for f in fields if f.category_id in (None, row.category_id)],
+        }
+        for row in plan.plan_categories.all()
+        if row.category.is_active
+    ]
+
+
+PLAN_PREFETCH = (
+    "plan__priorities",
+    "plan__plan_categories__category",
+    "plan__intake_fields",
+)
+
+
 class PlanSerializer(serializers.Serializer):
     name = serializers.CharField()
     max_portal_contacts = serializers.IntegerField()
     reopen_window_days = serializers.IntegerField()
-    sla_categories = serializers.ListField(
-        child=serializers.CharField(), help_text="Categories whose cases carry SLA targets."
+    categories = serializers.SerializerMethodField(
+        help_text="The categories the plan offers, in its order, with their intake fields."
+    )
+    sla_categories = serializers.SerializerMethodField(
+        help_text="Codes of the categories whose cases carry SLA targets."
     )
     support_phone = serializers.CharField()
     priorities = PrioritySerializer(many=True, source="priorities.all")
+
+    @extend_schema_field(PlanCategorySerializer(many=True))
+    def get_categories(self, plan: SupportPlan) -> list[dict]:
+        return PlanCategorySerializer(plan_categories(plan), many=True).data  # type: ignore[return-value]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_sla_categories(self, plan: SupportPlan) -> list[str]:
+        return [row["code"] for row in plan_categories(plan) if row["sla_applies"]]
 
 
 class TenantSerializer(serializers.Serializer):
@@ -204,7 +271,7 @@ class MeView(ApiView):
             "email": user.email,
             "is_support_staff": is_support_staff(user),
             "authenticated_by": "token" if request.auth is not None else "session",
-            "tenants": list(tenant_choices(user).prefetch_related("plan__priorities")),
+            "tenants": list(tenant_choices(user).prefetch_related(*PLAN_PREFETCH)),
         }
         return Response(MeSerializer(data, context={"request": request}).data)
 
@@ -219,7 +286,7 @@ class TenantList(ApiView):
         responses=TenantSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        tenants = tenant_choices(request.user).prefetch_related("plan__priorities")
+        tenants = tenant_choices(request.user).prefetch_related(*PLAN_PREFETCH)
         return Response(TenantSerializer(tenants, many=True, context={"request": request}).data)
 
 

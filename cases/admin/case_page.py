@@ -26,6 +26,7 @@ from cases.attachments import attachment_response
 from cases.models import Case, State
 from cases.selectors import (
     attachments_for,
+    custom_answers,
     due_status,
     events_for,
     normal_reference,
@@ -33,9 +34,12 @@ from cases.selectors import (
 )
 from cases.services import StaffAction, may
 from cases.services.clocks import METRICS
+from cases.services.intake import intake_fields_for
 from knowledge.search import search_articles, search_known_issues
 from supportdesk.errors import NotFound, ServiceError
 from supportdesk.types import User, signed_in
+from tenants.intake_forms import intake_answers
+from tenants.models import IntakeField
 
 Offered = Callable[[Case, User, frozenset[str]], bool]
 Perform = Callable[[HttpRequest, Case, dict], str]
@@ -143,6 +147,9 @@ def _close(request: HttpRequest, case: Case, data: dict) -> str:
         reason=data["reason"],
         note=data["note"],
         expected_version=_version(data),
+        custom_fields=intake_answers(
+            intake_fields_for(case.tenant.plan, case.category, IntakeField.Stage.CLOSURE), data
+        ),
     )
     return f"{case.reference} closed: {closed.get_close_reason_display()}."
 
@@ -361,7 +368,7 @@ def _case_or_404(request: HttpRequest, object_id: str) -> Case:
 def _intake(case: Case) -> list[tuple[str, object]]:
     rows = [
         ("Summary", case.summary),
-        ("Category", case.get_category_display()),
+        ("Category", case.category_name),
         ("Priority", case.priority),
         ("Business impact", case.get_business_impact_display()),
         ("Impact details", case.business_impact_details),
@@ -377,6 +384,7 @@ def _intake(case: Case) -> list[tuple[str, object]]:
         ("Steps to reproduce", case.steps_to_reproduce),
         ("Expected result", case.expected_result),
         ("Actual result", case.actual_result),
+        *custom_answers(case),
     ]
     return [(label, value) for label, value in rows if value not in ("", None)]
 

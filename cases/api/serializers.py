@@ -23,7 +23,7 @@ from cases.models import (
 )
 from supportdesk.api.serializers import NamedChoiceField, Person, Rfc3339DateTime, StrictInput
 from tenants.api import TenantRef
-from tenants.models import Category, EnvironmentKind
+from tenants.models import EnvironmentKind
 
 # Case.users_affected is a PositiveIntegerField: the largest value every database stores.
 MAX_USERS_AFFECTED = 2_147_483_647
@@ -119,6 +119,7 @@ class CaseSummarySerializer(serializers.ModelSerializer):
     """A case in a list."""
 
     tenant = TenantRef()
+    category_name = serializers.CharField(read_only=True, help_text="The category's name.")
     state = serializers.ChoiceField(choices=State.choices)
     close_reason = OptionalChoiceField(choices=CloseReason.choices)
     reporter = Person()
@@ -134,6 +135,7 @@ class CaseSummarySerializer(serializers.ModelSerializer):
             "tenant",
             "summary",
             "category",
+            "category_name",
             "priority",
             "state",
             "close_reason",
@@ -168,6 +170,10 @@ class CaseSerializer(CaseSummarySerializer):
         help_text="A closed case may be reopened until then.",
     )
     sla = DueTimes(source="*")
+    custom_fields = serializers.DictField(
+        child=serializers.JSONField(),
+        help_text="Answers to the plan's intake and closure fields, by key (typed).",
+    )
     # Declared, not derived from the model: the derived bounds differ per database.
     users_affected = serializers.IntegerField(allow_null=True, min_value=0)
 
@@ -189,6 +195,7 @@ class CaseSerializer(CaseSummarySerializer):
             "first_seen_at",
             "related_cases",
             "reopen_until",
+            "custom_fields",
             "sla",
         ]
 
@@ -262,7 +269,9 @@ class CaseFilter(StrictInput):
     )
     state = serializers.ChoiceField(choices=State.choices, required=False)
     priority = serializers.CharField(required=False, max_length=8)
-    category = serializers.ChoiceField(choices=Category.choices, required=False)
+    category = serializers.CharField(
+        required=False, max_length=32, help_text="A category code, e.g. bug."
+    )
     search = serializers.CharField(
         required=False,
         max_length=200,
@@ -283,7 +292,20 @@ class CaseCreateInput(StrictInput):
         help_text="The customer the case is for; needed when you act for several.",
     )
     summary = serializers.CharField(max_length=200, allow_blank=True)
-    category = serializers.ChoiceField(choices=Category.choices)
+    category = serializers.CharField(
+        max_length=32,
+        help_text="The code of one of the categories the customer's plan offers (the "
+        "customer's `plan.categories`); another code is refused (400).",
+    )
+    custom_fields = serializers.DictField(
+        child=serializers.JSONField(),
+        required=False,
+        default=dict,
+        help_text="Answers to the plan's intake fields for the category (the customer's "
+        "`plan.categories[].intake_fields`), by `key`: text or choice as a string, number "
+        "as a number, date as YYYY-MM-DD, yes/no as true or false. Unknown keys and "
+        "missing required fields are refused (400, `custom_fields.<key>`).",
+    )
     priority = serializers.CharField(
         max_length=8,
         required=False,

@@ -19,6 +19,10 @@ from cases.services.inbound import (
     inbound_receive,
     inbound_route,
 )
+from cases.services.intake import (
+    intake_clean,
+    intake_fields_for,
+)
 from cases.services.known_issues import (
     case_create_known_issue,
     case_link_known_issue,
@@ -108,6 +112,8 @@ __all__ = [
     "inbound_process_again",
     "inbound_receive",
     "inbound_route",
+    "intake_clean",
+    "intake_fields_for",
     "known_issue_edit",
     "known_issue_resolve",
     "live_escalation",

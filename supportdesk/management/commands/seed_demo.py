@@ -41,6 +41,7 @@ from tenants.models import (
     Tenant,
 )
 from tenants.roles import Role
+from tenants.services import plan_categories_offer
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo on purpose
 
@@ -169,6 +170,8 @@ class Command(BaseCommand):
                     update_interval=update,
                     calendar=around_the_clock if response == "1h" else None,
                 )
+            # Every plan offers today's eight categories (the seed of issue 16 sets its own).
+            plan_categories_offer(plan_id=plan.id)
             plans[name] = plan
         tenants = {
             prefix: Tenant.objects.create(
