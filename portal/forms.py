@@ -124,7 +124,7 @@ class CaseForm(forms.Form):
     def intake_groups(self) -> list[dict[str, Any]]:
         """The questions grouped as the page shows them: those of every category, then
         each offered category's own (the script shows the chosen category's group)."""
-        groups = [{"category": None, "fields": self._bound(None)}]
+        groups: list[dict[str, Any]] = [{"category": None, "fields": self._bound(None)}]
         groups += [
             {"category": row.category, "fields": self._bound(row.category_id)}
             for row in self.categories

@@ -180,14 +180,14 @@ def intake_from_mail(
         if not line.strip():
             continue
         name, colon, raw = line.partition(":")
-        field = by_name.get(name.strip().lower()) if colon else None
-        if field is None:
+        named = by_name.get(name.strip().lower()) if colon else None
+        if named is None:
             break
         try:
-            value = intake_value(field, raw)
+            value = intake_value(named, raw)
         except ValueError as error:
-            problems.append(f"{field.label}: “{raw.strip()[:100]}” was left out. {error}")
+            problems.append(f"{named.label}: “{raw.strip()[:100]}” was left out. {error}")
             continue
         if value is not None:
-            answers[field.key] = value
+            answers[named.key] = value
     return answers, problems

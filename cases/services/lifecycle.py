@@ -7,7 +7,7 @@ timeline (`clocks`). Views,
 admin actions, the API, inbound mail and tasks call these and nothing else.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -85,7 +85,7 @@ def case_create(
     reporter: User | None = None,
     attachments: Iterable[UploadLike] = (),
     acknowledge: bool = True,
-    custom_fields: dict[str, object] | None = None,
+    custom_fields: Mapping[str, object] | None = None,
     intake_problems: Iterable[str] = (),
     **intake: str,
 ) -> Case:
@@ -618,7 +618,7 @@ def case_close(
     reason: str,
     note: str,
     expected_version: int | None = None,
-    custom_fields: dict[str, object] | None = None,
+    custom_fields: Mapping[str, object] | None = None,
 ) -> Case:
     """Staff close a case with one of the contract's closure reasons and a note, answering
     the plan's closure fields for its category (`custom_fields`; required ones must be)."""
