@@ -103,9 +103,13 @@ class PlanCategorySerializer(serializers.Serializer):
 
 
 def plan_categories(plan: SupportPlan) -> list[dict]:
-    """The plan's active categories in its order, each with its active fields (those of
-    every category first). Reads what the caller prefetched (`PLAN_PREFETCH`)."""
-    fields = [field for field in plan.intake_fields.all() if field.is_active]
+    """The plan's active categories in its order, each with its active fields (intake
+    before closure, each in the plan's order). Reads what the caller prefetched
+    (`PLAN_PREFETCH`)."""
+    fields = sorted(
+        (field for field in plan.intake_fields.all() if field.is_active),
+        key=lambda f: (f.stage != IntakeField.Stage.INTAKE, f.order, f.id),
+    )
     return [
         {
             "code": row.category.code,

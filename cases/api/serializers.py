@@ -423,6 +423,14 @@ class CloseInput(StrictInput):
     note = serializers.CharField(
         max_length=MAX_TEXT, allow_blank=True, help_text="The closing note for the customer."
     )
+    custom_fields = serializers.DictField(
+        child=serializers.JSONField(),
+        required=False,
+        default=dict,
+        help_text="Answers to the plan's closure fields for the case's category (the "
+        "customer's `plan.categories[].intake_fields` with `stage` closure), by key; "
+        "required ones must be given (400, `custom_fields.<key>`).",
+    )
 
 
 class CaseOwnerSerializer(serializers.Serializer):
