@@ -16,9 +16,7 @@ from tests.factories import IntakeFieldFactory, category, offer
 
 pytestmark = pytest.mark.django_db
 
-SCHEMA = yaml.safe_load(
-    (Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml").read_text()
-)
+SCHEMA = yaml.safe_load((Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml").read_text())
 
 
 @pytest.fixture
