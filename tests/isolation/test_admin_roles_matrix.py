@@ -140,6 +140,7 @@ _TRIAGE_LEAD = _ENGINEER | {
 }
 _CONFIGURATION = {
     "tenants.supportplan",
+    "tenants.category",
     "tenants.tenant",
     "tenants.partner",
     "tenants.environment",
