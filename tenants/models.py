@@ -34,7 +34,8 @@ class Category(models.Model):
 
 
 # Category names by code, for pages that show a case's category (one query per process
-# now and then rather than one per row). A missing code reloads, at most every few seconds.
+# now and then rather than one per row). A missing code reloads, at most every few seconds;
+# a renamed category shows its new name within a minute in every process.
 _NAMES: dict[str, str] = {}
 _NAMES_LOADED_AT = [0.0]
 _NAMES_TTL = 60.0
@@ -50,11 +51,6 @@ def category_name(code: str) -> str:
         _NAMES.update(Category.objects.values_list("code", "name"))
         _NAMES_LOADED_AT[0] = now
     return _NAMES.get(code, code)
-
-
-def forget_category_names() -> None:
-    """After a category was renamed (the category admin calls this)."""
-    _NAMES_LOADED_AT[0] = 0.0
 
 
 def default_sla_categories() -> list[str]:
@@ -119,9 +115,6 @@ class SupportPlan(models.Model):
             cached = {row.category.code: row for row in rows}
             self._offered_categories = cached
         return cached
-
-    def offers_category(self, category: str) -> bool:
-        return category in self.offered_categories()
 
     def category_has_sla(self, category: str) -> bool:
         """Whether cases of this category carry the plan's SLA targets (a category the

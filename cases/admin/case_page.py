@@ -34,7 +34,6 @@ from cases.selectors import (
 )
 from cases.services import StaffAction, may
 from cases.services.clocks import METRICS
-from cases.services.intake import intake_fields_for
 from knowledge.search import search_articles, search_known_issues
 from supportdesk.errors import NotFound, ServiceError
 from supportdesk.types import User, signed_in
@@ -148,7 +147,8 @@ def _close(request: HttpRequest, case: Case, data: dict) -> str:
         note=data["note"],
         expected_version=_version(data),
         custom_fields=intake_answers(
-            intake_fields_for(case.tenant.plan, case.category, IntakeField.Stage.CLOSURE), data
+            services.intake_fields_for(case.tenant.plan, case.category, IntakeField.Stage.CLOSURE),
+            data,
         ),
     )
     return f"{case.reference} closed: {closed.get_close_reason_display()}."

@@ -8,9 +8,9 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.text import capfirst
 
+from cases import services
 from cases.attachments import upload_rules
 from cases.models import STAFF_CLOSE_REASONS, Case, CloseReason
-from cases.services.intake import intake_fields_for
 from knowledge.models import KnownIssue
 from tenants.intake_forms import intake_form_field, intake_form_name
 from tenants.models import IntakeField, PlanPriority
@@ -130,7 +130,7 @@ class CloseForm(VersionedForm):
         super().__init__(*args, case=case, **kwargs)
         # The plan's closure questions for the case's category (e.g. the root cause).
         self.closure_fields = (
-            intake_fields_for(case.tenant.plan, case.category, IntakeField.Stage.CLOSURE)
+            services.intake_fields_for(case.tenant.plan, case.category, IntakeField.Stage.CLOSURE)
             if case is not None
             else []
         )

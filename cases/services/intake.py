@@ -10,7 +10,7 @@ typed (the API's JSON) or as text (a form, a line of mail): "3", "2026-05-01", "
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from supportdesk.errors import InvalidInput
@@ -95,13 +95,12 @@ def intake_clean(
     values: Mapping[str, object] | None,
     stage: str = IntakeField.Stage.INTAKE,
     require: bool = True,
-    fields: Iterable[IntakeField] | None = None,
 ) -> dict[str, Value]:
     """The answers to the plan's `stage` fields for `category`, typed, by key. Refuses
     (InvalidInput, errors keyed `custom_fields.<key>`) keys the category does not ask,
     answers that do not fit, and, with `require`, required fields left empty. Empty
     answers are left out."""
-    asked = {field.key: field for field in (fields or intake_fields_for(plan, category, stage))}
+    asked = {field.key: field for field in intake_fields_for(plan, category, stage)}
     errors: dict[str, list[str]] = {}
     if values is not None and not isinstance(values, Mapping):
         raise InvalidInput(
