@@ -48,6 +48,7 @@ def test_migration_turns_each_plans_sla_list_into_offered_categories_and_back():
         assert names["billing"] == "Billing enquiry"
         assert names["general_enquiry"] == "General enquiry"
         assert len(names) == 11
+        assert Category.objects.get(code="outage").description == "The service is down or unusable."
 
         def offered(plan_id: int) -> dict[str, bool]:
             rows = PlanCategory.objects.filter(plan_id=plan_id).order_by("order")
