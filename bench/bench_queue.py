@@ -92,8 +92,9 @@ def load(args: argparse.Namespace) -> dict:
     )
     from knowledge.models import KnownIssue
     from sla.models import Calendar
-    from tenants.models import AuthorizedContact, Category, PlanPriority, SupportPlan, Tenant
+    from tenants.models import AuthorizedContact, PlanPriority, SupportPlan, Tenant
     from tenants.roles import Role
+    from tenants.services import DEFAULT_CATEGORIES, plan_categories_offer
 
     rng = random.Random(args.seed)
     now = datetime.now(UTC)
@@ -103,6 +104,7 @@ def load(args: argparse.Namespace) -> dict:
     plans = []
     for name in ("Standard", "High Priority", "Business Critical", "Premier"):
         plan = SupportPlan.objects.create(name=name, calendar=calendar)
+        plan_categories_offer(plan_id=plan.id)
         PlanPriority.objects.bulk_create(
             PlanPriority(
                 plan=plan,
@@ -224,7 +226,7 @@ def load(args: argparse.Namespace) -> dict:
                 summary=" ".join(rng.sample(words, 5)).capitalize(),
                 description="The customer describes what happens. " * 5,
                 steps_to_reproduce=steps if rng.random() < 0.7 else "",
-                category=rng.choice(Category.values),
+                category=rng.choice(list(DEFAULT_CATEGORIES)),
                 priority=priority,
                 priority_rank=int(priority[1:]),  # the plans above rank P<n> as n
                 business_impact=rng.randint(1, 4),

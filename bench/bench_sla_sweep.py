@@ -288,6 +288,7 @@ def _people() -> tuple:
     from sla.models import Calendar
     from tenants.models import AuthorizedContact, PlanPriority, SupportPlan, Tenant
     from tenants.roles import Role
+    from tenants.services import plan_categories_offer
 
     users = get_user_model()
     calendar, _ = Calendar.objects.get_or_create(
@@ -296,6 +297,7 @@ def _people() -> tuple:
     )
     plan, created = SupportPlan.objects.get_or_create(name="Bench", defaults={"calendar": calendar})
     if created:
+        plan_categories_offer(plan_id=plan.id)
         for rank, (code, response, update) in enumerate(
             [("P1", "1h", "1h"), ("P2", "nbd", "2bd"), ("P3", "nbd", "5bd")], start=1
         ):

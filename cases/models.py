@@ -9,7 +9,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from supportdesk.types import AnyUser, fsm_permission
 from tenants.access import can_act_for
-from tenants.models import Category, EnvironmentKind
+from tenants.models import EnvironmentKind, category_name
 from tenants.roles import Role, has_role, is_support_staff
 
 
@@ -32,6 +32,7 @@ class CloseReason(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled by customer"
     ENHANCEMENT_TRANSFERRED = "enhancement_transferred", "Enhancement transferred"
     DUPLICATE = "duplicate", "Duplicate"
+    OUT_OF_SCOPE = "out_of_scope", "Out of scope (third-party or customer-specific component)"
 
 
 STAFF_CLOSE_REASONS = [
@@ -39,6 +40,7 @@ STAFF_CLOSE_REASONS = [
     CloseReason.OUTSIDE_CAUSE,
     CloseReason.DUPLICATE,
     CloseReason.CANCELLED,
+    CloseReason.OUT_OF_SCOPE,
 ]
 """Reasons staff may give when closing a case directly. "Known issue resolved" and
 "enhancement transferred" have verbs of their own (resolving the known issue,
@@ -81,6 +83,8 @@ CASE_TEXTS = (
     "actual_result",
     "business_impact_details",
     "escalation_reason",
+    "custom_fields",
+    "custom_search",
 )
 
 # What lists, the queue and the sweeps leave in the database: they work on a case's state
@@ -170,7 +174,22 @@ class Case(ConcurrentTransitionMixin, models.Model):
     browsers = models.CharField(max_length=200, blank=True)
     first_seen_at = models.DateTimeField(null=True, blank=True)
     related_cases = models.CharField(max_length=200, blank=True)
-    category = models.CharField(max_length=32, choices=Category.choices)
+    category = models.CharField(
+        max_length=32, help_text="A category code (tenants.Category) the tenant's plan offers."
+    )
+    custom_fields = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Answers to the plan's intake and closure fields by key, typed "
+        "(cases.services.intake).",
+    )
+    custom_search = models.TextField(
+        blank=True,
+        default="",
+        editable=False,
+        help_text="The answers' values as text, for the search box (a trigram index on "
+        "PostgreSQL); written with `custom_fields`.",
+    )
     priority = models.CharField(max_length=8, help_text="A priority code of the tenant's plan.")
     priority_rank = models.PositiveSmallIntegerField(
         editable=False,
@@ -397,6 +416,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.summary}"
+
+    @property
+    def category_name(self) -> str:
+        """The category's name as pages show it (cached per process, not a query a row)."""
+        return category_name(self.category)
 
     @property
     def is_open(self) -> bool:
@@ -901,10 +925,10 @@ class SessionSlot(models.Model):
 
 
 def routing_category_choices() -> list[tuple[str, str]]:
-    """The category codes a routing rule may name. Rules store codes (what
-    `Case.category` holds), so when categories become rows this one line changes to
-    read them: `list(Category.objects.values_list("code", "name"))`."""
-    return list(Category.choices)
+    """The category codes a routing rule may name (what `Case.category` holds)."""
+    from tenants.models import Category
+
+    return list(Category.objects.order_by("order", "name").values_list("code", "name"))
 
 
 class AssignPolicy(models.TextChoices):

@@ -25,6 +25,7 @@ from cases.models import (
 from supportdesk.errors import NotFound
 from supportdesk.types import AnyUser
 from tenants.access import tenants_for
+from tenants.models import IntakeField
 from tenants.roles import is_support_staff
 
 
@@ -59,9 +60,14 @@ def case_list_for(
 
 
 def _search(cases: QuerySet[Case], query: str) -> QuerySet[Case]:
-    """Every word must match the reference or appear in the summary."""
+    """Every word must match the reference or appear in the summary or an answer to the
+    plan's questions."""
     for word in query.split()[:8]:
-        cases = cases.filter(Q(reference__iexact=word) | Q(summary__icontains=word))
+        cases = cases.filter(
+            Q(reference__iexact=word)
+            | Q(summary__icontains=word)
+            | Q(custom_search__icontains=word)
+        )
     return cases
 
 
@@ -165,8 +171,9 @@ def normal_reference(text: str) -> str | None:
 def search_cases(cases: QuerySet[Case], text: str) -> QuerySet[Case]:
     """The queue's search box. Every word must match: a case reference (ACME-42 or
     ACME-00042) finds that case, an email address (or part with "@") the cases its contact
-    reported, any other word the summary or the reference. Each kind uses an index (the
-    reference's unique index, the reporter's foreign key, trigram indexes on PostgreSQL)."""
+    reported, any other word the summary, the reference or an answer to the plan's
+    questions (`custom_search`). Each kind uses an index (the reference's unique index, the
+    reporter's foreign key, trigram indexes on PostgreSQL)."""
     for word in text.split()[:8]:
         reference = normal_reference(word)
         if reference:
@@ -175,8 +182,39 @@ def search_cases(cases: QuerySet[Case], text: str) -> QuerySet[Case]:
             reporters = get_user_model().objects.filter(email__icontains=word).values("id")
             cases = cases.filter(reporter_id__in=reporters)
         else:
-            cases = cases.filter(Q(summary__icontains=word) | Q(reference__icontains=word))
+            cases = cases.filter(
+                Q(summary__icontains=word)
+                | Q(reference__icontains=word)
+                | Q(custom_search__icontains=word)
+            )
     return cases
+
+
+def custom_answers(
+    case: Case, *, stages: Sequence[str] = (IntakeField.Stage.INTAKE, IntakeField.Stage.CLOSURE)
+) -> list[tuple[str, str]]:
+    """The case's answers to its plan's questions of `stages` as (label, text), in the
+    plan's order; an answer whose field was since removed shows under its key (staff only
+    see those: they are kept, not lost)."""
+    values = case.custom_fields or {}
+    if not values:
+        return []
+    fields = {f.key: f for f in case.tenant.plan.intake_fields.all()}
+    shown = []
+    for key, value in values.items():
+        field = fields.get(key)
+        if field is not None and field.stage not in stages:
+            continue
+        if field is None and len(stages) < 2:
+            continue
+        text = ("Yes" if value else "No") if isinstance(value, bool) else str(value)
+        order = (
+            (field.stage != IntakeField.Stage.INTAKE, field.order, field.id)
+            if field
+            else (True, 9999, 0)
+        )
+        shown.append((order, field.label if field else key, text))
+    return [(label, text) for _order, label, text in sorted(shown)]
 
 
 def at_risk_window() -> timedelta:

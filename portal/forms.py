@@ -13,7 +13,8 @@ from cases.models import BusinessImpact, EnvironmentAccess
 from notifications.models import Announcement
 from supportdesk.sign_in_limits import password_reset_allowed
 from tenants.api_tokens import EXPIRY_CHOICES_DAYS
-from tenants.models import Category, Environment, EnvironmentKind, SupportPlan
+from tenants.intake_forms import intake_answers, intake_form_field, intake_form_name
+from tenants.models import Environment, EnvironmentKind, IntakeField, SupportPlan
 
 TEXTAREA = {"rows": 4}
 
@@ -37,9 +38,7 @@ class CaseForm(forms.Form):
     # Files come from request.FILES; the field is here so the service's errors land on it.
     attachments = forms.FileField(required=False)
     summary = _text("Summary", required=True, maxlength=200, autocomplete="off")
-    category = forms.ChoiceField(
-        label="Category", required=False, choices=[("", "Choose a category…"), *Category.choices]
-    )
+    category = forms.ChoiceField(label="Category", required=False, widget=forms.RadioSelect)
     priority = forms.ChoiceField(label="Priority", required=False, widget=forms.RadioSelect)
     description = _area("Description", "What happened, in your words.")
     steps_to_reproduce = _area("Steps to reproduce", "Numbered steps help us see it quickly.")
@@ -97,6 +96,19 @@ class CaseForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.priorities = list(plan.priorities.all())
+        self.categories = list(plan.offered_categories().values())
+        cast(forms.ChoiceField, self.fields["category"]).choices = [
+            (row.category.code, row.category.name) for row in self.categories
+        ]
+        # The plan's questions, one form field each ("custom_fields.<key>", where the
+        # service's errors land); all are text here, the service types and checks them.
+        self.intake_fields = list(
+            plan.intake_fields.filter(is_active=True, stage=IntakeField.Stage.INTAKE)
+            .select_related("category")
+            .order_by("order", "id")
+        )
+        for field in self.intake_fields:
+            self.fields[intake_form_name(field)] = intake_form_field(field)
         cast(forms.ChoiceField, self.fields["priority"]).choices = [
             (p.code, f"{p.code} {p.name}") for p in self.priorities
         ]
@@ -109,8 +121,32 @@ class CaseForm(forms.Form):
             ],
         ]
 
+    def intake_groups(self) -> list[dict[str, Any]]:
+        """The questions grouped as the page shows them: those of every category, then
+        each offered category's own (the script shows the chosen category's group)."""
+        groups: list[dict[str, Any]] = [{"category": None, "fields": self._bound(None)}]
+        groups += [
+            {"category": row.category, "fields": self._bound(row.category_id)}
+            for row in self.categories
+        ]
+        return [group for group in groups if group["fields"]]
+
+    def _bound(self, category_id: int | None) -> list[tuple[IntakeField, forms.BoundField]]:
+        return [
+            (field, self[intake_form_name(field)])
+            for field in self.intake_fields
+            if field.category_id == category_id
+        ]
+
     def service_arguments(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
+        # Only the chosen category's answers go to the service: without the script every
+        # group is on the page, and answers typed into another category's are not its.
+        chosen = data.get("category")
+        applies = [f for f in self.intake_fields if f.category is None or f.category.code == chosen]
+        data["custom_fields"] = intake_answers(applies, data)
+        for field in self.intake_fields:
+            data.pop(intake_form_name(field), None)
         data.pop("attachments", None)
         if data.get("business_impact") is None:
             data.pop("business_impact", None)

@@ -428,7 +428,6 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "CaseState": "cases.models.State",
-        "CaseCategory": "tenants.models.Category",
         "EventKind": "cases.models.CaseEvent.Kind",
         "EnvironmentEnum": "tenants.api.ENVIRONMENT_KINDS",
         "ServiceRequestState": "servicerequests.models.State",

@@ -27,15 +27,18 @@ from tenants.models import (
     AccountTeamMember,
     AgreedUpdateCadence,
     AuthorizedContact,
+    Category,
     ContactRequest,
     Environment,
     EnvironmentFlag,
     EnvironmentKind,
     EscalationLevel,
+    IntakeField,
     LetterOfAuthorization,
     NotificationAddress,
     Partner,
     PartnerMember,
+    PlanCategory,
     PlanPriority,
     ProductFlag,
     SupportPhone,
@@ -154,6 +157,45 @@ class SupportPhoneInline(admin.TabularInline):
     verbose_name_plural = "Support phone numbers, by region"
 
 
+class PlanCategoryInline(admin.TabularInline):
+    """Which categories the plan offers, in its order, and which carry SLA targets; saving
+    the plan recomputes its open cases' clocks (`plan_reapply`)."""
+
+    model = PlanCategory
+    fields = ["category", "sla_applies", "order"]
+    extra = 0
+
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField | None:
+        if db_field.name == "category":
+            kwargs["queryset"] = Category.objects.filter(is_active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class IntakeFieldInline(admin.StackedInline):
+    """The plan's own questions, asked when a case is filed or when staff close it."""
+
+    model = IntakeField
+    fields = [
+        ("label", "key"),
+        ("category", "stage"),
+        ("kind", "required"),
+        "choices",
+        "help_text",
+        ("order", "is_active"),
+    ]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3})}}
+    extra = 0
+
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField | None:
+        if db_field.name == "category":
+            kwargs["queryset"] = Category.objects.filter(is_active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 class PlanEscalationLevelInline(admin.TabularInline):
     """The plan's customer escalation path (tenants may have their own)."""
 
@@ -172,7 +214,13 @@ class SupportPlanAdmin(admin.ModelAdmin):
         "reopen_window_days",
         "queue_precedence",
     ]
-    inlines = [PlanPriorityInline, SupportPhoneInline, PlanEscalationLevelInline]
+    inlines = [
+        PlanPriorityInline,
+        PlanCategoryInline,
+        IntakeFieldInline,
+        SupportPhoneInline,
+        PlanEscalationLevelInline,
+    ]
 
     def save_related(
         self, request: HttpRequest, form: ModelForm, formsets: list, change: bool
@@ -181,6 +229,30 @@ class SupportPlanAdmin(admin.ModelAdmin):
         if change:
             # After the priorities inline is saved, so the new targets and ranks count.
             report_reapplied(self, request, services.plan_reapply(plan_id=form.instance.id))
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    """Categories every plan may offer; a plan picks its own on its page. The code is what
+    cases store, so it is set once."""
+
+    list_display = ["name", "code", "is_active", "order", "offered_on"]
+    list_editable = ["order"]
+    fields = ["name", "code", "description", "is_active", "order"]
+    search_fields = ["name", "code"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Category | None = None) -> list[str]:
+        return ["code"] if obj is not None else []
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Category]:
+        return super().get_queryset(request).annotate(plans=models.Count("plan_links"))
+
+    @admin.display(description="offered on plans", ordering="plans")
+    def offered_on(self, category: Category) -> int:
+        return category.plans  # type: ignore[attr-defined]
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 class ContactInline(admin.TabularInline):

@@ -25,6 +25,7 @@ from tenants.models import (
     ChannelRule,
     ContactRequest,
     EnvironmentKind,
+    IntakeField,
     LetterOfAuthorization,
     PlanPriority,
     SupportPhone,
@@ -113,12 +114,74 @@ class SupportPhoneSerializer(serializers.ModelSerializer):
         fields = ["region", "countries", "number", "hours"]
 
 
+class IntakeFieldSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(
+        choices=IntakeField.Kind.choices,
+        help_text="How the answer is given: text or choice as a string, number as a number, "
+        "date as YYYY-MM-DD, yes_no as true or false.",
+    )
+    stage = serializers.ChoiceField(
+        choices=IntakeField.Stage.choices,
+        help_text="intake: asked when the case is filed (`custom_fields` of the new case); "
+        "closure: asked by support when closing it.",
+    )
+    options = serializers.ListField(
+        child=serializers.CharField(), help_text="The allowed answers of a choice."
+    )
+
+    class Meta:
+        model = IntakeField
+        fields = ["key", "label", "kind", "options", "required", "stage", "help_text"]
+
+
+class PlanCategorySerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="What a case's `category` takes.")
+    name = serializers.CharField()
+    description = serializers.CharField()
+    sla_applies = serializers.BooleanField(
+        help_text="Whether the plan's response and update targets apply to its cases."
+    )
+    intake_fields = IntakeFieldSerializer(many=True)
+
+
+def plan_categories(plan: SupportPlan) -> list[dict]:
+    """The plan's active categories in its order, each with its active fields (intake
+    before closure, each in the plan's order). Reads what the caller prefetched
+    (`PLAN_PREFETCH`)."""
+    fields = sorted(
+        (field for field in plan.intake_fields.all() if field.is_active),
+        key=lambda f: (f.stage != IntakeField.Stage.INTAKE, f.order, f.id),
+    )
+    return [
+        {
+            "code": row.category.code,
+            "name": row.category.name,
+            "description": row.category.description,
+            "sla_applies": row.sla_applies,
+            "intake_fields": [f for f in fields if f.category_id in (None, row.category_id)],
+        }
+        for row in plan.plan_categories.all()
+        if row.category.is_active
+    ]
+
+
+PLAN_PREFETCH = (
+    "plan__priorities",
+    "plan__plan_categories__category",
+    "plan__intake_fields",
+    "plan__phones",
+)
+
+
 class PlanSerializer(serializers.Serializer):
     name = serializers.CharField()
     max_portal_contacts = serializers.IntegerField()
     reopen_window_days = serializers.IntegerField()
-    sla_categories = serializers.ListField(
-        child=serializers.CharField(), help_text="Categories whose cases carry SLA targets."
+    categories = serializers.SerializerMethodField(
+        help_text="The categories the plan offers, in its order, with their intake fields."
+    )
+    sla_categories = serializers.SerializerMethodField(
+        help_text="Codes of the categories whose cases carry SLA targets."
     )
     support_phone = serializers.SerializerMethodField(
         help_text="Deprecated: the number for every other region; see `phones`."
@@ -129,6 +192,14 @@ class PlanSerializer(serializers.Serializer):
     def get_support_phone(self, plan: SupportPlan) -> str:
         phone = phone_for_country(list(plan.phones.all()), "")
         return phone.number if phone else ""
+
+    @extend_schema_field(PlanCategorySerializer(many=True))
+    def get_categories(self, plan: SupportPlan) -> list[dict]:
+        return PlanCategorySerializer(plan_categories(plan), many=True).data  # type: ignore[return-value]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_sla_categories(self, plan: SupportPlan) -> list[str]:
+        return [row["code"] for row in plan_categories(plan) if row["sla_applies"]]
 
 
 class TenantSerializer(serializers.Serializer):
@@ -264,9 +335,7 @@ class MeView(ApiView):
             "email": user.email,
             "is_support_staff": is_support_staff(user),
             "authenticated_by": "token" if request.auth is not None else "session",
-            "tenants": list(
-                tenant_choices(user).prefetch_related("plan__priorities", "plan__phones")
-            ),
+            "tenants": list(tenant_choices(user).prefetch_related(*PLAN_PREFETCH)),
         }
         return Response(MeSerializer(data, context={"request": request}).data)
 
@@ -281,7 +350,7 @@ class TenantList(ApiView):
         responses=TenantSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        tenants = tenant_choices(request.user).prefetch_related("plan__priorities", "plan__phones")
+        tenants = tenant_choices(request.user).prefetch_related(*PLAN_PREFETCH)
         return Response(TenantSerializer(tenants, many=True, context={"request": request}).data)
 
 

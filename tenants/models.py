@@ -1,5 +1,6 @@
 import datetime as dt
 import re
+import time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,26 +12,52 @@ from django.utils import timezone
 from sla.targets import Target
 
 
-class Category(models.TextChoices):
-    """What a case is about; the plan decides which of these carry SLA targets."""
+class Category(models.Model):
+    """What a case is about. A plan offers some of these (`PlanCategory`) and says which
+    carry SLA targets; `Case.category` stores the code."""
 
-    REQUEST = "request", "Request"
-    QUESTION = "question", "Question"
-    FEATURE_FLAG_REQUEST = "feature_flag_request", "Feature flag request"
-    FUNCTIONALITY_ISSUE = "functionality_issue", "Functionality issue"
-    PERFORMANCE_ISSUE = "performance_issue", "Performance issue"
-    OUTAGE = "outage", "Outage"
-    BUG = "bug", "Bug"
-    ENHANCEMENT_REQUEST = "enhancement_request", "Enhancement request"
+    code = models.SlugField(
+        max_length=32, unique=True, help_text="Stored on every case of this category: keep it."
+    )
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True, help_text="Shown beside the choice in the portal.")
+    is_active = models.BooleanField(
+        default=True, help_text="An inactive category is offered on no plan."
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# Category names by code, for pages that show a case's category (one query per process
+# now and then rather than one per row). A missing code reloads, at most every few seconds;
+# a renamed category shows its new name within a minute in every process.
+_NAMES: dict[str, str] = {}
+_NAMES_LOADED_AT = [0.0]
+_NAMES_TTL = 60.0
+_NAMES_RETRY = 5.0
+
+
+def category_name(code: str) -> str:
+    """The category's name for a code (the code itself when there is no such category)."""
+    now = time.monotonic()
+    age = now - _NAMES_LOADED_AT[0]
+    if age > _NAMES_TTL or (code not in _NAMES and age > _NAMES_RETRY):
+        _NAMES.clear()
+        _NAMES.update(Category.objects.values_list("code", "name"))
+        _NAMES_LOADED_AT[0] = now
+    return _NAMES.get(code, code)
 
 
 def default_sla_categories() -> list[str]:
-    return [
-        Category.FUNCTIONALITY_ISSUE,
-        Category.PERFORMANCE_ISSUE,
-        Category.OUTAGE,
-        Category.BUG,
-    ]
+    """The SLA categories of the JSON list plans kept before categories were data; only
+    migrations 0001–0008 (and the reverse of 0009) name it."""
+    return ["functionality_issue", "performance_issue", "outage", "bug"]
 
 
 class SupportPlan(models.Model):
@@ -44,11 +71,6 @@ class SupportPlan(models.Model):
     )
     max_portal_contacts = models.PositiveSmallIntegerField(
         default=2, validators=[MinValueValidator(2), MaxValueValidator(4)]
-    )
-    sla_categories = models.JSONField(
-        default=default_sla_categories,
-        blank=True,
-        help_text="Category codes that carry SLA targets; questions and requests usually don't.",
     )
     follow_up_after_days = models.PositiveSmallIntegerField(
         default=3, help_text="Business days without a reply before the second contact attempt."
@@ -86,8 +108,114 @@ class SupportPlan(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def offered_categories(self) -> dict[str, "PlanCategory"]:
+        """The plan's active categories by code, in the plan's order (with the category
+        joined); read once per plan instance, since clock sweeps ask for every case."""
+        cached: dict[str, PlanCategory] | None = getattr(self, "_offered_categories", None)
+        if cached is None:
+            rows = self.plan_categories.filter(category__is_active=True).select_related("category")
+            cached = {row.category.code: row for row in rows}
+            self._offered_categories = cached
+        return cached
+
     def category_has_sla(self, category: str) -> bool:
-        return category in self.sla_categories
+        """Whether cases of this category carry the plan's SLA targets (a category the
+        plan no longer offers carries none)."""
+        row = self.offered_categories().get(category)
+        return row is not None and row.sla_applies
+
+    def forget_categories(self) -> None:
+        self.__dict__.pop("_offered_categories", None)
+
+
+class PlanCategory(models.Model):
+    """A category the plan offers, and whether SLA targets apply to its cases."""
+
+    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="plan_categories")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="plan_links")
+    sla_applies = models.BooleanField(
+        "SLA targets apply",
+        default=True,
+        help_text="Questions and requests usually carry no response or update targets.",
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["plan", "order", "id"]
+        verbose_name = "offered category"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "category"],
+                name="unique_category_per_plan",
+                violation_error_message="The plan already offers this category.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan}: {self.category}"
+
+
+class IntakeField(models.Model):
+    """A question a plan asks when a case is filed (intake) or closed (closure), for one
+    category or for every category of the plan. Answers live on `Case.custom_fields`
+    under `key`, typed: text and choice as text, number as a number, date as an ISO
+    date, yes/no as true/false."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", "Text"
+        CHOICE = "choice", "Choice"
+        NUMBER = "number", "Number"
+        DATE = "date", "Date"
+        YES_NO = "yes_no", "Yes / no"
+
+    class Stage(models.TextChoices):
+        INTAKE = "intake", "When the case is filed"
+        CLOSURE = "closure", "When staff close the case"
+
+    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="intake_fields")
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="intake_fields",
+        help_text="Empty: asked for every category of the plan.",
+    )
+    key = models.SlugField(
+        max_length=40,
+        help_text="Names the answer on the case and in the API, e.g. frequency; keep it.",
+    )
+    label = models.CharField(max_length=100)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.TEXT)
+    choices = models.TextField(blank=True, help_text="For a choice: one option per line.")
+    required = models.BooleanField(default=False)
+    stage = models.CharField(max_length=8, choices=Stage.choices, default=Stage.INTAKE)
+    help_text = models.CharField(max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["plan", "stage", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "key"],
+                name="unique_intake_field_key_per_plan",
+                violation_error_message="The plan already has a field with this key.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def options(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.CHOICE and not self.options:
+            raise ValidationError({"choices": "A choice needs its options, one per line."})
+        if self.kind != self.Kind.CHOICE and self.choices.strip():
+            raise ValidationError({"choices": "Only a choice has options; leave this empty."})
 
 
 class ChannelRule(models.TextChoices):

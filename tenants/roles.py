@@ -100,6 +100,9 @@ _CONFIGURATION_MODELS = {
     "supportplan",
     "planpriority",
     "supportphone",
+    "category",
+    "plancategory",
+    "intakefield",
     "tenant",
     "agreedupdatecadence",
     "partner",
@@ -115,6 +118,7 @@ _CONFIGURATION_MODELS = {
     "groupmembership",
     "routingrule",
 }
+_MANAGERS_MAY_DELETE = {"delete_plancategory"}
 
 
 def ensure_role_groups(**_: object) -> None:
@@ -124,8 +128,8 @@ def ensure_role_groups(**_: object) -> None:
     tenants, partners and calendars (and environments, flags, account teams, escalation
     paths, the request catalogue, support groups and routing rules), and they alone view
     the outbox. Security may view the rest and change service requests (its sign-off is an
-    action on them). Nothing is deletable through a role: closure is a state, not a
-    delete."""
+    action on them). Nothing is deletable through a role (closure is a state, not a
+    delete) but a plan's offer of a category, which managers withdraw."""
     from django.contrib.auth.models import Group, Permission
 
     ours = Permission.objects.filter(content_type__app_label__in=_OUR_APPS)
@@ -136,10 +140,13 @@ def ensure_role_groups(**_: object) -> None:
     configure = ours.filter(
         content_type__model__in=_CONFIGURATION_MODELS, codename__regex=r"^(add|change)_"
     )
+    # A plan stops offering a category by deleting the row that offered it: the cases
+    # keep their category code, only new cases can no longer choose it.
+    withdraw = ours.filter(codename__in=_MANAGERS_MAY_DELETE)
     grants = {
         Role.ENGINEER: [*view_but_outbox, *work],
         Role.TRIAGE_LEAD: [*view_but_outbox, *work],
-        Role.MANAGER: [*view, *work, *configure],
+        Role.MANAGER: [*view, *work, *configure, *withdraw],
         Role.SECURITY: [*view_but_outbox, *ours.filter(codename="change_servicerequest")],
     }
     for role, permissions in grants.items():

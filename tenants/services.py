@@ -7,6 +7,7 @@ imported below. Other apps, views, the admin and tasks import them from here.
 """
 
 import datetime as dt
+from collections.abc import Mapping
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -33,9 +34,11 @@ from tenants.invitations import (
 from tenants.models import (
     AgreedUpdateCadence,
     AuthorizedContact,
+    Category,
     ContactRequest,
     LetterOfAuthorization,
     PartnerMember,
+    PlanCategory,
     SupportPlan,
     Tenant,
 )
@@ -461,6 +464,48 @@ def letter_rescind(*, actor: User, letter_id: int, reason: str) -> LetterOfAutho
     return letter
 
 
+# The categories every plan offered before categories were data (migration 0009 made
+# them rows), and the four of them that carried SLA targets by default.
+DEFAULT_CATEGORIES = {
+    "request": "Request",
+    "question": "Question",
+    "feature_flag_request": "Feature flag request",
+    "functionality_issue": "Functionality issue",
+    "performance_issue": "Performance issue",
+    "outage": "Outage",
+    "bug": "Bug",
+    "enhancement_request": "Enhancement request",
+}
+DEFAULT_SLA_CATEGORIES = frozenset({"functionality_issue", "performance_issue", "outage", "bug"})
+
+
+@transaction.atomic
+def plan_categories_offer(
+    *, plan_id: int, sla_applies: Mapping[str, bool] | None = None
+) -> list[PlanCategory]:
+    """A new plan offers these categories (code: whether SLA targets apply), in this
+    order; by default the eight of `DEFAULT_CATEGORIES`. A code without a category row
+    gets one (named from `DEFAULT_CATEGORIES`). For a plan that already governs cases,
+    call `plan_reapply` after, as the plan admin does."""
+    plan = SupportPlan.objects.get(id=plan_id)
+    wanted = (
+        sla_applies
+        if sla_applies is not None
+        else {code: code in DEFAULT_SLA_CATEGORIES for code in DEFAULT_CATEGORIES}
+    )
+    rows = []
+    for order, (code, applies) in enumerate(wanted.items(), start=1):
+        category, _created = Category.objects.get_or_create(
+            code=code,
+            defaults={"name": DEFAULT_CATEGORIES.get(code, code.replace("_", " ").capitalize())},
+        )
+        row, _created = PlanCategory.objects.update_or_create(
+            plan=plan, category=category, defaults={"sla_applies": applies, "order": order * 10}
+        )
+        rows.append(row)
+    return rows
+
+
 def plan_reapply(*, plan_id: int) -> Reapplied:
     """After a plan or its priorities were edited: the open cases it governs take the
     ranks and due times the plan now gives them. `tenants` may not import `cases`, so
@@ -516,6 +561,8 @@ def tenant_set_update_cadence(
 
 
 __all__ = [
+    "DEFAULT_CATEGORIES",
+    "DEFAULT_SLA_CATEGORIES",
     "LETTER_APPROVER",
     "access_end",
     "api_token_create",
@@ -540,6 +587,7 @@ __all__ = [
     "letter_reject",
     "letter_rescind",
     "letter_submit",
+    "plan_categories_offer",
     "plan_changed",
     "plan_reapply",
     "tenant_cadences_changed",

@@ -24,9 +24,11 @@ from tenants.models import (
     Category,
     Environment,
     EnvironmentKind,
+    IntakeField,
     LetterOfAuthorization,
     Partner,
     PartnerMember,
+    PlanCategory,
     PlanPriority,
     ProductFlag,
     SupportPhone,
@@ -34,6 +36,7 @@ from tenants.models import (
     Tenant,
 )
 from tenants.roles import Role
+from tenants.services import DEFAULT_CATEGORIES, plan_categories_offer
 
 PASSWORD = "correct-horse-battery"
 
@@ -78,6 +81,25 @@ class CalendarFactory(factory.django.DjangoModelFactory):
     holiday_country = "US"
 
 
+def category(code: str, name: str = "", **fields: object) -> Category:
+    """The category row of a code (transactional tests flush the migration's rows)."""
+    row, _created = Category.objects.get_or_create(
+        code=code, defaults={"name": name or DEFAULT_CATEGORIES.get(code, code.title()), **fields}
+    )
+    return row
+
+
+def offer(
+    plan: SupportPlan, code: str, *, sla_applies: bool = True, order: int = 0
+) -> PlanCategory:
+    """Make the plan offer a category (created if need be)."""
+    row, _created = PlanCategory.objects.update_or_create(
+        plan=plan, category=category(code), defaults={"sla_applies": sla_applies, "order": order}
+    )
+    plan.forget_categories()
+    return row
+
+
 class SupportPlanFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = SupportPlan
@@ -87,6 +109,15 @@ class SupportPlanFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Plan {n}")
     calendar = factory.SubFactory(CalendarFactory)
     max_portal_contacts = 2
+
+    @factory.post_generation
+    def categories(self, create: bool, extracted: dict[str, bool] | None, **kwargs: object) -> None:
+        """Offers the eight old categories (SLA on the four issue kinds) unless given
+        `categories={code: sla_applies}`."""
+        if not create or self.plan_categories.exists():
+            return
+        plan_categories_offer(plan_id=self.id, sla_applies=extracted)
+        self.forget_categories()
 
     @factory.post_generation
     def priorities(self, create: bool, extracted: object, **kwargs: object) -> None:
@@ -110,6 +141,16 @@ class SupportPlanFactory(factory.django.DjangoModelFactory):
                 initial_response=response,
                 update_interval=update,
             )
+
+
+class IntakeFieldFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IntakeField
+
+    plan = factory.SubFactory(SupportPlanFactory)
+    key = factory.Sequence(lambda n: f"field_{n}")
+    label = factory.Sequence(lambda n: f"Field {n}")
+    kind = IntakeField.Kind.TEXT
 
 
 class TenantFactory(factory.django.DjangoModelFactory):
@@ -169,7 +210,7 @@ class CaseFactory(factory.django.DjangoModelFactory):
     number = factory.Sequence(lambda n: n + 1)
     reference = factory.LazyAttribute(lambda o: f"{o.tenant.reference_prefix}-{o.number:05d}")
     summary = factory.Faker("sentence", nb_words=6)
-    category = Category.BUG
+    category = "bug"
     priority = "P3"
     # What the services write beside the code: its rank in the tenant's plan.
     priority_rank = factory.LazyAttribute(lambda o: priority_rank(o.tenant.plan_id, o.priority))

@@ -26,6 +26,7 @@ from cases.attachments import attachment_response
 from cases.models import Case, State
 from cases.selectors import (
     attachments_for,
+    custom_answers,
     due_status,
     events_for,
     normal_reference,
@@ -36,6 +37,8 @@ from cases.services.clocks import METRICS
 from knowledge.search import search_articles, search_known_issues
 from supportdesk.errors import NotFound, ServiceError
 from supportdesk.types import User, signed_in
+from tenants.intake_forms import intake_answers
+from tenants.models import IntakeField
 
 Offered = Callable[[Case, User, frozenset[str]], bool]
 Perform = Callable[[HttpRequest, Case, dict], str]
@@ -166,6 +169,10 @@ def _close(request: HttpRequest, case: Case, data: dict) -> str:
         reason=data["reason"],
         note=data["note"],
         expected_version=_version(data),
+        custom_fields=intake_answers(
+            services.intake_fields_for(case.tenant.plan, case.category, IntakeField.Stage.CLOSURE),
+            data,
+        ),
     )
     return f"{case.reference} closed: {closed.get_close_reason_display()}."
 
@@ -418,7 +425,7 @@ def _case_or_404(request: HttpRequest, object_id: str) -> Case:
 def _intake(case: Case) -> list[tuple[str, object]]:
     rows = [
         ("Summary", case.summary),
-        ("Category", case.get_category_display()),
+        ("Category", case.category_name),
         ("Priority", case.priority),
         ("Business impact", case.get_business_impact_display()),
         ("Impact details", case.business_impact_details),
@@ -435,6 +442,7 @@ def _intake(case: Case) -> list[tuple[str, object]]:
         ("Steps to reproduce", case.steps_to_reproduce),
         ("Expected result", case.expected_result),
         ("Actual result", case.actual_result),
+        *custom_answers(case),
     ]
     return [(label, value) for label, value in rows if value not in ("", None)]
 

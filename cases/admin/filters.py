@@ -15,7 +15,7 @@ from cases.selectors import at_risk_q, breached_q, due_within_q, open_cases_q
 from knowledge.models import KnownIssue
 from supportdesk.admin_filters import SelectListFilter
 from supportdesk.types import signed_in
-from tenants.models import PlanPriority
+from tenants.models import Category, PlanPriority
 from tenants.roles import support_staff
 
 if TYPE_CHECKING:
@@ -62,6 +62,19 @@ class PriorityFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         return queryset.filter(priority=self.value()) if self.value() else queryset
+
+
+class CategoryFilter(admin.SimpleListFilter):
+    """By category code, named from the categories (not a DISTINCT over every case)."""
+
+    title = "category"
+    parameter_name = "category__exact"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return list(Category.objects.values_list("code", "name"))
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(category=self.value()) if self.value() else queryset
 
 
 class OwnerFilter(SelectListFilter):

@@ -8,10 +8,12 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.text import capfirst
 
+from cases import services
 from cases.attachments import upload_rules
 from cases.models import STAFF_CLOSE_REASONS, Case, CloseReason, SupportGroup
 from knowledge.models import KnownIssue
-from tenants.models import PlanPriority
+from tenants.intake_forms import intake_form_field, intake_form_name
+from tenants.models import IntakeField, PlanPriority
 from tenants.roles import support_staff
 
 
@@ -152,6 +154,17 @@ class CloseForm(VersionedForm):
         choices=[(reason.value, reason.label) for reason in map(CloseReason, STAFF_CLOSE_REASONS)],
     )
     note = _text("Closing note for the customer", rows=3)
+
+    def __init__(self, *args: Any, case: Case | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, case=case, **kwargs)
+        # The plan's closure questions for the case's category (e.g. the root cause).
+        self.closure_fields = (
+            services.intake_fields_for(case.tenant.plan, case.category, IntakeField.Stage.CLOSURE)
+            if case is not None
+            else []
+        )
+        for field in self.closure_fields:
+            self.fields[intake_form_name(field)] = intake_form_field(field)
 
 
 class TransferForm(VersionedForm):

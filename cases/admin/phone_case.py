@@ -27,7 +27,7 @@ class PhoneCaseForm(forms.Form):
         help_text="The caller: an authorized contact of the customer.",
     )
     priority = forms.ChoiceField(help_text="A priority code of the customer's plan.")
-    category = forms.ChoiceField(choices=Category.choices)
+    category = forms.ChoiceField(help_text="A category the customer's plan offers.")
     environment = forms.TypedChoiceField(choices=EnvironmentKind.choices, coerce=int)
     environment_access = forms.ChoiceField(
         label="May support access the environment?", choices=EnvironmentAccess.choices
@@ -39,6 +39,8 @@ class PhoneCaseForm(forms.Form):
         super().__init__(*args, **kwargs)
         codes = PlanPriority.objects.order_by("code").values_list("code", flat=True).distinct()
         self.fields["priority"].choices = [(code, code) for code in codes]  # type: ignore[attr-defined]
+        categories = Category.objects.filter(is_active=True).order_by("order", "name")
+        self.fields["category"].choices = list(categories.values_list("code", "name"))  # type: ignore[attr-defined]
 
 
 def log_phone_case(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:

@@ -23,6 +23,7 @@ from cases.admin.case_page import case_act, case_attachment, case_page
 from cases.admin.customer import CustomerEscalationColumn, with_customer_escalation
 from cases.admin.dashboard import dashboard_view
 from cases.admin.filters import (
+    CategoryFilter,
     DueWithinFilter,
     EscalatedFilter,
     GroupFilter,
@@ -241,12 +242,15 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
         GroupFilter,
         SlaFilter,
         DueWithinFilter,
-        "category",
+        CategoryFilter,
         KnownIssueFilter,
         EscalatedFilter,
     ]
     search_fields = ["reference", "summary", "reporter__email"]
-    search_help_text = "A reference (ACME-42), words of the summary, or the contact's email."
+    search_help_text = (
+        "A reference (ACME-42), words of the summary or of an answer to the plan's "
+        "questions, or the contact's email."
+    )
     list_per_page = 50
     list_max_show_all = 500
     # Counting all cases and counting per filter choice are the two queries that grow with

@@ -23,7 +23,7 @@ from cases.models import (
 )
 from supportdesk.api.serializers import NamedChoiceField, Person, Rfc3339DateTime, StrictInput
 from tenants.api import TenantRef
-from tenants.models import Category, EnvironmentKind
+from tenants.models import EnvironmentKind
 
 # Case.users_affected is a PositiveIntegerField: the largest value every database stores.
 MAX_USERS_AFFECTED = 2_147_483_647
@@ -119,6 +119,7 @@ class CaseSummarySerializer(serializers.ModelSerializer):
     """A case in a list."""
 
     tenant = TenantRef()
+    category_name = serializers.CharField(read_only=True, help_text="The category's name.")
     state = serializers.ChoiceField(choices=State.choices)
     close_reason = OptionalChoiceField(choices=CloseReason.choices)
     reporter = Person()
@@ -134,6 +135,7 @@ class CaseSummarySerializer(serializers.ModelSerializer):
             "tenant",
             "summary",
             "category",
+            "category_name",
             "priority",
             "state",
             "close_reason",
@@ -172,6 +174,10 @@ class CaseSerializer(CaseSummarySerializer):
         help_text='An update interval agreed for this case ("2h", "1bd"); blank: the '
         "customer's agreed cadence or the plan's applies (see `sla.explanation`)."
     )
+    custom_fields = serializers.DictField(
+        child=serializers.JSONField(),
+        help_text="Answers to the plan's intake and closure fields, by key (typed).",
+    )
     # Declared, not derived from the model: the derived bounds differ per database.
     users_affected = serializers.IntegerField(allow_null=True, min_value=0)
 
@@ -194,6 +200,7 @@ class CaseSerializer(CaseSummarySerializer):
             "related_cases",
             "reopen_until",
             "agreed_update_interval",
+            "custom_fields",
             "sla",
         ]
 
@@ -267,7 +274,9 @@ class CaseFilter(StrictInput):
     )
     state = serializers.ChoiceField(choices=State.choices, required=False)
     priority = serializers.CharField(required=False, max_length=8)
-    category = serializers.ChoiceField(choices=Category.choices, required=False)
+    category = serializers.CharField(
+        required=False, max_length=32, help_text="A category code, e.g. bug."
+    )
     search = serializers.CharField(
         required=False,
         max_length=200,
@@ -288,7 +297,20 @@ class CaseCreateInput(StrictInput):
         help_text="The customer the case is for; needed when you act for several.",
     )
     summary = serializers.CharField(max_length=200, allow_blank=True)
-    category = serializers.ChoiceField(choices=Category.choices)
+    category = serializers.CharField(
+        max_length=32,
+        help_text="The code of one of the categories the customer's plan offers (the "
+        "customer's `plan.categories`); another code is refused (400).",
+    )
+    custom_fields = serializers.DictField(
+        child=serializers.JSONField(),
+        required=False,
+        default=dict,
+        help_text="Answers to the plan's intake fields for the category (the customer's "
+        "`plan.categories[].intake_fields`), by `key`: text or choice as a string, number "
+        "as a number, date as YYYY-MM-DD, yes/no as true or false. Unknown keys and "
+        "missing required fields are refused (400, `custom_fields.<key>`).",
+    )
     priority = serializers.CharField(
         max_length=8,
         required=False,
@@ -416,6 +438,14 @@ class CloseInput(StrictInput):
     )
     note = serializers.CharField(
         max_length=MAX_TEXT, allow_blank=True, help_text="The closing note for the customer."
+    )
+    custom_fields = serializers.DictField(
+        child=serializers.JSONField(),
+        required=False,
+        default=dict,
+        help_text="Answers to the plan's closure fields for the case's category (the "
+        "customer's `plan.categories[].intake_fields` with `stage` closure), by key; "
+        "required ones must be given (400, `custom_fields.<key>`).",
     )
 
 

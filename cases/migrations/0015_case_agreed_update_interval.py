@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0013_backfill_tenant_files_bytes"),
+        ("cases", "0014_case_custom_fields"),
     ]
 
     operations = [

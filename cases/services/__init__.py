@@ -23,6 +23,10 @@ from cases.services.inbound import (
     inbound_receive,
     inbound_route,
 )
+from cases.services.intake import (
+    intake_clean,
+    intake_fields_for,
+)
 from cases.services.known_issues import (
     case_create_known_issue,
     case_link_known_issue,
@@ -105,8 +109,8 @@ __all__ = [
     "case_reopen",
     "case_request_info",
     "case_route",
-    "case_transfer",
     "case_set_update_cadence",
+    "case_transfer",
     "case_transfer_enhancement",
     "case_unlink_known_issue",
     "case_watcher_add",
@@ -122,6 +126,8 @@ __all__ = [
     "inbound_process_again",
     "inbound_receive",
     "inbound_route",
+    "intake_clean",
+    "intake_fields_for",
     "known_issue_edit",
     "known_issue_resolve",
     "live_escalation",

@@ -39,7 +39,7 @@ from sla.clocks import (
     instant_when_used,
 )
 from sla.targets import Target
-from tenants.models import AgreedUpdateCadence, Category, SupportPlan
+from tenants.models import AgreedUpdateCadence, SupportPlan
 
 logger = logging.getLogger(__name__)
 
@@ -293,7 +293,7 @@ def _from_receipt(case: Case, timeline: list[TimelineEntry]) -> list[TimelineEnt
 
 def _without_clocks(case: Case) -> dict[str, object]:
     plan = case.tenant.plan
-    label = Category(case.category).label if case.category in Category.values else "These"
+    label = case.category_name
     return {
         "initial_response_due": None,
         "next_update_due": None,

@@ -41,6 +41,7 @@ from cases.attachments import UploadLike, as_uploads, upload_rules, validate_upl
 from cases.models import Case, Channel, EnvironmentAccess
 from cases.notify import thread_id
 from cases.selectors import cases_for
+from cases.services.intake import intake_from_mail
 from cases.services.lifecycle import case_comment, case_create
 from cases.services.permissions import StaffAction, require_permission
 from notifications.events import UNKNOWN_SENDER_REPLY
@@ -61,6 +62,7 @@ from notifications.services import (
 from supportdesk.errors import NotPermitted, ServiceError, StateConflict, TooLarge
 from supportdesk.types import User
 from tenants.access import tenants_for
+from tenants.models import SupportPlan, Tenant
 from tenants.roles import Role, has_role, is_support_staff
 
 logger = logging.getLogger(__name__)
@@ -422,6 +424,9 @@ def _open_case(parsed: InboundMessage, user: User, tenant_id: int, related: Case
     if history is not None:
         files.append(history)
     opened: list[Case] = []
+    plan = Tenant.objects.select_related("plan").get(id=tenant_id).plan
+    category = mail_category(plan)
+    answers, problems = intake_from_mail(plan, category, text)
 
     def open_case(description: str, files: list) -> None:
         opened.append(
@@ -429,7 +434,9 @@ def _open_case(parsed: InboundMessage, user: User, tenant_id: int, related: Case
                 actor=user,
                 tenant_id=tenant_id,
                 summary=summary,
-                category=settings.INBOUND_CASE_CATEGORY,
+                category=category,
+                custom_fields=answers,
+                intake_problems=problems,
                 priority=None,
                 environment_access=EnvironmentAccess.REFUSED,
                 channel=Channel.EMAIL,
@@ -448,6 +455,15 @@ def _open_case(parsed: InboundMessage, user: User, tenant_id: int, related: Case
         return Routed(Status.REJECTED, f"No case opened: {error.message}")
     after = f", related to {related.reference}" if related else ""
     return Routed(Status.PROCESSED, f"Opened {case.reference}{after}.", case.id)
+
+
+def mail_category(plan: SupportPlan) -> str:
+    """Mail names no category: it files under INBOUND_CASE_CATEGORY when the plan offers
+    it, else under the plan's first category (the case service refuses a plan with none)."""
+    offered = plan.offered_categories()
+    if settings.INBOUND_CASE_CATEGORY in offered or not offered:
+        return settings.INBOUND_CASE_CATEGORY
+    return next(iter(offered))
 
 
 def _new_text_and_history(parsed: InboundMessage) -> tuple[str, SimpleUploadedFile | None]:

@@ -7,7 +7,7 @@ timeline (`clocks`). Views,
 admin actions, the API, inbound mail and tasks call these and nothing else.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -45,13 +45,14 @@ from cases.services.common import (
     save_cases,
     with_tenants,
 )
+from cases.services.intake import intake_clean, missing_required, searchable_text
 from cases.services.permissions import StaffAction, require_permission
 from cases.services.priorities import plan_ranks, priority_rank
 from cases.services.routing import case_route
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict, require_text
 from supportdesk.types import User, present
 from tenants.access import acting_partner_member, is_contact_of, tenants_for
-from tenants.models import Category, EnvironmentKind, PlanPriority, Tenant
+from tenants.models import EnvironmentKind, IntakeField, PlanPriority, Tenant
 from tenants.phones import phone_text, support_phone_for
 from tenants.roles import is_support_staff, require_role
 
@@ -86,6 +87,8 @@ def case_create(
     reporter: User | None = None,
     attachments: Iterable[UploadLike] = (),
     acknowledge: bool = True,
+    custom_fields: Mapping[str, object] | None = None,
+    intake_problems: Iterable[str] = (),
     **intake: str,
 ) -> Case:
     """File a case for a tenant. Staff may log one for a contact (`reporter`), e.g. a phone
@@ -94,7 +97,11 @@ def case_create(
 
     The priority's rules hold on every channel: a phone-only priority is filed only by
     staff logging the call (channel phone), and a priority limited to some environments
-    refuses the others (mail, which chooses neither, is not held to the environments)."""
+    refuses the others (mail, which chooses neither, is not held to the environments).
+    `category` must be one the tenant's plan offers; `custom_fields` answers the plan's
+    intake fields for it (`cases.services.intake`). Mail cannot be sent back for a missing
+    answer: a case by email is filed without it, and an internal note lists what is
+    missing, with `intake_problems` (answers in the mail that did not fit)."""
     try:
         tenant = tenants_for(actor).select_related("plan").get(id=tenant_id)
     except Tenant.DoesNotExist:
@@ -108,8 +115,15 @@ def case_create(
         errors["summary"] = ["Give the case a short summary."]
     elif len(summary) > 200:
         errors["summary"] = ["Keep the summary under 200 characters."]
-    if category not in Category.values:
-        errors["category"] = ["Choose a category."]
+    plan = tenant.plan
+    offered = plan.offered_categories()
+    if category not in offered:
+        names = ", ".join(row.category.name for row in offered.values())
+        errors["category"] = [
+            f"Choose one of the categories of the {plan.name} plan: {names}."
+            if category
+            else "Choose a category."
+        ]
     priorities = {p.code: p for p in tenant.plan.priorities.all()}
     if channel == Channel.EMAIL or not priority:
         priority = max(priorities.values(), key=lambda p: p.rank).code if priorities else ""
@@ -132,6 +146,17 @@ def case_create(
         limit = Case._meta.get_field(field).max_length
         if limit and len((intake.get(field) or "").strip()) > limit:
             errors[field] = [f"Keep this under {limit} characters."]
+    answers: dict[str, object] = {}
+    by_email = channel == Channel.EMAIL
+    if "category" not in errors:
+        try:
+            answers = dict(
+                intake_clean(
+                    plan=plan, category=category, values=custom_fields, require=not by_email
+                )
+            )
+        except InvalidInput as error:
+            errors.update(error.field_errors)
     if errors:
         raise InvalidInput("Please correct the case details.", field_errors=errors)
     if channel != Channel.EMAIL:
@@ -197,6 +222,8 @@ def case_create(
         partner=partner,
         # A case logged during the customer's call was answered by a person at once.
         first_responded_at=timezone.now() if channel == Channel.PHONE else None,
+        custom_fields=answers,
+        custom_search=searchable_text(answers),
         **{field: (intake.get(field) or "").strip() for field in INTAKE_TEXT_FIELDS},
     )
     record_event(
@@ -212,6 +239,8 @@ def case_create(
     )
     case_route(case)
     store_attachments(case, actor, files, comment=None, public=True)
+    if by_email:
+        _note_missing_answers(case, [*intake_problems])
     return case
 
 
@@ -233,6 +262,24 @@ def phone_only_message(priority: PlanPriority, reporter: User, tenant: Tenant) -
         f"{priority.code} {priority.name} cases are taken by phone only: {call}. "
         "Or choose a lower priority to file it here."
     )
+
+
+def _note_missing_answers(case: Case, problems: list[str]) -> None:
+    """An internal note (by the desk) naming the required answers a mailed case lacks and
+    the answers in the mail that did not fit, for staff to ask the customer."""
+    missing = missing_required(
+        case.tenant.plan, case.category, case.custom_fields, IntakeField.Stage.INTAKE
+    )
+    lines = [f"- {field.label} (required) was not given." for field in missing]
+    lines += [f"- {problem}" for problem in problems]
+    if lines:
+        Comment.objects.create(
+            case=case,
+            author=None,
+            public=False,
+            by_staff=True,
+            body="The mail did not answer every question of the plan:\n" + "\n".join(lines),
+        )
 
 
 @transaction.atomic
@@ -606,9 +653,16 @@ _REASONS_WITH_THEIR_OWN_VERB: dict[str, str] = {
 
 @transaction.atomic
 def case_close(
-    *, case_id: int, actor: User, reason: str, note: str, expected_version: int | None = None
+    *,
+    case_id: int,
+    actor: User,
+    reason: str,
+    note: str,
+    expected_version: int | None = None,
+    custom_fields: Mapping[str, object] | None = None,
 ) -> Case:
-    """Staff close a case with one of the contract's closure reasons and a note."""
+    """Staff close a case with one of the contract's closure reasons and a note, answering
+    the plan's closure fields for its category (`custom_fields`; required ones must be)."""
     require_role(actor)
     case = locked_case(actor, case_id)
     check_version(case, expected_version)
@@ -622,7 +676,17 @@ def case_close(
             field_errors={"reason": [f"One of: {', '.join(STAFF_CLOSE_REASONS)}."]},
         )
     note = require_text(note, "note", "Add a closing note for the customer.")
-    return close_with_reason(case, actor, "close", reason, note)
+    answers = intake_clean(
+        plan=case.tenant.plan,
+        category=case.category,
+        values=custom_fields,
+        stage=IntakeField.Stage.CLOSURE,
+    )
+    if answers:
+        case.custom_fields = {**case.custom_fields, **answers}
+        case.custom_search = searchable_text(case.custom_fields)
+    extra = ("custom_fields", "custom_search") if answers else ()
+    return close_with_reason(case, actor, "close", reason, note, extra_fields=extra)
 
 
 def _locked_in_state(case_ids: Iterable[int], state: str) -> list[Case]:

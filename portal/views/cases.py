@@ -17,6 +17,7 @@ from cases.selectors import (
     case_by_reference,
     closure_survey,
     comments_for,
+    custom_answers,
     events_for,
     watchers_for,
 )
@@ -37,7 +38,7 @@ from portal.presenters import due_times, timeline
 from portal.views.case_extras import customer_panels
 from supportdesk.errors import ServiceError
 from tenants.environments import environments_of
-from tenants.models import Category
+from tenants.models import IntakeField
 from tenants.phones import phone_text, support_phone_for
 
 
@@ -89,7 +90,7 @@ def case_new(request: PortalRequest) -> HttpResponse:
         "form": form,
         "plan": plan,
         "phone": phone,
-        "sla_categories": [Category(code).label for code in plan.sla_categories],
+        "sla_categories": [row.category.name for row in form.categories if row.sla_applies],
         "upload_rules": upload_rules(),
     }
     return render(request, "portal/case_new.html", context, status=status)
@@ -139,6 +140,7 @@ def _case_page(
             if text
         ],
         "due_times": due_times(case),
+        "custom_answers": custom_answers(case, stages=[IntakeField.Stage.INTAKE]),
         "survey": survey,
         "can_reopen": deadline is not None and deadline >= timezone.now(),
         "reopen_deadline": deadline,

@@ -151,10 +151,28 @@
     update();
   }
 
+  // The plan's questions of one category show only while that category is chosen; those
+  // of every category always. Without the script every group shows, named by category.
+  function setUpIntakeGroups(form) {
+    var groups = form.querySelectorAll("[data-intake-category]");
+    if (!groups.length) return;
+    function update() {
+      var chosen = form.querySelector('input[name="category"]:checked');
+      var code = chosen ? chosen.value : "";
+      groups.forEach(function (group) {
+        var own = group.getAttribute("data-intake-category");
+        group.hidden = own !== "" && own !== code;
+      });
+    }
+    form.addEventListener("change", update);
+    update();
+  }
+
   function setUp(root) {
     root.querySelectorAll("[data-dropzone]").forEach(setUpDropzone);
     root.querySelectorAll("[data-priority-form]").forEach(setUpPhoneNote);
     root.querySelectorAll("[data-priority-form]").forEach(setUpEnvironmentWarning);
+    root.querySelectorAll("[data-priority-form]").forEach(setUpIntakeGroups);
   }
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -45,7 +45,7 @@ def rules_to_plan_phone(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tenants", "0008_letter_submitter_and_contact_remover"),
+        ("tenants", "0009_categories_as_data"),
     ]
 
     operations = [

@@ -98,11 +98,26 @@ def tenant_form_data(tenant, **changes) -> dict:
     return data
 
 
-def plan_form_data(plan, changes: dict[str, dict] | None = None) -> dict:
-    """The plan's admin form as posted, its priorities inline with `changes` per code."""
+def plan_form_data(
+    plan,
+    changes: dict[str, dict] | None = None,
+    categories: dict[str, dict] | None = None,
+    new_fields: list[dict] | None = None,
+) -> dict:
+    """The plan's admin form as posted: its priorities inline with `changes` per code, its
+    offered categories with `categories` changes per code, its intake fields as they are
+    and `new_fields` added."""
     priorities = list(plan.priorities.order_by("rank"))
+    offered = list(plan.plan_categories.select_related("category"))
+    fields = list(plan.intake_fields.all())
     data = form_data(plan)
-    for prefix, total in (("priorities", len(priorities)), ("phones", 0), ("escalation_levels", 0)):
+    for prefix, total in (
+        ("priorities", len(priorities)),
+        ("plan_categories", len(offered)),
+        ("intake_fields", len(fields)),
+        ("phones", 0),
+        ("escalation_levels", 0),
+    ):
         data[f"{prefix}-TOTAL_FORMS"] = data[f"{prefix}-INITIAL_FORMS"] = total
         data[f"{prefix}-MIN_NUM_FORMS"], data[f"{prefix}-MAX_NUM_FORMS"] = 0, 1000
     for index, priority in enumerate(priorities):
@@ -112,4 +127,14 @@ def plan_form_data(plan, changes: dict[str, dict] | None = None) -> dict:
         # Ticked checkboxes post one value each.
         kinds = changed.get("environments_allowed", priority.environments_allowed)
         data[f"priorities-{index}-environments_allowed"] = list(kinds)
+    for index, row in enumerate(offered):
+        for name, value in form_data(row, **(categories or {}).get(row.category.code, {})).items():
+            data[f"plan_categories-{index}-{name}"] = value
+    for index, field in enumerate(fields):
+        for name, value in form_data(field).items():
+            data[f"intake_fields-{index}-{name}"] = value
+    for index, added in enumerate(new_fields or [], start=len(fields)):
+        for name, value in added.items():
+            data[f"intake_fields-{index}-{name}"] = value
+    data["intake_fields-TOTAL_FORMS"] = len(fields) + len(new_fields or [])
     return data

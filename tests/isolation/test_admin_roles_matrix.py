@@ -146,6 +146,7 @@ _TRIAGE_LEAD = _ENGINEER | {
 }
 _CONFIGURATION = {
     "tenants.supportplan",
+    "tenants.category",
     "tenants.tenant",
     "tenants.partner",
     "tenants.environment",

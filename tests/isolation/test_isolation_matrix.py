@@ -31,6 +31,7 @@ from tests.factories import (
     ArticleFactory,
     ContactFactory,
     EnvironmentFactory,
+    IntakeFieldFactory,
     KnownIssueFactory,
     RequestTypeFactory,
     UserFactory,
@@ -114,9 +115,13 @@ def world(cast, django_capture_on_commit_callbacks) -> dict[str, object]:
     """Tenant A's and tenant B's objects, every text carrying its tenant's marker; the
     value of every path parameter, pointing at tenant A's objects."""
     with django_capture_on_commit_callbacks(execute=False):
+        # Each plan asks a question; the answers carry the tenant's marker.
+        IntakeFieldFactory(plan=cast.tenant_a.plan, key="frequency", label="How often")
+        IntakeFieldFactory(plan=cast.tenant_b.plan, key="frequency", label="How often")
         case_a = file_case(
             cast,
             f"Export fails {MARK_A}",
+            custom_fields={"frequency": f"Nightly {MARK_A}"},
             environment_access="refused",
             steps_to_reproduce=f"Steps {MARK_A}",
             expected_result="A CSV file.",
@@ -140,6 +145,7 @@ def world(cast, django_capture_on_commit_callbacks) -> dict[str, object]:
             actor=cast.contact_b,
             tenant_id=cast.tenant_b.id,
             priority="P3",
+            custom_fields={"frequency": f"Hourly {MARK_B}"},
             steps_to_reproduce=f"Steps {MARK_B}",
             expected_result="Signed in.",
             actual_result="Error.",

@@ -43,6 +43,7 @@ from tenants.models import (
     Tenant,
 )
 from tenants.roles import Role
+from tenants.services import plan_categories_offer
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo on purpose
 
@@ -189,6 +190,8 @@ class Command(BaseCommand):
                         else ChannelRule.PORTAL
                     ),
                 )
+            # Every plan offers today's eight categories (the seed of issue 16 sets its own).
+            plan_categories_offer(plan_id=plan.id)
             plans[name] = plan
         tenants = {
             prefix: Tenant.objects.create(
