@@ -107,6 +107,8 @@ _CONFIGURATION_MODELS = {
     "productflag",
     "environmentflag",
     "accountteammember",
+    "accountrole",
+    "acceptedcertification",
     "escalationlevel",
     "requesttype",
 }
@@ -116,10 +118,11 @@ def ensure_role_groups(**_: object) -> None:
     """Create the role groups with the admin permissions each needs (after migrate).
 
     Every staff role may view everything and work cases; managers also configure plans,
-    tenants, partners and calendars (and environments, flags, account teams, escalation
-    paths and the request catalogue), and they alone view the outbox. Security may view
-    the rest and change service requests (its sign-off is an action on them). Nothing is
-    deletable through a role: closure is a state, not a delete."""
+    tenants, partners and calendars (and environments, flags, account teams, account
+    roles, escalation paths, accepted certifications, partner members and the request
+    catalogue), and they alone view the outbox. Security may view the rest and change
+    service requests (its sign-off is an action on them). Nothing is deletable through a
+    role: closure is a state, not a delete."""
     from django.contrib.auth.models import Group, Permission
 
     ours = Permission.objects.filter(content_type__app_label__in=_OUR_APPS)

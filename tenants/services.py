@@ -570,10 +570,11 @@ def partner_member_add(
     user: User,
     certification: str = "",
     certified_on: dt.date | None = None,
+    is_active: bool = True,
 ) -> PartnerMember:
     """A manager adds a person to a partner. Where the partner holds an active letter for
-    a customer whose plan counts partners toward its contact limit, the new member takes a
-    place there: refused when that passes the limit."""
+    a customer whose plan counts partners toward its contact limit, a new active member
+    takes a place there: refused when that passes the limit."""
     require_role(actor, Role.MANAGER, "add partner members")
     partner = Partner.objects.select_for_update().filter(id=partner_id).first()
     if partner is None:
@@ -583,11 +584,12 @@ def partner_member_add(
             f"{user.get_username()} is already a member of a partner.",
             field_errors={"user": ["Already a partner member."]},
         )
-    if partner.is_active:
+    if partner.is_active and is_active:
         _check_partner_places(partner.id, who=f"adding {user.get_username()} to {partner}")
     return PartnerMember.objects.create(
         partner=partner,
         user=user,
+        is_active=is_active,
         certification=(certification or "").strip(),
         certified_on=certified_on,
     )
