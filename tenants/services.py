@@ -143,6 +143,7 @@ def _grant(
     phone: str,
     certified_on: dt.date | None,
     effective_from: dt.date | None,
+    requested_at: dt.datetime | None = None,
 ) -> AuthorizedContact:
     """Add or bring back a contact of a locked tenant, within the plan's limit, with a
     certification the plan accepts, from a day its notice period allows (the first such
@@ -150,7 +151,9 @@ def _grant(
     password, their company's single sign-on, or a note that they can sign in)."""
     _check_contact_limit(tenant)
     certification = accepted_certification(tenant.plan, certification, field="certification")
-    effective_from = effective_from_within_notice(tenant.plan, effective_from)
+    effective_from = effective_from_within_notice(
+        tenant.plan, effective_from, requested_at=requested_at
+    )
     contact, created = AuthorizedContact.objects.get_or_create(
         tenant=tenant,
         user=user,
@@ -371,6 +374,7 @@ def contact_request_approve(*, actor: User, request_id: int, note: str = "") -> 
         effective_from=max(
             request.effective_from, first_effective_date(tenant.plan, request.created_at)
         ),
+        requested_at=request.created_at,
     )
     request.status = ContactRequest.Status.APPROVED
     request.decided_by = actor
