@@ -101,7 +101,11 @@ def plan_form_data(plan, changes: dict[str, dict] | None = None) -> dict:
     """The plan's admin form as posted, its priorities inline with `changes` per code."""
     priorities = list(plan.priorities.order_by("rank"))
     data = form_data(plan)
-    for prefix, total in (("priorities", len(priorities)), ("escalation_levels", 0)):
+    for prefix, total in (
+        ("priorities", len(priorities)),
+        ("escalation_levels", 0),
+        ("accepted_certifications", 0),
+    ):
         data[f"{prefix}-TOTAL_FORMS"] = data[f"{prefix}-INITIAL_FORMS"] = total
         data[f"{prefix}-MIN_NUM_FORMS"], data[f"{prefix}-MAX_NUM_FORMS"] = 0, 1000
     for index, priority in enumerate(priorities):

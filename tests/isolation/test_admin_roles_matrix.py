@@ -145,6 +145,8 @@ _CONFIGURATION = {
     "tenants.environment",
     "tenants.productflag",
     "tenants.accountteammember",
+    "tenants.accountrole",  # what each account role may do (a TAM escalates at once)
+    "tenants.partnermember",  # partner_member_add / partner_member_update
     "sla.calendar",
     "servicerequests.requesttype",
 }
