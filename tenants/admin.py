@@ -10,6 +10,8 @@ from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from supportdesk.admin_actions import (
     ServiceBackedAdmin,
@@ -225,19 +227,19 @@ class SuggestingInput(forms.TextInput):
     """A text box that suggests values (an HTML datalist), e.g. every plan's accepted
     certifications while the customer, and so the plan, is not chosen yet."""
 
-    template_name = "admin/widgets/suggesting_input.html"
-
     def __init__(self, suggestions: list[str], attrs: dict | None = None) -> None:
         super().__init__(attrs)
         self.suggestions = suggestions
 
-    def get_context(self, name: str, value: object, attrs: dict | None) -> dict[str, Any]:
-        context = super().get_context(name, value, attrs)
-        list_id = f"{context['widget']['attrs'].get('id', name)}-suggestions"
-        context["widget"]["attrs"]["list"] = list_id
-        context["list_id"] = list_id
-        context["suggestions"] = self.suggestions
-        return context
+    def render(
+        self, name: str, value: Any, attrs: dict | None = None, renderer: Any = None
+    ) -> SafeString:
+        list_id = f"{(attrs or {}).get('id', name)}-suggestions"
+        box = super().render(name, value, {**(attrs or {}), "list": list_id}, renderer)
+        options = format_html_join(
+            "", '<option value="{}"></option>', ((text,) for text in self.suggestions)
+        )
+        return format_html('{}<datalist id="{}">{}</datalist>', box, list_id, options)
 
 
 class ContactForm(forms.ModelForm):

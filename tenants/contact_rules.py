@@ -62,13 +62,17 @@ def effective_from_within_notice(
     *,
     requested_at: dt.datetime | None = None,
     field: str = "effective_from",
+    past_without_notice: bool = False,
 ) -> dt.date:
     """The day a new contact takes effect: the one asked for, or the first allowed day
     when none is given. Refuses a day earlier than the notice period allows, naming the
-    first allowed day."""
+    first allowed day. Without a notice period, staff may record a start already past
+    (`past_without_notice`: access from now, as from today); a customer may not."""
     first = first_effective_date(plan, requested_at)
     if effective_from is None:
         return first
+    if past_without_notice and plan.contact_notice_business_days == 0:
+        return effective_from
     if effective_from < first:
         days = plan.contact_notice_business_days
         notice = (

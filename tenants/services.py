@@ -152,7 +152,7 @@ def _grant(
     _check_contact_limit(tenant)
     certification = accepted_certification(tenant.plan, certification, field="certification")
     effective_from = effective_from_within_notice(
-        tenant.plan, effective_from, requested_at=requested_at
+        tenant.plan, effective_from, requested_at=requested_at, past_without_notice=True
     )
     contact, created = AuthorizedContact.objects.get_or_create(
         tenant=tenant,
@@ -244,7 +244,7 @@ def contact_update(
     certification = accepted_certification(plan, certification, field="certification")
     if effective_from != contact.effective_from:
         effective_from = effective_from_within_notice(
-            plan, effective_from, requested_at=contact.created_at
+            plan, effective_from, requested_at=contact.created_at, past_without_notice=True
         )
     contact.phone = (phone or "").strip()
     contact.certification = certification
