@@ -98,7 +98,7 @@ def people_in_roles(tenant: Tenant, roles: list[str]) -> list[Person]:
     members = {
         member.role_id: member
         for member in AccountTeamMember.objects.filter(
-            tenant=tenant, role__in=roles
+            tenant=tenant, role__code__in=roles
         ).select_related("user")
     }
     people = [

@@ -627,7 +627,6 @@ class AccountRoleAdmin(admin.ModelAdmin):
     code never changes once saved."""
 
     list_display = ["name", "code", "can_escalate_immediately", "shown_in_portal_by_default"]
-    list_editable: list[str] = []
     search_fields = ["name", "code"]
     ordering = ["order", "name"]
 

@@ -322,8 +322,9 @@ def contact_request_create(
         )
     except InvalidInput as error:
         errors.update(error.field_errors)
+    start = timezone.localdate()
     try:
-        effective_from = effective_from_within_notice(plan, effective_from)
+        start = effective_from_within_notice(plan, effective_from)
     except InvalidInput as error:
         errors.update(error.field_errors)
     if errors:
@@ -336,7 +337,7 @@ def contact_request_create(
         email=email.strip().lower(),
         phone=phone.strip(),
         training_completed=training_completed,
-        effective_from=effective_from,
+        effective_from=start,
     )
 
 
