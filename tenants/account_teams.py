@@ -69,7 +69,7 @@ class Person:
 def account_team_of(user: AnyUser, tenant_id: int) -> QuerySet[AccountTeamMember]:
     """The team the portal shows the tenant (executives on the path may be hidden)."""
     return AccountTeamMember.objects.filter(
-        tenant__in=tenants_for(user), tenant_id=tenant_id, shown_in_portal=True
+        AccountTeamMember.SHOWN_IN_PORTAL, tenant__in=tenants_for(user), tenant_id=tenant_id
     ).select_related("user", "role")
 
 

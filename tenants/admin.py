@@ -665,9 +665,14 @@ class ProductFlagAdmin(admin.ModelAdmin):
 
 @admin.register(AccountTeamMember)
 class AccountTeamMemberAdmin(admin.ModelAdmin):
-    list_display = ["display_name", "role", "tenant", "address", "shown_in_portal"]
+    list_display = ["display_name", "role", "tenant", "address", "shown"]
     list_filter = ["role", "tenant"]
     list_select_related = ["role", "tenant", "user"]
+
+    @admin.display(description="Shown in portal", boolean=True)
+    def shown(self, member: AccountTeamMember) -> bool:
+        return member.is_shown_in_portal
+
     search_fields = ["name", "email", "user__email", "tenant__name"]
     autocomplete_fields = ["user", "tenant"]
 

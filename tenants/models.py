@@ -603,7 +603,11 @@ class AccountTeamMember(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     shown_in_portal = models.BooleanField(
-        default=True, help_text="Executives on the escalation path are often not shown."
+        null=True,
+        blank=True,
+        default=None,
+        help_text="Shown to the customer in the portal. Empty: as the role says by default "
+        "(executives on the escalation path are often not shown).",
     )
 
     class Meta:
@@ -630,6 +634,16 @@ class AccountTeamMember(models.Model):
     @property
     def address(self) -> str:
         return self.email or (self.user.email if self.user is not None else "")
+
+    @property
+    def is_shown_in_portal(self) -> bool:
+        if self.shown_in_portal is None:
+            return self.role.shown_in_portal_by_default
+        return self.shown_in_portal
+
+    SHOWN_IN_PORTAL = Q(shown_in_portal=True) | Q(
+        shown_in_portal__isnull=True, role__shown_in_portal_by_default=True
+    )
 
 
 class EscalationLevel(models.Model):

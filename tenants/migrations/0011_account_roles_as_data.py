@@ -1,7 +1,8 @@
 """Account roles become rows (issue 16): what each may do is data. `AccountTeamMember.role`
 and `EscalationLevel.role` become foreign keys to the role's `code`, keeping the column
 `role` and its values: the rows for today's five codes are made first, then the columns
-gain a foreign key constraint (and an index); no row of either table is rewritten."""
+gain a foreign key constraint (and an index); no row of either table is rewritten. A team
+member's `shown_in_portal` may now be empty, meaning the role's default; stored values stay."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -108,6 +109,18 @@ class Migration(migrations.Migration):
                 related_name="escalation_levels",
                 to="tenants.accountrole",
                 to_field="code",
+            ),
+        ),
+        # Empty from now on means "as the role says"; stored yes/no values stay as they are.
+        migrations.AlterField(
+            model_name="accountteammember",
+            name="shown_in_portal",
+            field=models.BooleanField(
+                blank=True,
+                default=None,
+                help_text="Shown to the customer in the portal. Empty: as the role says by "
+                "default (executives on the escalation path are often not shown).",
+                null=True,
             ),
         ),
     ]

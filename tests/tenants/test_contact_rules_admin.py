@@ -139,3 +139,17 @@ def test_engineers_read_but_do_not_change_account_roles(client, cast):
     client.force_login(cast.engineer)
     assert client.get(reverse("admin:tenants_accountrole_changelist")).status_code == 200
     assert client.get(reverse("admin:tenants_accountrole_add")).status_code == 403
+
+
+def test_a_team_member_without_a_choice_is_shown_as_the_role_says(cast):
+    from tenants.account_teams import account_team_of
+    from tests.factories import AccountTeamMemberFactory
+
+    AccountTeamMemberFactory(tenant=cast.tenant_a, role=AccountRole.CUSTOMER_SUCCESS_PRINCIPAL)
+    AccountTeamMemberFactory(tenant=cast.tenant_a, role=AccountRole.CEO)
+    AccountTeamMemberFactory(tenant=cast.tenant_a, role=AccountRole.COO, shown_in_portal=True)
+    shown = {m.role_id for m in account_team_of(cast.contact_a, cast.tenant_a.id)}
+    assert shown == {AccountRole.CUSTOMER_SUCCESS_PRINCIPAL, AccountRole.COO}
+    AccountRole.objects.filter(code=AccountRole.CEO).update(shown_in_portal_by_default=True)
+    shown = {m.role_id for m in account_team_of(cast.contact_a, cast.tenant_a.id)}
+    assert AccountRole.CEO in shown

@@ -32,7 +32,9 @@ def test_forwards_keeps_limits_and_role_codes_and_adds_the_roles():
             name="Old tenant", reference_prefix="OLD", plan=plan
         )
         team = old.get_model("tenants", "AccountTeamMember")
-        team.objects.create(tenant=tenant, role="coo", name="Olga", email="olga@vendor.test")
+        team.objects.create(
+            tenant=tenant, role="coo", name="Olga", email="olga@vendor.test", shown_in_portal=True
+        )
         # A code outside the old choices (the column never enforced them) keeps its row.
         team.objects.create(tenant=tenant, role="legacy_lead", email="lee@vendor.test")
         old.get_model("tenants", "EscalationLevel").objects.create(
@@ -49,7 +51,9 @@ def test_forwards_keeps_limits_and_role_codes_and_adds_the_roles():
         )
         team = new.get_model("tenants", "AccountTeamMember")
         assert sorted(team.objects.values_list("role_id", flat=True)) == ["coo", "legacy_lead"]
-        assert team.objects.get(role_id="coo").role.name == "Chief operating officer"
+        olga = team.objects.get(role_id="coo")
+        assert olga.role.name == "Chief operating officer"
+        assert olga.shown_in_portal is True  # kept, though the COO's default is hidden
         level = new.get_model("tenants", "EscalationLevel").objects.get()
         assert level.role.code == "csm"
         roles = new.get_model("tenants", "AccountRole").objects
@@ -74,8 +78,9 @@ def test_forwards_keeps_limits_and_role_codes_and_adds_the_roles():
 @pytest.mark.django_db
 def test_the_role_column_keeps_its_name_type_and_rows_on_postgresql():
     """On PostgreSQL, 0011 adds an index and a foreign key constraint to `role`: it
-    neither renames the column, changes its type nor updates a row. (SQLite remakes a
-    table to add a constraint; the account team tables are small.)"""
+    neither renames the column, changes its type nor updates a row; `shown_in_portal`
+    only drops NOT NULL. (SQLite remakes a table to add a constraint; the account team
+    tables are small.)"""
     if connection.vendor != "postgresql":
         pytest.skip("the production database's SQL")
     out = StringIO()
@@ -83,7 +88,10 @@ def test_the_role_column_keeps_its_name_type_and_rows_on_postgresql():
     statements = [line for line in out.getvalue().splitlines() if not line.startswith("--")]
     altering = [s for s in statements if s.startswith("ALTER TABLE")]
     assert altering
-    assert all("ADD CONSTRAINT" in s and 'FOREIGN KEY ("role")' in s for s in altering)
+    for statement in altering:
+        assert ("ADD CONSTRAINT" in statement and 'FOREIGN KEY ("role")' in statement) or (
+            statement.endswith('ALTER COLUMN "shown_in_portal" DROP NOT NULL;')
+        ), statement
     assert not [s for s in statements if s.startswith(("UPDATE", "INSERT"))]
-    assert "ALTER COLUMN" not in out.getvalue()
+    assert " TYPE " not in out.getvalue()
     assert "RENAME" not in out.getvalue()
