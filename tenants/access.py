@@ -170,7 +170,7 @@ def portal_access_problem(user: AnyUser) -> str | None:
             which = (
                 f"one of these certifications: {'; '.join(names)}"
                 if names
-                else ("a recorded product certification")
+                else "a recorded product certification"
             )
             return (
                 f"To act for {needing.tenant} you need {which}. Please ask support to record yours."
