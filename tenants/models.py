@@ -559,7 +559,7 @@ class AccountRole(models.Model):
     CUSTOMER_SUCCESS_PRINCIPAL = "customer_success_principal"
     CUSTOMER_SUPPORT_MANAGER = "customer_support_manager"
 
-    code = models.SlugField(max_length=24, unique=True, help_text="Never changes once used.")
+    code = models.SlugField(max_length=32, unique=True, help_text="Never changes once used.")
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
     can_escalate_immediately = models.BooleanField(

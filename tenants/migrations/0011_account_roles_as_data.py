@@ -1,7 +1,9 @@
 """Account roles become rows (issue 16): what each may do is data. `AccountTeamMember.role`
 and `EscalationLevel.role` become foreign keys to the role's `code`, keeping the column
 `role` and its values: the rows for today's five codes are made first, then the columns
-gain a foreign key constraint (and an index); no row of either table is rewritten. A team
+gain a foreign key constraint (and an index) and grow from 24 to 32 characters (the new
+codes are longer: `customer_success_principal`); on PostgreSQL a longer varchar changes
+the catalogue only, so no row of either table is rewritten. A team
 member's `shown_in_portal` may now be empty, meaning the role's default; stored values stay."""
 
 import django.db.models.deletion
@@ -63,7 +65,7 @@ class Migration(migrations.Migration):
                 (
                     "code",
                     models.SlugField(
-                        help_text="Never changes once used.", max_length=24, unique=True
+                        help_text="Never changes once used.", max_length=32, unique=True
                     ),
                 ),
                 ("name", models.CharField(max_length=100)),

@@ -20,6 +20,16 @@ def _migrate(targets: list[tuple[str, str]]):
     return executor.loader.project_state(targets).apps
 
 
+def _files(tables: list[str]) -> dict[str, int]:
+    if connection.vendor != "postgresql":
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, relfilenode FROM pg_class WHERE relname = ANY(%s)", [tables]
+        )
+        return dict(cursor.fetchall())
+
+
 @pytest.mark.django_db(transaction=True)
 def test_forwards_keeps_limits_and_role_codes_and_adds_the_roles():
     old = _migrate(BEFORE)
@@ -41,7 +51,10 @@ def test_forwards_keeps_limits_and_role_codes_and_adds_the_roles():
             plan=plan, level=1, role="csm", rise_after="4bh"
         )
 
+        files_before = _files(["tenants_accountteammember", "tenants_escalationlevel"])
         new = _migrate(AFTER)
+        # No table was rewritten (PostgreSQL: the same files hold the rows).
+        assert _files(["tenants_accountteammember", "tenants_escalationlevel"]) == files_before
         plan = new.get_model("tenants", "SupportPlan").objects.get(name="Old plan")
         assert plan.max_portal_contacts == 3
         assert (plan.recommended_min_contacts, plan.contact_notice_business_days) == (0, 0)
@@ -77,10 +90,10 @@ def test_forwards_keeps_limits_and_role_codes_and_adds_the_roles():
 
 @pytest.mark.django_db
 def test_the_role_column_keeps_its_name_type_and_rows_on_postgresql():
-    """On PostgreSQL, 0011 adds an index and a foreign key constraint to `role`: it
-    neither renames the column, changes its type nor updates a row; `shown_in_portal`
-    only drops NOT NULL. (SQLite remakes a table to add a constraint; the account team
-    tables are small.)"""
+    """On PostgreSQL, 0011 adds an index and a foreign key constraint to `role` and lets it
+    hold 32 characters (a catalogue change for a varchar); `shown_in_portal` only drops NOT
+    NULL. No column is renamed and no row updated. (SQLite remakes a table to add a
+    constraint; the account team tables are small.)"""
     if connection.vendor != "postgresql":
         pytest.skip("the production database's SQL")
     out = StringIO()
