@@ -800,7 +800,9 @@ class CustomerEscalation(models.Model):
     reason = models.TextField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     level = models.PositiveSmallIntegerField(default=1)
-    level_role = models.CharField(max_length=24, help_text="The account role of this level.")
+    level_role = models.CharField(
+        max_length=32, help_text="The account role of this level (`tenants.AccountRole.code`)."
+    )
     raised_at = models.DateTimeField(auto_now_add=True)
     level_since = models.DateTimeField()
     next_rise_at = models.DateTimeField(
@@ -848,7 +850,7 @@ class CustomerEscalationNotice(models.Model):
         CustomerEscalation, on_delete=models.CASCADE, related_name="notices"
     )
     level = models.PositiveSmallIntegerField()
-    role = models.CharField(max_length=24)
+    role = models.CharField(max_length=32)
     recipients = models.JSONField(default=list, blank=True)
     notified_at = models.DateTimeField(auto_now_add=True)
 

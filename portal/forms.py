@@ -13,6 +13,7 @@ from cases.models import BusinessImpact, EnvironmentAccess
 from notifications.models import Announcement
 from supportdesk.sign_in_limits import password_reset_allowed
 from tenants.api_tokens import EXPIRY_CHOICES_DAYS
+from tenants.contact_rules import first_effective_date
 from tenants.intake_forms import intake_answers, intake_form_field, intake_form_name
 from tenants.models import Environment, EnvironmentKind, IntakeField, SupportPlan
 
@@ -265,6 +266,32 @@ class ContactRequestForm(forms.Form):
         help_text="Leave empty to start as soon as support approves.",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+
+    def __init__(self, *args: Any, plan: SupportPlan | None = None, **kwargs: Any) -> None:
+        """With the tenant's plan: its accepted certifications as a choice (when it lists
+        any), and the first start its notice period allows as the default."""
+        super().__init__(*args, **kwargs)
+        if plan is None:
+            return
+        names = plan.accepted_certification_names
+        if names:
+            self.fields["training_completed"] = forms.ChoiceField(
+                label="Certification held",
+                required=False,
+                choices=[("", "Choose…"), *((name, name) for name in names)],
+                help_text=f"The {plan} plan gives portal access with one of these.",
+                widget=forms.Select(attrs={"required": True}),
+            )
+        first = first_effective_date(plan)
+        start = self.fields["effective_from"]
+        start.initial = first
+        start.widget.attrs["min"] = first.isoformat()
+        days = plan.contact_notice_business_days
+        if days:
+            start.help_text = (
+                f"Your plan asks for {days} business day{'s' if days != 1 else ''} notice "
+                f"for a new contact: the earliest start is {first:%d %B %Y}."
+            )
 
 
 class SignInForm(LoginForm):

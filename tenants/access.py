@@ -10,24 +10,41 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from supportdesk.types import AnyUser, User
-from tenants.models import AuthorizedContact, LetterOfAuthorization, PartnerMember, Tenant
+from tenants.models import (
+    AccountTeamMember,
+    AuthorizedContact,
+    LetterOfAuthorization,
+    PartnerMember,
+    Tenant,
+    holds_accepted_certification,
+)
 from tenants.roles import is_support_staff
 
 
 def _contact_access() -> Q:
     return (
         Q(is_active=True)
-        & AuthorizedContact.CERTIFIED
+        & AuthorizedContact.certified()
         & Q(effective_from__lte=timezone.localdate())
         & Q(tenant__is_active=True)
     )
 
 
+def _partner_certified() -> Q:
+    """The member may act under the letter: the letter's tenant's plan does not ask
+    partners for a certification, or the member holds one the plan accepts."""
+    return Q(partner__letters__tenant__plan__partners_need_certification=False) | (
+        holds_accepted_certification("partner__letters__tenant__plan")
+    )
+
+
 def _partner_members_acting(**letter: object) -> QuerySet[PartnerMember]:
     """Active members of active partners, one row per tenant an active letter names
-    (`partner__letters__tenant_id`). Conditions on the letter come in `letter`, in the
-    same filter, so they hold for the same letter."""
+    (`partner__letters__tenant_id`), certified where that tenant's plan says partners need
+    to be. Conditions on the letter come in `letter`, in the same filter, so they hold for
+    the same letter."""
     return PartnerMember.objects.filter(
+        _partner_certified(),
         is_active=True,
         partner__is_active=True,
         partner__letters__status=LetterOfAuthorization.Status.ACTIVE,
@@ -108,13 +125,24 @@ def portal_access_problem(user: AnyUser) -> str | None:
         return "Please sign in."
     if is_support_staff(user) or tenants_for(user).exists():
         return None
-    contacts = list(AuthorizedContact.objects.filter(user=user))
+    contacts = list(
+        AuthorizedContact.objects.filter(user=user).prefetch_related(
+            "tenant__plan__accepted_certifications"
+        )
+    )
     if any(not c.is_active for c in contacts) and not any(c.is_active for c in contacts):
         return (
             "Your contact record has been removed by your organisation. "
             "Ask one of its authorized contacts to request access for you again."
         )
-    if any(c.is_active and not c.is_certified for c in contacts):
+    uncertified = [c for c in contacts if c.is_active and not c.is_certified]
+    if uncertified:
+        names = uncertified[0].tenant.plan.accepted_certification_names
+        if names:
+            return (
+                "Portal access needs one of the certifications your support plan accepts: "
+                f"{'; '.join(names)}. Please ask support to record yours."
+            )
         return (
             "Portal access needs a recorded product certification or training. "
             "Please ask support to record yours."
@@ -127,6 +155,26 @@ def portal_access_problem(user: AnyUser) -> str | None:
         rescinded = LetterOfAuthorization.objects.filter(
             partner=membership.partner, status=LetterOfAuthorization.Status.RESCINDED
         ).exists()
+        needing = (
+            LetterOfAuthorization.objects.filter(
+                partner=membership.partner,
+                status=LetterOfAuthorization.Status.ACTIVE,
+                tenant__plan__partners_need_certification=True,
+            )
+            .select_related("tenant__plan")
+            .prefetch_related("tenant__plan__accepted_certifications")
+            .first()
+        )
+        if needing is not None and membership.is_active:
+            names = needing.tenant.plan.accepted_certification_names
+            which = (
+                f"one of these certifications: {'; '.join(names)}"
+                if names
+                else "a recorded product certification"
+            )
+            return (
+                f"To act for {needing.tenant} you need {which}. Please ask support to record yours."
+            )
         if rescinded:
             return (
                 "The letter of authorization that let your company act for this customer "
@@ -134,3 +182,19 @@ def portal_access_problem(user: AnyUser) -> str | None:
             )
         return f"{membership.partner} has no active letter of authorization from any customer yet."
     return "Your account has no portal access. Please contact support."
+
+
+def may_escalate_immediately(user: AnyUser, tenant_id: int) -> bool:
+    """Whether the user may escalate the tenant's cases to the support managers, and raise
+    their priority, at once: an active staff account on the tenant's account team in a
+    role that says so (e.g. the technical account manager), whatever their staff role
+    and whatever wait the customer escalation path would impose. The one place `cases`
+    asks."""
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    return AccountTeamMember.objects.filter(
+        user=user,
+        tenant_id=tenant_id,
+        tenant__is_active=True,
+        role__can_escalate_immediately=True,
+    ).exists()

@@ -3,12 +3,45 @@
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 
 from supportdesk.types import AnyUser, User
 from tenants.access import tenants_for
 from tenants.models import AccountRole, AccountTeamMember, EscalationLevel, Tenant
 from tenants.roles import Role
+
+# The roles every desk has (the data migration makes them; `ensure_account_roles` makes
+# any missing after a migrate or a test database flush): code, name, may escalate at once,
+# shown in the portal by default. Staff edit them, and add others, in the admin.
+STANDARD_ROLES = (
+    (AccountRole.CUSTOMER_SUCCESS_MANAGER, "Customer success manager", False, True),
+    (AccountRole.CUSTOMER_SUCCESS_DIRECTOR, "Customer success director", False, True),
+    (AccountRole.SOLUTIONS_ENGINEER, "Solutions engineer", False, True),
+    (AccountRole.COO, "Chief operating officer", False, False),
+    (AccountRole.CEO, "Chief executive officer", False, False),
+    (AccountRole.TECHNICAL_ACCOUNT_MANAGER, "Technical account manager", True, True),
+    (AccountRole.CUSTOMER_SUCCESS_PRINCIPAL, "Customer success principal", False, True),
+    (AccountRole.CUSTOMER_SUPPORT_MANAGER, "Customer support manager", False, True),
+)
+
+
+def ensure_account_roles(*, using: str = DEFAULT_DB_ALIAS, **_: object) -> None:
+    """Create the standard roles that are missing (after migrate); never changes one. A
+    database migrated only part of the way (no roles table yet) is left alone."""
+    if AccountRole._meta.db_table not in connections[using].introspection.table_names():
+        return
+    for order, (code, name, immediately, shown) in enumerate(STANDARD_ROLES, start=1):
+        AccountRole.objects.using(using).get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "can_escalate_immediately": immediately,
+                "shown_in_portal_by_default": shown,
+                "order": order * 10,
+            },
+        )
+
 
 # The path a plan without levels of its own gets: the CSM, their director, then the COO.
 DEFAULT_PATH = (
@@ -23,10 +56,7 @@ class PathLevel:
     level: int
     role: str
     rise_after: str
-
-    @property
-    def role_label(self) -> str:
-        return AccountRole(self.role).label if self.role in AccountRole.values else self.role
+    role_label: str
 
 
 @dataclass(frozen=True)
@@ -39,27 +69,36 @@ class Person:
 def account_team_of(user: AnyUser, tenant_id: int) -> QuerySet[AccountTeamMember]:
     """The team the portal shows the tenant (executives on the path may be hidden)."""
     return AccountTeamMember.objects.filter(
-        tenant__in=tenants_for(user), tenant_id=tenant_id, shown_in_portal=True
-    ).select_related("user")
+        AccountTeamMember.SHOWN_IN_PORTAL, tenant__in=tenants_for(user), tenant_id=tenant_id
+    ).select_related("user", "role")
 
 
 def escalation_path(tenant: Tenant) -> list[PathLevel]:
     """The tenant's own levels when it has any, else its plan's, else the default."""
-    levels = list(EscalationLevel.objects.filter(tenant=tenant).order_by("level"))
+    rows = EscalationLevel.objects.select_related("role").order_by("level")
+    levels = list(rows.filter(tenant=tenant))
     if not levels:
-        levels = list(EscalationLevel.objects.filter(plan_id=tenant.plan_id).order_by("level"))
+        levels = list(rows.filter(plan_id=tenant.plan_id))
     if not levels:
-        return [PathLevel(level, role, rise) for level, role, rise in DEFAULT_PATH]
-    return [PathLevel(row.level, row.role, row.rise_after) for row in levels]
+        names = dict(
+            AccountRole.objects.filter(code__in=[role for _, role, _ in DEFAULT_PATH]).values_list(
+                "code", "name"
+            )
+        )
+        return [
+            PathLevel(level, role, rise, names.get(role, role))
+            for level, role, rise in DEFAULT_PATH
+        ]
+    return [PathLevel(row.level, row.role_id, row.rise_after, row.role.name) for row in levels]
 
 
 def people_in_roles(tenant: Tenant, roles: list[str]) -> list[Person]:
     """The account team members holding these roles, in the order given. When nobody
     holds any of them, the support managers, so nothing meant for a person goes unheard."""
     members = {
-        member.role: member
+        member.role_id: member
         for member in AccountTeamMember.objects.filter(
-            tenant=tenant, role__in=roles
+            tenant=tenant, role__code__in=roles
         ).select_related("user")
     }
     people = [

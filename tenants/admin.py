@@ -10,6 +10,8 @@ from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from supportdesk.admin_actions import (
     ServiceBackedAdmin,
@@ -24,6 +26,8 @@ from tenants import services
 from tenants.invitations import ONBOARDING_LABELS, contact_onboarding
 from tenants.models import (
     COUNTRY_PATTERN,
+    AcceptedCertification,
+    AccountRole,
     AccountTeamMember,
     AgreedUpdateCadence,
     AuthorizedContact,
@@ -205,22 +209,72 @@ class PlanEscalationLevelInline(admin.TabularInline):
     extra = 0
 
 
+class AcceptedCertificationInline(admin.TabularInline):
+    """The certifications that give portal access on this plan; none listed: any recorded
+    one. Changing the list changes who has access at once."""
+
+    model = AcceptedCertification
+    fields = ["name", "order"]
+    extra = 0
+    verbose_name_plural = "Accepted certifications (none listed: any recorded certification)"
+
+
 @admin.register(SupportPlan)
 class SupportPlanAdmin(admin.ModelAdmin):
     list_display = [
         "name",
-        "max_portal_contacts",
+        "contact_limit",
+        "contact_notice_business_days",
         "calendar",
         "reopen_window_days",
         "queue_precedence",
     ]
     inlines = [
+        AcceptedCertificationInline,
         PlanPriorityInline,
         PlanCategoryInline,
         IntakeFieldInline,
         SupportPhoneInline,
         PlanEscalationLevelInline,
     ]
+    fieldsets = [
+        (None, {"fields": ["name", "description", "calendar"]}),
+        (
+            "Contact rules",
+            {
+                "fields": [
+                    "max_portal_contacts",
+                    "recommended_min_contacts",
+                    "contact_notice_business_days",
+                    "partners_count_toward_limit",
+                    "partners_need_certification",
+                ],
+                "description": "Who may use the portal for a customer on this plan. The "
+                "accepted certifications are listed below. A removed contact loses access "
+                "at once: a contact is authorized until written notice removing them is "
+                "received.",
+            },
+        ),
+        (
+            "Cases",
+            {
+                "fields": [
+                    "queue_precedence",
+                    "follow_up_after_days",
+                    "auto_close_after_days",
+                    "solution_reminder_days",
+                    "solution_auto_close_days",
+                    "reopen_window_days",
+                    "case_files_quota_mb",
+                    "tenant_files_quota_mb",
+                ]
+            },
+        ),
+    ]
+
+    @admin.display(description="Contacts allowed", ordering="max_portal_contacts")
+    def contact_limit(self, plan: SupportPlan) -> str:
+        return "no limit" if plan.max_portal_contacts is None else str(plan.max_portal_contacts)
 
     def save_related(
         self, request: HttpRequest, form: ModelForm, formsets: list, change: bool
@@ -390,12 +444,58 @@ class TenantAdmin(admin.ModelAdmin):
         return False
 
 
+class SuggestingInput(forms.TextInput):
+    """A text box that suggests values (an HTML datalist), e.g. every plan's accepted
+    certifications while the customer, and so the plan, is not chosen yet."""
+
+    def __init__(self, suggestions: list[str], attrs: dict | None = None) -> None:
+        super().__init__(attrs)
+        self.suggestions = suggestions
+
+    def render(
+        self, name: str, value: Any, attrs: dict | None = None, renderer: Any = None
+    ) -> SafeString:
+        list_id = f"{(attrs or {}).get('id', name)}-suggestions"
+        box = super().render(name, value, {**(attrs or {}), "list": list_id}, renderer)
+        options = format_html_join(
+            "", '<option value="{}"></option>', ((text,) for text in self.suggestions)
+        )
+        return format_html('{}<datalist id="{}">{}</datalist>', box, list_id, options)
+
+
 class ContactForm(forms.ModelForm):
-    """Granting a contact (tenant and user) or correcting one's details (the rest)."""
+    """Granting a contact (tenant and user) or correcting one's details (the rest). The
+    certification is a choice of the plan's accepted ones where the customer (so the plan)
+    is known and lists any; on a new contact, every plan's are suggested. The service
+    refuses one the customer's plan does not accept, naming those it does."""
 
     class Meta:
         model = AuthorizedContact
         fields = ["tenant", "user", "certification", "certified_on", "phone", "effective_from"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        start = self.fields.get("effective_from")
+        if start is not None and self.instance.pk is None:
+            start.required = False
+            start.initial = None
+            start.help_text = "Leave empty for the first day the plan's notice period allows."
+        field = self.fields.get("certification")
+        if field is None:
+            return
+        plan = self.instance.tenant.plan if self.instance.tenant_id else None
+        names = plan.accepted_certification_names if plan is not None else []
+        if names:
+            current = self.instance.certification
+            choices = [(name, name) for name in names]
+            if current and current not in names:
+                choices.append((current, f"{current} (not accepted by the plan)"))
+            self.fields["certification"] = forms.ChoiceField(
+                label=field.label, choices=[("", "—"), *choices], required=False
+            )
+        elif plan is None:
+            suggestions = sorted(set(AcceptedCertification.objects.values_list("name", flat=True)))
+            field.widget = SuggestingInput(suggestions)
 
 
 @admin.register(AuthorizedContact)
@@ -497,7 +597,7 @@ class AuthorizedContactAdmin(ServiceBackedAdmin):
                 certification=data["certification"],
                 phone=data["phone"],
                 certified_on=data["certified_on"],
-                effective_from=data["effective_from"],
+                effective_from=data["effective_from"] or None,
             )
         obj.pk = saved.pk
         obj.refresh_from_db()
@@ -667,9 +767,20 @@ class LetterOfAuthorizationAdmin(ServiceBackedAdmin):
 
 
 class PartnerMemberInline(admin.TabularInline):
+    """Shown, never edited here: members are added and changed on their own page, through
+    the services that hold the plans' contact limits (`partner_member_add`, `_update`)."""
+
     model = PartnerMember
     extra = 0
-    autocomplete_fields = ["user"]
+    fields = readonly_fields = ("user", "is_active", "certification", "certified_on")
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(Partner)
@@ -677,6 +788,74 @@ class PartnerAdmin(admin.ModelAdmin):
     list_display = ["name", "is_active"]
     search_fields = ["name"]
     inlines = [PartnerMemberInline]
+
+
+class PartnerMemberForm(forms.ModelForm):
+    class Meta:
+        model = PartnerMember
+        fields = ["partner", "user", "is_active", "certification", "certified_on"]
+        widgets = {"certified_on": forms.DateInput(attrs={"type": "date"})}
+
+
+@admin.register(PartnerMember)
+class PartnerMemberAdmin(ServiceBackedAdmin):
+    """Adding a member is `partner_member_add` (a place of the contact limit at every
+    customer whose plan counts partners); changing one is `partner_member_update` (its
+    certification, or turning it off or on). Who and for which partner never change."""
+
+    form = PartnerMemberForm
+    list_display = ["user", "partner", "is_active", "certification", "certified_on"]
+    list_filter = ["is_active", "partner"]
+    search_fields = ["user__email", "user__first_name", "user__last_name", "partner__name"]
+    autocomplete_fields = ["user", "partner"]
+    list_select_related = ["user", "partner"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+        return [] if obj is None else ["partner", "user"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: PartnerMember, form: ModelForm, change: bool
+    ) -> None:
+        data = form.cleaned_data
+        if change:
+            saved = services.partner_member_update(
+                actor=signed_in(request),
+                member_id=obj.id,
+                is_active=data["is_active"],
+                certification=data["certification"],
+                certified_on=data["certified_on"],
+            )
+        else:
+            saved = services.partner_member_add(
+                actor=signed_in(request),
+                partner_id=data["partner"].id,
+                user=data["user"],
+                certification=data["certification"],
+                certified_on=data["certified_on"],
+                is_active=data["is_active"],
+            )
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+
+@admin.register(AccountRole)
+class AccountRoleAdmin(admin.ModelAdmin):
+    """The roles of the vendor's side of an account team, and what each may do. A role in
+    use is never deleted (team members and escalation levels name it by code), and its
+    code never changes once saved."""
+
+    list_display = ["name", "code", "can_escalate_immediately", "shown_in_portal_by_default"]
+    search_fields = ["name", "code"]
+    ordering = ["order", "name"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+        return [] if obj is None else ["code"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class EnvironmentFlagInline(admin.TabularInline):
@@ -707,8 +886,14 @@ class ProductFlagAdmin(admin.ModelAdmin):
 
 @admin.register(AccountTeamMember)
 class AccountTeamMemberAdmin(admin.ModelAdmin):
-    list_display = ["display_name", "role", "tenant", "address", "shown_in_portal"]
+    list_display = ["display_name", "role", "tenant", "address", "shown"]
     list_filter = ["role", "tenant"]
+    list_select_related = ["role", "tenant", "user"]
+
+    @admin.display(description="Shown in portal", boolean=True)
+    def shown(self, member: AccountTeamMember) -> bool:
+        return member.is_shown_in_portal
+
     search_fields = ["name", "email", "user__email", "tenant__name"]
     autocomplete_fields = ["user", "tenant"]
 

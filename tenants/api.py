@@ -170,12 +170,33 @@ PLAN_PREFETCH = (
     "plan__plan_categories__category",
     "plan__intake_fields",
     "plan__phones",
+    "plan__accepted_certifications",
 )
 
 
 class PlanSerializer(serializers.Serializer):
     name = serializers.CharField()
-    max_portal_contacts = serializers.IntegerField()
+    max_portal_contacts = serializers.IntegerField(
+        allow_null=True, help_text="How many people may use the portal; null for no limit."
+    )
+    recommended_min_contacts = serializers.IntegerField(
+        help_text="The plan recommends at least this many contacts (advice, not enforced)."
+    )
+    accepted_certifications = serializers.ListField(
+        child=serializers.CharField(),
+        source="accepted_certification_names",
+        help_text="Certifications that give portal access; empty: any recorded one.",
+    )
+    partners_count_toward_limit = serializers.BooleanField(
+        help_text="Members of partners acting under an active letter take places of the limit."
+    )
+    partners_need_certification = serializers.BooleanField(
+        help_text="Partner members act for the customer only with an accepted certification."
+    )
+    contact_notice_business_days = serializers.IntegerField(
+        help_text="A new contact takes effect no earlier than this many business days after "
+        "it is asked for (the plan's calendar and holidays); removal takes effect at once."
+    )
     reopen_window_days = serializers.IntegerField()
     categories = serializers.SerializerMethodField(
         help_text="The categories the plan offers, in its order, with their intake fields."
@@ -280,9 +301,18 @@ class ContactRequestInput(StrictInput):
     last_name = serializers.CharField(max_length=150, allow_blank=True)
     email = serializers.CharField(max_length=254, allow_blank=True)
     phone = serializers.CharField(max_length=40, allow_blank=True, required=False, default="")
-    training_completed = serializers.CharField(max_length=200, allow_blank=True)
+    training_completed = serializers.CharField(
+        max_length=200,
+        allow_blank=True,
+        help_text="The certification held; one of the plan's accepted_certifications when it "
+        "lists any.",
+    )
     effective_from = Rfc3339Date(
-        required=False, allow_null=True, default=None, help_text="Defaults to today."
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Defaults to the first day the plan's notice period allows (today without "
+        "one); an earlier day is refused.",
     )
 
 

@@ -4,9 +4,9 @@ import time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q
 from django.utils import timezone
 
 from sla.targets import Target
@@ -70,7 +70,39 @@ class SupportPlan(models.Model):
         help_text="Business hours the plan's targets count in, unless a priority says otherwise.",
     )
     max_portal_contacts = models.PositiveSmallIntegerField(
-        default=2, validators=[MinValueValidator(2), MaxValueValidator(4)]
+        "portal contacts allowed",
+        default=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="How many people may use the portal for a customer; empty for no limit. "
+        "Removing a contact frees its place at once: a contact is authorized until written "
+        "notice removing them is received.",
+    )
+    recommended_min_contacts = models.PositiveSmallIntegerField(
+        "recommended minimum of contacts",
+        default=0,
+        help_text="Advice shown to the customer while fewer contacts are active "
+        "(e.g. 'we recommend a minimum of two'); 0 for none. Never enforced.",
+    )
+    partners_count_toward_limit = models.BooleanField(
+        "partners count toward the limit",
+        default=False,
+        help_text="The active members of partners holding an active letter of authorization "
+        "for the customer take places of the contact limit.",
+    )
+    partners_need_certification = models.BooleanField(
+        "partners need a certification",
+        default=False,
+        help_text="Partner members act for the customer only with a recorded certification "
+        "(one the plan accepts, when it lists any).",
+    )
+    contact_notice_business_days = models.PositiveSmallIntegerField(
+        "notice for new contacts (business days)",
+        default=0,
+        help_text="A new contact takes effect no earlier than this many business days (on "
+        "the plan's calendar, holidays excluded) after it is asked for. Removal takes effect "
+        "at once.",
     )
     follow_up_after_days = models.PositiveSmallIntegerField(
         default=3, help_text="Business days without a reply before the second contact attempt."
@@ -126,6 +158,12 @@ class SupportPlan(models.Model):
 
     def forget_categories(self) -> None:
         self.__dict__.pop("_offered_categories", None)
+
+    @property
+    def accepted_certification_names(self) -> list[str]:
+        """The names a certification must match; empty when any recorded one will do.
+        Reads `accepted_certifications.all()`: prefetch it for lists."""
+        return [row.name for row in self.accepted_certifications.all()]
 
 
 class PlanCategory(models.Model):
@@ -224,6 +262,51 @@ class ChannelRule(models.TextChoices):
     PORTAL = "portal", "Portal or phone"
     PORTAL_AND_PHONE = "portal_and_phone", "Portal, and call us as well"
     PHONE_ONLY = "phone_only", "Phone only: the portal files nothing"
+
+
+class AcceptedCertification(models.Model):
+    """A product certification a plan accepts for portal access. A plan that lists none
+    accepts any recorded certification or training; one that lists some accepts only
+    those, and changing the list changes who has access at once."""
+
+    plan = models.ForeignKey(
+        SupportPlan, on_delete=models.CASCADE, related_name="accepted_certifications"
+    )
+    name = models.CharField(max_length=200)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["plan", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "name"], name="unique_accepted_certification_per_plan"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def holds_accepted_certification(plan: str, certification: str = "certification") -> Q:
+    """The rows whose `certification` is recorded and accepted by the plan at the path
+    `plan` (e.g. "tenant__plan"): any non-empty one when the plan lists none, else one of
+    its names. Two uncorrelated-by-join subqueries, so the filter adds no row-multiplying
+    join and works inside the caller's `filter()` of a multi-valued path. (Not a regex: on
+    SQLite that runs a Python callback inside the query, which can deadlock a connection
+    shared by threads.)"""
+    lists_none = SupportPlan.objects.filter(accepted_certifications__isnull=True).values("id")
+    accepting = AcceptedCertification.objects.filter(name=OuterRef(certification)).values("plan_id")
+    return ~Q(**{certification: ""}) & (
+        Q(**{f"{plan}__in": lists_none}) | Q(**{f"{plan}__in": accepting})
+    )
+
+
+def is_accepted_certification(plan: SupportPlan, certification: str) -> bool:
+    """`holds_accepted_certification` of a loaded row."""
+    if certification == "":
+        return False
+    names = plan.accepted_certification_names
+    return not names or certification in names
 
 
 class PlanPriority(models.Model):
@@ -391,13 +474,6 @@ class Tenant(models.Model):
 
 
 class AuthorizedContact(models.Model):
-    # Certified: a product certification or training is recorded. Every service that
-    # writes one stores it stripped (`contact_grant`, `contact_update`, contact requests),
-    # so blanks are stored as none and "certified" is "not empty": `CERTIFIED` says it to
-    # the database, `is_certified` of a loaded row. (Not a regex: on SQLite that runs a
-    # Python callback inside the query, which can deadlock a connection shared by threads.)
-    CERTIFIED = ~Q(certification="")
-
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="contacts")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contacts"
@@ -412,10 +488,15 @@ class AuthorizedContact(models.Model):
     certification = models.CharField(
         max_length=200,
         blank=True,
-        help_text="Product certification or training held; without one there is no portal access.",
+        help_text="Product certification or training held; without one (one the plan "
+        "accepts, when it lists any) there is no portal access.",
     )
     certified_on = models.DateField(null=True, blank=True)
-    effective_from = models.DateField(default=timezone.localdate)
+    effective_from = models.DateField(
+        default=timezone.localdate,
+        help_text="Access starts on this day, no earlier than the plan's notice period "
+        "allows. Removal takes effect at once.",
+    )
     is_active = models.BooleanField(default=True)
     removed_at = models.DateTimeField(null=True, blank=True)
     removed_by = models.ForeignKey(
@@ -444,9 +525,19 @@ class AuthorizedContact(models.Model):
     def __str__(self) -> str:
         return f"{self.user.get_full_name() or self.user.get_username()} ({self.tenant})"
 
+    # Certified: a certification is recorded that the tenant's plan accepts (any, when the
+    # plan lists none; else one of its names). Every service that writes one stores it
+    # stripped and, where the plan lists names, as the listed name (`contact_grant`,
+    # `contact_update`, contact requests). `certified()` says it to the database,
+    # `is_certified` of a loaded row.
+
+    @staticmethod
+    def certified() -> Q:
+        return holds_accepted_certification("tenant__plan")
+
     @property
     def is_certified(self) -> bool:
-        return self.certification != ""
+        return is_accepted_certification(self.tenant.plan, self.certification)
 
     @property
     def has_portal_access(self) -> bool:
@@ -529,6 +620,13 @@ class PartnerMember(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="partner_membership"
     )
     is_active = models.BooleanField(default=True)
+    certification = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Product certification held; needed to act for customers whose plan "
+        "says partners need one.",
+    )
+    certified_on = models.DateField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} @ {self.partner}"
@@ -665,14 +763,41 @@ class EnvironmentFlag(models.Model):
         return f"{self.flag} {'on' if self.enabled else 'off'} in {self.environment}"
 
 
-class AccountRole(models.TextChoices):
-    """Who looks after a tenant on the vendor's side; escalation levels name these."""
+class AccountRole(models.Model):
+    """A role on the vendor's side of a tenant's account team (customer success manager,
+    technical account manager …), and what holding it allows. Account team members and
+    escalation levels name a role by its code (the stored column keeps the code)."""
 
-    CUSTOMER_SUCCESS_MANAGER = "csm", "Customer success manager"
-    CUSTOMER_SUCCESS_DIRECTOR = "cs_director", "Customer success director"
-    SOLUTIONS_ENGINEER = "solutions_engineer", "Solutions engineer"
-    COO = "coo", "Chief operating officer"
-    CEO = "ceo", "Chief executive officer"
+    # The codes the code itself names: the default escalation path and who hears of a
+    # survey's "please have a manager contact me". They always exist (the data migration
+    # and `ensure_account_roles` after every migrate create them).
+    CUSTOMER_SUCCESS_MANAGER = "csm"
+    CUSTOMER_SUCCESS_DIRECTOR = "cs_director"
+    SOLUTIONS_ENGINEER = "solutions_engineer"
+    COO = "coo"
+    CEO = "ceo"
+    TECHNICAL_ACCOUNT_MANAGER = "technical_account_manager"
+    CUSTOMER_SUCCESS_PRINCIPAL = "customer_success_principal"
+    CUSTOMER_SUPPORT_MANAGER = "customer_support_manager"
+
+    code = models.SlugField(max_length=32, unique=True, help_text="Never changes once used.")
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    can_escalate_immediately = models.BooleanField(
+        default=False,
+        help_text="A staff user on a customer's account team in this role may escalate the "
+        "customer's cases to the support managers, and raise their priority, at once.",
+    )
+    shown_in_portal_by_default = models.BooleanField(
+        default=True, help_text="New team members in this role are shown to the customer."
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class AccountTeamMember(models.Model):
@@ -680,7 +805,13 @@ class AccountTeamMember(models.Model):
     address (an executive without a desk account)."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="account_team")
-    role = models.CharField(max_length=24, choices=AccountRole.choices)
+    role = models.ForeignKey(
+        AccountRole,
+        to_field="code",
+        db_column="role",
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -693,7 +824,11 @@ class AccountTeamMember(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     shown_in_portal = models.BooleanField(
-        default=True, help_text="Executives on the escalation path are often not shown."
+        null=True,
+        blank=True,
+        default=None,
+        help_text="Shown to the customer in the portal. Empty: as the role says by default "
+        "(executives on the escalation path are often not shown).",
     )
 
     class Meta:
@@ -707,7 +842,7 @@ class AccountTeamMember(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.display_name} ({self.get_role_display()}, {self.tenant})"
+        return f"{self.display_name} ({self.role}, {self.tenant})"
 
     @property
     def display_name(self) -> str:
@@ -720,6 +855,16 @@ class AccountTeamMember(models.Model):
     @property
     def address(self) -> str:
         return self.email or (self.user.email if self.user is not None else "")
+
+    @property
+    def is_shown_in_portal(self) -> bool:
+        if self.shown_in_portal is None:
+            return self.role.shown_in_portal_by_default
+        return self.shown_in_portal
+
+    SHOWN_IN_PORTAL = Q(shown_in_portal=True) | Q(
+        shown_in_portal__isnull=True, role__shown_in_portal_by_default=True
+    )
 
 
 class EscalationLevel(models.Model):
@@ -738,7 +883,13 @@ class EscalationLevel(models.Model):
         Tenant, on_delete=models.CASCADE, null=True, blank=True, related_name="escalation_levels"
     )
     level = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
-    role = models.CharField(max_length=24, choices=AccountRole.choices)
+    role = models.ForeignKey(
+        AccountRole,
+        to_field="code",
+        db_column="role",
+        on_delete=models.PROTECT,
+        related_name="escalation_levels",
+    )
     rise_after = models.CharField(
         max_length=16,
         default="1bd",
@@ -767,7 +918,7 @@ class EscalationLevel(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Level {self.level}: {self.get_role_display()}"
+        return f"Level {self.level}: {self.role}"
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError

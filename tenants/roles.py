@@ -112,6 +112,8 @@ _CONFIGURATION_MODELS = {
     "productflag",
     "environmentflag",
     "accountteammember",
+    "accountrole",
+    "acceptedcertification",
     "escalationlevel",
     "requesttype",
     "supportgroup",
@@ -125,11 +127,12 @@ def ensure_role_groups(**_: object) -> None:
     """Create the role groups with the admin permissions each needs (after migrate).
 
     Every staff role may view everything and work cases; managers also configure plans,
-    tenants, partners and calendars (and environments, flags, account teams, escalation
-    paths, the request catalogue, support groups and routing rules), and they alone view
-    the outbox. Security may view the rest and change service requests (its sign-off is an
-    action on them). Nothing is deletable through a role (closure is a state, not a
-    delete) but a plan's offer of a category, which managers withdraw."""
+    tenants, partners and calendars (and environments, flags, account teams, account
+    roles, escalation paths, accepted certifications, partner members, the request
+    catalogue, support groups and routing rules), and they alone view the outbox. Security
+    may view the rest and change service requests (its sign-off is an action on them).
+    Nothing is deletable through a role (closure is a state, not a delete) but a plan's
+    offer of a category, which managers withdraw."""
     from django.contrib.auth.models import Group, Permission
 
     ours = Permission.objects.filter(content_type__app_label__in=_OUR_APPS)

@@ -21,12 +21,14 @@ def tenant_choices(user: AnyUser) -> QuerySet[Tenant]:
 
 
 def contacts_of(user: AnyUser, tenant_id: int) -> QuerySet[AuthorizedContact]:
-    """The tenant's current contacts (with or without access yet)."""
+    """The tenant's current contacts (with or without access yet), with what
+    `has_portal_access` reads (the plan and its accepted certifications)."""
     return (
         AuthorizedContact.objects.filter(
             tenant__in=tenants_for(user), tenant_id=tenant_id, is_active=True
         )
-        .select_related("user")
+        .select_related("user", "tenant__plan")
+        .prefetch_related("tenant__plan__accepted_certifications")
         .order_by("user__last_name", "user__first_name")
     )
 

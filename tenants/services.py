@@ -8,6 +8,7 @@ imported below. Other apps, views, the admin and tasks import them from here.
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -24,6 +25,12 @@ from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConfli
 from supportdesk.types import User
 from tenants.access import is_contact_of, tenants_for
 from tenants.api_tokens import api_token_create, api_token_revoke, api_tokens_revoke_all
+from tenants.contact_rules import (
+    accepted_certification,
+    effective_from_within_notice,
+    first_effective_date,
+    partner_members_counted,
+)
 from tenants.environments import environment_allowlist_change, environment_flags_set
 from tenants.invitations import (
     contact_invitation_accept,
@@ -37,6 +44,7 @@ from tenants.models import (
     Category,
     ContactRequest,
     LetterOfAuthorization,
+    Partner,
     PartnerMember,
     PlanCategory,
     SupportPlan,
@@ -70,20 +78,63 @@ def _locked_tenant(tenant_id: int) -> Tenant:
         raise NotFound("No such customer.") from None
 
 
-def contact_slots(tenant: Tenant) -> tuple[int, int]:
-    """(active contacts, the plan's limit)."""
-    used = tenant.contacts.filter(is_active=True).count()
-    return used, tenant.plan.max_portal_contacts
+@dataclass(frozen=True)
+class ContactSlots:
+    """A tenant's places of its plan's contact limit: who takes them, and the advice."""
+
+    contacts: int
+    partner_members: int
+    limit: int | None
+    recommended_min: int
+
+    @property
+    def used(self) -> int:
+        return self.contacts + self.partner_members
+
+    @property
+    def full(self) -> bool:
+        return self.limit is not None and self.used >= self.limit
+
+    @property
+    def below_recommended(self) -> bool:
+        return self.contacts < self.recommended_min
+
+    @property
+    def text(self) -> str:
+        """ "3 of 4" or "no limit"."""
+        return "no limit" if self.limit is None else f"{self.used} of {self.limit}"
 
 
-def _check_contact_limit(tenant: Tenant) -> None:
-    used, limit = contact_slots(tenant)
-    if used >= limit:
-        raise InvalidInput(
-            f"{tenant} already has {used} of the {limit} portal contacts its "
-            f"{tenant.plan} plan allows. Remove a contact or change the plan first.",
-            field_errors={"__all__": ["Contact limit reached."]},
-        )
+def contact_slots(tenant: Tenant) -> ContactSlots:
+    """The active contacts (access yet or not), the partner members the plan counts
+    (`contact_rules.partner_members_counted`), the plan's limit (None: no limit) and its
+    recommended minimum. Every path that adds a person checks `_check_contact_limit`."""
+    plan = tenant.plan
+    return ContactSlots(
+        contacts=tenant.contacts.filter(is_active=True).count(),
+        partner_members=partner_members_counted(tenant).count(),
+        limit=plan.max_portal_contacts,
+        recommended_min=plan.recommended_min_contacts,
+    )
+
+
+def _check_contact_limit(tenant: Tenant, *, adding: int = 1, who: str = "") -> None:
+    """Refuse when `adding` more people would pass the plan's limit (none: no limit)."""
+    slots = contact_slots(tenant)
+    if slots.limit is None or slots.used + adding <= slots.limit:
+        return
+    partners = (
+        f" ({slots.partner_members} of them partner members, who count on this plan)"
+        if slots.partner_members
+        else ""
+    )
+    what = who or "another contact"
+    raise InvalidInput(
+        f"{tenant} already has {slots.used} of the {slots.limit} portal contacts its "
+        f"{tenant.plan} plan allows{partners}, so {what} would pass the limit. Remove a "
+        "contact or change the plan first.",
+        field_errors={"__all__": ["Contact limit reached."]},
+    )
 
 
 def _removed_by_the_customer(contact: AuthorizedContact) -> bool:
@@ -101,19 +152,25 @@ def _grant(
     phone: str,
     certified_on: dt.date | None,
     effective_from: dt.date | None,
+    requested_at: dt.datetime | None = None,
 ) -> AuthorizedContact:
-    """Add or bring back a contact of a locked tenant, within the plan's limit; the person
-    is emailed an invitation (a link to choose a password, their company's single sign-on,
-    or a note that they can sign in)."""
+    """Add or bring back a contact of a locked tenant, within the plan's limit, with a
+    certification the plan accepts, from a day its notice period allows (the first such
+    day when none is given); the person is emailed an invitation (a link to choose a
+    password, their company's single sign-on, or a note that they can sign in)."""
     _check_contact_limit(tenant)
+    certification = accepted_certification(tenant.plan, certification, field="certification")
+    effective_from = effective_from_within_notice(
+        tenant.plan, effective_from, requested_at=requested_at, past_without_notice=True
+    )
     contact, created = AuthorizedContact.objects.get_or_create(
         tenant=tenant,
         user=user,
         defaults={
-            "certification": certification.strip(),
+            "certification": certification,
             "certified_on": certified_on,
             "phone": phone,
-            "effective_from": effective_from or timezone.localdate(),
+            "effective_from": effective_from,
         },
     )
     if not created:
@@ -123,10 +180,10 @@ def _grant(
         contact.removed_at = None
         contact.removed_by = None
         contact.removal_reason = ""
-        contact.certification = certification.strip() or contact.certification
+        contact.certification = certification or contact.certification
         contact.certified_on = certified_on or contact.certified_on
         contact.phone = phone or contact.phone
-        contact.effective_from = effective_from or timezone.localdate()
+        contact.effective_from = effective_from
         contact.save()
     contact_invite(actor=actor, contact=contact)
     return contact
@@ -176,17 +233,30 @@ def contact_update(
     certified_on: dt.date | None,
     effective_from: dt.date,
 ) -> AuthorizedContact:
-    """Staff correct an active contact's details; who and for which customer is fixed."""
+    """Staff correct an active contact's details; who and for which customer is fixed. The
+    certification must be one the plan accepts; a start moved earlier must still respect
+    the notice period counted from when the contact was added."""
     require_role(actor, Role.ENGINEER)
-    contact = AuthorizedContact.objects.select_for_update().filter(id=contact_id).first()
+    contact = (
+        AuthorizedContact.objects.select_for_update(of=("self",))
+        .select_related("tenant__plan")
+        .filter(id=contact_id)
+        .first()
+    )
     if contact is None:
         raise NotFound("No such contact.")
     if not contact.is_active:
         raise StateConflict(
             "That contact was removed; grant access again (within the plan's limit) instead."
         )
+    plan = contact.tenant.plan
+    certification = accepted_certification(plan, certification, field="certification")
+    if effective_from != contact.effective_from:
+        effective_from = effective_from_within_notice(
+            plan, effective_from, requested_at=contact.created_at, past_without_notice=True
+        )
     contact.phone = (phone or "").strip()
-    contact.certification = (certification or "").strip()
+    contact.certification = certification
     contact.certified_on = certified_on
     contact.effective_from = effective_from
     contact.save(update_fields=["phone", "certification", "certified_on", "effective_from"])
@@ -237,9 +307,12 @@ def contact_request_create(
     phone: str = "",
     effective_from: dt.date | None = None,
 ) -> ContactRequest:
-    """A tenant's contact asks for another contact; staff review it."""
+    """A tenant's contact asks for another contact; staff review it. The certification
+    must be one the plan accepts (stored as the plan names it), and the start no earlier
+    than the plan's notice period allows (the first allowed day when none is given)."""
     if not is_contact_of(actor, tenant_id):
         raise NotFound("No such customer.")
+    plan = Tenant.objects.select_related("plan__calendar").get(id=tenant_id).plan
     errors: dict[str, list[str]] = {}
     for field, value, message in (
         ("first_name", first_name, "Enter a first name."),
@@ -252,8 +325,17 @@ def contact_request_create(
         validate_email((email or "").strip())
     except ValidationError:
         errors["email"] = ["Enter a valid email address."]
-    if effective_from is not None and effective_from < timezone.localdate():
-        errors["effective_from"] = ["The start date cannot be in the past."]
+    try:
+        training_completed = accepted_certification(
+            plan, training_completed, field="training_completed"
+        )
+    except InvalidInput as error:
+        errors.update(error.field_errors)
+    start = timezone.localdate()
+    try:
+        start = effective_from_within_notice(plan, effective_from)
+    except InvalidInput as error:
+        errors.update(error.field_errors)
     if errors:
         raise InvalidInput("Please correct the request.", field_errors=errors)
     return ContactRequest.objects.create(
@@ -263,8 +345,8 @@ def contact_request_create(
         last_name=last_name.strip(),
         email=email.strip().lower(),
         phone=phone.strip(),
-        training_completed=training_completed.strip(),
-        effective_from=effective_from or timezone.localdate(),
+        training_completed=training_completed,
+        effective_from=start,
     )
 
 
@@ -272,7 +354,9 @@ def contact_request_create(
 @transaction.atomic
 def contact_request_approve(*, actor: User, request_id: int, note: str = "") -> ContactRequest:
     """Approve a contact request: the plan's contact limit is enforced here, under the
-    tenant's row lock so two approvals cannot both take the last slot."""
+    tenant's row lock so two approvals cannot both take the last slot, and so are its
+    accepted certifications and notice period as they stand now. The notice counts from
+    the request: a start the plan's notice no longer allows moves to the first allowed day."""
     require_role(actor, Role.ENGINEER)
     request = ContactRequest.objects.select_for_update().filter(id=request_id).first()
     if request is None:
@@ -297,7 +381,10 @@ def contact_request_approve(*, actor: User, request_id: int, note: str = "") -> 
         certification=request.training_completed,
         phone=request.phone,
         certified_on=None,
-        effective_from=request.effective_from,
+        effective_from=max(
+            request.effective_from, first_effective_date(tenant.plan, request.created_at)
+        ),
+        requested_at=request.created_at,
     )
     request.status = ContactRequest.Status.APPROVED
     request.decided_by = actor
@@ -408,6 +495,18 @@ def letter_approve(*, actor: User, letter_id: int, note: str = "") -> LetterOfAu
         )
     if letter.status != LetterOfAuthorization.Status.SUBMITTED:
         raise StateConflict(f"This letter is {letter.get_status_display().lower()}.")
+    tenant = _locked_tenant(letter.tenant_id)
+    if tenant.plan.partners_count_toward_limit:
+        members = PartnerMember.objects.filter(
+            partner_id=letter.partner_id, is_active=True, partner__is_active=True
+        )
+        count = members.count()
+        _check_contact_limit(
+            tenant,
+            adding=count,
+            who=f"approving this letter ({letter.partner}'s {count} active "
+            f"member{'s' if count != 1 else ''})",
+        )
     letter.status = LetterOfAuthorization.Status.ACTIVE
     letter.reviewed_by = actor
     letter.reviewed_at = timezone.now()
@@ -506,6 +605,96 @@ def plan_categories_offer(
     return rows
 
 
+def _check_partner_places(partner_id: int, who: str) -> None:
+    """One more active member of the partner takes a place at every tenant whose active
+    letter it holds and whose plan counts partners: refuse where that passes the limit."""
+    tenant_ids = LetterOfAuthorization.objects.filter(
+        partner_id=partner_id,
+        status=LetterOfAuthorization.Status.ACTIVE,
+        tenant__plan__partners_count_toward_limit=True,
+    ).values_list("tenant_id", flat=True)
+    for tenant_id in sorted(tenant_ids):
+        _check_contact_limit(_locked_tenant(tenant_id), who=who)
+
+
+@audited("partner member added")
+@transaction.atomic
+def partner_member_add(
+    *,
+    actor: User,
+    partner_id: int,
+    user: User,
+    certification: str = "",
+    certified_on: dt.date | None = None,
+    is_active: bool = True,
+) -> PartnerMember:
+    """A manager adds a person to a partner. Where the partner holds an active letter for
+    a customer whose plan counts partners toward its contact limit, a new active member
+    takes a place there: refused when that passes the limit."""
+    require_role(actor, Role.MANAGER, "add partner members")
+    partner = Partner.objects.select_for_update().filter(id=partner_id).first()
+    if partner is None:
+        raise NotFound("No such partner.")
+    if PartnerMember.objects.filter(user=user).exists():
+        raise InvalidInput(
+            f"{user.get_username()} is already a member of a partner.",
+            field_errors={"user": ["Already a partner member."]},
+        )
+    if partner.is_active and is_active:
+        _check_partner_places(partner.id, who=f"adding {user.get_username()} to {partner}")
+    return PartnerMember.objects.create(
+        partner=partner,
+        user=user,
+        is_active=is_active,
+        certification=(certification or "").strip(),
+        certified_on=certified_on,
+    )
+
+
+@audited("partner member updated")
+@transaction.atomic
+def partner_member_update(
+    *,
+    actor: User,
+    member_id: int,
+    is_active: bool,
+    certification: str,
+    certified_on: dt.date | None,
+) -> PartnerMember:
+    """A manager records a member's certification (needed to act where the plan says
+    partners need one) or turns the member off or on again; turning one on takes a place
+    as adding does. Turning one off ends their access at once."""
+    require_role(actor, Role.MANAGER, "change partner members")
+    member = (
+        PartnerMember.objects.select_for_update(of=("self",))
+        .select_related("partner", "user")
+        .filter(id=member_id)
+        .first()
+    )
+    if member is None:
+        raise NotFound("No such partner member.")
+    if is_active and not member.is_active and member.partner.is_active:
+        _check_partner_places(
+            member.partner_id, who=f"turning {member.user.get_username()} on again"
+        )
+    ending = member.is_active and not is_active
+    member.is_active = is_active
+    member.certification = (certification or "").strip()
+    member.certified_on = certified_on
+    member.save(update_fields=["is_active", "certification", "certified_on"])
+    if ending:
+        for letter in LetterOfAuthorization.objects.filter(
+            partner_id=member.partner_id, status=LetterOfAuthorization.Status.ACTIVE
+        ).select_related("tenant"):
+            access_end(
+                actor=actor,
+                tenant=letter.tenant,
+                users=[member.user],
+                because="the partner member was turned off",
+            )
+    return member
+
+
 def plan_reapply(*, plan_id: int) -> Reapplied:
     """After a plan or its priorities were edited: the open cases it governs take the
     ranks and due times the plan now gives them. `tenants` may not import `cases`, so
@@ -564,6 +753,7 @@ __all__ = [
     "DEFAULT_CATEGORIES",
     "DEFAULT_SLA_CATEGORIES",
     "LETTER_APPROVER",
+    "ContactSlots",
     "access_end",
     "api_token_create",
     "api_token_revoke",
@@ -587,6 +777,8 @@ __all__ = [
     "letter_reject",
     "letter_rescind",
     "letter_submit",
+    "partner_member_add",
+    "partner_member_update",
     "plan_categories_offer",
     "plan_changed",
     "plan_reapply",

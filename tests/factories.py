@@ -273,9 +273,22 @@ class ProductFlagFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Flag {n}")
 
 
+def account_role(code: str) -> AccountRole:
+    """The role row of a code (the standard ones exist after migrate)."""
+    return AccountRole.objects.get(code=code)
+
+
 class AccountTeamMemberFactory(factory.django.DjangoModelFactory):
+    """`role` may be given as a code (`AccountRole.COO`) or a row."""
+
     class Meta:
         model = AccountTeamMember
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs: object) -> dict[str, object]:
+        if isinstance(kwargs.get("role"), str):
+            kwargs["role"] = account_role(str(kwargs["role"]))
+        return kwargs
 
     tenant = factory.SubFactory(TenantFactory)
     role = AccountRole.CUSTOMER_SUCCESS_MANAGER

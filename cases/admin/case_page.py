@@ -37,6 +37,7 @@ from cases.services.clocks import METRICS
 from knowledge.search import search_articles, search_known_issues
 from supportdesk.errors import NotFound, ServiceError
 from supportdesk.types import User, signed_in
+from tenants.access import may_escalate_immediately
 from tenants.intake_forms import intake_answers
 from tenants.models import IntakeField
 
@@ -228,9 +229,11 @@ def _escalate(request: HttpRequest, case: Case, data: dict) -> str:
         case_id=case.id,
         actor=signed_in(request),
         reason=data["reason"],
+        priority=data.get("priority") or "",
         expected_version=_version(data),
     )
-    return f"{case.reference} escalated to management."
+    raised = f" and raised to {data['priority']}" if data.get("priority") else ""
+    return f"{case.reference} escalated to management{raised}."
 
 
 def _de_escalate(request: HttpRequest, case: Case, data: dict) -> str:
@@ -377,7 +380,13 @@ PAGE_ACTIONS = [
         "escalate",
         "Escalate to management",
         case_forms.EscalateForm,
-        lambda case, user, available: _open(case, user, available) and not case.is_escalated,
+        lambda case, user, available: (
+            not case.is_escalated
+            and (
+                _open(case, user, available)
+                or (case.is_open and may_escalate_immediately(user, case.tenant_id))
+            )
+        ),
         _escalate,
         tone="danger",
     ),

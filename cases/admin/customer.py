@@ -116,6 +116,11 @@ class CustomerEscalationAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
         return [field.name for field in CustomerEscalation._meta.fields]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CustomerEscalation]:
+        # The level's role name in the same query, not one per row.
+        names = AccountRole.objects.filter(code=OuterRef("level_role")).values("name")[:1]
+        return super().get_queryset(request).annotate(level_role_name=Subquery(names))
+
     @admin.display(description="Case", ordering="case__reference")
     def case_reference(self, obj: CustomerEscalation) -> str:
         return f"{obj.case.reference} {obj.case.summary}"[:80]
@@ -126,7 +131,7 @@ class CustomerEscalationAdmin(admin.ModelAdmin):
 
     @admin.display(description="Level", ordering="level")
     def level_badge(self, obj: CustomerEscalation) -> str:
-        role = AccountRole(obj.level_role).label if obj.level_role in AccountRole.values else ""
+        role = getattr(obj, "level_role_name", None) or obj.level_role
         return format_html("⚑ {} <span style='color:#5d6678'>{}</span>", obj.level, role)
 
     @admin.display(description="Rises at", ordering="next_rise_at")

@@ -216,6 +216,17 @@ class CreateKnownIssueForm(VersionedForm):
 
 class EscalateForm(VersionedForm):
     reason = _text("Why does management need to look at this?", rows=3)
+    priority = forms.ChoiceField(
+        label="Raise the priority to (optional)", required=False, choices=[("", "Keep it")]
+    )
+
+    def __init__(self, *args: Any, case: Case | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, case=case, **kwargs)
+        priorities = PlanPriority.objects.order_by("rank")
+        if case is not None:
+            priorities = priorities.filter(plan_id=case.tenant.plan_id, rank__lt=case.priority_rank)
+        choices = [("", "Keep it"), *((p.code, f"{p.code} {p.name}") for p in priorities)]
+        cast(forms.ChoiceField, self.fields["priority"]).choices = choices
 
 
 class DeEscalateForm(VersionedForm):

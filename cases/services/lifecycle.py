@@ -47,8 +47,9 @@ from cases.services.common import (
 )
 from cases.services.intake import intake_clean, missing_required, searchable_text
 from cases.services.permissions import StaffAction, require_permission
-from cases.services.priorities import plan_ranks, priority_rank
+from cases.services.priorities import priority_environment_error, priority_rank
 from cases.services.routing import case_route
+from cases.services.staff_escalation import locked_case_to_escalate, raises_priority, set_priority
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict, require_text
 from supportdesk.types import User, present
 from tenants.access import acting_partner_member, is_contact_of, tenants_for
@@ -242,16 +243,6 @@ def case_create(
     if by_email:
         _note_missing_answers(case, [*intake_problems])
     return case
-
-
-def priority_environment_error(priority: PlanPriority, environment: int) -> str:
-    """Why `priority` may not be used for a case about `environment`, or ""."""
-    if priority.allows_environment(environment):
-        return ""
-    return (
-        f"Priority {priority.code} is for {priority.environments_text().lower()} only; "
-        f"choose {priority.environments_text()} or a lower priority."
-    )
 
 
 def phone_only_message(priority: PlanPriority, reporter: User, tenant: Tenant) -> str:
@@ -785,37 +776,13 @@ def case_change_priority(
     reason: str,
     expected_version: int | None = None,
 ) -> Case:
-    """Staff change the priority; the contracts want the reason on record."""
-    require_role(actor)
-    case = locked_case(actor, case_id)
+    """Staff change the priority; the contracts want the reason on record. Someone on the
+    tenant's account team in a role that may escalate at once (a technical account
+    manager) may raise it whatever their staff role, but not lower it."""
+    case, by_account_team = locked_case_to_escalate(actor, case_id)
     check_version(case, expected_version)
-    reason = require_text(reason, "reason", "Give the reason for the priority change.")
-    ranks = plan_ranks(case.tenant.plan_id)
-    if priority not in ranks:
-        raise InvalidInput(
-            f"Choose one of the plan's priorities: {', '.join(ranks)}.",
-            field_errors={"priority": ["Not a priority of this plan."]},
+    if by_account_team and not raises_priority(case, priority):
+        raise NotPermitted(
+            "As the customer's account team you may raise a case's priority, not lower it."
         )
-    if priority == case.priority:
-        raise InvalidInput(f"{case.reference} is already {priority}.")
-    if not case.is_open:
-        raise StateConflict(f"{case.reference} is closed; its priority can no longer change.")
-    chosen = case.tenant.plan.priorities.get(code=priority)
-    environment_error = priority_environment_error(chosen, case.environment)
-    if environment_error:
-        raise InvalidInput(environment_error, field_errors={"priority": [environment_error]})
-    previous = case.priority
-    case.priority = priority
-    case.priority_rank = ranks[priority]
-    save_case(case, "priority", "priority_rank")
-    record_event(
-        case,
-        actor,
-        CaseEvent.Kind.PRIORITY_CHANGED,
-        message=f"Priority {previous} → {priority}: {reason}",
-        previous=previous,
-        priority=priority,
-        reason=reason,
-        recompute_clocks=True,
-    )
-    return case
+    return set_priority(case, actor, priority, reason)

@@ -88,3 +88,13 @@ def unranked_open_cases(*, tenant_ids: Sequence[int]) -> dict[str, int]:
 
 def tenants_on_plans(plan_ids: Sequence[int]) -> list[int]:
     return list(Tenant.objects.filter(plan_id__in=plan_ids).values_list("id", flat=True))
+
+
+def priority_environment_error(priority: PlanPriority, environment: int) -> str:
+    """Why `priority` may not be used for a case about `environment`, or ""."""
+    if priority.allows_environment(environment):
+        return ""
+    return (
+        f"Priority {priority.code} is for {priority.environments_text().lower()} only; "
+        f"choose {priority.environments_text()} or a lower priority."
+    )

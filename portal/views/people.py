@@ -46,7 +46,7 @@ def _contacts_page(
     request: PortalRequest, form: ContactRequestForm | None = None, status: int = 200
 ) -> HttpResponse:
     tenant = request.portal.tenant
-    used, limit = services.contact_slots(tenant)
+    slots = services.contact_slots(tenant)
     contacts = list(contacts_of(request.user, tenant.id).prefetch_related("invitations"))
     now = timezone.now()
     for contact in contacts:
@@ -57,9 +57,9 @@ def _contacts_page(
     context = {
         "contacts": contacts,
         "requests": contact_requests_of(request.user, tenant.id),
-        "used": used,
-        "limit": limit,
-        "form": form or ContactRequestForm(),
+        "slots": slots,
+        "accepted_certifications": tenant.plan.accepted_certification_names,
+        "form": form or ContactRequestForm(plan=tenant.plan),
     }
     return render(request, "portal/contacts.html", context, status=status)
 
@@ -75,7 +75,7 @@ def contacts(request: PortalRequest) -> HttpResponse:
 @portal_page
 @contacts_only
 def contact_request(request: PortalRequest) -> HttpResponse:
-    form = ContactRequestForm(request.POST)
+    form = ContactRequestForm(request.POST, plan=request.portal.tenant.plan)
     if not form.is_valid():
         return _contacts_page(request, form, status=form_invalid(request))
     try:

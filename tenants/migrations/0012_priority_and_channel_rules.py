@@ -45,7 +45,7 @@ def rules_to_plan_phone(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tenants", "0009_categories_as_data"),
+        ("tenants", "0011_account_roles_as_data"),
     ]
 
     operations = [

@@ -117,6 +117,8 @@ def plan_form_data(
         ("intake_fields", len(fields)),
         ("phones", 0),
         ("escalation_levels", 0),
+        ("escalation_levels", 0),
+        ("accepted_certifications", 0),
     ):
         data[f"{prefix}-TOTAL_FORMS"] = data[f"{prefix}-INITIAL_FORMS"] = total
         data[f"{prefix}-MIN_NUM_FORMS"], data[f"{prefix}-MAX_NUM_FORMS"] = 0, 1000

@@ -32,7 +32,7 @@ def path(cast):
         (2, AccountRole.COO, "1bd"),
         (3, AccountRole.CEO, "1bd"),
     ]:
-        EscalationLevel.objects.create(plan=plan, level=level, role=role, rise_after=rise)
+        EscalationLevel.objects.create(plan=plan, level=level, role_id=role, rise_after=rise)
     csm = UserFactory(username="carla@vendor.test", first_name="Carla", roles=[])
     AccountTeamMemberFactory(
         tenant=cast.tenant_a, role=AccountRole.CUSTOMER_SUCCESS_MANAGER, user=csm, name="", email=""
@@ -179,7 +179,7 @@ def test_without_an_account_team_the_support_managers_hear_it(cast, case):
 
 def test_a_tenants_own_path_replaces_the_plans(cast, case, path):
     EscalationLevel.objects.create(
-        tenant=cast.tenant_a, level=1, role=AccountRole.COO, rise_after="2h"
+        tenant=cast.tenant_a, level=1, role_id=AccountRole.COO, rise_after="2h"
     )
     escalation = escalate(cast, case)
     assert recipients(escalation, 1) == ["coo@vendor.test"]

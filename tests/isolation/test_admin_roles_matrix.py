@@ -152,6 +152,8 @@ _CONFIGURATION = {
     "tenants.environment",
     "tenants.productflag",
     "tenants.accountteammember",
+    "tenants.accountrole",  # what each account role may do (a TAM escalates at once)
+    "tenants.partnermember",  # partner_member_add / partner_member_update
     "sla.calendar",
     "servicerequests.requesttype",
     "cases.supportgroup",
@@ -268,7 +270,9 @@ def world(cast, people, django_capture_on_commit_callbacks) -> dict[str, object]
             status=Notification.Status.FAILED, attempts=5, last_error="550 No such mailbox"
         )
         NotificationAddress.objects.create(tenant=cast.tenant_a, email="ops@acme.test")
-        EscalationLevel.objects.create(tenant=cast.tenant_a, level=1, role="csm", rise_after="4bh")
+        EscalationLevel.objects.create(
+            tenant=cast.tenant_a, level=1, role_id="csm", rise_after="4bh"
+        )
         environment = EnvironmentFactory(tenant=cast.tenant_a, name="Production")
         EnvironmentFlag.objects.create(environment=environment, flag=ProductFlagFactory())
         for code in REGISTRY:

@@ -15,7 +15,14 @@ from rest_framework.test import APIClient
 from cases import services
 from cases.models import Case, CaseEvent, CaseWatcher, Comment, SatisfactionSurvey
 from notifications.models import Notification
-from tenants.models import ApiToken, AuthorizedContact, ContactInvitation, LetterOfAuthorization
+from tenants.models import (
+    AcceptedCertification,
+    ApiToken,
+    AuthorizedContact,
+    ContactInvitation,
+    LetterOfAuthorization,
+    PartnerMember,
+)
 from tenants.services import contact_invite, contact_remove, letter_rescind
 from tests.cases.helpers import file_case
 from tests.factories import PASSWORD, ContactFactory, UserFactory, api_token_for
@@ -235,3 +242,75 @@ def test_signed_in_user_opening_someone_elses_bad_link_stays_themselves(client, 
     assert client.post(form, {"password": GOOD, "password_again": GOOD}).status_code == 404
     assert client.session["_auth_user_id"] == str(cast.contact_a.pk)
     assert _state() == before
+
+
+# --- Issue 16: access that a plan's rule change ends at once (accepted certifications,
+# partners needing one), × the contact and the partner member it ends for. Nobody is
+# removed, so no session or token is ended: every request is judged by the rules as they
+# stand, and refused without a write.
+
+RULE_CHANGED = ["contact_without_an_accepted_certification", "partner_without_certification"]
+
+
+def change_the_rules(cast, who: str) -> None:
+    plan = cast.tenant_a.plan
+    if who == "contact_without_an_accepted_certification":
+        # Ann keeps hers by name; Rex holds the factory's, which the plan no longer lists.
+        AcceptedCertification.objects.create(plan=plan, name="Aprimo DAM Certified")
+        cast.contact_a.contacts.update(certification="Aprimo DAM Certified")
+    else:
+        plan.partners_need_certification = True
+        plan.save(update_fields=["partners_need_certification"])
+
+
+def ruled_out(cast, who: str):
+    return (
+        cast.rex
+        if who == "contact_without_an_accepted_certification"
+        else (cast.partner_with_letter)
+    )
+
+
+@pytest.mark.parametrize("who", RULE_CHANGED)
+def test_a_session_and_token_from_before_a_rule_change_read_and_write_nothing(acme, who):
+    actor = ruled_out(acme, who)
+    case = file_case(acme, actor=actor)
+    client = signed_in(actor)
+    _, secret = api_token_for(actor)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    page = reverse("portal:case", args=[case.reference])
+    assert client.get(page).status_code == 200
+    change_the_rules(acme, who)
+    before = _state()
+    read = client.get(page)
+    write = client.post(reverse("portal:case_reply", args=[case.reference]), {"body": "Still here"})
+    api_read = api.get(reverse("api:case", args=[case.reference]))
+    api_write = api.post(
+        reverse("api:case-comments", args=[case.reference]), {"body": "Hi"}, format="json"
+    )
+    assert read.status_code in {302, 403, 404}
+    assert case.summary not in read.content.decode()
+    assert write.status_code in {302, 403, 404}
+    assert api_read.status_code in {403, 404}
+    assert api_write.status_code in {403, 404}
+    assert _state() == before
+
+
+@pytest.mark.parametrize("who", RULE_CHANGED)
+def test_access_comes_back_when_the_rule_is_met_again(acme, who):
+    actor = ruled_out(acme, who)
+    case = file_case(acme, actor=actor)
+    change_the_rules(acme, who)
+    client = signed_in(actor)
+    page = reverse("portal:case", args=[case.reference])
+    assert client.get(page).status_code != 200
+    if who == "contact_without_an_accepted_certification":
+        AcceptedCertification.objects.create(
+            plan=acme.tenant_a.plan, name="Certified Administrator"
+        )
+    else:
+        PartnerMember.objects.filter(user=acme.partner_with_letter).update(
+            certification="Partner Foundations"
+        )
+    assert client.get(page).status_code == 200

@@ -151,3 +151,66 @@ def test_another_tenants_letter_cannot_be_rescinded(client, cast, sign_in):
     assert response.status_code == 404
     letter.refresh_from_db()
     assert letter.status == LetterOfAuthorization.Status.ACTIVE
+
+
+# --- Issue 16: the plan's contact rules on the people page.
+
+
+def test_contacts_page_says_no_limit_and_gives_the_recommended_minimum(client, cast, sign_in):
+    plan = cast.tenant_a.plan
+    plan.max_portal_contacts = None
+    plan.recommended_min_contacts = 2
+    plan.save()
+    sign_in(cast.contact_a)
+    html = client.get(CONTACTS).content.decode()
+    assert "1 contact, no limit" in html
+    assert "sets no limit on portal contacts" in html
+    assert "We recommend at least 2 portal contacts" in html
+    assert "places are taken" not in html
+    ContactFactory(tenant=cast.tenant_a)
+    assert "We recommend" not in client.get(CONTACTS).content.decode()
+
+
+def test_contacts_page_counts_partner_members_where_the_plan_says_so(client, cast, sign_in):
+    cast.tenant_a.plan.partners_count_toward_limit = True
+    cast.tenant_a.plan.save()
+    sign_in(cast.contact_a)
+    html = client.get(CONTACTS).content.decode()
+    assert "2 of 2 used" in html
+    assert "1 partner member acting for you takes places of it" in html
+    assert "All 2 places are taken" in html
+
+
+def test_contact_request_form_offers_the_plans_certifications_and_first_start(
+    client, cast, sign_in
+):
+    import datetime as dt
+
+    import time_machine
+
+    from tenants.models import AcceptedCertification
+
+    plan = cast.tenant_a.plan
+    plan.contact_notice_business_days = 5
+    plan.save()
+    for order, name in enumerate(["Aprimo DAM Certified", "Certified Administrator"]):
+        AcceptedCertification.objects.create(plan=plan, name=name, order=order)
+    sign_in(cast.contact_a)
+    with time_machine.travel(dt.datetime(2026, 11, 23, 17, 0, tzinfo=dt.UTC), tick=False):
+        html = client.get(CONTACTS).content.decode()
+        assert '<select name="training_completed"' in html
+        assert '<option value="Aprimo DAM Certified">' in html
+        assert 'value="2026-12-01"' in html
+        assert "the earliest start is 01 December 2026" in html
+        refused = client.post(
+            reverse("portal:contact_request"),
+            {**REQUEST, "training_completed": "Watched a webinar", "effective_from": ""},
+        )
+        assert refused.status_code == 400
+        assert "Select a valid choice" in refused.content.decode()
+        assert not ContactRequest.objects.exists()
+        client.post(
+            reverse("portal:contact_request"),
+            {**REQUEST, "training_completed": "Aprimo DAM Certified", "effective_from": ""},
+        )
+    assert ContactRequest.objects.get().effective_from == dt.date(2026, 12, 1)

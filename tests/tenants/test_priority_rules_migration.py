@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("tenants", "0008_letter_submitter_and_contact_remover")]
+BEFORE = [("tenants", "0011_account_roles_as_data")]
 AFTER = [("tenants", "0012_priority_and_channel_rules")]
 
 

@@ -322,19 +322,19 @@ class Command(BaseCommand):
             tenant = tenants[prefix]
             AccountTeamMember.objects.create(
                 tenant=tenant,
-                role=AccountRole.CUSTOMER_SUCCESS_MANAGER,
+                role_id=AccountRole.CUSTOMER_SUCCESS_MANAGER,
                 user=csm,
                 phone="+1 212 555 0142",
             )
             AccountTeamMember.objects.create(
                 tenant=tenant,
-                role=AccountRole.CUSTOMER_SUCCESS_DIRECTOR,
+                role_id=AccountRole.CUSTOMER_SUCCESS_DIRECTOR,
                 name="Dana Director",
                 email="dana.director@supportdesk.demo",
             )
             AccountTeamMember.objects.create(
                 tenant=tenant,
-                role=AccountRole.SOLUTIONS_ENGINEER,
+                role_id=AccountRole.SOLUTIONS_ENGINEER,
                 name="Sol Engineer",
                 email="sol@supportdesk.demo",
             )
@@ -343,7 +343,7 @@ class Command(BaseCommand):
                 (AccountRole.CEO, "Chris Chief", "ceo@supportdesk.demo"),
             ]:
                 AccountTeamMember.objects.create(
-                    tenant=tenant, role=role, name=name, email=email, shown_in_portal=False
+                    tenant=tenant, role_id=role, name=name, email=email, shown_in_portal=False
                 )
         for level, role, rise in [
             (1, AccountRole.CUSTOMER_SUCCESS_MANAGER, "4bh"),
@@ -351,7 +351,7 @@ class Command(BaseCommand):
             (3, AccountRole.CEO, "1bd"),
         ]:
             EscalationLevel.objects.create(
-                plan=plans["Premier"], level=level, role=role, rise_after=rise
+                plan=plans["Premier"], level=level, role_id=role, rise_after=rise
             )
 
         alice = contacts["ACME"]
