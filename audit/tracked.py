@@ -52,6 +52,8 @@ _CASE_DERIVED = (
     "solution_reminder_at",
     "solution_close_at",
     "clocks_stale_at",
+    "plan_precedence",
+    "custom_search",
     "version",
     "updated_at",
 )
@@ -64,6 +66,10 @@ TRACKED: dict[str, Tracked] = {
     "tenants.category": Tracked(None),
     "tenants.plancategory": Tracked(None),
     "tenants.intakefield": Tracked(None),
+    "tenants.acceptedcertification": Tracked(None),
+    "tenants.supportphone": Tracked(None),
+    "tenants.accountrole": Tracked(None),
+    "tenants.agreedupdatecadence": Tracked("tenant_id"),
     "tenants.tenant": Tracked("id", exclude=("last_case_number",)),
     "tenants.authorizedcontact": Tracked("tenant_id"),
     "tenants.contactrequest": Tracked("tenant_id"),
@@ -109,6 +115,9 @@ TRACKED: dict[str, Tracked] = {
     ),
     "cases.troubleshootingsession": Tracked("case.tenant_id", mask=("meeting_url", "note")),
     "cases.sessionslot": Tracked("session.case.tenant_id"),
+    "cases.supportgroup": Tracked(None),
+    "cases.groupmembership": Tracked(None, exclude=("last_assigned_at",)),
+    "cases.routingrule": Tracked(None, m2m=("plans", "tenants")),
     "servicerequests.requesttype": Tracked(None),
     "servicerequests.servicerequest": Tracked(
         "tenant_id", exclude=("version", "updated_at"), mask=("details", "authorization")

@@ -198,6 +198,10 @@ def cases_recompute_clocks(
     policies = {} if policies is None else policies
     cadences = {} if cadences is None else cadences
     _load_cadences(cadences, {case.tenant_id for case in cases})
+    # One plan instance per plan in the batch, so its offered categories are read once.
+    plans: dict[int, SupportPlan] = {}
+    for case in cases:
+        case.tenant.plan = plans.setdefault(case.tenant.plan_id, case.tenant.plan)
     timed = [case for case in cases if case.tenant.plan.category_has_sla(case.category)]
     timelines: dict[int, list[TimelineEntry]] = defaultdict(list)
     staff_replies: set[int] = set()
