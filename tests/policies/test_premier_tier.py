@@ -76,15 +76,11 @@ def test_a_priority_1_phone_case_is_answered_at_once_and_updated_hourly_around_t
 
 def test_priority_2_filed_friday_afternoon_is_due_by_the_end_of_monday(tenant, time_machine):
     time_machine.move_to(local(CHICAGO, 2026, 11, 6, 16), tick=False)
-    case = file(
-        tenant, demo_login(tenant, "Paula"), category="functionality_issue", priority="P2"
-    )
+    case = file(tenant, demo_login(tenant, "Paula"), category="functionality_issue", priority="P2")
     assert fresh(case).initial_response_due == local(CHICAGO, 2026, 11, 9, 17)
 
 
-def test_priority_3_filed_before_thanksgiving_is_due_by_the_end_of_the_friday(
-    tenant, time_machine
-):
+def test_priority_3_filed_before_thanksgiving_is_due_by_the_end_of_the_friday(tenant, time_machine):
     """Thu 26 Nov 2026 is Thanksgiving, a US holiday; Fri 27 Nov is a business day."""
     time_machine.move_to(local(CHICAGO, 2026, 11, 25, 10), tick=False)
     case = file(tenant, demo_login(tenant, "Paula"), category="performance_issue", priority="P3")
