@@ -95,7 +95,8 @@ def test_a_question_carries_no_clock_and_goes_to_the_product_owners(tenant, time
         None,
         None,
     )
-    assert case.group is not None and case.group.name == "Product owners"
+    assert case.group is not None
+    assert case.group.name == "Product owners"
 
 
 @pytest.mark.parametrize("category", ["request", "feature_flag_request"])
