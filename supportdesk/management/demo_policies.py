@@ -282,7 +282,8 @@ def _build_premier() -> Tenant:
             ("Americas", ["US", "CA", "MX", "BR"], "+1 877 555 0100 (option 2)"),
             ("United Kingdom", ["GB"], "00 800 555 0100 (option 2)"),
             ("Australia", ["AU"], "0011 800 555 0100 (option 2)"),
-            ("All other regions", [], "Country exit code + 414 555 0100 (option 2)"),
+            # Dialled after the caller's country exit code.
+            ("All other regions (after your exit code)", [], "+1 414 555 0100 (option 2)"),
         ],
         start=1,
     ):
