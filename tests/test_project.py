@@ -20,7 +20,17 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_seed_demo_builds_every_state_and_is_idempotent(capsys):
     call_command("seed_demo")
     call_command("seed_demo")
-    assert Tenant.objects.count() == 3
+    # The three everyday tenants and one per source policy (README, "The four source
+    # policies"), each on its own plan.
+    assert dict(Tenant.objects.values_list("reference_prefix", "plan__name")) == {
+        "ACME": "Premier",
+        "GLOBEX": "Business Critical",
+        "INIT": "Standard",
+        "PREM": "Premier Application Support",
+        "PSUC": "Premium Success",
+        "HIPRI": "High Priority Service",
+        "PART": "Partner Support",
+    }
     assert set(Case.objects.values_list("state", flat=True)) == set(State.values)
     assert set(LetterOfAuthorization.objects.values_list("status", flat=True)) == {
         "active",
@@ -29,7 +39,7 @@ def test_seed_demo_builds_every_state_and_is_idempotent(capsys):
     assert Case.objects.filter(partner__isnull=False).exists()
     assert SatisfactionSurvey.objects.filter(case__state=State.CLOSED).count() == 1
     assert Announcement.objects.filter(published=True).count() == 3
-    assert Environment.objects.count() == 6
+    assert Environment.objects.count() == 6 + 4 * 2
     assert AccountTeamMember.objects.filter(tenant__reference_prefix="ACME").count() == 5
     assert set(ServiceRequest.objects.values_list("state", flat=True)) == {
         "submitted",
@@ -37,7 +47,9 @@ def test_seed_demo_builds_every_state_and_is_idempotent(capsys):
         "done",
     }
     assert ServiceRequest.objects.get(state="done").authorization["signature"]
-    assert "alice@acme.demo" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    for login in ("alice@acme.demo", "paula@prem.demo", "cody@channelpartner.demo"):
+        assert login in out
 
 
 def _production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:

@@ -22,6 +22,8 @@ from servicerequests import services as request_services
 from servicerequests.handlers import REGISTRY
 from servicerequests.models import RequestType
 from sla.models import Calendar
+from supportdesk.management import demo_policies
+from supportdesk.management.demo_policies import DEMO_PASSWORD
 from supportdesk.types import User
 from tenants.models import (
     AccountRole,
@@ -45,7 +47,7 @@ from tenants.models import (
 from tenants.roles import Role
 from tenants.services import plan_categories_offer
 
-DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo on purpose
+__all__ = ["DEMO_PASSWORD", "Command"]
 
 # A priority: code, name, definition, initial response, update interval.
 _Priority = tuple[str, str, str, str, str]
@@ -119,6 +121,8 @@ class Command(BaseCommand):
             with transaction.atomic():
                 self._load()
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        # The four source policies, one tenant each (each loaded once).
+        demo_policies.load_all()
         self._print_logins()
 
     def _user(self, email: str, first: str, last: str, **extra: object):
@@ -580,4 +584,7 @@ class Command(BaseCommand):
             "  customer, Initrode       ian@init.demo\n"
             "  uncertified contact      uma@init.demo  (no portal access)\n"
             "  partner (letter for Acme active, Globex rescinded)  pat@northwind.demo\n"
+            "The four source policies (README, 'The four source policies'):\n"
         )
+        for who, login in demo_policies.LOGINS:
+            self.stdout.write(f"  {who:<40} {login}")
