@@ -471,7 +471,15 @@ class ContactForm(forms.ModelForm):
 
     class Meta:
         model = AuthorizedContact
-        fields = ["tenant", "user", "certification", "certified_on", "phone", "effective_from"]
+        fields = [
+            "tenant",
+            "user",
+            "certification",
+            "certified_on",
+            "phone",
+            "country",
+            "effective_from",
+        ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -585,6 +593,7 @@ class AuthorizedContactAdmin(ServiceBackedAdmin):
                 actor=signed_in(request),
                 contact_id=obj.id,
                 phone=data["phone"],
+                country=data["country"],
                 certification=data["certification"],
                 certified_on=data["certified_on"],
                 effective_from=data["effective_from"],
@@ -596,6 +605,7 @@ class AuthorizedContactAdmin(ServiceBackedAdmin):
                 user=data["user"],
                 certification=data["certification"],
                 phone=data["phone"],
+                country=data["country"],
                 certified_on=data["certified_on"],
                 effective_from=data["effective_from"] or None,
             )

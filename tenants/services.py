@@ -39,6 +39,7 @@ from tenants.invitations import (
     contact_invite,
 )
 from tenants.models import (
+    COUNTRY_PATTERN,
     AgreedUpdateCadence,
     AuthorizedContact,
     Category,
@@ -153,12 +154,14 @@ def _grant(
     certified_on: dt.date | None,
     effective_from: dt.date | None,
     requested_at: dt.datetime | None = None,
+    country: str = "",
 ) -> AuthorizedContact:
     """Add or bring back a contact of a locked tenant, within the plan's limit, with a
     certification the plan accepts, from a day its notice period allows (the first such
     day when none is given); the person is emailed an invitation (a link to choose a
     password, their company's single sign-on, or a note that they can sign in)."""
     _check_contact_limit(tenant)
+    country = _country_code(country)
     certification = accepted_certification(tenant.plan, certification, field="certification")
     effective_from = effective_from_within_notice(
         tenant.plan, effective_from, requested_at=requested_at, past_without_notice=True
@@ -170,6 +173,7 @@ def _grant(
             "certification": certification,
             "certified_on": certified_on,
             "phone": phone,
+            "country": country,
             "effective_from": effective_from,
         },
     )
@@ -183,6 +187,7 @@ def _grant(
         contact.certification = certification or contact.certification
         contact.certified_on = certified_on or contact.certified_on
         contact.phone = phone or contact.phone
+        contact.country = country or contact.country
         contact.effective_from = effective_from
         contact.save()
     contact_invite(actor=actor, contact=contact)
@@ -200,6 +205,7 @@ def contact_grant(
     phone: str = "",
     certified_on: dt.date | None = None,
     effective_from: dt.date | None = None,
+    country: str = "",
 ) -> AuthorizedContact:
     """Staff make a user an authorized contact, within the plan's limit. A contact the
     customer removed comes back only through the customer's own contact request."""
@@ -219,7 +225,18 @@ def contact_grant(
         phone=phone,
         certified_on=certified_on,
         effective_from=effective_from,
+        country=country,
     )
+
+
+def _country_code(country: str) -> str:
+    """The ISO 3166 code that picks the support number shown to a contact ("" for the
+    customer's own), refused unless two letters."""
+    code = (country or "").strip().upper()
+    if code and not COUNTRY_PATTERN.fullmatch(code):
+        message = "Give the country as two letters (ISO 3166), e.g. US or GB."
+        raise InvalidInput(message, field_errors={"country": [message]})
+    return code
 
 
 @audited("contact updated")
@@ -232,6 +249,7 @@ def contact_update(
     certification: str,
     certified_on: dt.date | None,
     effective_from: dt.date,
+    country: str | None = None,
 ) -> AuthorizedContact:
     """Staff correct an active contact's details; who and for which customer is fixed. The
     certification must be one the plan accepts; a start moved earlier must still respect
@@ -256,10 +274,14 @@ def contact_update(
             plan, effective_from, requested_at=contact.created_at, past_without_notice=True
         )
     contact.phone = (phone or "").strip()
+    if country is not None:
+        contact.country = _country_code(country)
     contact.certification = certification
     contact.certified_on = certified_on
     contact.effective_from = effective_from
-    contact.save(update_fields=["phone", "certification", "certified_on", "effective_from"])
+    contact.save(
+        update_fields=["phone", "country", "certification", "certified_on", "effective_from"]
+    )
     return contact
 
 
