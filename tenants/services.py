@@ -614,15 +614,23 @@ def plan_categories_offer(
         if sla_applies is not None
         else {code: code in DEFAULT_SLA_CATEGORIES for code in DEFAULT_CATEGORIES}
     )
+    # Two reads whatever the number of categories; a write only where a row is new or
+    # changes (each saved on its own, so the audit log records it).
+    categories = Category.objects.in_bulk(list(wanted), field_name="code")
+    offered = {row.category_id: row for row in plan.plan_categories.all()}
     rows = []
     for order, (code, applies) in enumerate(wanted.items(), start=1):
-        category, _created = Category.objects.get_or_create(
-            code=code,
-            defaults={"name": DEFAULT_CATEGORIES.get(code, code.replace("_", " ").capitalize())},
+        category = categories.get(code) or Category.objects.create(
+            code=code, name=DEFAULT_CATEGORIES.get(code, code.replace("_", " ").capitalize())
         )
-        row, _created = PlanCategory.objects.update_or_create(
-            plan=plan, category=category, defaults={"sla_applies": applies, "order": order * 10}
-        )
+        row = offered.get(category.id)
+        if row is None:
+            row = PlanCategory.objects.create(
+                plan=plan, category=category, sla_applies=applies, order=order * 10
+            )
+        elif (row.sla_applies, row.order) != (applies, order * 10):
+            row.sla_applies, row.order = applies, order * 10
+            row.save(update_fields=["sla_applies", "order"])
         rows.append(row)
     return rows
 
