@@ -142,8 +142,14 @@ def main() -> None:
     now = timezone.now()
     user_model = get_user_model()
     staff = [u for u in user_model.objects.filter(is_staff=True) if has_role(u, Role.ENGINEER)]
-    plans = list(SupportPlan.objects.prefetch_related("priorities"))
-    # The demo plans rank P1..P4 as 1..4; read from them all the same, as the services do.
+    # Bench tenants go on the demo plans that offer P1..P4 (the policy plans call their
+    # priorities otherwise); ranks are read from the plans all the same, as the services do.
+    wanted = {code for code, _ in PRIORITIES}
+    plans = [
+        plan
+        for plan in SupportPlan.objects.prefetch_related("priorities").order_by("id")
+        if wanted <= {p.code for p in plan.priorities.all()}
+    ]
     rank_of = {(plan.id, p.code): p.rank for plan in plans for p in plan.priorities.all()}
     password = make_password(PASSWORD)
 
