@@ -160,7 +160,7 @@ class MacroAdmin(ServiceBackedAdmin):
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
     ) -> Any:
         form = super().get_form(request, obj, change, **kwargs)
-        form.may_share = may(request.user, StaffAction.MANAGE_SHARED_MACROS)
+        form.may_share = may(request.user, StaffAction.MANAGE_SHARED_MACROS)  # type: ignore[attr-defined]  # a fresh class per request
         return form
 
     @admin.display(description="Kind", ordering="owner")
