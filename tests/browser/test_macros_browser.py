@@ -140,3 +140,22 @@ def test_keyboard_walk_from_the_queue_to_a_macro_sent(
     page.keyboard.type("m")
     assert _focused(page) == "id_reply-body"
     expect(page.locator('textarea[name="reply-body"]')).to_have_value("m")
+
+
+def test_t_takes_the_case_and_slash_searches_the_queue(
+    new_page, cast, client, live_server, assert_accessible, frozen_clock
+):
+    case = file_case(cast, "Nobody owns this yet")
+    page = new_page()
+    signed_in(page, client, live_server, cast.engineer)
+    page.goto("/admin/cases/case/")
+    page.goto(f"/admin/cases/case/{case.id}/change/")
+    with page.expect_navigation():
+        page.keyboard.press("t")
+    expect(page.locator(".messagelist")).to_contain_text(f"{case.reference} is yours.")
+    assert Case.objects.get(id=case.id).owner == cast.engineer
+    with page.expect_navigation():
+        page.keyboard.press("/")
+    assert page.url.endswith("/admin/cases/case/")
+    assert _focused(page) == "searchbar"
+    assert_accessible(page)
