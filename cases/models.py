@@ -1039,3 +1039,89 @@ class RoutingRule(models.Model):
             and (not plan_ids or case.tenant.plan_id in plan_ids)
             and (not tenant_ids or case.tenant_id in tenant_ids)
         )
+
+
+class MacroStateAction(models.TextChoices):
+    REPLY = "", "Send as a public reply"
+    REQUEST_INFO = "request_info", "Request information (the case waits on the customer)"
+    PROPOSE_SOLUTION = "propose_solution", "Propose a solution"
+
+
+class MacroAssign(models.TextChoices):
+    NONE = "", "Leave the owner"
+    ME = "me", "Assign to me"
+    USER = "user", "Assign to a named engineer"
+
+
+class Macro(models.Model):
+    """A saved reply with placeholders that may also set fields of the case; applied in
+    one step by `cases.services.macros.macro_apply`. Shared when it has no owner (triage
+    leads and managers keep those), personal otherwise (seen and used by its owner only).
+    Archived rather than deleted, so a macro's use stays explainable."""
+
+    name = models.CharField(max_length=100)
+    body = models.TextField(
+        help_text="The reply. Placeholders: {customer_name}, {case_reference}, {due_time}, "
+        "{engineer_name}."
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="macros",
+        help_text="Empty for a shared macro; the one engineer who sees a personal one.",
+    )
+    state_action = models.CharField(
+        "send as",
+        max_length=32,
+        choices=MacroStateAction.choices,
+        default=MacroStateAction.REPLY,
+        blank=True,
+    )
+    priority = models.CharField(
+        max_length=8, blank=True, help_text="A priority code to set, such as P2; empty leaves it."
+    )
+    priority_reason = models.CharField(
+        max_length=200, blank=True, help_text="Recorded with the priority change (required)."
+    )
+    assign = models.CharField(
+        max_length=8, choices=MacroAssign.choices, default=MacroAssign.NONE, blank=True
+    )
+    assign_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The engineer the case goes to when the macro assigns to a named engineer.",
+    )
+    known_issue = models.ForeignKey(
+        "knowledge.KnownIssue",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Link the case to this known issue.",
+    )
+    internal_note = models.TextField(
+        blank=True, help_text="Added as an internal note; the same placeholders work here."
+    )
+    is_archived = models.BooleanField(
+        "archived", default=False, help_text="Archived macros are kept but no longer offered."
+    )
+    usage_count = models.PositiveIntegerField("used", default=0, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["owner", "is_archived"], name="macro_owner_archived")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_shared(self) -> bool:
+        return self.owner_id is None

@@ -19,6 +19,7 @@ from cases.models import (
     CaseEvent,
     CaseWatcher,
     Comment,
+    Macro,
     SatisfactionSurvey,
     State,
 )
@@ -325,3 +326,16 @@ def artifacts_checklist(case: Case) -> list[ChecklistItem]:
         ),
         ChecklistItem("Business impact", bool(impact), impact[:120]),
     ]
+
+
+def macros_for(user: AnyUser) -> QuerySet[Macro]:
+    """The macros a user sees: the shared ones and their own personal ones (archived
+    included: the admin lists them); none for anyone outside support staff."""
+    if not is_support_staff(user):
+        return Macro.objects.none()
+    return Macro.objects.filter(Q(owner__isnull=True) | Q(owner=user))
+
+
+def macros_usable_by(user: AnyUser) -> QuerySet[Macro]:
+    """The macros a case page offers the user: visible and not archived."""
+    return macros_for(user).filter(is_archived=False)

@@ -94,6 +94,7 @@ _WORK_MODELS = {
     "servicerequest",
     "customerescalation",
     "troubleshootingsession",
+    "macro",
 }
 _MANAGERS_ONLY_VIEW = {"notification"}
 _CONFIGURATION_MODELS = {

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from cases.models import BusinessImpact, Case, EnvironmentAccess
+from cases.models import BusinessImpact, Case, EnvironmentAccess, Macro
 from cases.services.priorities import priority_rank
 from knowledge.models import Article, KnownIssue
 from notifications.models import Announcement
@@ -339,3 +339,14 @@ class SupportPhoneFactory(factory.django.DjangoModelFactory):
     countries: list[str] = []
     number = "+1 212 555 0100"
     hours = "24×7 for Priority 1; 9am–5pm Mon–Fri"
+
+
+class MacroFactory(factory.django.DjangoModelFactory):
+    """A shared reply macro (no owner) unless given `owner`; written directly, as the
+    services would save it, so tests of applying need no keeper."""
+
+    class Meta:
+        model = Macro
+
+    name = factory.Sequence(lambda n: f"Macro {n}")
+    body = "Hello {customer_name}, we are looking into {case_reference}. {engineer_name}"

@@ -2,10 +2,10 @@
 manager dashboard, known issues (registered here because resolving one closes cases,
 which only `cases.services` may do), inbound mail, and the customer's side of the queue
 (`customer`: escalations customers raised and troubleshooting sessions), and support
-groups with their routing rules (`routing`).
+groups with their routing rules (`routing`), and macros (`macros`).
 
 Every module that registers a ModelAdmin is imported here, by name."""
 
-from cases.admin import customer, inbound, known_issues, queue, routing
+from cases.admin import customer, inbound, known_issues, macros, queue, routing
 
-__all__ = ["customer", "inbound", "known_issues", "queue", "routing"]
+__all__ = ["customer", "inbound", "known_issues", "macros", "queue", "routing"]

@@ -22,6 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from audit.services import audit_staff_read
 from cases import services
 from cases.admin import forms as case_forms
+from cases.admin.macros import macro_choices
 from cases.attachments import attachment_response
 from cases.models import Case, State
 from cases.selectors import (
@@ -502,6 +503,7 @@ def case_page(
         "offered": offered,
         "open_action": bound[0].name if bound else "",
         "reply_form": reply_form if REPLY.offered(case, user, available) else None,
+        "macros": macro_choices(request) if REPLY.offered(case, user, available) else None,
         "known_issue_suggestions": []
         if case.known_issue_id or not case.is_open
         else list(search_known_issues(case.summary, include_resolved=False)[:5]),

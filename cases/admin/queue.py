@@ -33,6 +33,7 @@ from cases.admin.filters import (
     SlaFilter,
     StateFilter,
 )
+from cases.admin.macros import case_macro
 from cases.admin.phone_case import log_phone_case
 from cases.admin.triage import triage_view
 from cases.models import LONG_TEXT_FIELDS, BusinessImpact, Case
@@ -262,7 +263,7 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
 
     class Media:
         css = {"all": ["cases/staff.css"]}
-        js = ["cases/queue.js"]
+        js = ["cases/queue.js", "cases/keyboard.js"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
         return with_customer_escalation(queue_for(request.user).defer(*LONG_TEXT_FIELDS))
@@ -295,6 +296,7 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
             path("dashboard/", wrap(dashboard_view), name="cases_case_dashboard"),
             path("phone-case/", wrap(log_phone_case), name="cases_case_log_phone_case"),
             path("<path:object_id>/act/<str:name>/", wrap(case_act), name="cases_case_act"),
+            path("<path:object_id>/macro/", wrap(case_macro), name="cases_case_macro"),
             path(
                 "<path:object_id>/attachments/<str:attachment_id>/",
                 wrap(case_attachment),

@@ -50,6 +50,14 @@ from cases.services.lifecycle import (
     cases_close_after_silence,
     cases_close_for_no_response,
 )
+from cases.services.macros import (
+    MacroFields,
+    macro_apply,
+    macro_archive,
+    macro_create,
+    macro_preview,
+    macro_update,
+)
 from cases.services.merge import (
     case_merge,
 )
@@ -87,6 +95,7 @@ from cases.survey_links import (
 )
 
 __all__ = [
+    "MacroFields",
     "StaffAction",
     "case_accept_solution",
     "case_answer_survey",
@@ -131,6 +140,11 @@ __all__ = [
     "known_issue_edit",
     "known_issue_resolve",
     "live_escalation",
+    "macro_apply",
+    "macro_archive",
+    "macro_create",
+    "macro_preview",
+    "macro_update",
     "may",
     "open_session",
     "require_permission",

@@ -20,6 +20,7 @@ class StaffAction(StrEnum):
     TRIAGE = "use the triage view"
     HANDLE_ESCALATION = "handle an escalation"
     DASHBOARD = "see the manager dashboard"
+    MANAGE_SHARED_MACROS = "manage the shared macros"
 
 
 REQUIRED_ROLE: dict[StaffAction, Role] = {
@@ -36,6 +37,9 @@ REQUIRED_ROLE: dict[StaffAction, Role] = {
     # An escalation asks for management's attention; management decides it is handled.
     StaffAction.HANDLE_ESCALATION: Role.MANAGER,
     StaffAction.DASHBOARD: Role.MANAGER,
+    # Shared macros speak for the whole desk to every customer; triage leads keep them.
+    # Any engineer keeps personal macros of their own.
+    StaffAction.MANAGE_SHARED_MACROS: Role.TRIAGE_LEAD,
 }
 
 

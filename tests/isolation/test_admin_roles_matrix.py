@@ -77,6 +77,7 @@ from tests.factories import (
     EnvironmentFactory,
     KnownIssueFactory,
     LetterFactory,
+    MacroFactory,
     PartnerFactory,
     ProductFlagFactory,
     RequestTypeFactory,
@@ -103,6 +104,9 @@ _CASE_WORK = {
     # group_membership_set_available: an engineer's own availability in their groups.
     ("cases.supportgroup", "set_working"),
     ("cases.supportgroup", "set_away"),
+    # A personal macro (macro_create); an engineer edits and archives only their own, and
+    # the world's macros are the shared one and the superuser's personal one.
+    ("cases.macro", "add"),
     ("cases.customerescalation", "acknowledge_escalation"),
     ("cases.customerescalation", "de-escalate"),
     ("cases.troubleshootingsession", "add"),
@@ -143,6 +147,10 @@ _TRIAGE_LEAD = _ENGINEER | {
     ("knowledge.knownissue", "resolve_and_close_linked_cases"),
     ("knowledge.article", "publish"),
     ("knowledge.article", "unpublish"),
+    # Shared macros are kept by triage leads (StaffAction.MANAGE_SHARED_MACROS).
+    ("cases.macro", "change"),
+    ("cases.macro", "archive"),
+    ("cases.macro", "restore"),
 }
 _CONFIGURATION = {
     "tenants.supportplan",
@@ -338,6 +346,9 @@ def world(cast, people, django_capture_on_commit_callbacks) -> dict[str, object]
             GroupMembership.objects.create(group=away, user=user, is_available=False)
             GroupMembership.objects.create(group=working, user=user, is_available=True)
         RoutingRule.objects.create(name="Outages", group=away, categories=["outage"])
+        # A shared macro (first: the add cells post its page) and the superuser's own.
+        MacroFactory(name="Shared greeting")
+        MacroFactory(name="Root's own", owner=_root(), is_archived=True)
         ArticleFactory(is_published=False)
         ArticleFactory(is_published=True)
         AnnouncementFactory(published=False)

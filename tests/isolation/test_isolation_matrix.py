@@ -33,6 +33,7 @@ from tests.factories import (
     EnvironmentFactory,
     IntakeFieldFactory,
     KnownIssueFactory,
+    MacroFactory,
     RequestTypeFactory,
     UserFactory,
 )
@@ -356,7 +357,13 @@ def test_admin_pages_are_staff_only(cast, world, role):
     client = _client(cast, role)
     login = reverse("admin:login")
     failures = []
-    pages = [*_admin_pages(), reverse("admin:cases_case_change", args=[world["case_b"].id])]
+    pages = [
+        *_admin_pages(),
+        reverse("admin:cases_case_change", args=[world["case_b"].id]),
+        # The case page's macro preview (a shared macro quoting the case's reference).
+        reverse("admin:cases_case_macro", args=[world["case_b"].id])
+        + f"?macro={MacroFactory(body='About {case_reference}').id}",
+    ]
     for url in pages:
         response = client.get(url)
         if role in STAFF:
