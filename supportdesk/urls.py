@@ -5,7 +5,6 @@ from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
 from supportdesk.accounts import admin_sign_in
-from tenants.preferences_admin import staff_preferences
 
 admin.site.site_header = "SupportDesk staff"
 admin.site.site_title = "SupportDesk"
@@ -17,12 +16,7 @@ urlpatterns = [
     # Before the admin's own login form, which would skip the second step of sign-in.
     path("admin/login/", admin_sign_in),
     # A staff user's own preferences (their time zone); before the admin's catch-all.
-    path("admin/preferences/", admin.site.admin_view(staff_preferences), name="staff_preferences"),
-    path(
-        "admin/preferences/<int:user_id>/",
-        admin.site.admin_view(staff_preferences),
-        name="staff_preferences_of",
-    ),
+    path("admin/preferences/", include("tenants.preferences_urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("supportdesk.account_urls")),
     path("api/v1/", include("supportdesk.api_urls")),
