@@ -522,7 +522,7 @@ ALERT_WORDS = {
 def pending_alerts(case: Case) -> list[str]:
     """The SLA alerts the beat will send for this case, in words, earliest first."""
     return [
-        "{} for the {} due {}: {}".format(
+        "{} for the {} due {}, at {}".format(
             ALERT_WORDS.get(alert["kind"], alert["kind"]),
             METRICS.get(alert["metric"], alert["metric"]).lower(),
             # Both in the staff user's zone, labelled: the stored due_text is in the

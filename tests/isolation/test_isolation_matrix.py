@@ -103,7 +103,8 @@ def _writable_state() -> tuple:
 
 
 def _admin_pages() -> list[str]:
-    pages = [reverse("admin:index")]
+    # The staff desk's pages outside the model registry: My preferences (the time zone).
+    pages = [reverse("admin:index"), reverse("staff_preferences")]
     for model in admin.site._registry:
         meta = model._meta
         pages.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
@@ -356,7 +357,12 @@ def test_admin_pages_are_staff_only(cast, world, role):
     client = _client(cast, role)
     login = reverse("admin:login")
     failures = []
-    pages = [*_admin_pages(), reverse("admin:cases_case_change", args=[world["case_b"].id])]
+    pages = [
+        *_admin_pages(),
+        reverse("admin:cases_case_change", args=[world["case_b"].id]),
+        # Another staff member's preferences: a manager's page (403 to the other roles).
+        reverse("staff_preferences_of", args=[cast.engineer.pk]),
+    ]
     for url in pages:
         response = client.get(url)
         if role in STAFF:
@@ -380,3 +386,4 @@ def test_the_matrix_reaches_every_kind_of_route(world):
     assert "/api/v1/cases/{reference}/" in _api_operations()
     assert ("POST", "/api/v1/cases/{reference}/close/") in _api_writes()
     assert reverse("admin:cases_case_changelist") in _admin_pages()
+    assert reverse("staff_preferences") in _admin_pages()
