@@ -14,6 +14,7 @@ from cases.admin.case_page import pending_alerts
 from cases.templatetags.staff_time import due_pair_html, staff_time_text
 from tenants.services import staff_time_zone_set
 from tests.cases.helpers import file_case, ny, taken
+from tests.factories import KnownIssueFactory
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -169,3 +170,16 @@ def test_the_portal_keeps_the_tenants_zone_whatever_the_staff_zone(
     assert "EDT" in page
     assert "JST" not in page
     assert "your time" not in page
+
+
+@time_machine.travel(ny(6, 10), tick=False)
+def test_known_issues_show_when_they_changed_in_the_staff_users_zone(
+    client, tokyo_engineer_new_york_customer
+):
+    cast = tokyo_engineer_new_york_customer
+    issue = KnownIssueFactory()
+    client.force_login(cast.engineer)
+    listing = client.get(reverse("admin:knowledge_knownissue_changelist")).content.decode()
+    assert ">6 Apr 23:00 JST</time>" in listing
+    page = reverse("admin:knowledge_knownissue_change", args=[issue.id])
+    assert "Mon 6 Apr 23:00 JST" in client.get(page).content.decode()
