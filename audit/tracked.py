@@ -69,6 +69,7 @@ TRACKED: dict[str, Tracked] = {
     "tenants.acceptedcertification": Tracked(None),
     "tenants.supportphone": Tracked(None),
     "tenants.accountrole": Tracked(None),
+    "tenants.staffpreference": Tracked(None),
     "tenants.agreedupdatecadence": Tracked("tenant_id"),
     "tenants.tenant": Tracked("id", exclude=("last_case_number",)),
     "tenants.authorizedcontact": Tracked("tenant_id"),

@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "supportdesk.security.AdminInlineStylesMiddleware",
     # A user who must have a second step of sign-in and has none may only set one up.
     "tenants.middleware.MfaRequiredMiddleware",
+    # Staff pages show times in the staff user's own zone (tenants.staff_preferences).
+    "tenants.middleware.StaffTimeZoneMiddleware",
     # Refuses an oversized upload, reading the body before the CSRF check does (that runs
     # in process_view, after every middleware's call); late, so its page has CSP and user.
     "supportdesk.uploads.UploadLimitMiddleware",

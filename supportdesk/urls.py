@@ -15,6 +15,8 @@ admin.site.enable_nav_sidebar = False
 urlpatterns = [
     # Before the admin's own login form, which would skip the second step of sign-in.
     path("admin/login/", admin_sign_in),
+    # A staff user's own preferences (their time zone); before the admin's catch-all.
+    path("admin/preferences/", include("tenants.preferences_urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("supportdesk.account_urls")),
     path("api/v1/", include("supportdesk.api_urls")),

@@ -1,19 +1,25 @@
 """Keeps a signed-in user who must have a second step of sign-in, and has none yet, on
-the pages that set one up (tenants.mfa says who must)."""
+the pages that set one up (tenants.mfa says who must); shows staff pages in the staff
+user's own time zone."""
 
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
+from django.utils import timezone
 
 from supportdesk.api.errors import error_body
 from tenants.mfa import mfa_missing
+from tenants.roles import is_support_staff
+from tenants.staff_preferences import staff_time_zone_of
 
 # Pages such a user may still open: allauth's MFA set-up pages (mfa_*), reauthentication
 # (asked before a security key is added) and signing out.
 _OPEN_URL_NAMES = frozenset(
     {"account_reauthenticate", "account_logout", "portal:sign_out", "admin:logout"}
 )
+_ADMIN_PREFIX = "/admin/"
 _MESSAGE = "Set up two-step sign-in first: this account may not be used without it."
 
 
@@ -45,3 +51,17 @@ class MfaRequiredMiddleware:
         if request.path.startswith("/api/"):
             return JsonResponse(error_body("mfa_required", _MESSAGE), status=403)
         return HttpResponseRedirect(reverse("mfa_index"))
+
+
+class StaffTimeZoneMiddleware:
+    """Staff pages (the admin) render every time in the signed-in staff user's own zone
+    (tenants.staff_preferences); other pages keep theirs (the portal: the tenant's)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if not (request.path.startswith(_ADMIN_PREFIX) and is_support_staff(request.user)):
+            return self.get_response(request)
+        with timezone.override(ZoneInfo(staff_time_zone_of(request.user))):
+            return self.get_response(request)

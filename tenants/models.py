@@ -1078,3 +1078,18 @@ class AgreedUpdateCadence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.priority_code}: every {self.update_interval}"
+
+
+class StaffPreference(models.Model):
+    """A staff user's own settings for the staff desk: the time zone staff pages show
+    times in (settings.TIME_ZONE until they choose one). Customers have none."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_preference"
+    )
+    time_zone = models.CharField(
+        max_length=64, help_text="An IANA zone name, such as Europe/Berlin."
+    )
+
+    def __str__(self) -> str:
+        return f"Preferences of {self.user}"

@@ -56,6 +56,7 @@ from tenants.roles import Role, has_role, is_support_staff, require_role
 from tenants.selectors import letters_visible_to
 from tenants.sessions import user_sessions_end
 from tenants.sso import identity_provider_configure
+from tenants.staff_preferences import staff_time_zone_set
 
 plan_changed = Signal()
 """Sent with `plan_id` after a plan or its priorities changed (targets, ranks, calendar);
@@ -812,6 +813,7 @@ __all__ = [
     "plan_categories_offer",
     "plan_changed",
     "plan_reapply",
+    "staff_time_zone_set",
     "tenant_cadences_changed",
     "tenant_cadences_reapply",
     "tenant_plan_changed",

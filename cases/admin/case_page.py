@@ -35,6 +35,7 @@ from cases.selectors import (
 )
 from cases.services import StaffAction, may
 from cases.services.clocks import METRICS
+from cases.templatetags.staff_time import staff_time_text
 from knowledge.search import search_articles, search_known_issues
 from supportdesk.errors import NotFound, ServiceError
 from supportdesk.types import User, signed_in
@@ -523,13 +524,13 @@ ALERT_WORDS = {
 def pending_alerts(case: Case) -> list[str]:
     """The SLA alerts the beat will send for this case, in words, earliest first."""
     return [
-        "{} for the {} due {}: {}".format(
+        "{} for the {} due {}, at {}".format(
             ALERT_WORDS.get(alert["kind"], alert["kind"]),
             METRICS.get(alert["metric"], alert["metric"]).lower(),
-            alert.get("due_text", alert["due"]),
-            timezone.localtime(datetime.fromisoformat(alert["at"])).strftime(
-                "%a %Y-%m-%d %H:%M %Z"
-            ),
+            # Both in the staff user's zone, labelled: the stored due_text is in the
+            # calendar's zone, and one line in two zones misleads.
+            staff_time_text(datetime.fromisoformat(alert["due"])),
+            staff_time_text(datetime.fromisoformat(alert["at"])),
         )
         for alert in case.sla_alerts
     ]

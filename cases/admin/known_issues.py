@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from cases import services
 from cases.selectors import cases_for
 from cases.services import StaffAction, may
+from cases.templatetags.staff_time import staff_time_html
 from knowledge import services as knowledge_services
 from knowledge.models import KnownIssue
 from knowledge.search import search_known_issues
@@ -61,16 +62,16 @@ class ResolveForm(forms.Form):
 @admin.register(KnownIssue)
 class KnownIssueAdmin(ServiceBackedAdmin):
     form = KnownIssueForm
-    list_display = ["__str__", "stage", "target_date", "open_cases", "product", "updated_at"]
+    list_display = ["__str__", "stage", "target_date", "open_cases", "product", "updated"]
     list_filter = ["stage", "product"]
     search_fields = ["title"]
     search_help_text = "Words of the title or public summary."
-    readonly_fields = ["created_by", "created_at", "resolved_at", "resolution_note"]
+    readonly_fields = ["created_by", "created", "resolved", "resolution_note"]
     fieldsets = [
         (None, {"fields": ["title", "product", "stage", "target_date"]}),
         ("What customers see", {"fields": ["public_summary"]}),
-        ("Internal", {"fields": ["internal_notes", "created_by", "created_at"]}),
-        ("Resolution", {"fields": ["resolved_at", "resolution_note"]}),
+        ("Internal", {"fields": ["internal_notes", "created_by", "created"]}),
+        ("Resolution", {"fields": ["resolved", "resolution_note"]}),
     ]
     actions = [
         with_text(
@@ -82,6 +83,19 @@ class KnownIssueAdmin(ServiceBackedAdmin):
             ),
         )
     ]
+
+    # Times in the staff user's zone, labelled (cases/templatetags/staff_time.py).
+    @admin.display(description="Updated", ordering="updated_at")
+    def updated(self, issue: KnownIssue) -> str:
+        return staff_time_html(issue.updated_at, short=True)
+
+    @admin.display(description="Created")
+    def created(self, issue: KnownIssue) -> str:
+        return staff_time_html(issue.created_at)
+
+    @admin.display(description="Resolved")
+    def resolved(self, issue: KnownIssue) -> str:
+        return staff_time_html(issue.resolved_at)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[KnownIssue]:
         return (

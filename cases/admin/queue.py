@@ -44,6 +44,7 @@ from cases.selectors import (
     search_cases,
 )
 from cases.services import StaffAction, may
+from cases.templatetags.staff_time import due_pair_html, staff_time_html
 from supportdesk.admin_actions import run_for_each, with_form, with_text
 from supportdesk.admin_filters import DropdownFilter
 from supportdesk.admin_paging import EstimatedCountPaginator
@@ -413,7 +414,7 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
             '<span class="sd-due sd-due-{}">{}</span><br><small>{}</small>',
             status.level,
             status.label,
-            timezone.localtime(case.next_due_at).strftime("%d %b %H:%M"),
+            due_pair_html(case.next_due_at, case.tenant.time_zone, short=True),
         )
 
     @admin.display(description="Owner")
@@ -440,4 +441,4 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
 
     @admin.display(description="Received", ordering="created_at")
     def received_column(self, case: Case) -> str:
-        return timezone.localtime(case.created_at).strftime("%d %b %H:%M")
+        return staff_time_html(case.created_at, short=True)

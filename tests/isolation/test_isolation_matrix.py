@@ -104,7 +104,8 @@ def _writable_state() -> tuple:
 
 
 def _admin_pages() -> list[str]:
-    pages = [reverse("admin:index")]
+    # The staff desk's pages outside the model registry: My preferences (the time zone).
+    pages = [reverse("admin:index"), reverse("staff_preferences")]
     for model in admin.site._registry:
         meta = model._meta
         pages.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
@@ -363,6 +364,8 @@ def test_admin_pages_are_staff_only(cast, world, role):
         # The case page's macro preview (a shared macro quoting the case's reference).
         reverse("admin:cases_case_macro", args=[world["case_b"].id])
         + f"?macro={MacroFactory(body='About {case_reference}').id}",
+        # Another staff member's preferences: a manager's page (403 to the other roles).
+        reverse("staff_preferences_of", args=[cast.engineer.pk]),
     ]
     for url in pages:
         response = client.get(url)
@@ -387,3 +390,4 @@ def test_the_matrix_reaches_every_kind_of_route(world):
     assert "/api/v1/cases/{reference}/" in _api_operations()
     assert ("POST", "/api/v1/cases/{reference}/close/") in _api_writes()
     assert reverse("admin:cases_case_changelist") in _admin_pages()
+    assert reverse("staff_preferences") in _admin_pages()
