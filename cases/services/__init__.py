@@ -3,6 +3,12 @@
 Views, admin actions, the API, inbound mail and tasks import from here.
 """
 
+from cases.services.collision import (
+    Activity,
+    NewActivity,
+    activity_since,
+    new_activity_count,
+)
 from cases.services.contract_rules import (
     case_log_phone_call,
     case_set_update_cadence,
@@ -87,7 +93,10 @@ from cases.survey_links import (
 )
 
 __all__ = [
+    "Activity",
+    "NewActivity",
     "StaffAction",
+    "activity_since",
     "case_accept_solution",
     "case_answer_survey",
     "case_assign",
@@ -132,6 +141,7 @@ __all__ = [
     "known_issue_resolve",
     "live_escalation",
     "may",
+    "new_activity_count",
     "open_session",
     "require_permission",
     "session_book",
