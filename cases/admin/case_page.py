@@ -554,7 +554,7 @@ def case_presence(
     if not str(object_id).isdigit():
         raise Http404("No such case.")
     case = get_object_or_404(
-        cases_for(request.user).only("id", "reference", "version"), pk=int(object_id)
+        cases_for(request.user).only("id", "reference", "version", "state"), pk=int(object_id)
     )
     user = signed_in(request)
     typing = request.method == "POST" and request.POST.get("typing") == "1"
