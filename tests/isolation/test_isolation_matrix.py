@@ -356,7 +356,11 @@ def test_admin_pages_are_staff_only(cast, world, role):
     client = _client(cast, role)
     login = reverse("admin:login")
     failures = []
-    pages = [*_admin_pages(), reverse("admin:cases_case_change", args=[world["case_b"].id])]
+    pages = [
+        *_admin_pages(),
+        reverse("admin:cases_case_change", args=[world["case_b"].id]),
+        reverse("admin:cases_case_presence", args=[world["case_b"].id]),
+    ]
     for url in pages:
         response = client.get(url)
         if role in STAFF:
