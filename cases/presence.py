@@ -58,18 +58,17 @@ def _fresh(entries: object, now: float) -> dict[str, dict]:
     }
 
 
-def presence_touch(case: Case, user: User, *, typing: bool = False) -> bool:
-    """Record that `user` is on the case's page (and typing a reply, when `typing`); a
-    touch without typing keeps a recent typing mark. False when the cache failed."""
+def presence_touch(case: Case, user: User, *, typing: bool | None = None) -> bool:
+    """Record that `user` is on the case's page: typing a reply (`typing=True`), done
+    typing (False: the reply was sent), or as before (None: a poll keeps a recent typing
+    mark). False when the cache failed."""
     now = time.time()
     try:
         entries = _fresh(cache.get(_key(case)), now)
-        previous = entries.get(str(user.pk), {})
-        entries[str(user.pk)] = {
-            "name": _display_name(user),
-            "seen": now,
-            "typing": now if typing else previous.get("typing", 0),
-        }
+        typed = entries.get(str(user.pk), {}).get("typing", 0)
+        if typing is not None:
+            typed = now if typing else 0
+        entries[str(user.pk)] = {"name": _display_name(user), "seen": now, "typing": typed}
         cache.set(_key(case), entries, timeout=TTL_SECONDS)
     except Exception:  # a cache outage must not take the case page with it
         log.warning("Presence for case %s not recorded: the cache failed", case.id, exc_info=True)

@@ -559,7 +559,9 @@ def case_presence(
     user = signed_in(request)
     typing = request.method == "POST" and request.POST.get("typing") == "1"
     # Security sees cases but replies to none: its page is never "typing".
-    presence_touch(case, user, typing=typing and may(user, StaffAction.WORK_CASES))
+    presence_touch(
+        case, user, typing=True if typing and may(user, StaffAction.WORK_CASES) else None
+    )
     version = request.GET.get("version", "")
     context = {
         "case": case,
@@ -625,6 +627,8 @@ def case_act(
             if isinstance(error, NewActivity):
                 conflict = error
         else:
+            if action is REPLY:
+                presence_touch(case, signed_in(request), typing=False)
             messages.success(request, message)
             target = request.POST.get("next", "")
             safe = url_has_allowed_host_and_scheme(

@@ -274,6 +274,17 @@ def test_presence_poll_records_the_poller_and_typing_ping_marks_typing(client, c
     assert [p.name for p in presence_list(case, colleague)] == [name(cast.engineer)]
 
 
+def test_sending_the_reply_clears_the_typing_mark(client, cast, colleague):
+    case = taken(cast)
+    presence_touch(case, cast.engineer, typing=True)
+    client.force_login(cast.engineer)
+    sent = act(client, case, "reply", case.version, visibility="public", body="Fixed in 4.2.")
+    assert sent.status_code == 302
+    assert [(p.user_id, p.typing) for p in presence_list(case, colleague)] == [
+        (cast.engineer.id, False)
+    ]
+
+
 def test_presence_poll_counts_new_activity_since_the_page_opened(client, cast, colleague):
     case = taken(cast)
     opened = case.version
