@@ -136,7 +136,7 @@ def _request_info(request: HttpRequest, case: Case, data: dict) -> str:
 
 def _phone(request: HttpRequest, case: Case, data: dict) -> str:
     attempt = services.case_log_phone_attempt(
-        case_id=case.id, actor=signed_in(request), note=data["note"]
+        case_id=case.id, actor=signed_in(request), note=data["note"], seen_version=_version(data)
     )
     return f"Phone call logged as contact attempt {attempt.number}."
 

@@ -433,11 +433,15 @@ def case_request_info(
 
 
 @transaction.atomic
-def case_log_phone_attempt(*, case_id: int, actor: User, note: str) -> ContactAttempt:
+def case_log_phone_attempt(
+    *, case_id: int, actor: User, note: str, seen_version: int | None = None
+) -> ContactAttempt:
     """Staff called the customer about a case that waits on them; the call counts as the
-    next contact attempt of the current round."""
+    next contact attempt of the current round. Like a reply, it is stopped by someone
+    else's newer public message or state change since `seen_version`."""
     require_role(actor)
     case = locked_case(actor, case_id)
+    check_seen_version(case, seen_version, actor)
     note = require_text(note, "note", "Note what happened on the call.")
     if case.state != State.AWAITING_INFORMATION:
         raise StateConflict(

@@ -159,6 +159,23 @@ def test_new_activity_counts_others_public_messages_and_state_changes_only(cast,
     assert services.new_activity_count(case, fresh(case).version, besides=cast.engineer) == 0
 
 
+def test_phone_attempt_is_stopped_by_the_customers_newer_reply_like_a_reply(cast, colleague):
+    case = taken(cast)
+    services.case_request_info(case_id=case.id, actor=cast.engineer, body="HAR file, please.")
+    seen = fresh(case).version
+    services.case_comment(case_id=case.id, actor=colleague, body="Still waiting.", public=False)
+    attempt = services.case_log_phone_attempt(
+        case_id=case.id, actor=cast.engineer, note="Voicemail.", seen_version=seen
+    )
+    assert attempt.number == 2
+    seen = fresh(case).version
+    services.case_comment(case_id=case.id, actor=colleague, body="Called too.", public=True)
+    with pytest.raises(NewActivity):
+        services.case_log_phone_attempt(
+            case_id=case.id, actor=cast.engineer, note="Voicemail again.", seen_version=seen
+        )
+
+
 # --- Presence in the cache
 
 
