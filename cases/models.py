@@ -663,6 +663,13 @@ class CaseEvent(models.Model):
         help_text="Set on events the system sends at most once (a warning per metric and due "
         "time, a reminder per proposal); unique per case.",
     )
+    version = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The case's version once the event's change was saved: what a page opened "
+        "at an older version has not seen (empty on events older than this column).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

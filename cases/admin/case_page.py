@@ -12,7 +12,15 @@ from datetime import datetime
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.core.exceptions import PermissionDenied
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -25,15 +33,17 @@ from cases.admin import forms as case_forms
 from cases.admin.macros import macro_choices
 from cases.attachments import attachment_response
 from cases.models import Case, State
+from cases.presence import POLL_SECONDS, presence_list, presence_touch
 from cases.selectors import (
     attachments_for,
+    cases_for,
     custom_answers,
     due_status,
     events_for,
     normal_reference,
     queue_for,
 )
-from cases.services import StaffAction, may
+from cases.services import NewActivity, StaffAction, may
 from cases.services.clocks import METRICS
 from cases.templatetags.staff_time import staff_time_text
 from knowledge.search import search_articles, search_known_issues
@@ -111,6 +121,7 @@ def _reply(request: HttpRequest, case: Case, data: dict) -> str:
         body=data["body"],
         public=public,
         attachments=data["attachments"],
+        seen_version=_version(data),
     )
     return "Reply sent to the customer." if public else "Internal note added."
 
@@ -127,7 +138,7 @@ def _request_info(request: HttpRequest, case: Case, data: dict) -> str:
 
 def _phone(request: HttpRequest, case: Case, data: dict) -> str:
     attempt = services.case_log_phone_attempt(
-        case_id=case.id, actor=signed_in(request), note=data["note"]
+        case_id=case.id, actor=signed_in(request), note=data["note"], seen_version=_version(data)
     )
     return f"Phone call logged as contact attempt {attempt.number}."
 
@@ -464,10 +475,12 @@ def case_page(
     object_id: str,
     *,
     bound: tuple[PageAction, forms.Form] | None = None,
+    conflict: NewActivity | None = None,
     status: int = 200,
 ) -> HttpResponse:
     case = _case_or_404(request, object_id)
     user = signed_in(request)
+    presence_touch(case, user)
     if bound is None:  # a refused action shows the page again: that is not another read
         audit_staff_read(actor=user, obj=case, verb="case page opened", request=request)
     # django-fsm adds get_available_<field>_transitions to the model at class creation.
@@ -510,8 +523,54 @@ def case_page(
         else list(search_known_issues(case.summary, include_resolved=False)[:5]),
         "article_suggestions": list(search_articles(case.summary)[:5]),
         "pending_alerts": pending_alerts(case),
+        "conflict": conflict,
+        **_presence_context(request, case, case.version),
     }
     return TemplateResponse(request, "admin/cases/case/case_page.html", context, status=status)
+
+
+def _presence_context(request: HttpRequest, case: Case, version: int) -> dict[str, object]:
+    user = signed_in(request)
+    return {
+        "others": presence_list(case, user),
+        "page_version": version,
+        "new_activity": (
+            services.new_activity_count(case, version, besides=user)
+            if version < case.version
+            else 0
+        ),
+        "poll_seconds": POLL_SECONDS,
+        "may_reply": may(user, StaffAction.WORK_CASES),
+    }
+
+
+def case_presence(
+    model_admin: admin.ModelAdmin, request: HttpRequest, object_id: str
+) -> HttpResponse:
+    """Who else is on the case page, polled by it (GET) and told of typing (POST): the
+    page's own access check first, so only staff who may see the case ever reach the cache,
+    and the case of another tenant the user may not see is a 404 like the page."""
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    if request.method not in ("GET", "POST"):
+        return HttpResponse(status=405)
+    if not str(object_id).isdigit():
+        raise Http404("No such case.")
+    case = get_object_or_404(
+        cases_for(request.user).only("id", "reference", "version", "state"), pk=int(object_id)
+    )
+    user = signed_in(request)
+    typing = request.method == "POST" and request.POST.get("typing") == "1"
+    # Security sees cases but replies to none: its page is never "typing".
+    presence_touch(
+        case, user, typing=True if typing and may(user, StaffAction.WORK_CASES) else None
+    )
+    version = request.GET.get("version", "")
+    context = {
+        "case": case,
+        **_presence_context(request, case, int(version) if version.isdigit() else case.version),
+    }
+    return TemplateResponse(request, "admin/cases/case/_presence.html", context)
 
 
 ALERT_WORDS = {
@@ -548,8 +607,17 @@ def case_act(
     page = reverse("admin:cases_case_change", args=[case.id])
     if request.method != "POST":
         return _action_form(model_admin, request, case, action, action.form(case))
-    form = action.form(case, request.POST, request.FILES)
+    data: QueryDict = request.POST
+    anyway = request.POST.get("send_anyway", "")
+    if anyway.isdigit():
+        # "Send anyway" after a refusal for new activity: the same write, now based on the
+        # version the refusal showed (it refuses again if yet more happened since).
+        resent = request.POST.copy()
+        resent[f"{action.name}-expected_version"] = anyway
+        data = resent
+    form = action.form(case, data, request.FILES)
     status = 400
+    conflict: NewActivity | None = None
     if form.is_valid():
         try:
             message = action.perform(request, case, form.cleaned_data)
@@ -559,7 +627,11 @@ def case_act(
                     form.add_error(field, errors)
             messages.error(request, error.message)
             status = error.status_code
+            if isinstance(error, NewActivity):
+                conflict = error
         else:
+            if action is REPLY:
+                presence_touch(case, signed_in(request), typing=False)
             messages.success(request, message)
             target = request.POST.get("next", "")
             safe = url_has_allowed_host_and_scheme(
@@ -568,7 +640,9 @@ def case_act(
             return HttpResponseRedirect(target if target and safe else page)
     else:
         messages.error(request, "Please correct the form below.")
-    return case_page(model_admin, request, object_id, bound=(action, form), status=status)
+    return case_page(
+        model_admin, request, object_id, bound=(action, form), conflict=conflict, status=status
+    )
 
 
 def _action_form(

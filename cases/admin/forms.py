@@ -254,7 +254,10 @@ class TransferEnhancementForm(VersionedForm):
         return {"title": case.summary, "description": case.description}
 
 
-class ReplyForm(CaseForm):
+class ReplyForm(VersionedForm):
+    """A reply carries the version its page showed too; the service refuses it only for a
+    newer public message or state change (cases/services/collision.py)."""
+
     VISIBILITY = [("public", "Reply to the customer"), ("internal", "Internal note")]
 
     visibility = forms.ChoiceField(

@@ -19,7 +19,7 @@ from django.utils.safestring import mark_safe
 
 from cases import services
 from cases.admin import forms as case_forms
-from cases.admin.case_page import case_act, case_attachment, case_page
+from cases.admin.case_page import case_act, case_attachment, case_page, case_presence
 from cases.admin.customer import CustomerEscalationColumn, with_customer_escalation
 from cases.admin.dashboard import dashboard_view
 from cases.admin.filters import (
@@ -298,6 +298,7 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
             path("phone-case/", wrap(log_phone_case), name="cases_case_log_phone_case"),
             path("<path:object_id>/act/<str:name>/", wrap(case_act), name="cases_case_act"),
             path("<path:object_id>/macro/", wrap(case_macro), name="cases_case_macro"),
+            path("<path:object_id>/presence/", wrap(case_presence), name="cases_case_presence"),
             path(
                 "<path:object_id>/attachments/<str:attachment_id>/",
                 wrap(case_attachment),

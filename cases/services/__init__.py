@@ -3,6 +3,12 @@
 Views, admin actions, the API, inbound mail and tasks import from here.
 """
 
+from cases.services.collision import (
+    Activity,
+    NewActivity,
+    activity_since,
+    new_activity_count,
+)
 from cases.services.contract_rules import (
     case_log_phone_call,
     case_set_update_cadence,
@@ -96,7 +102,10 @@ from cases.survey_links import (
 
 __all__ = [
     "MacroFields",
+    "Activity",
+    "NewActivity",
     "StaffAction",
+    "activity_since",
     "case_accept_solution",
     "case_answer_survey",
     "case_assign",
@@ -146,6 +155,7 @@ __all__ = [
     "macro_preview",
     "macro_update",
     "may",
+    "new_activity_count",
     "open_session",
     "require_permission",
     "session_book",

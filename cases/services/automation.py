@@ -168,6 +168,9 @@ def _system_event(
         message=message[:500],
         comment=comment,
         dedupe_key=key,
+        # The sweeps' events leave the version as it is: a page open at it does not block
+        # on them (cases/services/collision.py).
+        version=case.version,
         data=data,
     )
 

@@ -11,7 +11,8 @@ from cases.models import Case, CaseEvent, Comment
 from cases.notify import notify_case_event, notify_case_events
 from cases.selectors import cases_for
 from cases.services.bulk import bulk_save_fields
-from supportdesk.errors import NotFound, NotPermitted, StateConflict, VersionConflict
+from cases.services.collision import check_version as check_version  # shared here
+from supportdesk.errors import NotFound, NotPermitted, StateConflict
 from supportdesk.types import User
 from tenants.models import Tenant
 
@@ -50,14 +51,6 @@ def with_tenants(cases: list[Case]) -> list[Case]:
     for case in cases:
         case.tenant = tenants[case.tenant_id]
     return cases
-
-
-def check_version(case: Case, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != case.version:
-        raise VersionConflict(
-            f"{case.reference} was changed by someone else since you opened it. "
-            "Reload it to see the change, then try again."
-        )
 
 
 def run_transition(case: Case, actor: User | None, verb: str) -> str:
@@ -103,9 +96,12 @@ def event(
     from_state: str = "",
     message: str = "",
     comment: Comment | None = None,
+    version: int | None = None,
     **data: object,
 ) -> CaseEvent:
-    """A timeline event, not yet saved (for bulk_create)."""
+    """A timeline event, not yet saved (for bulk_create). It carries the case's version
+    after its change (`version`, by default the case's current one: services save the case
+    first), which is how a page opened at an older version learns what it has not seen."""
     return CaseEvent(
         case=case,
         actor=actor,
@@ -115,6 +111,7 @@ def event(
         to_state=case.state if from_state else "",
         message=message[:500],
         comment=comment,
+        version=case.version if version is None else version,
         data=data,
     )
 
@@ -129,6 +126,7 @@ def record_event(
     message: str = "",
     comment: Comment | None = None,
     recompute_clocks: bool = False,
+    version: int | None = None,
     **data: object,
 ) -> CaseEvent:
     """Write the timeline event and, in the same transaction, the emails it calls for.
@@ -144,6 +142,7 @@ def record_event(
         from_state=from_state,
         message=message,
         comment=comment,
+        version=version,
         **data,
     )
     created.save()

@@ -34,6 +34,7 @@ from cases.services import schedule
 from cases.services.attachments import store_attachments
 from cases.services.case_environments import tenant_environment_for_case
 from cases.services.clocks import CLOCK_FIELDS, cases_recompute_clocks
+from cases.services.collision import check_seen_version
 from cases.services.common import (
     check_version,
     event,
@@ -320,11 +321,17 @@ def case_comment(
     channel: str = Channel.PORTAL,
     attachments: Iterable[UploadLike] = (),
     expected_version: int | None = None,
+    seen_version: int | None = None,
 ) -> Comment:
     """A reply or an internal note. A customer's reply while the case awaits information
-    resumes it; a staff reply is public unless marked internal."""
+    resumes it; a staff reply is public unless marked internal.
+
+    `expected_version` refuses on any change since (the API's `If-Match`); `seen_version`,
+    the version the staff page showed, only on a newer public message or state change
+    (cases/services/collision.py), so "send anyway" is the same call with the newer one."""
     case = locked_case(actor, case_id)
     check_version(case, expected_version)
+    check_seen_version(case, seen_version, actor)
     body = require_text(body, "body", "Write a message.")
     files = list(attachments)
     validate_uploads(files)
@@ -426,11 +433,15 @@ def case_request_info(
 
 
 @transaction.atomic
-def case_log_phone_attempt(*, case_id: int, actor: User, note: str) -> ContactAttempt:
+def case_log_phone_attempt(
+    *, case_id: int, actor: User, note: str, seen_version: int | None = None
+) -> ContactAttempt:
     """Staff called the customer about a case that waits on them; the call counts as the
-    next contact attempt of the current round."""
+    next contact attempt of the current round. Like a reply, it is stopped by someone
+    else's newer public message or state change since `seen_version`."""
     require_role(actor)
     case = locked_case(actor, case_id)
+    check_seen_version(case, seen_version, actor)
     note = require_text(note, "note", "Note what happened on the call.")
     if case.state != State.AWAITING_INFORMATION:
         raise StateConflict(
@@ -579,6 +590,9 @@ def _close_cases(
             comment=comment_of.get(case.id),
             message=f"Closed: {CloseReason(reason).label}",
             reason=reason,
+            # The cases are saved (and their versions bumped) after the events, which the
+            # clocks read; the rows are locked, so the next version is exact.
+            version=case.version + 1,
             **extra,
             **(data or {}),
         )

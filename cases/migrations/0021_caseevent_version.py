@@ -1,0 +1,22 @@
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("cases", "0019_macros"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="caseevent",
+            name="version",
+            field=models.PositiveIntegerField(
+                blank=True,
+                editable=False,
+                help_text="The case's version once the event's change was saved: what a page "
+                "opened at an older version has not seen (empty on events older than this "
+                "column).",
+                null=True,
+            ),
+        ),
+    ]
