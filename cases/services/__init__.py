@@ -101,8 +101,8 @@ from cases.survey_links import (
 )
 
 __all__ = [
-    "MacroFields",
     "Activity",
+    "MacroFields",
     "NewActivity",
     "StaffAction",
     "activity_since",
