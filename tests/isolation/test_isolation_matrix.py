@@ -361,15 +361,12 @@ def test_admin_pages_are_staff_only(cast, world, role):
     pages = [
         *_admin_pages(),
         reverse("admin:cases_case_change", args=[world["case_b"].id]),
-<<<<<<< HEAD
         # The case page's macro preview (a shared macro quoting the case's reference).
         reverse("admin:cases_case_macro", args=[world["case_b"].id])
         + f"?macro={MacroFactory(body='About {case_reference}').id}",
         # Another staff member's preferences: a manager's page (403 to the other roles).
         reverse("staff_preferences_of", args=[cast.engineer.pk]),
-=======
         reverse("admin:cases_case_presence", args=[world["case_b"].id]),
->>>>>>> i17-presence
     ]
     for url in pages:
         response = client.get(url)
