@@ -40,6 +40,7 @@ from supportdesk.types import User, signed_in
 from tenants.access import may_escalate_immediately
 from tenants.intake_forms import intake_answers
 from tenants.models import IntakeField
+from tenants.phones import contact_phone, tel_url
 
 Offered = Callable[[Case, User, frozenset[str]], bool]
 Perform = Callable[[HttpRequest, Case, dict], str]
@@ -507,8 +508,15 @@ def case_page(
         else list(search_known_issues(case.summary, include_resolved=False)[:5]),
         "article_suggestions": list(search_articles(case.summary)[:5]),
         "pending_alerts": pending_alerts(case),
+        "reporter_phone": _reporter_phone(case),
     }
     return TemplateResponse(request, "admin/cases/case/case_page.html", context, status=status)
+
+
+def _reporter_phone(case: Case) -> dict[str, str] | None:
+    """The reporting contact's number and its tel: link, for calling them back."""
+    number = contact_phone(tenant_id=case.tenant_id, user_id=case.reporter_id)
+    return {"number": number, "url": tel_url(number)} if number else None
 
 
 ALERT_WORDS = {
