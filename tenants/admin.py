@@ -255,6 +255,7 @@ class SupportPlanAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["staff/plan_editor.css"]}
+        js = ["staff/plan_editor.js"]
 
     def save_related(
         self, request: HttpRequest, form: ModelForm, formsets: list, change: bool

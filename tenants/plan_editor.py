@@ -2,6 +2,7 @@
 meaning shown, and the plan's categories as checkboxes. They split and join; whether a
 target or a choice of categories is valid is for `tenants.services` to say."""
 
+import json
 from typing import Any
 
 from django import forms
@@ -47,6 +48,26 @@ def join_target(number: int | None, unit: str) -> str:
     return f"{'' if number is None else number}{unit}"
 
 
+def unit_meanings(calendar: str) -> dict[str, dict[str, str] | str]:
+    """What each unit means for one and for {n}, worded by `Target.meaning`, for the
+    page's script (static/staff/plan_editor.js) to show while a number is typed."""
+    meanings: dict[str, dict[str, str] | str] = {
+        "none": "no target",
+        "missing_unit": "choose a unit",
+        "bad_number": "write a whole number of 1 or more",
+    }
+    for unit, _label in UNITS[1:]:
+        if unit in NO_AMOUNT:
+            meanings[unit] = {"one": Target.parse(unit).meaning(calendar)}
+        else:
+            many = Target.parse(f"2{unit}").meaning(calendar)
+            meanings[unit] = {
+                "one": Target.parse(f"1{unit}").meaning(calendar),
+                "many": many.replace("2 ", "{n} ", 1),
+            }
+    return meanings
+
+
 class TargetWidget(forms.MultiWidget):
     template_name = "tenants/widgets/target.html"
 
@@ -81,6 +102,7 @@ class TargetWidget(forms.MultiWidget):
             except ValueError:
                 meaning = ""
         context["widget"]["meaning"] = meaning
+        context["widget"]["meanings"] = json.dumps(unit_meanings(self.calendar))
         return context
 
     def subwidgets_values(self, value: Any) -> tuple[int | None, str]:

@@ -44,6 +44,12 @@ def test_manager_sets_a_target_by_number_and_unit_and_withdraws_a_category(
     page.get_by_label("Initial response: unit", exact=True).nth(index).select_option(
         label="business hours"
     )
+    meaning = page.locator(".sd-target-meaning").nth(index * 4)
+    expected = f"4 business hours on the plan's calendar ({plan.calendar})"
+    expect(meaning).to_have_text(expected)
+    number.fill("1")
+    expect(meaning).to_have_text(expected.replace("4 business hours", "1 business hour"))
+    number.fill("4")
     page.locator("input[name=categories_offered][value=question]").uncheck()
     with page.expect_navigation():
         page.get_by_role("button", name="Save and continue editing").click()
@@ -54,9 +60,7 @@ def test_manager_sets_a_target_by_number_and_unit_and_withdraws_a_category(
     offered = set(PlanCategory.objects.filter(plan=plan).values_list("category__code", flat=True))
     assert "question" not in offered
     assert "bug" in offered
-    expect(page.locator(".sd-target-meaning").nth(index * 4)).to_have_text(
-        f"4 business hours on the plan's calendar ({plan.calendar})"
-    )
+    expect(page.locator(".sd-target-meaning").nth(index * 4)).to_have_text(expected)
     expect(page.locator("input[name=categories_offered][value=question]")).not_to_be_checked()
     assert_accessible(page)
     assert no_horizontal_overflow(page)
