@@ -151,3 +151,19 @@ def test_plan_categories_set_is_for_managers_and_needs_one_active_category(cast)
         services.plan_categories_set(
             actor=cast.manager, plan_id=plan.id, offered=["bug"], with_sla=[]
         )
+
+
+def test_manager_adds_a_plan_offering_the_ticked_categories(client, cast):
+    template = cast.tenant_a.plan
+    client.force_login(cast.manager)
+    data = plan_form_data(template)
+    data.update(name="Gold", categories_offered=["bug", "question"], categories_with_sla=["bug"])
+    for prefix in ("priorities", "intake_fields"):
+        data[f"{prefix}-TOTAL_FORMS"] = data[f"{prefix}-INITIAL_FORMS"] = 0
+    response = client.post(reverse("admin:tenants_supportplan_add"), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    gold = PlanCategory.objects.filter(plan__name="Gold")
+    assert dict(gold.values_list("category__code", "sla_applies")) == {
+        "bug": True,
+        "question": False,
+    }
