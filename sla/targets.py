@@ -154,6 +154,17 @@ class Target:
             return _plural(self.amount // 60, f"{prefix}hour")
         return _plural(self.amount, f"{prefix}minute")
 
+    def meaning(self, calendar: str) -> str:
+        """What the target promises, in words, on the named calendar: "4 business hours
+        on New York business hours", "1 hour around the clock"."""
+        if self.kind is TargetKind.IMMEDIATE:
+            return "immediately: met only by an answer at once, such as a phone call"
+        if self.kind is TargetKind.CLOCK:
+            return f"{self} around the clock, whatever the calendar"
+        if self.kind is TargetKind.NEXT_BUSINESS_DAY:
+            return f"by the end of the next business day on {calendar}"
+        return f"{self} on {calendar}"
+
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

@@ -35,20 +35,19 @@ from tenants.models import (
     ContactRequest,
     Environment,
     EnvironmentFlag,
-    EnvironmentKind,
     EscalationLevel,
     IntakeField,
     LetterOfAuthorization,
     NotificationAddress,
     Partner,
     PartnerMember,
-    PlanCategory,
     PlanPriority,
     ProductFlag,
     SupportPhone,
     SupportPlan,
     Tenant,
 )
+from tenants.plan_editor import PlanPriorityForm, SupportPlanForm
 from tenants.roles import Role, has_role
 
 # allauth's admin for authenticators shows their stored data (the second step's secrets,
@@ -58,33 +57,10 @@ admin.site.unregister(Authenticator)
 admin.site.unregister(EmailAddress)
 
 
-class PlanPriorityForm(ModelForm):
-    environments_allowed = forms.TypedMultipleChoiceField(
-        choices=EnvironmentKind.choices,
-        coerce=int,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked: any environment.",
-    )
-
-    class Meta:
-        model = PlanPriority
-        fields = [
-            "code",
-            "name",
-            "rank",
-            "definition",
-            "calendar",
-            "initial_response",
-            "off_hours_initial_response",
-            "update_interval",
-            "resolution",
-            "channel_rule",
-            "environments_allowed",
-        ]
-
-
 class PlanPriorityInline(admin.StackedInline):
+    """Each priority on its own card: a table of eleven columns does not fit the page.
+    Targets are a number and a unit (`plan_editor.TargetField`), their meaning beside."""
+
     model = PlanPriority
     form = PlanPriorityForm
     extra = 0
@@ -94,14 +70,19 @@ class PlanPriorityInline(admin.StackedInline):
             "Targets",
             {
                 "fields": [
-                    ("initial_response", "off_hours_initial_response"),
-                    ("update_interval", "resolution"),
+                    "initial_response",
+                    "off_hours_initial_response",
+                    "update_interval",
+                    "resolution",
                 ],
-                "description": 'Targets: "1h" or "30m" clock time, "4bh" business hours, '
-                '"2bd" business days, "nbd" next business day, "immediate".',
+                "description": "A number and a unit; business time counts on the priority's "
+                "calendar, else the plan's. No unit: no target.",
             },
         ),
-        ("How it is raised", {"fields": ["channel_rule", "environments_allowed"]}),
+        (
+            "How it is raised",
+            {"fields": ["channel_rule", "environments_allowed"], "classes": ["collapse"]},
+        ),
     ]
 
 
@@ -153,28 +134,13 @@ class SupportPhoneFormSet(forms.BaseInlineFormSet):
             )
 
 
-class SupportPhoneInline(admin.TabularInline):
+class SupportPhoneInline(admin.StackedInline):
     model = SupportPhone
     form = SupportPhoneForm
     formset = SupportPhoneFormSet
+    fields = [("region", "number", "order"), ("countries", "hours")]
     extra = 0
     verbose_name_plural = "Support phone numbers, by region"
-
-
-class PlanCategoryInline(admin.TabularInline):
-    """Which categories the plan offers, in its order, and which carry SLA targets; saving
-    the plan recomputes its open cases' clocks (`plan_reapply`)."""
-
-    model = PlanCategory
-    fields = ["category", "sla_applies", "order"]
-    extra = 0
-
-    def formfield_for_foreignkey(
-        self, db_field: Any, request: HttpRequest, **kwargs: Any
-    ) -> forms.ModelChoiceField | None:
-        if db_field.name == "category":
-            kwargs["queryset"] = Category.objects.filter(is_active=True)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class IntakeFieldInline(admin.StackedInline):
@@ -200,27 +166,31 @@ class IntakeFieldInline(admin.StackedInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class PlanEscalationLevelInline(admin.TabularInline):
+class PlanEscalationLevelInline(admin.StackedInline):
     """The plan's customer escalation path (tenants may have their own)."""
 
     model = EscalationLevel
     fk_name = "plan"
-    fields = ["level", "role", "rise_after"]
+    fields = [("level", "role", "rise_after")]
     extra = 0
 
 
-class AcceptedCertificationInline(admin.TabularInline):
+class AcceptedCertificationInline(admin.StackedInline):
     """The certifications that give portal access on this plan; none listed: any recorded
     one. Changing the list changes who has access at once."""
 
     model = AcceptedCertification
-    fields = ["name", "order"]
+    fields = [("name", "order")]
     extra = 0
     verbose_name_plural = "Accepted certifications (none listed: any recorded certification)"
 
 
 @admin.register(SupportPlan)
 class SupportPlanAdmin(admin.ModelAdmin):
+    """The plan editor. Inlines are stacked (labelled fields that fit 1280 px); the
+    categories are checkboxes that `plan_categories_set` saves."""
+
+    form = SupportPlanForm
     list_display = [
         "name",
         "contact_limit",
@@ -232,13 +202,20 @@ class SupportPlanAdmin(admin.ModelAdmin):
     inlines = [
         AcceptedCertificationInline,
         PlanPriorityInline,
-        PlanCategoryInline,
         IntakeFieldInline,
         SupportPhoneInline,
         PlanEscalationLevelInline,
     ]
     fieldsets = [
         (None, {"fields": ["name", "description", "calendar"]}),
+        (
+            "Categories",
+            {
+                "fields": ["categories_offered", "categories_with_sla"],
+                "description": "A category no longer offered stays on its cases; new cases "
+                "can no longer choose it.",
+            },
+        ),
         (
             "Contact rules",
             {
@@ -276,10 +253,16 @@ class SupportPlanAdmin(admin.ModelAdmin):
     def contact_limit(self, plan: SupportPlan) -> str:
         return "no limit" if plan.max_portal_contacts is None else str(plan.max_portal_contacts)
 
+    class Media:
+        css = {"all": ["staff/plan_editor.css"]}
+        js = ["staff/plan_editor.js"]
+
     def save_related(
         self, request: HttpRequest, form: ModelForm, formsets: list, change: bool
     ) -> None:
         super().save_related(request, form, formsets, change)
+        if isinstance(form, SupportPlanForm) and (not change or form.categories_changed()):
+            form.save_categories(signed_in(request))
         if change:
             # After the priorities inline is saved, so the new targets and ranks count.
             report_reapplied(self, request, services.plan_reapply(plan_id=form.instance.id))

@@ -181,6 +181,7 @@ class PlanCategory(models.Model):
     class Meta:
         ordering = ["plan", "order", "id"]
         verbose_name = "offered category"
+        verbose_name_plural = "offered categories"
         constraints = [
             models.UniqueConstraint(
                 fields=["plan", "category"],
@@ -346,6 +347,7 @@ class PlanPriority(models.Model):
 
     class Meta:
         ordering = ["plan", "rank"]
+        verbose_name_plural = "plan priorities"
         constraints = [
             models.UniqueConstraint(fields=["plan", "code"], name="unique_priority_code_per_plan"),
             models.UniqueConstraint(fields=["plan", "rank"], name="unique_priority_rank_per_plan"),
@@ -593,6 +595,7 @@ class NotificationAddress(models.Model):
 
     class Meta:
         ordering = ["email"]
+        verbose_name_plural = "notification addresses"
         constraints = [
             models.UniqueConstraint(
                 fields=["tenant", "email"], name="unique_notification_address_per_tenant"
@@ -671,6 +674,8 @@ class LetterOfAuthorization(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = "letter of authorization"
+        verbose_name_plural = "letters of authorization"
         constraints = [
             models.UniqueConstraint(
                 fields=["partner", "tenant"],
@@ -954,6 +959,7 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = "API token"
         indexes = [models.Index(fields=["user", "revoked_at"], name="api_token_user")]
 
     def __str__(self) -> str:

@@ -38,3 +38,26 @@ def phone_text(phone: SupportPhone | None) -> str:
     if phone is None:
         return ""
     return f"{phone.number} ({phone.hours})" if phone.hours else phone.number
+
+
+def contact_phone(*, tenant_id: int, user_id: int | None) -> str:
+    """The phone number the customer's contact gave (their authorized-contact record),
+    for staff who call them back; "" when none is recorded. One query."""
+    if user_id is None:
+        return ""
+    return (
+        AuthorizedContact.objects.filter(tenant_id=tenant_id, user_id=user_id)
+        .order_by("-is_active")
+        .values_list("phone", flat=True)
+        .first()
+        or ""
+    )
+
+
+def tel_url(number: str) -> str:
+    """ "tel:+12125550100" for "+1 (212) 555-0100": a leading plus and the digits
+    (RFC 3966's global number); "" when there are no digits."""
+    digits = "".join(char for char in number if char.isdigit())
+    if not digits:
+        return ""
+    return f"tel:{'+' if number.strip().startswith('+') else ''}{digits}"

@@ -636,6 +636,63 @@ def plan_categories_offer(
     return rows
 
 
+def plan_categories_check(*, offered: list[str], with_sla: list[str]) -> list[str]:
+    """The active category codes among `offered`, in the categories' order, or
+    InvalidInput: a plan offers at least one category, each an active one, and SLA
+    targets apply only to categories it offers. (Forms call this before saving.)"""
+    wanted, sla = set(offered), set(with_sla)
+    if not wanted:
+        message = "A plan offers at least one category."
+        raise InvalidInput(message, field_errors={"categories_offered": [message]})
+    not_offered = sla - wanted
+    if not_offered:
+        message = "SLA targets apply only to categories the plan offers: also offer " + (
+            ", ".join(sorted(not_offered)) + "."
+        )
+        raise InvalidInput(message, field_errors={"categories_with_sla": [message]})
+    active = list(
+        Category.objects.filter(is_active=True, code__in=wanted).values_list("code", flat=True)
+    )
+    unknown = wanted - set(active)
+    if unknown:
+        message = f"No active category {', '.join(sorted(unknown))}."
+        raise InvalidInput(message, field_errors={"categories_offered": [message]})
+    return active
+
+
+@audited("plan categories set")
+@transaction.atomic
+def plan_categories_set(
+    *, actor: User, plan_id: int, offered: list[str], with_sla: list[str]
+) -> list[PlanCategory]:
+    """A manager chooses the categories a plan offers (codes of active categories) and
+    those of them that carry SLA targets. Categories still offered keep their place in
+    the plan's order, new ones follow in the categories' own order; one no longer offered
+    is withdrawn (its cases keep their category). Call `plan_reapply` after, as the plan
+    admin does, so open cases follow."""
+    require_role(actor, Role.MANAGER, "change the categories a plan offers")
+    plan = SupportPlan.objects.select_for_update().filter(id=plan_id).first()
+    if plan is None:
+        raise NotFound("No such support plan.")
+    wanted, sla = set(offered), set(with_sla)
+    active = plan_categories_check(offered=offered, with_sla=with_sla)
+    kept = [
+        code
+        for code in plan.plan_categories.order_by("order", "id").values_list(
+            "category__code", flat=True
+        )
+        if code in wanted
+    ]
+    codes = kept + [code for code in active if code not in kept]
+    # Withdrawn rows are deleted one by one, so the audit log records each; the offer of
+    # a category switched off for now (inactive) stays for when it comes back.
+    withdrawn = plan.plan_categories.filter(category__is_active=True)
+    for row in withdrawn.exclude(category__code__in=codes):
+        row.delete()
+    plan.forget_categories()
+    return plan_categories_offer(plan_id=plan.id, sla_applies={code: code in sla for code in codes})
+
+
 def _check_partner_places(partner_id: int, who: str) -> None:
     """One more active member of the partner takes a place at every tenant whose active
     letter it holds and whose plan counts partners: refuse where that passes the limit."""
@@ -744,6 +801,18 @@ def tenant_cadences_reapply(*, tenant_id: int) -> Reapplied:
     return reapply(tenant_cadences_changed, Tenant, tenant_id=tenant_id)
 
 
+def clean_target(text: str, field: str) -> str:
+    """The compact form of an SLA target ("4bh", "1bd", "immediate"; blank: none), or
+    InvalidInput naming the field. The plan editor composes the text from a number and
+    a unit; this decides whether it is a target."""
+    if not (text or "").strip():
+        return ""
+    try:
+        return Target.parse(text).code
+    except ValueError as error:
+        raise InvalidInput(str(error), field_errors={field: [str(error)]}) from None
+
+
 def clean_update_interval(text: str, field: str = "update_interval") -> str:
     """The compact form of an agreed update interval, or InvalidInput naming the field."""
     try:
@@ -789,6 +858,7 @@ __all__ = [
     "api_token_create",
     "api_token_revoke",
     "api_tokens_revoke_all",
+    "clean_target",
     "clean_update_interval",
     "contact_grant",
     "contact_invitation_accept",
@@ -810,7 +880,9 @@ __all__ = [
     "letter_submit",
     "partner_member_add",
     "partner_member_update",
+    "plan_categories_check",
     "plan_categories_offer",
+    "plan_categories_set",
     "plan_changed",
     "plan_reapply",
     "staff_time_zone_set",

@@ -52,6 +52,7 @@ from supportdesk.types import User, signed_in
 from tenants.access import may_escalate_immediately
 from tenants.intake_forms import intake_answers
 from tenants.models import IntakeField
+from tenants.phones import contact_phone, tel_url
 
 Offered = Callable[[Case, User, frozenset[str]], bool]
 Perform = Callable[[HttpRequest, Case, dict], str]
@@ -525,6 +526,7 @@ def case_page(
         "pending_alerts": pending_alerts(case),
         "conflict": conflict,
         **_presence_context(request, case, case.version),
+        "reporter_phone": _reporter_phone(case),
     }
     return TemplateResponse(request, "admin/cases/case/case_page.html", context, status=status)
 
@@ -571,6 +573,12 @@ def case_presence(
         **_presence_context(request, case, int(version) if version.isdigit() else case.version),
     }
     return TemplateResponse(request, "admin/cases/case/_presence.html", context)
+
+
+def _reporter_phone(case: Case) -> dict[str, str] | None:
+    """The reporting contact's number and its tel: link, for calling them back."""
+    number = contact_phone(tenant_id=case.tenant_id, user_id=case.reporter_id)
+    return {"number": number, "url": tel_url(number)} if number else None
 
 
 ALERT_WORDS = {

@@ -5,8 +5,9 @@ for the clocks) and an update cadence agreed for one case."""
 from django.db import transaction
 from django.utils import timezone
 
-from cases.models import CaseEvent, Channel, Comment
+from cases.models import Case, CaseEvent, Channel, Comment, State
 from cases.services.common import check_version, locked_case, record_event, save_case
+from cases.services.lifecycle import phone_contact_attempt
 from sla.targets import Target
 from supportdesk.errors import InvalidInput, StateConflict, require_text
 from supportdesk.types import User
@@ -27,14 +28,17 @@ def case_log_phone_call(
     public staff response: the note is its public summary, it meets the initial
     response at the call's time (an "immediate" target is met only by a call at once)
     and restarts the update interval. A call that did not reach them is an internal
-    note and moves no clock. (A call while the case waits on the customer's information
-    is a contact attempt: `case_log_phone_attempt`.)"""
+    note and moves no clock, except while the case waits on the customer's information
+    with a contact attempt still due: then it is that attempt, as
+    `case_log_phone_attempt` records it (attempt 2 names the closure date)."""
     require_role(actor)
     case = locked_case(actor, case_id)
     check_version(case, expected_version)
     note = require_text(note, "note", "Note what was said on the call, or who you tried.")
     if not case.is_open:
         raise StateConflict(f"{case.reference} is closed; reopen it to log a call.")
+    if not reached and case.state == State.AWAITING_INFORMATION and contact_attempt_due(case):
+        return phone_contact_attempt(case, actor, note)[1]
     fields: list[str] = []
     if reached and case.first_responded_at is None:
         case.first_responded_at = timezone.now()
@@ -55,6 +59,12 @@ def case_log_phone_call(
         reached=reached,
         recompute_clocks=reached,
     )
+
+
+def contact_attempt_due(case: Case) -> bool:
+    """Whether the current round of requests for information has an attempt left."""
+    current = case.contact_attempts.order_by("-round", "-number").first()
+    return current is not None and current.number < 2
 
 
 @transaction.atomic

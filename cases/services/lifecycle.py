@@ -443,6 +443,13 @@ def case_log_phone_attempt(
     case = locked_case(actor, case_id)
     check_seen_version(case, seen_version, actor)
     note = require_text(note, "note", "Note what happened on the call.")
+    return phone_contact_attempt(case, actor, note)[0]
+
+
+def phone_contact_attempt(case: Case, actor: User, note: str) -> tuple[ContactAttempt, CaseEvent]:
+    """The call about a locked case that waits on the customer, as its next contact
+    attempt (`case_log_phone_attempt`, and `case_log_phone_call` for a call that did not
+    reach them), with the timeline event it writes."""
     if case.state != State.AWAITING_INFORMATION:
         raise StateConflict(
             f"{case.reference} is not waiting on the customer, so no contact attempt is due."
@@ -482,7 +489,7 @@ def case_log_phone_attempt(
         by_staff=True,
         channel=Channel.PHONE,
     )
-    record_event(
+    event = record_event(
         case,
         actor,
         CaseEvent.Kind.CONTACT_ATTEMPT,
@@ -498,7 +505,7 @@ def case_log_phone_attempt(
         closure_day=day.isoformat(),
         recompute_clocks=True,
     )
-    return attempt
+    return attempt, event
 
 
 @transaction.atomic

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0013_plan_queue_precedence'),
+        ('tenants', '0014_plan_editor_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -12,6 +12,7 @@ from django.forms.models import model_to_dict
 
 from cases import services
 from cases.models import Case
+from tenants.plan_editor import split_target
 
 NEW_YORK = ZoneInfo("America/New_York")
 SUMMARY = "Invoices export fails with a timeout"
@@ -104,19 +105,19 @@ def plan_form_data(
     categories: dict[str, dict] | None = None,
     new_fields: list[dict] | None = None,
 ) -> dict:
-    """The plan's admin form as posted: its priorities inline with `changes` per code, its
-    offered categories with `categories` changes per code, its intake fields as they are
-    and `new_fields` added."""
+    """The plan's admin form as posted: its priorities inline with `changes` per code
+    (targets as codes such as "4bh", posted as the editor's number and unit), its offered
+    categories with `categories` changes per code ({"sla_applies": False}, or
+    {"offered": False} to withdraw one), its intake fields as they are and `new_fields`
+    added."""
     priorities = list(plan.priorities.order_by("rank"))
     offered = list(plan.plan_categories.select_related("category"))
     fields = list(plan.intake_fields.all())
     data = form_data(plan)
     for prefix, total in (
         ("priorities", len(priorities)),
-        ("plan_categories", len(offered)),
         ("intake_fields", len(fields)),
         ("phones", 0),
-        ("escalation_levels", 0),
         ("escalation_levels", 0),
         ("accepted_certifications", 0),
     ):
@@ -125,13 +126,22 @@ def plan_form_data(
     for index, priority in enumerate(priorities):
         changed = (changes or {}).get(priority.code, {})
         for name, value in form_data(priority, **changed).items():
-            data[f"priorities-{index}-{name}"] = value
+            if name in TARGET_FIELDS:
+                number, unit = target_parts(str(value))
+                data[f"priorities-{index}-{name}_0"] = number
+                data[f"priorities-{index}-{name}_1"] = unit
+            else:
+                data[f"priorities-{index}-{name}"] = value
         # Ticked checkboxes post one value each.
         kinds = changed.get("environments_allowed", priority.environments_allowed)
         data[f"priorities-{index}-environments_allowed"] = list(kinds)
-    for index, row in enumerate(offered):
-        for name, value in form_data(row, **(categories or {}).get(row.category.code, {})).items():
-            data[f"plan_categories-{index}-{name}"] = value
+    data["categories_offered"], data["categories_with_sla"] = [], []
+    for row in offered:
+        change = (categories or {}).get(row.category.code, {})
+        if change.get("offered", True):
+            data["categories_offered"].append(row.category.code)
+            if change.get("sla_applies", row.sla_applies):
+                data["categories_with_sla"].append(row.category.code)
     for index, field in enumerate(fields):
         for name, value in form_data(field).items():
             data[f"intake_fields-{index}-{name}"] = value
@@ -140,3 +150,16 @@ def plan_form_data(
             data[f"intake_fields-{index}-{name}"] = value
     data["intake_fields-TOTAL_FORMS"] = len(fields) + len(new_fields or [])
     return data
+
+
+TARGET_FIELDS = ("initial_response", "off_hours_initial_response", "update_interval", "resolution")
+
+
+def target_parts(code: str) -> tuple[str, str]:
+    """A target code as the plan editor posts it: "4bh" -> ("4", "bh"), "nbd" -> ("", "nbd");
+    text that is no code goes in the number box, as a person could type it."""
+    try:
+        number, unit = split_target(code)
+    except ValueError:
+        return code, ""
+    return ("" if number is None else str(number)), unit

@@ -78,13 +78,15 @@ def test_plan_page_refuses_bad_country_codes_and_two_catch_all_numbers(client, c
     assert not SupportPhone.objects.exists()
 
 
-def test_plan_page_refuses_an_unreadable_off_hours_target(client, cast):
+def test_plan_page_refuses_a_target_number_without_a_unit_in_the_services_words(client, cast):
     plan = cast.tenant_a.plan
     client.force_login(cast.manager)
-    data = plan_form_data(plan, {"P1": {"off_hours_initial_response": "soonish"}})
+    data = plan_form_data(plan)
+    data["priorities-0-off_hours_initial_response_0"] = "3"
+    data["priorities-0-off_hours_initial_response_1"] = ""
     response = client.post(plan_page(plan), data)
     assert response.status_code == 200
-    assert "is not an SLA target" in response.content.decode()
+    assert "&#x27;3&#x27; is not an SLA target" in response.content.decode()
     assert plan.priorities.get(code="P1").off_hours_initial_response == ""
 
 
