@@ -118,6 +118,7 @@ TRACKED: dict[str, Tracked] = {
     "cases.supportgroup": Tracked(None),
     "cases.groupmembership": Tracked(None, exclude=("last_assigned_at",)),
     "cases.routingrule": Tracked(None, m2m=("plans", "tenants")),
+    "cases.savedqueueview": Tracked(None, exclude=("updated_at",)),
     "servicerequests.requesttype": Tracked(None),
     "servicerequests.servicerequest": Tracked(
         "tenant_id", exclude=("version", "updated_at"), mask=("details", "authorization")

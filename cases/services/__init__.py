@@ -63,6 +63,15 @@ from cases.services.routing import (
     case_transfer,
     group_membership_set_available,
 )
+from cases.services.saved_views import (
+    DEFAULT_COLUMNS,
+    QUEUE_COLUMNS,
+    saved_view_create,
+    saved_view_delete,
+    saved_view_for,
+    saved_view_update,
+    saved_views_for,
+)
 from cases.services.sessions import (
     open_session,
     session_book,
@@ -87,6 +96,8 @@ from cases.survey_links import (
 )
 
 __all__ = [
+    "DEFAULT_COLUMNS",
+    "QUEUE_COLUMNS",
     "StaffAction",
     "case_accept_solution",
     "case_answer_survey",
@@ -134,6 +145,11 @@ __all__ = [
     "may",
     "open_session",
     "require_permission",
+    "saved_view_create",
+    "saved_view_delete",
+    "saved_view_for",
+    "saved_view_update",
+    "saved_views_for",
     "session_book",
     "session_propose",
     "survey_invitation",

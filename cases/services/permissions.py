@@ -20,6 +20,7 @@ class StaffAction(StrEnum):
     TRIAGE = "use the triage view"
     HANDLE_ESCALATION = "handle an escalation"
     DASHBOARD = "see the manager dashboard"
+    SHARE_QUEUE_VIEWS = "share queue views with all staff"
 
 
 REQUIRED_ROLE: dict[StaffAction, Role] = {
@@ -31,6 +32,8 @@ REQUIRED_ROLE: dict[StaffAction, Role] = {
     StaffAction.ASSIGN_OTHERS: Role.TRIAGE_LEAD,
     StaffAction.MERGE: Role.TRIAGE_LEAD,
     StaffAction.TRIAGE: Role.TRIAGE_LEAD,
+    # A shared view is on every engineer's queue: the people who arrange the work make it.
+    StaffAction.SHARE_QUEUE_VIEWS: Role.TRIAGE_LEAD,
     # Resolving a known issue closes every linked open case, across customers.
     StaffAction.RESOLVE_KNOWN_ISSUE: Role.TRIAGE_LEAD,
     # An escalation asks for management's attention; management decides it is handled.
