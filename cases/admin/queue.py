@@ -265,9 +265,7 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
         if normal_reference(search_term):
             # Looking a case up by its reference is never answered "0 results" because
             # the state filter (open by default) or another filter hides it.
-            return case_search(
-                self.get_queryset(request), search_term, viewer=request.user
-            ), False
+            return case_search(self.get_queryset(request), search_term, viewer=request.user), False
         # Best match first (case_search ranks on PostgreSQL), then the queue's own order,
         # which the change list set before searching.
         found = case_search(queryset, search_term, viewer=request.user)
