@@ -5,9 +5,14 @@ and delete a view. The rules (who may share, which columns exist) are in
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from cases import services
 from cases.models import SavedQueueView
@@ -78,9 +83,10 @@ def picker_context(request: HttpRequest, columns: list[str]) -> dict:
     }
 
 
-@require_POST
 def save_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
     """Save the queue as it is shown as a new view, or (with `view`) over an existing one."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     if not may(request.user, StaffAction.WORK_CASES):
         raise PermissionDenied
     data = request.POST

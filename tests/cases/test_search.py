@@ -66,9 +66,7 @@ def test_search_finds_words_of_the_description_and_of_comments(cast):
 def test_customers_do_not_find_a_case_by_words_of_an_internal_note(cast):
     case = CaseFactory(tenant=cast.tenant_a, summary="Slow reports")
     Comment.objects.create(case=case, body="Suspect the flakyshard cluster", public=False)
-    assert list(case_search(cases_for(cast.engineer), "flakyshard", viewer=cast.engineer)) == [
-        case
-    ]
+    assert list(case_search(cases_for(cast.engineer), "flakyshard", viewer=cast.engineer)) == [case]
     assert not case_search(cases_for(cast.contact_a), "flakyshard", viewer=cast.contact_a)
 
 
@@ -80,9 +78,7 @@ def test_portal_search_covers_open_and_closed_cases(client, cast):
         old.reference,
     }
     # From either tab, and by the closed case's exact reference.
-    assert portal_refs(client, cast.contact_a, f"?view=closed&q={old.reference}") == [
-        old.reference
-    ]
+    assert portal_refs(client, cast.contact_a, f"?view=closed&q={old.reference}") == [old.reference]
     assert portal_refs(client, cast.contact_a, f"?q={old.reference}") == [old.reference]
     page = client.get(PORTAL + "?q=invoice").content.decode()
     assert "Open and closed cases matching the search" in page
