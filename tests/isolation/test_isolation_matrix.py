@@ -404,6 +404,8 @@ def test_saved_queue_views_are_staff_only_and_personal_views_private(cast, role)
             assert MARK_B not in _body(client.get(queue))
     else:
         login = reverse("admin:login")
-        assert response.status_code == 302 and response["Location"].startswith(login)
-        assert opened.status_code == 302 and opened["Location"].startswith(login)
+        assert response.status_code == 302
+        assert response["Location"].startswith(login)
+        assert opened.status_code == 302
+        assert opened["Location"].startswith(login)
         assert SavedQueueView.objects.count() == before
