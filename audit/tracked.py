@@ -120,6 +120,7 @@ TRACKED: dict[str, Tracked] = {
     "cases.groupmembership": Tracked(None, exclude=("last_assigned_at",)),
     "cases.routingrule": Tracked(None, m2m=("plans", "tenants")),
     "cases.macro": Tracked(None, exclude=("usage_count", "last_used_at", "updated_at")),
+    "cases.savedqueueview": Tracked(None, exclude=("updated_at",)),
     "servicerequests.requesttype": Tracked(None),
     "servicerequests.servicerequest": Tracked(
         "tenant_id", exclude=("version", "updated_at"), mask=("details", "authorization")

@@ -1,9 +1,11 @@
 import datetime
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVector
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.expressions import CombinedExpression
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -91,6 +93,26 @@ CASE_TEXTS = (
 # and times, not on its texts nor on the clock explanation (lines the recompute writes for
 # the case page).
 LONG_TEXT_FIELDS = (*CASE_TEXTS, "sla_explanation")
+
+# The search box's full text on PostgreSQL (cases.selectors.case_search). The documents are
+# expressions, not stored columns: migration 0020 indexes exactly these expressions (GIN), so
+# nothing has to keep a copy in step with every service that writes a text. Change them
+# only together with that migration's SQL.
+SEARCH_CONFIG = "english"
+
+
+def case_search_document() -> CombinedExpression:
+    """Summary (weight A), description (B) and the answers to the plan's questions (C)."""
+    return (
+        SearchVector("summary", config=SEARCH_CONFIG, weight="A")
+        + SearchVector("description", config=SEARCH_CONFIG, weight="B")
+        + SearchVector("custom_search", config=SEARCH_CONFIG, weight="C")
+    )
+
+
+def comment_search_document() -> SearchVector:
+    return SearchVector("body", config=SEARCH_CONFIG)
+
 
 # The contracts' order of work: the priority's rank in the case's plan (1 first; the codes
 # themselves do not sort by urgency, "P10" < "P2"), then within a priority the plan's queue
@@ -1132,3 +1154,47 @@ class Macro(models.Model):
     @property
     def is_shared(self) -> bool:
         return self.owner_id is None
+
+
+class SavedQueueView(models.Model):
+    """A named way of looking at the queue: its filters (the queue's query string), the
+    columns shown and the order. Personal views are seen by their owner only; shared
+    views, made by a triage lead or a manager, by every member of staff
+    (cases.services.saved_views)."""
+
+    class Order(models.TextChoices):
+        QUEUE = "queue", "Contract order (priority, impact, environment, received)"
+        TIME_LEFT = "time_left", "Least time left first"
+        NEWEST = "newest", "Newest first"
+        OLDEST = "oldest", "Oldest first"
+
+    name = models.CharField(max_length=80)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_queue_views"
+    )
+    shared = models.BooleanField(
+        default=False, help_text="Shown to all staff under “Shared views”, not only its owner."
+    )
+    query = models.CharField(
+        max_length=1000,
+        blank=True,
+        help_text="The queue's filters and search as a query string (state=all&priority=P1).",
+    )
+    columns = models.JSONField(
+        default=list, blank=True, help_text="The queue's column names, in order."
+    )
+    order = models.CharField(max_length=16, choices=Order.choices, default=Order.QUEUE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="unique_saved_view_name"),
+        ]
+        indexes = [
+            models.Index(fields=["shared", "name"], name="saved_view_shared"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

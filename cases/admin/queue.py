@@ -9,7 +9,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -35,15 +35,17 @@ from cases.admin.filters import (
 )
 from cases.admin.macros import case_macro
 from cases.admin.phone_case import log_phone_case
+from cases.admin.saved_views import ORDERINGS, QueueChangeList, open_view, picker_context, save_view
 from cases.admin.triage import triage_view
 from cases.models import LONG_TEXT_FIELDS, BusinessImpact, Case
 from cases.selectors import (
     QUEUE_ORDER,
+    case_search,
     due_status,
+    normal_reference,
     queue_for,
-    search_cases,
 )
-from cases.services import StaffAction, may
+from cases.services import DEFAULT_COLUMNS, StaffAction, may
 from cases.templatetags.staff_time import due_pair_html, staff_time_html
 from supportdesk.admin_actions import run_for_each, with_form, with_text
 from supportdesk.admin_filters import DropdownFilter
@@ -215,21 +217,9 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
     """The queue. Ordered as the contracts order work; the form is replaced by the case
     page, whose buttons call `cases.services`."""
 
-    list_display = [
-        "reference",
-        "summary_column",
-        "priority",
-        "impact_column",
-        "state_column",
-        "due_column",
-        "owner_column",
-        "group_column",
-        "tenant_column",
-        "plan_column",
-        "channel_column",
-        "received_column",
-        "customer_escalation",
-    ]
+    # What fits a 1366 px screen; the group, plan, channel and time received are a saved
+    # view's choice (cases.services.saved_views.QUEUE_COLUMNS).
+    list_display = ["reference", *DEFAULT_COLUMNS]
     list_display_links = ["reference"]
     # The queue is in contract order; besides it, only the sorts an index serves over a
     # hundred thousand open cases (see bench/RESULTS.md). Customer, owner and the rest are
@@ -250,8 +240,8 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
     ]
     search_fields = ["reference", "summary", "reporter__email"]
     search_help_text = (
-        "A reference (ACME-42), words of the summary or of an answer to the plan's "
-        "questions, or the contact's email."
+        "A reference (ACME-42: found whatever the filters), the contact's email, or words "
+        "of the summary, description, comments or answers to the plan's questions."
     )
     list_per_page = 50
     list_max_show_all = 500
@@ -272,10 +262,27 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
     ) -> tuple[QuerySet, bool]:
-        return search_cases(queryset, search_term), False
+        if not search_term.strip():
+            return queryset, False
+        if normal_reference(search_term):
+            # Looking a case up by its reference is never answered "0 results" because
+            # the state filter (open by default) or another filter hides it.
+            return case_search(self.get_queryset(request), search_term, viewer=request.user), False
+        # Best match first (case_search ranks on PostgreSQL), then the queue's own order,
+        # which the change list set before searching.
+        found = case_search(queryset, search_term, viewer=request.user)
+        return found.order_by(F("search_rank").desc(), *queryset.query.order_by), False
 
     def get_ordering(self, request: HttpRequest) -> tuple[str, ...]:
-        return tuple(QUEUE_ORDER)
+        view = open_view(request)
+        return ORDERINGS.get(view.order, tuple(QUEUE_ORDER)) if view else tuple(QUEUE_ORDER)
+
+    def get_list_display(self, request: HttpRequest) -> list:
+        view = open_view(request)
+        return ["reference", *view.columns] if view else list(self.list_display)
+
+    def get_changelist(self, request: HttpRequest, **kwargs: object) -> type[QueueChangeList]:
+        return QueueChangeList
 
     def get_actions(self, request: HttpRequest) -> dict:
         if not may(request.user, StaffAction.WORK_CASES):
@@ -296,6 +303,7 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
             path("triage/", wrap(triage_view), name="cases_case_triage"),
             path("dashboard/", wrap(dashboard_view), name="cases_case_dashboard"),
             path("phone-case/", wrap(log_phone_case), name="cases_case_log_phone_case"),
+            path("views/save/", wrap(save_view), name="cases_case_save_view"),
             path("<path:object_id>/act/<str:name>/", wrap(case_act), name="cases_case_act"),
             path("<path:object_id>/macro/", wrap(case_macro), name="cases_case_macro"),
             path("<path:object_id>/presence/", wrap(case_presence), name="cases_case_presence"),
@@ -328,6 +336,7 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
             request,
             {
                 **(extra_context or {}),
+                **picker_context(request, self.get_list_display(request)),
                 "title": "Queue",
                 "at_risk_minutes": settings.SLA_AT_RISK_MINUTES,
                 "triage_url": reverse("admin:cases_case_triage")
@@ -423,6 +432,13 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
         if case.owner is None:
             return format_html('<span class="sd-unassigned">{}</span>', "unassigned")
         return case.owner.get_full_name() or case.owner.get_username()
+
+    @admin.display(description="Owner · group")
+    def owner_group_column(self, case: Case) -> str:
+        """Owner over group: one narrow column instead of two, for a 1366 px screen."""
+        if case.group is None:
+            return self.owner_column(case)
+        return format_html("{}<br><small>{}</small>", self.owner_column(case), case.group.name)
 
     @admin.display(description="Group")
     def group_column(self, case: Case) -> str:

@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0019_macros"),
+        ("cases", "0020_saved_views_search"),
     ]
 
     operations = [

@@ -77,6 +77,15 @@ from cases.services.routing import (
     case_transfer,
     group_membership_set_available,
 )
+from cases.services.saved_views import (
+    DEFAULT_COLUMNS,
+    QUEUE_COLUMNS,
+    saved_view_create,
+    saved_view_delete,
+    saved_view_for,
+    saved_view_update,
+    saved_views_for,
+)
 from cases.services.sessions import (
     open_session,
     session_book,
@@ -101,6 +110,8 @@ from cases.survey_links import (
 )
 
 __all__ = [
+    "DEFAULT_COLUMNS",
+    "QUEUE_COLUMNS",
     "Activity",
     "MacroFields",
     "NewActivity",
@@ -158,6 +169,11 @@ __all__ = [
     "new_activity_count",
     "open_session",
     "require_permission",
+    "saved_view_create",
+    "saved_view_delete",
+    "saved_view_for",
+    "saved_view_update",
+    "saved_views_for",
     "session_book",
     "session_propose",
     "survey_invitation",

@@ -21,6 +21,7 @@ class StaffAction(StrEnum):
     HANDLE_ESCALATION = "handle an escalation"
     DASHBOARD = "see the manager dashboard"
     MANAGE_SHARED_MACROS = "manage the shared macros"
+    SHARE_QUEUE_VIEWS = "share queue views with all staff"
 
 
 REQUIRED_ROLE: dict[StaffAction, Role] = {
@@ -32,6 +33,8 @@ REQUIRED_ROLE: dict[StaffAction, Role] = {
     StaffAction.ASSIGN_OTHERS: Role.TRIAGE_LEAD,
     StaffAction.MERGE: Role.TRIAGE_LEAD,
     StaffAction.TRIAGE: Role.TRIAGE_LEAD,
+    # A shared view is on every engineer's queue: the people who arrange the work make it.
+    StaffAction.SHARE_QUEUE_VIEWS: Role.TRIAGE_LEAD,
     # Resolving a known issue closes every linked open case, across customers.
     StaffAction.RESOLVE_KNOWN_ISSUE: Role.TRIAGE_LEAD,
     # An escalation asks for management's attention; management decides it is handled.

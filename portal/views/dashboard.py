@@ -40,6 +40,7 @@ def dashboard(request: PortalRequest) -> HttpResponse:
     context = {
         "page": page,
         "closed": closed,
+        "searching": bool(filters["query"]),
         "filters": filters,
         "filtered": any(filters.values()),
         "states": [(state, State(state).label) for state in OPEN_STATES],

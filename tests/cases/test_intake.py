@@ -5,7 +5,7 @@ import pytest
 
 from cases import services
 from cases.models import Case, Channel, CloseReason, Comment
-from cases.selectors import case_list_for, cases_matching, queue_for, search_cases
+from cases.selectors import case_list_for, case_search, cases_matching, queue_for
 from cases.services import inbound_receive
 from notifications.models import InboundEmail
 from supportdesk.errors import InvalidInput
@@ -217,9 +217,9 @@ def test_queue_search_finds_a_case_by_a_custom_value_within_what_the_user_sees(c
         tenant_id=cast.tenant_b.id,
         custom_fields={"frequency": "nightly import"},
     )
-    staff = search_cases(queue_for(cast.engineer), "NIGHTLY")
+    staff = case_search(queue_for(cast.engineer), "NIGHTLY", viewer=cast.engineer)
     assert set(staff) == {mine, theirs}
-    assert list(search_cases(queue_for(cast.engineer), "batch")) == [mine]
+    assert list(case_search(queue_for(cast.engineer), "batch", viewer=cast.engineer)) == [mine]
     assert list(cases_matching(cast.contact_a, query="nightly")) == [mine]
     assert list(case_list_for(cast.contact_b, tenant_id=cast.tenant_b.id, query="nightly")) == [
         theirs
@@ -237,7 +237,9 @@ def test_closure_answers_are_searchable_after_closing(cast):
         note="Fixed.",
         custom_fields={"root_cause": "Expired certificate"},
     )
-    assert list(search_cases(queue_for(cast.engineer), "certificate")) == [case]
+    assert list(case_search(queue_for(cast.engineer), "certificate", viewer=cast.engineer)) == [
+        case
+    ]
 
 
 # Email

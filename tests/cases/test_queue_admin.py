@@ -248,7 +248,8 @@ def test_each_row_has_a_selectable_checkbox_a_link_and_one_cell_per_header(clien
     assert f'href="/admin/cases/case/{case.id}/change/">{case.reference}</a>' in head
     assert "Login &lt;b&gt;broken&lt;/b&gt;" in head
     assert ">Acme Corp<" in head
-    assert ">Portal<" in head
+    # The channel is a saved view's column, not the default queue's (which fits 1366 px).
+    assert "field-channel_column" not in head
 
 
 def test_customers_and_staff_without_a_role_do_not_get_the_queue(client, cast):

@@ -134,7 +134,7 @@ def test_queue_filters_by_group_and_my_groups_and_shows_the_group(client, cast):
     assert listed(f"?group={tier3.id}") == {theirs.reference}
     assert listed("?group=none") == {loose.reference}
     html = client.get(QUEUE).content.decode()
-    assert '<td class="field-group_column">Tier 2</td>' in html
+    assert "<br><small>Tier 2</small></td>" in html
 
 
 def test_case_page_transfers_to_another_group_with_a_note(client, cast):

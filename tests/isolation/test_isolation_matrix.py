@@ -392,3 +392,32 @@ def test_the_matrix_reaches_every_kind_of_route(world):
     assert ("POST", "/api/v1/cases/{reference}/close/") in _api_writes()
     assert reverse("admin:cases_case_changelist") in _admin_pages()
     assert reverse("staff_preferences") in _admin_pages()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_saved_queue_views_are_staff_only_and_personal_views_private(cast, role):
+    """Saving a queue view is for staff; a personal view opens for its owner only, and a
+    view's name never shows on another person's queue."""
+    from cases.models import SavedQueueView
+    from cases.services import saved_view_create
+
+    private = saved_view_create(actor=cast.manager, name=f"Private {MARK_B}", query="state=all")
+    client = _client(cast, role)
+    save = reverse("admin:cases_case_save_view")
+    before = SavedQueueView.objects.count()
+    response = client.post(save, {"name": "Mine", "columns": ["state_column"]})
+    queue = reverse("admin:cases_case_changelist")
+    opened = client.get(f"{queue}?_view={private.id}")
+    if role in STAFF:
+        assert response.status_code == 302
+        assert SavedQueueView.objects.count() == before + 1
+        assert opened.status_code == (200 if role == "manager" else 404)
+        if role != "manager":
+            assert MARK_B not in _body(client.get(queue))
+    else:
+        login = reverse("admin:login")
+        assert response.status_code == 302
+        assert response["Location"].startswith(login)
+        assert opened.status_code == 302
+        assert opened["Location"].startswith(login)
+        assert SavedQueueView.objects.count() == before
