@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from cases import services
 from cases.selectors import cases_for
 from cases.services import StaffAction, may
+from cases.services.permissions import refusal
 from knowledge import services as knowledge_services
 from knowledge.models import KnownIssue
 from knowledge.search import search_known_issues
@@ -161,7 +162,7 @@ class KnownIssueAdmin(ServiceBackedAdmin):
     def resolve_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Resolve one known issue from its page: the note, then the case service."""
         if not may(request.user, StaffAction.RESOLVE_KNOWN_ISSUE):
-            raise PermissionDenied
+            raise PermissionDenied(refusal(StaffAction.RESOLVE_KNOWN_ISSUE))
         if not str(object_id).isdigit():
             raise Http404("No such known issue.")
         issue = get_object_or_404(KnownIssue, pk=int(object_id))

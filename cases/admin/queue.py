@@ -32,6 +32,7 @@ from cases.admin.filters import (
     PriorityFilter,
     SlaFilter,
     StateFilter,
+    WaitingFilter,
 )
 from cases.admin.phone_case import log_phone_case
 from cases.admin.triage import triage_view
@@ -241,6 +242,7 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
         OwnerFilter,
         GroupFilter,
         SlaFilter,
+        WaitingFilter,
         DueWithinFilter,
         CategoryFilter,
         KnownIssueFilter,
