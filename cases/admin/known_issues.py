@@ -59,11 +59,34 @@ class ResolveForm(forms.Form):
     )
 
 
+class ProductFilter(admin.SimpleListFilter):
+    """By product, with issues that name none under a label of their own (the admin's
+    filter by value would offer them as a link with no text)."""
+
+    title = "product"
+    parameter_name = "product"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        products = (
+            KnownIssue.objects.exclude(product="")
+            .order_by("product")
+            .values_list("product", flat=True)
+            .distinct()
+        )
+        return [*((product, product) for product in products), ("-", "No product")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value is None:
+            return queryset
+        return queryset.filter(product="" if value == "-" else value)
+
+
 @admin.register(KnownIssue)
 class KnownIssueAdmin(ServiceBackedAdmin):
     form = KnownIssueForm
     list_display = ["__str__", "stage", "target_date", "open_cases", "product", "updated_at"]
-    list_filter = ["stage", "product"]
+    list_filter = ["stage", ProductFilter]
     search_fields = ["title"]
     search_help_text = "Words of the title or public summary."
     readonly_fields = ["created_by", "created_at", "resolved_at", "resolution_note"]
