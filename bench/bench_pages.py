@@ -195,6 +195,7 @@ def main() -> None:
         )
 
     pages: dict[str, Callable[[], object]] = {
+        "staff home (engineer)": lambda: ok(staff.get("/admin/")),
         "staff queue (admin case list)": lambda: ok(staff.get("/admin/cases/case/")),
         "staff queue filtered (in progress, P1)": lambda: ok(
             staff.get("/admin/cases/case/?state=in_progress&priority=P1")
