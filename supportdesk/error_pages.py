@@ -23,8 +23,11 @@ _VIEW_PERMISSION = {
 
 
 def _in_admin_as_staff(request: HttpRequest) -> bool:
-    return request.path_info.startswith(reverse("admin:index")) and admin.site.has_permission(
-        request
+    # A refusal raised before the authentication middleware ran has no user yet.
+    return (
+        request.path_info.startswith(reverse("admin:index"))
+        and hasattr(request, "user")
+        and admin.site.has_permission(request)
     )
 
 
