@@ -47,7 +47,6 @@ class MyCases:
     """The user's open cases by next due time (breached first, then at risk, then the
     rest, cases without a clock last), with bounded counts of each."""
 
-    rows: list[CaseRow]
     total: Bounded[CaseRow]
     breached: Bounded[CaseRow]
     at_risk: Bounded[CaseRow]
@@ -73,7 +72,6 @@ def my_open_cases(user: User, now: datetime) -> MyCases:
         # The rows stop inside the breached or at-risk cases: count the at-risk ones.
         at_risk_count = mine.filter(at_risk_q(now)).order_by()[: COUNT_CAP + 1].count()
     return MyCases(
-        rows=rows[:SHOWN],
         total=Bounded(rows[:SHOWN], len(rows)),
         breached=Bounded(breached[:SHOWN], len(breached)),
         at_risk=Bounded(at_risk[:SHOWN], at_risk_count),

@@ -133,7 +133,7 @@ def case_panels(request: HttpRequest, now: datetime) -> list[Panel]:
                 title="My open cases",
                 note="By next due time: breached first, then at risk.",
                 headers=CASE_HEADERS,
-                rows=[_case_cells(row) for row in mine.rows],
+                rows=[_case_cells(row) for row in mine.total.rows],
                 see_all=_queue(owner="mine"),
                 see_all_label="All my open cases in the queue",
                 empty="You own no open case.",
