@@ -49,11 +49,15 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment  # n
 from django.utils.module_loading import import_string  # noqa: E402
 
 from cases.models import Case  # noqa: E402
+from cases.presence import presence_touch  # noqa: E402
 from supportdesk.celery import app as celery_app  # noqa: E402
 from tenants.models import AuthorizedContact  # noqa: E402
 from tenants.services import api_token_create  # noqa: E402
 
 ENGINEER = "eng@supportdesk.demo"
+TRIAGE_LEAD = "lead@supportdesk.demo"
+CSM = "csm@supportdesk.demo"
+MANAGER = "manager@supportdesk.demo"
 PASSWORD = "demo-pass-2026"  # noqa: S105 (the demo data's printed password)
 BENCH_PASSWORD = "bench-pass-2026"  # noqa: S105
 HELPDESK = Path(__file__).resolve().parent / "helpdesk"
@@ -162,12 +166,29 @@ def main() -> None:
     big_case = (
         Case.objects.filter(tenant_id=tenant_id, state="closed").order_by("-created_at").first()
     )
-    engineer = get_user_model().objects.get(username=ENGINEER)
-    if not Authenticator.objects.filter(user=engineer, type=Authenticator.Type.TOTP).exists():
-        # Staff must have a second step (tenants/mfa.py): the demo engineer gets one.
-        TOTP.activate(engineer, generate_totp_secret())
-    staff = Client()
-    assert staff.login(username=ENGINEER, password=PASSWORD)
+    staff_users = {}
+    for username in (ENGINEER, TRIAGE_LEAD, CSM, MANAGER):
+        user = get_user_model().objects.get(username=username)
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            # Staff must have a second step (tenants/mfa.py): the demo staff get one.
+            TOTP.activate(user, generate_totp_secret())
+        staff_users[username] = user
+    engineer = staff_users[ENGINEER]
+
+    def staff_client(username: str) -> Client:
+        client = Client()
+        assert client.login(username=username, password=PASSWORD)
+        return client
+
+    staff = staff_client(ENGINEER)
+    lead, csm, manager = (staff_client(name) for name in (TRIAGE_LEAD, CSM, MANAGER))
+    # The engineer owns a few open cases, so "my open cases" on the home page has rows.
+    Case.objects.filter(
+        pk__in=Case.objects.filter(tenant_id=tenant_id, state="in_progress").values("pk")[:25]
+    ).update(owner=engineer)
+    # A colleague is on the open case's page and typing, so the case page shows presence.
+    presence_touch(open_case, staff_users[TRIAGE_LEAD], typing=True)
+    closed_reference = big_case.reference
     portal = Client()
     assert portal.login(username=contact.username, password=BENCH_PASSWORD)
     token = api_token_create(actor=contact, name="bench").secret
@@ -203,6 +224,19 @@ def main() -> None:
         "staff queue sorted by time received": lambda: ok(staff.get("/admin/cases/case/?o=-11")),
         "staff queue search (one word)": lambda: ok(staff.get("/admin/cases/case/?q=timeout")),
         "staff case page": lambda: ok(staff.get(f"/admin/cases/case/{open_case.id}/change/")),
+        "staff case page presence poll": lambda: ok(
+            staff.get(f"/admin/cases/case/{open_case.id}/presence/?version={open_case.version}")
+        ),
+        "staff home (engineer)": lambda: ok(staff.get("/admin/")),
+        "staff home (triage lead)": lambda: ok(lead.get("/admin/")),
+        "staff home (CSM)": lambda: ok(csm.get("/admin/")),
+        "staff home (manager)": lambda: ok(manager.get("/admin/")),
+        "staff search, a closed case's reference": lambda: ok(
+            staff.get(f"/admin/cases/case/?q={closed_reference}")
+        ),
+        "staff search, a contact's email": lambda: ok(
+            staff.get(f"/admin/cases/case/?q={contact.email}")
+        ),
         "portal dashboard": lambda: ok(portal.get("/")),
         "portal closed cases": lambda: ok(portal.get("/?view=closed")),
         "portal case page": lambda: ok(portal.get(f"/cases/{big_case.reference}/")),

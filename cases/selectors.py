@@ -157,6 +157,23 @@ def queue_for(user: AnyUser) -> QuerySet[Case]:
     )
 
 
+def waiting_on_us(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """The cases where the customer spoke last: being worked (new or in progress, not
+    waiting on the customer) and their latest public comment is not support's, or there
+    is none yet (the filing is the customer's word). Read per case through the comments'
+    (case, created_at) index, so it belongs on an already narrow list (one owner's cases)."""
+    latest = (
+        Comment.objects.filter(case=OuterRef("pk"), public=True)
+        .order_by("-created_at", "-id")
+        .values("by_staff")[:1]
+    )
+    return (
+        cases.filter(state__in=[State.NEW, State.IN_PROGRESS])
+        .annotate(support_spoke_last=Subquery(latest))
+        .filter(Q(support_spoke_last=False) | Q(support_spoke_last__isnull=True))
+    )
+
+
 _REFERENCE = re.compile(r"^([A-Za-z][A-Za-z0-9]{1,9})-0*(\d{1,9})$")
 
 

@@ -1,11 +1,17 @@
 """Service requests in the staff queue, beside cases, and the catalogue staff manage.
-Every change goes through `servicerequests.services`; the admin only collects input."""
+Every change goes through `servicerequests.services`; the admin only collects input.
+The staff home shows Security the requests waiting for its approval or sign-off."""
+
+from datetime import datetime
+from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from servicerequests import services
 from servicerequests.handlers import handler_for
@@ -17,9 +23,13 @@ from servicerequests.models import (
     ServiceRequest,
     State,
 )
+from servicerequests.selectors import requests_waiting_for
 from supportdesk.admin_actions import AdminAction, ReadOnlyInline, run_for_each, with_text
 from supportdesk.admin_filters import InGroupFilter
+from supportdesk.admin_home import Card, Panel, home_section
+from supportdesk.bounded import bounded
 from supportdesk.types import AuthenticatedHttpRequest
+from tenants.roles import Role, has_role
 
 
 @admin.register(RequestType)
@@ -60,6 +70,23 @@ class OpenFilter(InGroupFilter):
     no_label = "Done or rejected"
 
 
+class NextStepRoleFilter(admin.SimpleListFilter):
+    """Requests in fulfilment whose next step a role does (Security's approvals)."""
+
+    title = "next step by"
+    parameter_name = "next_step_by"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [(role.value, role.value) for role in Role]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value not in {role.value for role in Role}:
+            return queryset
+        waiting = requests_waiting_for(request.user, Role(str(value)))
+        return queryset.filter(id__in=waiting.values("id"))
+
+
 def _next_step_code(request: ServiceRequest) -> str:
     step = request.steps.filter(done_at__isnull=True).order_by("position").first()
     return step.code if step is not None else ""
@@ -91,7 +118,7 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         "owner",
         "created_at",
     ]
-    list_filter = [OpenFilter, "state", "request_type", "tenant"]
+    list_filter = [OpenFilter, NextStepRoleFilter, "state", "request_type", "tenant"]
     search_fields = ["reference", "summary", "requested_by__email", "tenant__name"]
     list_select_related = ["tenant", "request_type", "owner"]
     ordering = ["state", "respond_by", "created_at"]
@@ -209,3 +236,48 @@ class ServiceRequestAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+def _approval_cells(request: ServiceRequest) -> list[str | SafeString]:
+    respond_by = request.respond_by
+    return [
+        format_html(
+            '<a href="{}">{}</a> {}',
+            reverse("admin:servicerequests_servicerequest_change", args=[request.pk]),
+            request.reference,
+            request.summary[:70],
+        ),
+        request.tenant.name,
+        request.request_type.name,
+        request.next_step_title,  # type: ignore[attr-defined]  # annotated by the selector
+        timezone.localtime(respond_by).strftime("%d %b %H:%M") if respond_by else "No SLA",
+    ]
+
+
+@home_section
+def security_approvals(request: HttpRequest, now: datetime) -> list[Panel]:
+    """Security's panel of the staff home: the requests whose next step is its approval or
+    sign-off (bounded, like every list of the home)."""
+    if not has_role(request.user, Role.SECURITY):
+        return []
+    waiting = bounded(requests_waiting_for(request.user, Role.SECURITY))
+    tone = "warn" if waiting.count else ""
+    see_all = (
+        reverse("admin:servicerequests_servicerequest_changelist")
+        + "?"
+        + urlencode({"next_step_by": Role.SECURITY.value})
+    )
+    return [
+        Panel(
+            key="security-approvals",
+            title="Approvals waiting for Security",
+            note="Service requests whose next step is Security's approval or sign-off.",
+            headers=["Request", "Customer", "Type", "Next step", "Respond by"],
+            rows=[_approval_cells(row) for row in waiting.rows],
+            see_all=see_all,
+            see_all_label="All requests waiting for Security",
+            empty="No request waits for Security.",
+            order=15,
+            cards=[Card("Approvals for Security", waiting.label, see_all, tone)],
+        )
+    ]

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 
 from servicerequests.handlers import REGISTRY
 from servicerequests.handlers.security import authorization_is_valid
@@ -18,7 +18,7 @@ from supportdesk.errors import NotFound
 from supportdesk.types import AnyUser
 from tenants.access import tenants_for
 from tenants.models import Tenant
-from tenants.roles import is_support_staff
+from tenants.roles import Role, is_support_staff
 
 
 def requests_for(user: AnyUser) -> QuerySet[ServiceRequest]:
@@ -85,6 +85,26 @@ def request_by_reference(user: AnyUser, reference: str) -> ServiceRequest:
     return request
 
 
+def requests_waiting_for(user: AnyUser, role: Role) -> QuerySet[ServiceRequest]:
+    """Requests in fulfilment whose next step is done by staff of `role` (Security's
+    approval and sign-off of a security test), soonest due first, with that step's title
+    as `next_step_title`. Read from the requests in fulfilment (the `request_queue` index),
+    the next step per request through the steps' (request, position) constraint."""
+    pending = FulfilmentStep.objects.filter(request=OuterRef("pk"), done_at__isnull=True)
+    next_step = pending.order_by("position")
+    return (
+        requests_for(user)
+        .filter(state=State.IN_FULFILMENT)
+        .annotate(
+            next_step_role=Subquery(next_step.values("role")[:1]),
+            next_step_title=Subquery(next_step.values("title")[:1]),
+        )
+        .filter(next_step_role=role.value)
+        .select_related("tenant", "request_type")
+        .order_by(F("respond_by").asc(nulls_last=True), "created_at", "id")
+    )
+
+
 def signed_authorization(request: ServiceRequest) -> dict | None:
     """The request's signed authorization (document and signature) while its signature
     still matches; None when it has none or it was altered."""
@@ -112,5 +132,6 @@ __all__ = [
     "request_types_for",
     "requests_for",
     "requests_matching",
+    "requests_waiting_for",
     "signed_authorization",
 ]

@@ -5,6 +5,7 @@ from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
 from supportdesk.accounts import admin_sign_in
+from supportdesk.admin_home import staff_home
 
 admin.site.site_header = "SupportDesk staff"
 admin.site.site_title = "SupportDesk"
@@ -17,6 +18,8 @@ urlpatterns = [
     path("admin/login/", admin_sign_in),
     # A staff user's own preferences (their time zone); before the admin's catch-all.
     path("admin/preferences/", include("tenants.preferences_urls")),
+    # The admin's index is the staff home: what waits for this user, then every model.
+    path("admin/", admin.site.admin_view(staff_home), name="staff_home"),
     path("admin/", admin.site.urls),
     path("accounts/", include("supportdesk.account_urls")),
     path("api/v1/", include("supportdesk.api_urls")),
@@ -25,3 +28,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg"))),
     path("", include("portal.urls")),
 ]
+
+# Under /admin/, staff get refusals and missing pages in the admin's own layout.
+handler403 = "supportdesk.error_pages.forbidden"
+handler404 = "supportdesk.error_pages.not_found"

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from cases import services
+from cases.home import escalations_waiting_for
 from cases.models import (
     Case,
     CustomerEscalation,
@@ -77,6 +78,21 @@ class LiveFilter(InGroupFilter):
     no_label = "Ended"
 
 
+class WaitingForMeFilter(admin.SimpleListFilter):
+    """The escalations the staff home counts as waiting for the signed-in user."""
+
+    title = "waiting for"
+    parameter_name = "waiting_for"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [("me", "Me (my account role's level, or a manager)")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() != "me":
+            return queryset
+        return queryset.filter(id__in=escalations_waiting_for(signed_in(request)).values("id"))
+
+
 @admin.register(CustomerEscalation)
 class CustomerEscalationAdmin(admin.ModelAdmin):
     list_display = [
@@ -89,7 +105,7 @@ class CustomerEscalationAdmin(admin.ModelAdmin):
         "rises",
         "handled_by",
     ]
-    list_filter = [LiveFilter, "status", "level", "case__tenant"]
+    list_filter = [WaitingForMeFilter, LiveFilter, "status", "level", "case__tenant"]
     search_fields = ["case__reference", "case__summary", "reason", "raised_by__email"]
     list_select_related = ["case__tenant", "raised_by", "handled_by"]
     ordering = ["status", "next_rise_at", "-raised_at"]

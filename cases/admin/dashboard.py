@@ -14,6 +14,7 @@ from cases import metrics
 from cases.models import Case, State
 from cases.selectors import cases_for
 from cases.services import StaffAction, may
+from cases.services.permissions import refusal
 
 WINDOWS = (30, 90)
 TENANTS_SHOWN = 15
@@ -75,7 +76,7 @@ def _columns(series: list, width: float = 720, height: float = 120) -> list[Colu
 
 def dashboard_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> TemplateResponse:
     if not may(request.user, StaffAction.DASHBOARD):
-        raise PermissionDenied
+        raise PermissionDenied(refusal(StaffAction.DASHBOARD))
     days = int(request.GET.get("days", "30")) if request.GET.get("days") in {"30", "90"} else 30
     now = timezone.now()
     since = now - timedelta(days=days)

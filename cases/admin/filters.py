@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from cases.models import State, SupportGroup
-from cases.selectors import at_risk_q, breached_q, due_within_q, open_cases_q
+from cases.selectors import at_risk_q, breached_q, due_within_q, open_cases_q, waiting_on_us
 from knowledge.models import KnownIssue
 from supportdesk.admin_filters import SelectListFilter
 from supportdesk.types import signed_in
@@ -119,6 +119,20 @@ class SlaFilter(admin.SimpleListFilter):
         if self.value() == "no_clock":
             return queryset.filter(next_due_at__isnull=True)
         return queryset
+
+
+class WaitingFilter(admin.SimpleListFilter):
+    """Cases where the customer spoke last (`selectors.waiting_on_us`); best narrowed to
+    an owner first, as the home's "waiting on me" link does (owner=mine&waiting=us)."""
+
+    title = "waiting on"
+    parameter_name = "waiting"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [("us", "Us: the customer spoke last")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return waiting_on_us(queryset) if self.value() == "us" else queryset
 
 
 class DueWithinFilter(admin.SimpleListFilter):

@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from cases import services
 from cases.selectors import cases_for
 from cases.services import StaffAction, may
+from cases.services.permissions import refusal
 from cases.templatetags.staff_time import staff_time_html
 from knowledge import services as knowledge_services
 from knowledge.models import KnownIssue
@@ -59,11 +60,34 @@ class ResolveForm(forms.Form):
     )
 
 
+class ProductFilter(admin.SimpleListFilter):
+    """By product, with issues that name none under a label of their own (the admin's
+    filter by value would offer them as a link with no text)."""
+
+    title = "product"
+    parameter_name = "product"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        products = (
+            KnownIssue.objects.exclude(product="")
+            .order_by("product")
+            .values_list("product", flat=True)
+            .distinct()
+        )
+        return [*((product, product) for product in products), ("-", "No product")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value is None:
+            return queryset
+        return queryset.filter(product="" if value == "-" else value)
+
+
 @admin.register(KnownIssue)
 class KnownIssueAdmin(ServiceBackedAdmin):
     form = KnownIssueForm
     list_display = ["__str__", "stage", "target_date", "open_cases", "product", "updated"]
-    list_filter = ["stage", "product"]
+    list_filter = ["stage", ProductFilter]
     search_fields = ["title"]
     search_help_text = "Words of the title or public summary."
     readonly_fields = ["created_by", "created", "resolved", "resolution_note"]
@@ -175,7 +199,7 @@ class KnownIssueAdmin(ServiceBackedAdmin):
     def resolve_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Resolve one known issue from its page: the note, then the case service."""
         if not may(request.user, StaffAction.RESOLVE_KNOWN_ISSUE):
-            raise PermissionDenied
+            raise PermissionDenied(refusal(StaffAction.RESOLVE_KNOWN_ISSUE))
         if not str(object_id).isdigit():
             raise Http404("No such known issue.")
         issue = get_object_or_404(KnownIssue, pk=int(object_id))

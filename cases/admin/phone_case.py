@@ -14,6 +14,7 @@ from django.urls import reverse
 from cases import services
 from cases.models import Case, Channel, EnvironmentAccess
 from cases.services import StaffAction, may
+from cases.services.permissions import refusal
 from supportdesk.errors import ServiceError
 from supportdesk.types import signed_in
 from tenants.models import AuthorizedContact, Category, EnvironmentKind, PlanPriority
@@ -47,7 +48,7 @@ def log_phone_case(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpR
     """GET: the form; POST: `case_create(channel=phone, reporter=the caller)`."""
     user = signed_in(request)
     if not may(user, StaffAction.WORK_CASES):
-        raise PermissionDenied
+        raise PermissionDenied(refusal(StaffAction.WORK_CASES))
     form = PhoneCaseForm(request.POST or None)
     status = 200
     if request.method == "POST":

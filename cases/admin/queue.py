@@ -32,6 +32,7 @@ from cases.admin.filters import (
     PriorityFilter,
     SlaFilter,
     StateFilter,
+    WaitingFilter,
 )
 from cases.admin.macros import case_macro
 from cases.admin.phone_case import log_phone_case
@@ -233,6 +234,7 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
         OwnerFilter,
         GroupFilter,
         SlaFilter,
+        WaitingFilter,
         DueWithinFilter,
         CategoryFilter,
         KnownIssueFilter,

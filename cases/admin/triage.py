@@ -11,6 +11,7 @@ from django.utils.html import format_html_join
 from cases.models import Case
 from cases.selectors import artifacts_checklist, due_status, triage_queue
 from cases.services import StaffAction, may
+from cases.services.permissions import refusal
 from tenants.roles import support_staff
 
 SHOWN = 50
@@ -18,7 +19,7 @@ SHOWN = 50
 
 def triage_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> TemplateResponse:
     if not may(request.user, StaffAction.TRIAGE):
-        raise PermissionDenied
+        raise PermissionDenied(refusal(StaffAction.TRIAGE))
     queue = triage_queue(request.user)
     now = timezone.now()
     rows = [(case, artifacts_checklist(case), due_status(case, now)) for case in queue[:SHOWN]]

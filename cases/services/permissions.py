@@ -50,7 +50,11 @@ def may(actor: AnyUser, action: StaffAction) -> bool:
     return has_role(actor, REQUIRED_ROLE[action])
 
 
+def refusal(action: StaffAction) -> str:
+    """Why the action is refused, naming the role it needs: what services and pages say."""
+    return f"Only a {REQUIRED_ROLE[action].value.lower()} may {action.value}."
+
+
 def require_permission(actor: AnyUser, action: StaffAction) -> None:
     if not may(actor, action):
-        role = REQUIRED_ROLE[action].value.lower()
-        raise NotPermitted(f"Only a {role} may {action.value}.")
+        raise NotPermitted(refusal(action))
