@@ -37,6 +37,7 @@ DEFAULT_COLUMNS = [
     "due_column",
     "owner_group_column",
     "tenant_column",
+    "received_column",
     "customer_escalation",
 ]
 # Parts of the queue's address that are not filters: the page, the admin's error flag,

@@ -379,10 +379,10 @@ def test_stale_action_is_refused_with_the_activity_and_can_be_done_anyway(client
 # costs no query (the cache); of the poll's 9, 7 are every admin request's session, sign-in
 # and role reads, then the case and, once the case moved on, the count of new activity.
 
-# The case page: 16 of its own, the staff user's time zone (one read per admin request)
-# and the macros offered in the reply box. The poll: 7 for every admin request (session,
-# sign-in, roles), the time zone, and the case.
-CASE_PAGE_QUERIES = 18
+# The case page: 16 of its own, the staff user's time zone (one read per admin request),
+# the macros offered in the reply box and the reporting contact's phone. The poll: 7 for
+# every admin request (session, sign-in, roles), the time zone, and the case.
+CASE_PAGE_QUERIES = 19
 PRESENCE_POLL_QUERIES = 10
 
 
