@@ -10,7 +10,9 @@ from tenants.models import Category
 
 
 def published_article(article_id: int) -> Article:
-    article = Article.objects.filter(id=article_id, is_published=True).first()
+    article = (
+        Article.objects.select_related("category").filter(id=article_id, is_published=True).first()
+    )
     if article is None:
         raise NotFound("No such article.")
     return article
