@@ -97,6 +97,8 @@ TRACKED: dict[str, Tracked] = {
         None, exclude=("updated_at",), mask=("internal_notes", "resolution_note")
     ),
     "knowledge.article": Tracked(None, exclude=("updated_at",), mask=("body",)),
+    # A reader's "Was this helpful?" answer, changed in place when they answer again.
+    "knowledge.articlevote": Tracked(None, exclude=("updated_at",)),
     "knowledge.productfeedback": Tracked(
         "tenant_id", exclude=("updated_at",), mask=("description",)
     ),
@@ -136,6 +138,8 @@ NOT_TRACKED: dict[str, str] = {
     "change it records is a tracked write to the case, comment or attempt",
     "cases.customerescalationnotice": "a delivery record of escalation emails",
     "servicerequests.requestevent": "the request timeline; its changes are tracked writes",
+    "knowledge.knownissuechange": "a known issue's public history of stage and target date, "
+    "written with each tracked write to the known issue",
     "notifications.notification": "the outbox: delivery bookkeeping whose context may hold "
     "secrets; the change that wrote a message is tracked",
     "notifications.inboundemail": "raw inbound mail and its processing state; what the mail "

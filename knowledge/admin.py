@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -31,7 +31,7 @@ class ArticleForm(forms.ModelForm):
 
     class Meta:
         model = Article
-        fields = ["title", "slug", "summary", "body", "product"]
+        fields = ["title", "slug", "summary", "body", "product", "category"]
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -54,13 +54,50 @@ class ArticleForm(forms.ModelForm):
 @admin.register(Article)
 class ArticleAdmin(ServiceBackedAdmin):
     form = ArticleForm
-    list_display = ["title", "is_published", "published_at", "product", "author", "updated_at"]
-    list_filter = ["is_published", "product"]
-    list_select_related = ["author"]
+    list_display = [
+        "title",
+        "is_published",
+        "published_at",
+        "product",
+        "category",
+        "helpful_yes",
+        "helpful_no",
+        "author",
+        "updated_at",
+    ]
+    list_filter = ["is_published", "product", "category"]
+    list_select_related = ["author", "category"]
     search_fields = ["title"]
     search_help_text = "Words of the title or body; drafts included."
-    readonly_fields = ["is_published", "published_at", "author", "created_at", "updated_at"]
+    readonly_fields = [
+        "is_published",
+        "published_at",
+        "helpful_yes",
+        "helpful_no",
+        "author",
+        "created_at",
+        "updated_at",
+    ]
     actions = ["publish", "unpublish"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
+        # The readers' answers to "Was this helpful?", counted per article.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                yes_votes=Count("votes", filter=Q(votes__helpful=True)),
+                no_votes=Count("votes", filter=Q(votes__helpful=False)),
+            )
+        )
+
+    @admin.display(description="Helpful: yes", ordering="yes_votes")
+    def helpful_yes(self, article: Article) -> int:
+        return getattr(article, "yes_votes", 0)
+
+    @admin.display(description="Helpful: no", ordering="no_votes")
+    def helpful_no(self, article: Article) -> int:
+        return getattr(article, "no_votes", 0)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str

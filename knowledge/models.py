@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class KnownIssue(models.Model):
@@ -46,6 +47,14 @@ class Article(models.Model):
     summary = models.CharField(max_length=300, blank=True)
     body = models.TextField(help_text="Plain text or Markdown; rendered escaped.")
     product = models.CharField(max_length=100, blank=True)
+    category = models.ForeignKey(
+        "tenants.Category",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The help centre groups articles by the case categories.",
+    )
     is_published = models.BooleanField(default=False)
     published_at = models.DateTimeField(null=True, blank=True)
     author = models.ForeignKey(
@@ -60,6 +69,41 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ArticleVote(models.Model):
+    """A reader's answer to "Was this helpful?": one per person and article, changeable."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    helpful = models.BooleanField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "user"], name="one_vote_per_reader")
+        ]
+
+    def __str__(self) -> str:
+        return f"{'Helpful' if self.helpful else 'Not helpful'}: {self.article_id}"
+
+
+class KnownIssueChange(models.Model):
+    """One step of a known issue's public history: the stage and target date it had from
+    `at`. Written by the services that set them (`knowledge.services`)."""
+
+    known_issue = models.ForeignKey(KnownIssue, on_delete=models.CASCADE, related_name="history")
+    stage = models.CharField(max_length=20, choices=KnownIssue.Stage.choices)
+    target_date = models.DateField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["known_issue", "-at"], name="known_issue_history")]
+
+    def __str__(self) -> str:
+        return f"KI-{self.known_issue_id} {self.stage} at {self.at:%Y-%m-%d}"
 
 
 class ProductFeedback(models.Model):

@@ -36,9 +36,11 @@ def _ranked(queryset: QuerySet, text: str, title: str, body: str) -> QuerySet:
         )
         # Any word counts (someone may still be typing); more matching words rank higher.
         any_word = SearchQuery(" or ".join(_words(text)), search_type="websearch", config="english")
+        # `@@` on the same expression as the GIN index of migration 0003 (`document`), so
+        # the index finds the matches and only they are ranked.
         return (
-            queryset.annotate(rank=SearchRank(vector, any_word))
-            .filter(rank__gt=0.0)
+            queryset.annotate(document=vector, rank=SearchRank(vector, any_word))
+            .filter(document=any_word)
             .order_by("-rank", "-updated_at")
         )
     match = Q()

@@ -11,10 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from knowledge.models import Article, KnownIssue, ProductFeedback
-from supportdesk.errors import InvalidInput, NotFound, StateConflict
+from knowledge.models import Article, ArticleVote, KnownIssue, KnownIssueChange, ProductFeedback
+from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
 from supportdesk.types import User
-from tenants.roles import Role, require_role
+from tenants.models import Category
+from tenants.roles import Role, is_support_staff, require_role
 
 # Who may do what here; the README's staff-queue section lists the same.
 WRITE_ROLE = Role.ENGINEER  # write known issues and article drafts
@@ -64,7 +65,7 @@ def known_issue_create(
     validate_known_issue(
         title=title, public_summary=public_summary, stage=stage, target_date=target_date
     )
-    return KnownIssue.objects.create(
+    issue = KnownIssue.objects.create(
         title=_text(title),
         public_summary=_text(public_summary),
         internal_notes=_text(internal_notes),
@@ -72,6 +73,20 @@ def known_issue_create(
         stage=stage,
         target_date=target_date,
         created_by=actor,
+    )
+    known_issue_history_record(issue)
+    return issue
+
+
+def known_issue_history_record(issue: KnownIssue) -> KnownIssueChange | None:
+    """Add the issue's current stage and target date to its public history, unless they
+    are what the history already ends with. Called by every service that sets them, in its
+    transaction (`cases.services.known_issue_resolve` too)."""
+    last = issue.history.order_by("-at", "-id").first()
+    if last is not None and (last.stage, last.target_date) == (issue.stage, issue.target_date):
+        return None
+    return KnownIssueChange.objects.create(
+        known_issue=issue, stage=issue.stage, target_date=issue.target_date, at=timezone.now()
     )
 
 
@@ -105,6 +120,7 @@ def known_issue_update(
     issue.stage = stage
     issue.target_date = target_date
     issue.save()
+    known_issue_history_record(issue)
     return issue
 
 
@@ -135,7 +151,14 @@ def validate_article(*, title: str, slug: str, body: str, article_id: int | None
 
 @transaction.atomic
 def article_create(
-    *, actor: User, title: str, body: str, slug: str = "", summary: str = "", product: str = ""
+    *,
+    actor: User,
+    title: str,
+    body: str,
+    slug: str = "",
+    summary: str = "",
+    product: str = "",
+    category: Category | None = None,
 ) -> Article:
     """A draft; customers see it once a triage lead publishes it."""
     require_role(actor, WRITE_ROLE, "write articles")
@@ -146,6 +169,7 @@ def article_create(
         summary=_text(summary),
         body=body.strip(),
         product=_text(product),
+        category=category,
         author=actor,
     )
 
@@ -160,6 +184,7 @@ def article_update(
     slug: str = "",
     summary: str = "",
     product: str = "",
+    category: Category | None = None,
 ) -> Article:
     try:
         article = Article.objects.select_for_update().get(id=article_id)
@@ -175,8 +200,28 @@ def article_update(
     article.summary = _text(summary)
     article.body = body.strip()
     article.product = _text(product)
+    article.category = category
     article.save()
     return article
+
+
+@transaction.atomic
+def article_vote(*, article_id: int, actor: User, helpful: bool | None) -> ArticleVote:
+    """Record whether a reader found a published article helpful; a second answer
+    replaces the first. Support staff do not vote: the counts are the readers'."""
+    if is_support_staff(actor):
+        raise NotPermitted("Support staff do not vote on articles; the counts are the readers'.")
+    if helpful is None:
+        raise InvalidInput(
+            "Say whether the article helped.",
+            field_errors={"helpful": ["Choose “Yes” or “No”."]},
+        )
+    if not Article.objects.filter(id=article_id, is_published=True).exists():
+        raise NotFound("No such article.")
+    vote, _ = ArticleVote.objects.update_or_create(
+        article_id=article_id, user=actor, defaults={"helpful": helpful}
+    )
+    return vote
 
 
 @transaction.atomic

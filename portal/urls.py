@@ -8,6 +8,7 @@ from portal.views import (
     cases,
     dashboard,
     files,
+    help_centre,
     invitations,
     people,
     public,
@@ -143,6 +144,9 @@ urlpatterns = [
     ),
     path("status/", public.status, name="status"),
     path("status/alerts/", public.announcement_alerts, name="announcement_alerts"),
+    path("help/", help_centre.help_index, name="help"),
     path("help/articles/<int:article_id>/", articles.article, name="article"),
+    path("help/articles/<int:article_id>/vote/", help_centre.article_vote, name="article_vote"),
+    path("help/known-issues/", help_centre.known_issues, name="known_issues"),
     path("help/known-issues/<int:issue_id>/", articles.known_issue, name="known_issue"),
 ]

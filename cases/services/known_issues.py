@@ -25,7 +25,7 @@ from cases.services.common import (
 from cases.services.lifecycle import close_with_reason
 from cases.services.permissions import StaffAction, require_permission
 from knowledge.models import KnownIssue
-from knowledge.services import known_issue_create, known_issue_update
+from knowledge.services import known_issue_create, known_issue_history_record, known_issue_update
 from supportdesk.errors import InvalidInput, NotFound, StateConflict, require_text
 from supportdesk.types import User
 
@@ -178,6 +178,7 @@ def known_issue_resolve(*, known_issue_id: int, actor: User, note: str) -> list[
     issue.resolved_at = timezone.now()
     issue.resolution_note = note
     issue.save(update_fields=["stage", "resolved_at", "resolution_note", "updated_at"])
+    known_issue_history_record(issue)
     closed = []
     # Ids in order, so two resolutions sharing a case lock in the same order.
     open_ids = (

@@ -58,7 +58,7 @@ OUTSIDERS = {"anonymous", "contact_b", "partner_without_letter"}
 # Portal routes that are public or about the signed-in user, not any tenant's objects.
 PORTAL_PUBLIC = {"sign_in", "password_reset", "password_reset_done", "password_reset_complete"}
 # Form targets with no object of a tenant: an empty post is bad input (400).
-PORTAL_FORMS = {"contact_request", "api_token_new"}
+PORTAL_FORMS = {"contact_request", "api_token_new", "article_vote"}
 
 
 def _portal_routes() -> Iterator[tuple[str, list[str]]]:

@@ -6,7 +6,8 @@ from django.urls import reverse
 from cases import services
 from cases.models import CloseReason, State
 from knowledge.models import Article, KnownIssue, ProductFeedback
-from tests.factories import ArticleFactory, CaseFactory, KnownIssueFactory
+from knowledge.services import article_vote
+from tests.factories import ArticleFactory, CaseFactory, KnownIssueFactory, category
 
 pytestmark = pytest.mark.django_db
 
@@ -200,3 +201,35 @@ def test_product_feedback_list_and_status_set_by_a_manager(client, cast):
     client.post(url, data)
     feedback.refresh_from_db()
     assert feedback.status == ProductFeedback.Status.PLANNED
+
+
+def test_the_article_list_and_page_show_staff_the_readers_helpful_counts(client, cast):
+    article = ArticleFactory(title="Rotating the API key")
+    for reader, helpful in ((cast.contact_a, True), (cast.contact_b, True)):
+        article_vote(article_id=article.id, actor=reader, helpful=helpful)
+    article_vote(article_id=article.id, actor=cast.partner_with_letter, helpful=False)
+    client.force_login(cast.engineer)
+
+    listing = client.get(ARTICLES)
+    row = next(r for r in listing.context["cl"].result_list if r.id == article.id)
+    assert (row.yes_votes, row.no_votes) == (2, 1)
+    page = client.get(reverse("admin:knowledge_article_change", args=[article.id]))
+    assert "Helpful: yes" in page.content.decode()
+
+
+def test_an_article_saved_in_the_admin_keeps_its_category(client, cast):
+    billing = category("billing", "Billing")
+    client.force_login(cast.engineer)
+    response = client.post(
+        reverse("admin:knowledge_article_add"),
+        {
+            "title": "Invoices",
+            "slug": "",
+            "summary": "",
+            "body": "x",
+            "product": "",
+            "category": billing.id,
+        },
+    )
+    assert response.status_code == 302
+    assert Article.objects.get().category == billing

@@ -530,7 +530,7 @@ class Command(BaseCommand):
             published_at=now,
             author=admin,
         )
-        KnownIssue.objects.create(
+        export_issue = KnownIssue.objects.create(
             title="Export to CSV times out for more than 100,000 rows",
             public_summary="Large exports stop after 60 seconds. Workaround: filter by month "
             "and export each month separately.",
@@ -539,6 +539,8 @@ class Command(BaseCommand):
             target_date=(now + dt.timedelta(days=21)).date(),
             created_by=admin,
         )
+        # Its public history starts here (the help centre lists it on the issue's page).
+        knowledge_services.known_issue_history_record(export_issue)
         Announcement.objects.create(
             kind=Announcement.Kind.MAINTENANCE,
             title="Database upgrade",
