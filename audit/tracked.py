@@ -97,6 +97,7 @@ TRACKED: dict[str, Tracked] = {
         None, exclude=("updated_at",), mask=("internal_notes", "resolution_note")
     ),
     "knowledge.article": Tracked(None, exclude=("updated_at",), mask=("body",)),
+    "knowledge.knownissuefollower": Tracked(None),
     "knowledge.productfeedback": Tracked(
         "tenant_id", exclude=("updated_at",), mask=("description",)
     ),

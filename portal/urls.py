@@ -8,6 +8,7 @@ from portal.views import (
     cases,
     dashboard,
     files,
+    following,
     invitations,
     people,
     public,
@@ -117,6 +118,20 @@ request_urls = [
     path("account/", requests.account, name="account"),
 ]
 
+following_urls = [
+    path(
+        "help/known-issues/<int:issue_id>/follow/",
+        following.known_issue_follow_view,
+        name="known_issue_follow",
+    ),
+    path(
+        "help/known-issues/<int:issue_id>/unfollow/",
+        following.known_issue_unfollow_view,
+        name="known_issue_unfollow",
+    ),
+    path("account/email/", following.email_preferences, name="email_preferences"),
+]
+
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("switch/", dashboard.switch_tenant, name="switch_tenant"),
@@ -145,4 +160,5 @@ urlpatterns = [
     path("status/alerts/", public.announcement_alerts, name="announcement_alerts"),
     path("help/articles/<int:article_id>/", articles.article, name="article"),
     path("help/known-issues/<int:issue_id>/", articles.known_issue, name="known_issue"),
+    *following_urls,
 ]

@@ -4,6 +4,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from knowledge.following import is_following
 from knowledge.selectors import public_known_issue, published_article
 from portal.context import PortalRequest, portal_page
 from portal.errors import found_or_404
@@ -20,4 +21,5 @@ def article(request: PortalRequest, article_id: int) -> HttpResponse:
 @portal_page
 def known_issue(request: PortalRequest, issue_id: int) -> HttpResponse:
     found = found_or_404(public_known_issue, issue_id)
-    return render(request, "portal/known_issue.html", {"issue": found})
+    following = is_following(known_issue_id=found.id, user=request.user)
+    return render(request, "portal/known_issue.html", {"issue": found, "following": following})
