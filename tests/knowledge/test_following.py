@@ -122,9 +122,14 @@ def test_editing_only_the_text_emails_no_follower(cast):
 def test_a_change_that_rolls_back_leaves_no_email_for_the_followers(cast):
     issue = KnownIssueFactory(stage=KnownIssue.Stage.INVESTIGATING)
     known_issue_follow(known_issue_id=issue.id, user=cast.contact_b)
-    with pytest.raises(RuntimeError), transaction.atomic():
-        _edit(cast, issue, stage=KnownIssue.Stage.IN_TESTING)
-        raise RuntimeError("the change fails after the emails were written")
+
+    def change_then_fail() -> None:
+        with transaction.atomic():
+            _edit(cast, issue, stage=KnownIssue.Stage.IN_TESTING)
+            raise RuntimeError("the change fails after the emails were written")
+
+    with pytest.raises(RuntimeError):
+        change_then_fail()
     assert _followed_rows() == []
 
 
