@@ -11,6 +11,7 @@ import pytest
 from cases import services
 from knowledge.models import KnownIssue, KnownIssueFollower
 from notifications.models import Notification, NotificationPreference
+from tests.cases.helpers import taken
 from tests.factories import PASSWORD, KnownIssueFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -91,3 +92,32 @@ def test_customer_follows_a_known_issue_and_turns_its_emails_off(
     screenshot(page, "portal-email-preferences")
     assert NotificationPreference.objects.get(user=cast.contact_a, event=FOLLOWED).enabled is False
     assert_fits_a_phone(new_page, page.context.cookies(), "/account/email/")
+
+
+def test_a_linked_case_shows_its_known_issue_and_the_status_page_its_zone(
+    cast, new_page, assert_accessible
+):
+    cast.tenant_a.time_zone = "America/New_York"
+    cast.tenant_a.save()
+    issue = KnownIssueFactory(
+        title="Export to CSV drops accented characters",
+        stage=KnownIssue.Stage.SCHEDULED,
+        target_date=dt.date(2026, 12, 10),
+    )
+    case = taken(cast)
+    services.case_link_known_issue(case_id=case.id, actor=cast.engineer, known_issue_id=issue.id)
+    page = new_page()
+    sign_in(page, cast.contact_a)
+    expect(page.get_by_role("heading", name="Acme Corp cases")).to_be_visible()
+
+    page.goto(f"/cases/{case.reference}/")
+    card = page.get_by_role("region", name="Known issue")
+    expect(card.get_by_role("link", name=f"{issue}")).to_be_visible()
+    expect(card.get_by_text("target date 10 Dec 2026")).to_be_visible()
+    expect(page.get_by_text(f"identified the case as known issue {issue}")).to_be_visible()
+    assert_accessible(page)
+    assert_fits_a_phone(new_page, page.context.cookies(), f"/cases/{case.reference}/")
+
+    page.goto("/status/")
+    expect(page.get_by_text("Times in America/New_York.")).to_be_visible()
+    assert_accessible(page)
