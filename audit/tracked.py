@@ -99,6 +99,7 @@ TRACKED: dict[str, Tracked] = {
     "knowledge.article": Tracked(None, exclude=("updated_at",), mask=("body",)),
     # A reader's "Was this helpful?" answer, changed in place when they answer again.
     "knowledge.articlevote": Tracked(None, exclude=("updated_at",)),
+    "knowledge.knownissuefollower": Tracked(None),
     "knowledge.productfeedback": Tracked(
         "tenant_id", exclude=("updated_at",), mask=("description",)
     ),

@@ -22,6 +22,7 @@ from django.urls import reverse
 
 from cases.models import Case, CaseEvent, CloseReason, ContactAttempt, State
 from cases.survey_links import survey_link
+from knowledge.following import known_issue_email_context
 from knowledge.models import KnownIssue
 from notifications.outbox import OutgoingEmail, mail_domain
 from notifications.reply_tokens import reply_address
@@ -519,6 +520,39 @@ def _parse_due(value: object) -> datetime | None:
     return None
 
 
+def _known_issue_linked(event: CaseEvent, batch: Batch) -> list[int]:
+    """The customer hears that their case is an instance of a known defect: which one, its
+    stage and target date, and that the case closes when it is fixed."""
+    case = event.case
+    issue = KnownIssue.objects.filter(id=event.data.get("known_issue")).first()
+    if issue is None:
+        return []
+    return _write(
+        batch,
+        case,
+        customer_recipients(case, batch, exclude=event.actor),
+        event_name="case.known_issue_linked",
+        template="case_known_issue_linked",
+        event=event,
+        extra=lambda when: known_issue_email_context(issue, known_issue_url(issue)),
+    )
+
+
+def known_issue_url(known_issue: KnownIssue) -> str:
+    return settings.SITE_URL + reverse("portal:known_issue", args=[known_issue.pk])
+
+
+def customer_addresses(cases: Iterable[Case]) -> set[str]:
+    """The addresses the customer side of these cases is emailed at (lowercased): a change
+    told through the cases is not told again to a follower of the known issue."""
+    batch = Batch()
+    return {
+        recipient.email.strip().lower()
+        for case in cases
+        for recipient in customer_recipients(case, batch)
+    }
+
+
 def _survey_answered(event: CaseEvent, batch: Batch) -> list[int]:
     """ "Please have a manager contact me" goes to the tenant's account team (the CSM and
     their director), or to the support managers when the tenant has no team."""
@@ -556,6 +590,7 @@ _HANDLERS: dict[str, Callable[[CaseEvent, Batch], list[int]]] = {
     CaseEvent.Kind.CLOSED: _closed,
     CaseEvent.Kind.REOPENED: _reopened,
     CaseEvent.Kind.OWNER_CHANGED: _owner_changed,
+    CaseEvent.Kind.KNOWN_ISSUE_LINKED: _known_issue_linked,
     **{kind: _staff_alert for kind in _STAFF_ALERTS},
 }
 
@@ -599,8 +634,6 @@ def notify_known_issue_stage(
 ) -> list[int]:
     """Tell the customer side of a case that the known issue it is linked to moved to a new
     stage (called by the known-issue service for each linked open case)."""
-    stage_label = known_issue.get_stage_display()
-    target = known_issue.target_date
     batch = Batch()
     return _write(
         batch,
@@ -612,13 +645,5 @@ def notify_known_issue_stage(
             f"known-issue:{known_issue.pk}:{known_issue.stage}:"
             f"{known_issue.updated_at:%Y%m%d%H%M%S%f}:case-{case.id}"
         ),
-        extra=lambda when: {
-            "known_issue": str(known_issue),
-            "known_issue_title": known_issue.title,
-            "stage": stage_label,
-            "resolved": known_issue.is_resolved,
-            "target_date": target.strftime("%d %b %Y") if target else "",
-            "known_issue_summary": known_issue.public_summary,
-            "known_issue_url": known_issue_url,
-        },
+        extra=lambda when: known_issue_email_context(known_issue, known_issue_url),
     )

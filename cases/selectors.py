@@ -108,7 +108,7 @@ def case_by_reference(user: AnyUser, reference: str) -> Case:
     answer for a guessed reference as for one that does not exist."""
     case = (
         cases_for(user)
-        .select_related("tenant__plan", "owner", "reporter", "partner")
+        .select_related("tenant__plan", "owner", "reporter", "partner", "known_issue")
         .filter(reference=reference)
         .first()
     )

@@ -142,3 +142,25 @@ class ProductFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"PF-{self.pk}: {self.title}"
+
+
+class KnownIssueFollower(models.Model):
+    """A portal user who asked to hear when a known issue moves on or is resolved,
+    whether or not a case of theirs is linked to it."""
+
+    known_issue = models.ForeignKey(KnownIssue, on_delete=models.CASCADE, related_name="followers")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followed_known_issues"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["known_issue", "user"], name="known_issue_follower_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} follows KI-{self.known_issue_id}"

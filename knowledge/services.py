@@ -11,6 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+# Following known issues has its own module; its verbs are reached from here.
+from knowledge.following import known_issue_follow as known_issue_follow
+from knowledge.following import known_issue_followers_notify as known_issue_followers_notify
+from knowledge.following import known_issue_unfollow as known_issue_unfollow
 from knowledge.models import Article, ArticleVote, KnownIssue, KnownIssueChange, ProductFeedback
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
 from supportdesk.types import User

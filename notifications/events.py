@@ -35,7 +35,13 @@ _KINDS = [
     EventKind("case.solution_proposed", "A solution was proposed", Audience.CUSTOMER),
     EventKind("case.solution_reminder", "Reminder about a proposed solution", Audience.CUSTOMER),
     EventKind("case.closed", "A case was closed", Audience.CUSTOMER),
+    EventKind("case.known_issue_linked", "A case of mine is a known issue", Audience.CUSTOMER),
     EventKind("case.known_issue_stage", "A known issue on my case moved on", Audience.CUSTOMER),
+    EventKind(
+        "known_issue.followed_changed",
+        "A known issue I follow moved on or was resolved",
+        Audience.CUSTOMER,
+    ),
     EventKind("announcement", "Incidents, maintenance and releases", Audience.CUSTOMER),
     EventKind("case.assigned", "A case was assigned to me", Audience.STAFF),
     EventKind("case.customer_replied", "A customer replied on my case", Audience.STAFF),

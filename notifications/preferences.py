@@ -1,13 +1,42 @@
 """Which emails each user wants: every kind is on until the user turns it off."""
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from django.db import transaction
 
-from notifications.events import EVENT_KINDS
+from notifications.events import EVENT_KINDS, Audience, EventKind, kinds_for
 from notifications.models import NotificationPreference
 from supportdesk.errors import InvalidInput
 from supportdesk.types import User
+
+MANDATORY_REASON = "A case closes when this email goes unanswered, so it is always sent."
+
+
+@dataclass(frozen=True)
+class EmailPreference:
+    """One kind of email as its user sees it on their preferences."""
+
+    kind: EventKind
+    enabled: bool
+
+    @property
+    def mandatory_reason(self) -> str:
+        return "" if self.kind.optional else MANDATORY_REASON
+
+
+def email_preferences_of(user: User, audience: Audience) -> list[EmailPreference]:
+    """Every kind of email `user` may get as `audience`, on unless they turned it off (a
+    mandatory kind is always on): one query."""
+    off = set(
+        NotificationPreference.objects.filter(user=user, enabled=False).values_list(
+            "event", flat=True
+        )
+    )
+    return [
+        EmailPreference(kind=kind, enabled=not kind.optional or kind.name not in off)
+        for kind in kinds_for(audience)
+    ]
 
 
 def users_who_turned_off(pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:

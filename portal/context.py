@@ -7,10 +7,12 @@ ends access at the next click.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.utils import parseaddr
 from functools import wraps
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
@@ -20,8 +22,10 @@ from django.utils import timezone
 from supportdesk.types import AuthenticatedHttpRequest
 from tenants.access import acting_partner_member, is_contact_of, portal_access_problem
 from tenants.models import Partner, Tenant
+from tenants.phones import support_phone_without_access
 from tenants.roles import is_support_staff
 from tenants.selectors import tenant_choices
+from tenants.staff_preferences import staff_time_zone_of
 
 SESSION_KEY = "portal_tenant"
 
@@ -39,16 +43,37 @@ class Portal:
 
     @property
     def zone(self) -> ZoneInfo:
-        try:
-            return ZoneInfo(self.tenant.time_zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            return ZoneInfo("UTC")
+        return _zone_named(self.tenant.time_zone)
 
 
 class PortalRequest(AuthenticatedHttpRequest):
     """The request of a view behind `portal_page`: signed in, with `portal` set."""
 
     portal: Portal
+
+
+def _zone_named(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def viewer_zone(request: HttpRequest) -> ZoneInfo | None:
+    """The zone a page open to everyone (the status page) shows times in for a signed-in
+    viewer: staff their own, a customer or partner the zone of the customer they work for
+    (the one chosen in the session, else their first); None for everyone else."""
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    if is_support_staff(user):
+        return _zone_named(staff_time_zone_of(user))
+    tenants = list(tenant_choices(user))
+    if not tenants:
+        return None
+    chosen = (request.session.get(SESSION_KEY) or {}).get("id")
+    tenant = next((t for t in tenants if t.id == chosen), tenants[0])
+    return _zone_named(tenant.time_zone)
 
 
 def remember_tenant(request: HttpRequest, tenant: Tenant) -> None:
@@ -89,7 +114,12 @@ def portal_page(view: View) -> View:
             return render(
                 request,
                 "portal/no_access.html",
-                {"problem": problem or "Your account has no portal access."},
+                {
+                    "problem": problem or "Your account has no portal access.",
+                    "phone": support_phone_without_access(user),
+                    "support_email": settings.SUPPORT_EMAIL_ADDRESS
+                    or parseaddr(settings.DEFAULT_FROM_EMAIL)[1],
+                },
                 status=403,
             )
         tenant = _current(request, tenants)

@@ -8,6 +8,7 @@ from portal.views import (
     cases,
     dashboard,
     files,
+    following,
     help_centre,
     invitations,
     people,
@@ -118,6 +119,20 @@ request_urls = [
     path("account/", requests.account, name="account"),
 ]
 
+following_urls = [
+    path(
+        "help/known-issues/<int:issue_id>/follow/",
+        following.known_issue_follow_view,
+        name="known_issue_follow",
+    ),
+    path(
+        "help/known-issues/<int:issue_id>/unfollow/",
+        following.known_issue_unfollow_view,
+        name="known_issue_unfollow",
+    ),
+    path("account/email/", following.email_preferences, name="email_preferences"),
+]
+
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("switch/", dashboard.switch_tenant, name="switch_tenant"),
@@ -149,4 +164,5 @@ urlpatterns = [
     path("help/articles/<int:article_id>/vote/", help_centre.article_vote, name="article_vote"),
     path("help/known-issues/", help_centre.known_issues, name="known_issues"),
     path("help/known-issues/<int:issue_id>/", articles.known_issue, name="known_issue"),
+    *following_urls,
 ]

@@ -5,10 +5,14 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.views import LoginView
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 
 _MISMATCH = "Please enter a correct email (or staff user name) and password."
+# The portal's sign-in asks for an email only; a staff user name is the admin's business.
+_PORTAL_MISMATCH = "Please enter a correct email and password."
+_MISMATCH_CODES = {"email_password_mismatch", "username_password_mismatch"}
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -17,6 +21,14 @@ class AccountAdapter(DefaultAccountAdapter):
         "email_password_mismatch": _MISMATCH,
         "username_password_mismatch": _MISMATCH,
     }
+
+    def validation_error(self, code: str, *args: Any) -> ValidationError:
+        """The wrong-password message in the words of the form it appears under."""
+        request = getattr(self, "request", None)
+        portal = request is not None and not request.path.startswith("/admin/")
+        if code in _MISMATCH_CODES and portal:
+            return ValidationError(_PORTAL_MISMATCH, code=code)
+        return super().validation_error(code, *args)
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         """Nobody signs up: staff create staff, and contacts arrive through the

@@ -23,6 +23,21 @@ def support_phone_for(user: AnyUser, tenant: Tenant) -> SupportPhone | None:
     return phone_for_country(list(tenant.plan.phones.all()), country or tenant.country)
 
 
+def support_phone_without_access(user: AnyUser) -> SupportPhone | None:
+    """The number for someone signed in without portal access (a removed contact, one not
+    yet certified or not yet started): the plan of the customer they were last a contact
+    of; None when they never were one (a partner member without a letter)."""
+    if not user.is_authenticated:
+        return None
+    contact = (
+        AuthorizedContact.objects.filter(user_id=user.pk)
+        .select_related("tenant__plan")
+        .order_by("-is_active", "-id")
+        .first()
+    )
+    return support_phone_for(user, contact.tenant) if contact is not None else None
+
+
 def phone_for_country(phones: list[SupportPhone], country: str) -> SupportPhone | None:
     """The first row naming `country`, else the first row with no countries."""
     country = country.upper()

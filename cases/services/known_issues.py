@@ -9,13 +9,11 @@ known issue moves to another development stage.
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, CloseReason
-from cases.notify import notify_known_issue_stage
+from cases.notify import customer_addresses, known_issue_url, notify_known_issue_stage
 from cases.services.common import (
     check_version,
     locked_case,
@@ -25,7 +23,12 @@ from cases.services.common import (
 from cases.services.lifecycle import close_with_reason
 from cases.services.permissions import StaffAction, require_permission
 from knowledge.models import KnownIssue
-from knowledge.services import known_issue_create, known_issue_history_record, known_issue_update
+from knowledge.services import (
+    known_issue_create,
+    known_issue_followers_notify,
+    known_issue_history_record,
+    known_issue_update,
+)
 from supportdesk.errors import InvalidInput, NotFound, StateConflict, require_text
 from supportdesk.types import User
 
@@ -179,15 +182,19 @@ def known_issue_resolve(*, known_issue_id: int, actor: User, note: str) -> list[
     issue.resolution_note = note
     issue.save(update_fields=["stage", "resolved_at", "resolution_note", "updated_at"])
     known_issue_history_record(issue)
-    closed = []
+    closed: list[Case] = []
     # Ids in order, so two resolutions sharing a case lock in the same order.
-    open_ids = (
+    open_ids = list(
         Case.objects.filter(known_issue=issue)
         .exclude(state="closed")
         .order_by("id")
         .values_list("id", flat=True)
     )
-    for case_id in list(open_ids):
+    # The customers of the closed cases read the resolution in their closure email.
+    told = customer_addresses(
+        Case.objects.filter(id__in=open_ids).select_related("tenant", "reporter")
+    )
+    for case_id in open_ids:
         case = locked_case(actor, case_id)
         closed.append(
             close_with_reason(
@@ -199,6 +206,9 @@ def known_issue_resolve(*, known_issue_id: int, actor: User, note: str) -> list[
                 known_issue=issue.id,
             )
         )
+    known_issue_followers_notify(
+        issue=issue, known_issue_url=known_issue_url(issue), already_told=told
+    )
     return closed
 
 
@@ -232,7 +242,15 @@ def known_issue_edit(
         issue.stage,
         issue.target_date,
     ):
-        path = reverse("portal:known_issue", args=[issue.id])
-        for case in Case.objects.filter(known_issue=issue).exclude(state="closed"):
-            notify_known_issue_stage(case, issue, known_issue_url=f"{settings.SITE_URL}{path}")
+        url = known_issue_url(issue)
+        linked = list(
+            Case.objects.filter(known_issue=issue)
+            .exclude(state="closed")
+            .select_related("tenant", "reporter")
+        )
+        for case in linked:
+            notify_known_issue_stage(case, issue, known_issue_url=url)
+        known_issue_followers_notify(
+            issue=issue, known_issue_url=url, already_told=customer_addresses(linked)
+        )
     return issue

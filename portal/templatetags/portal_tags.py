@@ -4,7 +4,7 @@ from django import template
 from django.forms import BoundField
 from django.utils.safestring import SafeString
 
-from cases.models import Case
+from cases.models import Case, CaseEvent, Channel
 from portal.presenters import DueTime, next_due
 from sla.targets import Target
 from supportdesk.types import AnyUser, User
@@ -46,6 +46,34 @@ def person(user: User | None, viewer: object = None) -> str:
     if viewer is not None and getattr(viewer, "pk", None) == getattr(user, "pk", None):
         return "You"
     return user.get_full_name() or user.get_username()
+
+
+@register.filter
+def lowerfirst(text: object) -> str:
+    """An event's message continued after the actor's name: only its first letter is
+    lowered, so a name or a title inside it keeps its capitals."""
+    text = str(text)
+    if len(text) > 1 and text[1].isupper():
+        return text  # an acronym or reference ("KI-2", "SLA") keeps its case
+    return text[:1].lower() + text[1:]
+
+
+_FILED_THROUGH = {
+    Channel.PORTAL: "in the portal",
+    Channel.EMAIL: "by email",
+    Channel.PHONE: "by phone",
+    Channel.API: "through the API",
+}
+
+
+@register.filter
+def filed_how(event: CaseEvent) -> str:
+    """How and at which priority a case was filed, for its timeline ("in the portal,
+    priority P2"), from what the event recorded rather than its staff wording."""
+    channel = _FILED_THROUGH.get(event.data.get("channel", ""), "")
+    priority = event.data.get("priority", "")
+    parts = [channel, f"priority {priority}" if priority else ""]
+    return ", ".join(part for part in parts if part) or event.message
 
 
 @register.filter

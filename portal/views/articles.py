@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from knowledge.following import is_following
 from knowledge.models import Article
 from knowledge.selectors import (
     known_issue_history,
@@ -31,5 +32,9 @@ def article(request: PortalRequest, article_id: int) -> HttpResponse:
 @portal_page
 def known_issue(request: PortalRequest, issue_id: int) -> HttpResponse:
     found = found_or_404(public_known_issue, issue_id)
-    context = {"issue": found, "history": known_issue_history(found)}
+    context = {
+        "issue": found,
+        "history": known_issue_history(found),
+        "following": is_following(known_issue_id=found.id, user=request.user),
+    }
     return render(request, "portal/known_issue.html", context)

@@ -1,5 +1,7 @@
 """The service status page: anyone may read it; signed-in users choose email alerts."""
 
+from zoneinfo import ZoneInfo
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -9,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from notifications.announcements import announcement_kinds_for, public_status
 from notifications.services import announcement_subscription_set
+from portal.context import viewer_zone
 from portal.errors import apply_service_error, form_invalid
 from portal.forms import AnnouncementAlertsForm
 from supportdesk.errors import ServiceError
@@ -22,7 +25,9 @@ def _status_page(
     if form is None and request.user.is_authenticated:
         form = AnnouncementAlertsForm(initial={"kinds": announcement_kinds_for(request.user)})
     context = {"status": public_status(now), "now": now, "alerts_form": form}
-    return render(request, "portal/status.html", context, status=status)
+    # Signed in, times read in the viewer's zone; anyone else reads them in UTC.
+    with timezone.override(viewer_zone(request) or ZoneInfo("UTC")):
+        return render(request, "portal/status.html", context, status=status)
 
 
 @require_GET

@@ -257,6 +257,7 @@ class Command(BaseCommand):
             status=LetterOfAuthorization.Status.RESCINDED,
             reviewed_by=admin,
             rescinded_by=contacts["GLOBEX"],
+            rescinded_at=timezone.now() - dt.timedelta(days=30),
             rescission_reason="Contract with Northwind ended on 31 October.",
         )
 
