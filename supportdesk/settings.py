@@ -278,6 +278,17 @@ OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 60)
 OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 3600)
 # A worker's claim on a message it is sending; longer than EMAIL_TIMEOUT by far.
 OUTBOX_SEND_LEASE_SECONDS = env_int("OUTBOX_SEND_LEASE_SECONDS", 600)
+# Outbound webhooks (notifications/webhooks.py): retried with backoff like the outbox's
+# mail, given up after WEBHOOK_MAX_ATTEMPTS; an endpoint failing WEBHOOK_DISABLE_AFTER
+# times in a row is disabled and its owner emailed. Plain http only to the loopback
+# address, and only where WEBHOOK_ALLOW_LOOPBACK_HTTP (DEBUG by default) allows it.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 60)
+WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 3600)
+WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 15)
+WEBHOOK_SEND_LEASE_SECONDS = env_int("WEBHOOK_SEND_LEASE_SECONDS", 120)
+WEBHOOK_ALLOW_LOOPBACK_HTTP = env_bool("WEBHOOK_ALLOW_LOOPBACK_HTTP", DEBUG)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Encryption at rest (supportdesk/encryption.py) of outbox messages, identity providers'
 # client secrets and second-step secrets: the first key encrypts, every key decrypts
@@ -354,6 +365,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "notifications-send-pending": {
         "task": "notifications.tasks.send_pending_notifications",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "notifications-send-webhooks": {
+        "task": "notifications.tasks.send_pending_webhooks",
         "schedule": 60.0,
         "options": {"expires": 55},
     },
