@@ -289,6 +289,13 @@ WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 3600)
 WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 15)
 WEBHOOK_SEND_LEASE_SECONDS = env_int("WEBHOOK_SEND_LEASE_SECONDS", 120)
 WEBHOOK_ALLOW_LOOPBACK_HTTP = env_bool("WEBHOOK_ALLOW_LOOPBACK_HTTP", DEBUG)
+# The shared secret of each development tracker's webhook (knowledge/trackers.py); the
+# receiver /api/v1/tracker-events/<tracker>/ of a tracker without one is closed (404).
+TRACKER_WEBHOOK_SECRETS = {
+    kind: secret
+    for kind in ("github", "gitlab", "jira", "azure")
+    if (secret := env_str(f"TRACKER_SECRET_{kind.upper()}", ""))
+}
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Encryption at rest (supportdesk/encryption.py) of outbox messages, identity providers'
 # client secrets and second-step secrets: the first key encrypts, every key decrypts
@@ -456,6 +463,21 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "supportdesk.api.schema.forbid_unknown_request_fields",
+    ],
+    # OpenAPI 3.1, for its `webhooks` section: the events SupportDesk POSTs to endpoints.
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": [
+        f"notifications.webhook_schema.{name}"
+        for name in (
+            "CASE_CREATED",
+            "CASE_COMMENTED",
+            "CASE_STATE_CHANGED",
+            "CASE_SLA_AT_RISK",
+            "CASE_SLA_BREACHED",
+            "CASE_ESCALATED",
+            "REQUEST_STATE_CHANGED",
+            "WEBHOOK_TEST",
+        )
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
