@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from cases.models import Case, CaseEvent
 from cases.notify import portal_case_url
-from notifications.services import webhooks_emit
+from notifications.services import webhooks_emit, webhooks_wanted
 
 _DIRECT = {
     CaseEvent.Kind.CREATED: "case.created",
@@ -24,15 +24,19 @@ def webhook_kinds(event: CaseEvent) -> list[str]:
     kinds = []
     if event.kind in _DIRECT:
         kinds.append(_DIRECT[CaseEvent.Kind(event.kind)])
-    if (
-        event.kind == CaseEvent.Kind.COMMENTED
-        and event.comment is not None
-        and event.comment.public
-    ):
+    if event.kind == CaseEvent.Kind.COMMENTED and event.comment_id is not None:
         kinds.append("case.commented")
     if event.from_state and event.to_state and event.from_state != event.to_state:
         kinds.append("case.state_changed")
     return kinds
+
+
+def _wanted(event: CaseEvent, kind: str) -> bool:
+    """Some endpoint hears it (asked first: no query on a desk without endpoints), and
+    a comment is public: an internal note never leaves the desk."""
+    if not webhooks_wanted(kind, event.case.tenant_id):
+        return False
+    return kind != "case.commented" or (event.comment is not None and event.comment.public)
 
 
 def case_summary(case: Case) -> dict:
@@ -70,6 +74,8 @@ def emit_case_webhooks(events: Iterable[CaseEvent]) -> None:
     """Write the webhook deliveries these (saved) events call for."""
     for event in events:
         for kind in webhook_kinds(event):
+            if not _wanted(event, kind):
+                continue
             webhooks_emit(
                 kind=kind,
                 tenant_id=event.case.tenant_id,

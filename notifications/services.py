@@ -29,6 +29,7 @@ from notifications.webhooks import (
     webhooks_deliver,
     webhooks_deliver_due,
     webhooks_emit,
+    webhooks_wanted,
 )
 
 __all__ = [
@@ -55,4 +56,5 @@ __all__ = [
     "webhooks_deliver",
     "webhooks_deliver_due",
     "webhooks_emit",
+    "webhooks_wanted",
 ]

@@ -301,6 +301,12 @@ def subscribed_endpoint_ids(kind: str, tenant_id: int | None) -> list[int]:
     ]
 
 
+def webhooks_wanted(kind: str, tenant_id: int | None) -> bool:
+    """Whether any endpoint hears this event: callers ask before building its payload,
+    so a desk without endpoints pays no query for them."""
+    return bool(subscribed_endpoint_ids(kind, tenant_id))
+
+
 def webhooks_emit(*, kind: str, tenant_id: int | None, data: Mapping, dedup_key: str) -> list[int]:
     """Write one delivery per endpoint that hears this event, in the caller's
     transaction, and send them once it commits. The same `dedup_key` written twice keeps

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from notifications.outbox import OutgoingEmail
-from notifications.services import outbox_enqueue_many, webhooks_emit
+from notifications.services import outbox_enqueue_many, webhooks_emit, webhooks_wanted
 from servicerequests.handlers import handler_for
 from servicerequests.models import RequestEvent, ServiceRequest
 from supportdesk.types import User
@@ -104,9 +104,11 @@ _STATE_EVENTS = {
 
 def _webhook(event: RequestEvent) -> None:
     """Other systems hear when a request changes state (`request.state_changed`)."""
-    if event.kind not in _STATE_EVENTS:
-        return
     request = event.request
+    if event.kind not in _STATE_EVENTS or not webhooks_wanted(
+        "request.state_changed", request.tenant_id
+    ):
+        return
     webhooks_emit(
         kind="request.state_changed",
         tenant_id=request.tenant_id,
