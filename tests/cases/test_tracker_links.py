@@ -204,3 +204,32 @@ def test_unmapped_status_scheduled_and_resolved_issues_are_left_alone(client, ca
 def test_an_event_that_is_not_a_status_change_is_accepted_and_ignored(client, cast):
     response = _github_post(client, {"zen": "Keep it simple.", "hook_id": 1})
     assert response.status_code == 202
+
+
+def test_known_issue_page_links_the_tracker_issue_and_shows_its_key(client, cast):
+    from django.urls import reverse
+
+    from tests.factories import PASSWORD
+
+    issue = KnownIssueFactory(stage=KnownIssue.Stage.INVESTIGATING)
+    client.login(username=cast.engineer.username, password=PASSWORD)
+    url = reverse("admin:knowledge_knownissue_change", args=[issue.id])
+    form = {
+        "title": issue.title,
+        "public_summary": issue.public_summary,
+        "internal_notes": issue.internal_notes,
+        "product": "",
+        "stage": issue.stage,
+        "target_date": "",
+        "tracker_url": "https://github.com/acme/app/issues/42",
+        "tracker_kind": "",
+        "tracker_key": "",
+    }
+    response = client.post(url, form)
+    assert response.status_code == 302
+    issue.refresh_from_db()
+    assert (issue.tracker_kind, issue.tracker_key) == ("github", "acme/app#42")
+    assert 'value="acme/app#42"' in client.get(url).content.decode()
+    response = client.post(url, form | {"tracker_url": "https://example.com/x"})
+    assert response.status_code == 200
+    assert "Choose the tracker." in response.content.decode()
