@@ -106,6 +106,11 @@ TRACKED: dict[str, Tracked] = {
     "notifications.announcement": Tracked(None, exclude=("updated_at",)),
     "notifications.notificationpreference": Tracked(None, exclude=("updated_at",)),
     "notifications.announcementsubscription": Tracked(None, exclude=("updated_at",)),
+    "notifications.webhookendpoint": Tracked(
+        "tenant_id",
+        exclude=("updated_at", "consecutive_failures", "secret_encrypted"),
+        mask=("secret_prefix",),
+    ),
     "cases.case": Tracked("tenant_id", exclude=_CASE_DERIVED, mask_from="cases.models.CASE_TEXTS"),
     "cases.comment": Tracked("case.tenant_id", mask=("body",)),
     "cases.attachment": Tracked("case.tenant_id"),
@@ -143,6 +148,8 @@ NOT_TRACKED: dict[str, str] = {
     "written with each tracked write to the known issue",
     "notifications.notification": "the outbox: delivery bookkeeping whose context may hold "
     "secrets; the change that wrote a message is tracked",
+    "notifications.webhookdelivery": "webhook delivery bookkeeping (the delivery log in the "
+    "admin); the change that wrote an event is tracked",
     "notifications.inboundemail": "raw inbound mail and its processing state; what the mail "
     "did to a case is tracked",
 }

@@ -9,6 +9,7 @@ from django.db.models.expressions import CombinedExpression
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from knowledge.trackers import TrackerKind
 from supportdesk.types import AnyUser, fsm_permission
 from tenants.access import can_act_for
 from tenants.models import EnvironmentKind, category_name
@@ -322,6 +323,16 @@ class Case(ConcurrentTransitionMixin, models.Model):
         related_name="cases",
         help_text="The known defect this case is an instance of; it closes when that is resolved.",
     )
+    tracker_kind = models.CharField(
+        max_length=16,
+        blank=True,
+        choices=TrackerKind.choices,
+        help_text="The development tracker of the linked issue; inferred from its URL.",
+    )
+    tracker_key = models.CharField(
+        max_length=100, blank=True, help_text="The issue's key in the tracker, e.g. ABC-12."
+    )
+    tracker_url = models.URLField(max_length=500, blank=True)
     escalated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -658,6 +669,7 @@ class CaseEvent(models.Model):
         GROUP_TRANSFERRED = "group_transferred", "Transferred to another group"
         PHONE_CALL = "phone_call", "Phone call"
         UPDATE_CADENCE_CHANGED = "update_cadence_changed", "Update cadence agreed"
+        TRACKER_LINKED = "tracker_linked", "Linked to a development tracker issue"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(

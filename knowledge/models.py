@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from knowledge.trackers import TrackerKind
+
 
 class KnownIssue(models.Model):
     """A defect with a public status; cases link to it and close when it is resolved."""
@@ -25,13 +27,26 @@ class KnownIssue(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    tracker_kind = models.CharField(
+        max_length=16,
+        blank=True,
+        choices=TrackerKind.choices,
+        help_text="The development tracker of the linked issue; inferred from its URL.",
+    )
+    tracker_key = models.CharField(
+        max_length=100, blank=True, help_text="The issue's key in the tracker, e.g. ABC-12."
+    )
+    tracker_url = models.URLField(max_length=500, blank=True)
     resolution_note = models.TextField(
         blank=True, help_text="Sent to the customers of the linked cases as the closing note."
     )
 
     class Meta:
         ordering = ["-updated_at"]
-        indexes = [models.Index(fields=["stage"], name="known_issue_stage")]
+        indexes = [
+            models.Index(fields=["stage"], name="known_issue_stage"),
+            models.Index(fields=["tracker_kind", "tracker_key"], name="known_issue_tracker"),
+        ]
 
     def __str__(self) -> str:
         return f"KI-{self.pk}: {self.title}"

@@ -16,6 +16,7 @@ from knowledge.following import known_issue_follow as known_issue_follow
 from knowledge.following import known_issue_followers_notify as known_issue_followers_notify
 from knowledge.following import known_issue_unfollow as known_issue_unfollow
 from knowledge.models import Article, ArticleVote, KnownIssue, KnownIssueChange, ProductFeedback
+from knowledge.trackers import tracker_link_clean
 from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
 from supportdesk.types import User
 from tenants.models import Category
@@ -125,6 +126,24 @@ def known_issue_update(
     issue.target_date = target_date
     issue.save()
     known_issue_history_record(issue)
+    return issue
+
+
+@transaction.atomic
+def known_issue_link_tracker(
+    *, known_issue_id: int, actor: User, url: str, key: str = "", kind: str = ""
+) -> KnownIssue:
+    """Link a known issue to its issue in a development tracker (an empty URL unlinks):
+    the kind and key come from the URL unless given. The tracker's webhook then moves the
+    known issue's stage (`cases.services.known_issue_tracker_status`)."""
+    require_role(actor, WRITE_ROLE, "link known issues to a tracker")
+    link = tracker_link_clean(url=url, key=key, kind=kind)
+    try:
+        issue = KnownIssue.objects.select_for_update().get(id=known_issue_id)
+    except KnownIssue.DoesNotExist:
+        raise NotFound("No such known issue.") from None
+    issue.tracker_kind, issue.tracker_key, issue.tracker_url = link.kind, link.key, link.url
+    issue.save(update_fields=["tracker_kind", "tracker_key", "tracker_url", "updated_at"])
     return issue
 
 

@@ -1,12 +1,20 @@
 from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template.defaultfilters import linebreaksbr
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html
 
 from notifications.events import Audience, kinds_for
-from notifications.models import Announcement, Notification, NotificationPreference
+from notifications.models import (
+    Announcement,
+    Notification,
+    NotificationPreference,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from notifications.outbox import may_read_outbox
 from notifications.redaction import outbox_preview
 from notifications.services import (
@@ -14,8 +22,20 @@ from notifications.services import (
     notification_preferences_set,
     notification_retry,
 )
-from supportdesk.admin_actions import ServiceBackedAdmin, run_for_each
+from notifications.webhooks import (
+    WEBHOOK_EVENTS,
+    may_manage_webhooks,
+    webhook_endpoint_create,
+    webhook_endpoint_disable,
+    webhook_endpoint_enable,
+    webhook_endpoint_update,
+    webhook_endpoint_validate,
+    webhook_send_test,
+)
+from supportdesk.admin_actions import ServiceBackedAdmin, add_service_errors, run_for_each
+from supportdesk.errors import InvalidInput
 from supportdesk.redaction import redact
+from supportdesk.types import signed_in_request
 
 
 @admin.register(Announcement)
@@ -150,3 +170,218 @@ class NotificationPreferenceAdmin(ServiceBackedAdmin):
     def save_model(self, request, obj, form, change) -> None:
         (saved,) = notification_preferences_set(user=request.user, choices={obj.event: obj.enabled})
         obj.pk, obj.user = saved.pk, saved.user
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    """The endpoint's name, address, kinds and customer; saved by the webhook services,
+    whose own checks validate it. The secret is never a field."""
+
+    url = forms.URLField(max_length=500, assume_scheme="https", label="URL")
+    events = forms.MultipleChoiceField(
+        choices=list(WEBHOOK_EVENTS.items()), widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["name", "url", "tenant", "events"]
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if not self.errors:
+            try:
+                webhook_endpoint_validate(
+                    name=data.get("name", ""),
+                    url=data.get("url", ""),
+                    events=data.get("events", []),
+                )
+            except InvalidInput as error:
+                add_service_errors(self, error)
+        return data
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ServiceBackedAdmin):
+    """Webhook endpoints, for support managers only: registered and changed through
+    `notifications.webhooks`; the secret is shown once, on the page after adding."""
+
+    form = WebhookEndpointForm
+    list_display = [
+        "name",
+        "url",
+        "tenant",
+        "kinds",
+        "is_active",
+        "consecutive_failures",
+        "owner",
+    ]
+    list_filter = ["is_active", "tenant"]
+    search_fields = ["name", "url"]
+    list_select_related = ["tenant", "owner"]
+    readonly_fields = [
+        "secret_hint",
+        "owner",
+        "is_active",
+        "disabled_reason",
+        "consecutive_failures",
+        "created_at",
+        "updated_at",
+    ]
+    actions = ["send_test_event", "enable", "disable"]
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        fields = ["name", "url", "tenant", "events"]
+        return fields if obj is None else [*fields, *self.readonly_fields]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return [] if obj is None else list(self.readonly_fields)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return may_manage_webhooks(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return may_manage_webhooks(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return may_manage_webhooks(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return may_manage_webhooks(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="Events")
+    def kinds(self, obj: WebhookEndpoint) -> str:
+        return ", ".join(obj.events)
+
+    @admin.display(description="Signing secret")
+    def secret_hint(self, obj: WebhookEndpoint) -> str:
+        return f"{obj.secret_prefix}… (shown once, when the endpoint was added)"
+
+    def save_model(self, request, obj, form, change) -> None:
+        data = form.cleaned_data
+        if change:
+            saved = webhook_endpoint_update(
+                actor=request.user,
+                endpoint_id=obj.pk,
+                name=data["name"],
+                url=data["url"],
+                events=data["events"],
+                tenant=data.get("tenant"),
+            )
+        else:
+            created = webhook_endpoint_create(
+                actor=request.user,
+                name=data["name"],
+                url=data["url"],
+                events=data["events"],
+                tenant=data.get("tenant"),
+            )
+            saved = created.endpoint
+            # Shown on the next page only (not a message: nothing stores it).
+            request._webhook_secret = created.secret
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def response_add(self, request, obj, post_url_continue=None) -> HttpResponse:
+        secret = getattr(request, "_webhook_secret", None)
+        if secret is None:
+            return super().response_add(request, obj, post_url_continue)
+        # Admin pages are never cached (no-store), so neither is this one.
+        return TemplateResponse(
+            request,
+            "admin/notifications/webhook_secret.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"Webhook endpoint “{obj}” added",
+                "endpoint": obj,
+                "secret": secret,
+                "opts": self.model._meta,
+                "change_url": reverse("admin:notifications_webhookendpoint_change", args=[obj.pk]),
+            },
+        )
+
+    @admin.action(description="Send a test event")
+    def send_test_event(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda obj: webhook_send_test(
+                actor=signed_in_request(request).user, endpoint_id=obj.id
+            ),
+            "Test events queued (see Webhook deliveries)",
+        )
+
+    @admin.action(description="Enable (and send what was pending)")
+    def enable(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda obj: webhook_endpoint_enable(
+                actor=signed_in_request(request).user, endpoint_id=obj.id
+            ),
+            "Endpoints enabled",
+        )
+
+    @admin.action(description="Disable")
+    def disable(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda obj: webhook_endpoint_disable(
+                actor=signed_in_request(request).user, endpoint_id=obj.id
+            ),
+            "Endpoints disabled",
+        )
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """The delivery log: each event sent to each endpoint, its attempts, the endpoint's
+    last status and the start of its answer. Read-only, managers only."""
+
+    list_display = [
+        "created_at",
+        "event",
+        "endpoint",
+        "status",
+        "attempts",
+        "response_status",
+        "delivered_at",
+    ]
+    list_filter = ["status", "event", "endpoint"]
+    search_fields = ["event_id", "endpoint__name"]
+    list_select_related = ["endpoint"]
+    date_hierarchy = "created_at"
+    fields = readonly_fields = (
+        "endpoint",
+        "event",
+        "event_id",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "response_status",
+        "response_body",
+        "last_error",
+        "created_at",
+        "delivered_at",
+        "body",
+    )
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return may_manage_webhooks(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return may_manage_webhooks(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -66,6 +66,12 @@ _KINDS = [
     EventKind("request.security_review", "A request needs Security's approval", Audience.STAFF),
     EventKind("escalation.raised", "A customer escalation reached me", Audience.STAFF),
     EventKind("survey.manager_contact", "A customer asked a manager to call", Audience.STAFF),
+    EventKind(
+        "webhook.disabled",
+        "A webhook endpoint I own was disabled for failing",
+        Audience.STAFF,
+        optional=False,
+    ),
     EventKind("session.scheduled_staff", "A troubleshooting session was booked", Audience.STAFF),
 ]
 

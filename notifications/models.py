@@ -232,3 +232,92 @@ class AnnouncementSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({', '.join(self.kinds)})"
+
+
+class WebhookEndpoint(models.Model):
+    """An address another system gave us to hear about cases and requests: each event of
+    a kind it subscribes to is POSTed to it, signed with its secret (`notifications.webhooks`).
+
+    The secret is shown once, when the endpoint is made; it is stored encrypted (we sign
+    with it, so it cannot be a digest) and no page, API answer or log shows it again. An
+    endpoint for one tenant hears only that tenant's events; one without a tenant hears
+    every tenant's (only managers make those)."""
+
+    name = models.CharField(max_length=100, help_text="What the endpoint is for, e.g. 'Ops chat'.")
+    url = models.URLField(
+        max_length=500,
+        help_text="Where events are POSTed: https (plain http only to 127.0.0.1 in development).",
+    )
+    tenant = models.ForeignKey(
+        "tenants.Tenant",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="webhook_endpoints",
+        help_text="Only this customer's events; empty: every customer's (managers only).",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="webhook_endpoints",
+        help_text="Who is emailed when the endpoint is disabled for failing.",
+    )
+    events = models.JSONField(
+        default=list, help_text="The kinds of event sent, e.g. ['case.created']."
+    )
+    secret_encrypted = models.TextField(editable=False)
+    secret_prefix = models.CharField(
+        max_length=16, editable=False, help_text="The secret's first characters, to recognise it."
+    )
+    is_active = models.BooleanField(default=True)
+    disabled_reason = models.CharField(max_length=300, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["is_active", "tenant"], name="webhook_endpoint_active")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint, written in the transaction of the change it reports
+    and POSTed once that commits; retried with backoff like the outbox's mail. The body
+    is kept as sent, so every retry carries the same event id and the same bytes."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.CharField(max_length=64, help_text="The event's kind, e.g. case.created.")
+    event_id = models.CharField(max_length=64, help_text="The event's id in the payload.")
+    dedup_key = models.CharField(max_length=300, unique=True)
+    body = models.TextField(help_text="The JSON payload, as POSTed.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claim = models.CharField(max_length=32, blank=True, editable=False)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True, help_text="The start of the last answer.")
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due"),
+            models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_log"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.endpoint}"

@@ -20,6 +20,17 @@ from notifications.outbox import (
     outbox_reseal,
 )
 from notifications.preferences import notification_preferences_set
+from notifications.webhooks import (
+    webhook_endpoint_create,
+    webhook_endpoint_disable,
+    webhook_endpoint_enable,
+    webhook_endpoint_update,
+    webhook_send_test,
+    webhooks_deliver,
+    webhooks_deliver_due,
+    webhooks_emit,
+    webhooks_wanted,
+)
 
 __all__ = [
     "announcement_alert_subscribers",
@@ -37,4 +48,13 @@ __all__ = [
     "outbox_enqueue",
     "outbox_enqueue_many",
     "outbox_reseal",
+    "webhook_endpoint_create",
+    "webhook_endpoint_disable",
+    "webhook_endpoint_enable",
+    "webhook_endpoint_update",
+    "webhook_send_test",
+    "webhooks_deliver",
+    "webhooks_deliver_due",
+    "webhooks_emit",
+    "webhooks_wanted",
 ]

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from notifications.outbox import OutgoingEmail
-from notifications.services import outbox_enqueue_many
+from notifications.services import outbox_enqueue_many, webhooks_emit, webhooks_wanted
 from servicerequests.handlers import handler_for
 from servicerequests.models import RequestEvent, ServiceRequest
 from supportdesk.types import User
@@ -94,7 +94,42 @@ def _requester(request: ServiceRequest) -> list[User]:
     return [user] if user.is_active and can_act_for(user, request.tenant_id) else []
 
 
+_STATE_EVENTS = {
+    RequestEvent.Kind.SUBMITTED,
+    RequestEvent.Kind.STARTED,
+    RequestEvent.Kind.DONE,
+    RequestEvent.Kind.REJECTED,
+}
+
+
+def _webhook(event: RequestEvent) -> None:
+    """Other systems hear when a request changes state (`request.state_changed`)."""
+    request = event.request
+    if event.kind not in _STATE_EVENTS or not webhooks_wanted(
+        "request.state_changed", request.tenant_id
+    ):
+        return
+    webhooks_emit(
+        kind="request.state_changed",
+        tenant_id=request.tenant_id,
+        data={
+            "request": {
+                "reference": request.reference,
+                "summary": request.summary,
+                "type": request.request_type.code,
+                "state": request.state,
+                "tenant": request.tenant.name,
+                "url": portal_request_url(request),
+            },
+            "event": {"kind": event.kind, "message": event.message if event.public else ""},
+        },
+        dedup_key=f"request-event:{event.id}:webhook",
+    )
+
+
 def notify_request_event(event: RequestEvent) -> list[int]:
+    """The emails (and the webhook deliveries) a request's event calls for."""
+    _webhook(event)
     request = event.request
     kind = event.kind
     if kind == RequestEvent.Kind.SUBMITTED:

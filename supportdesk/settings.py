@@ -278,6 +278,24 @@ OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 60)
 OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 3600)
 # A worker's claim on a message it is sending; longer than EMAIL_TIMEOUT by far.
 OUTBOX_SEND_LEASE_SECONDS = env_int("OUTBOX_SEND_LEASE_SECONDS", 600)
+# Outbound webhooks (notifications/webhooks.py): retried with backoff like the outbox's
+# mail, given up after WEBHOOK_MAX_ATTEMPTS; an endpoint failing WEBHOOK_DISABLE_AFTER
+# times in a row is disabled and its owner emailed. Plain http only to the loopback
+# address, and only where WEBHOOK_ALLOW_LOOPBACK_HTTP (DEBUG by default) allows it.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 60)
+WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 3600)
+WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 15)
+WEBHOOK_SEND_LEASE_SECONDS = env_int("WEBHOOK_SEND_LEASE_SECONDS", 120)
+WEBHOOK_ALLOW_LOOPBACK_HTTP = env_bool("WEBHOOK_ALLOW_LOOPBACK_HTTP", DEBUG)
+# The shared secret of each development tracker's webhook (knowledge/trackers.py); the
+# receiver /api/v1/tracker-events/<tracker>/ of a tracker without one is closed (404).
+TRACKER_WEBHOOK_SECRETS = {
+    kind: secret
+    for kind in ("github", "gitlab", "jira", "azure")
+    if (secret := env_str(f"TRACKER_SECRET_{kind.upper()}", ""))
+}
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Encryption at rest (supportdesk/encryption.py) of outbox messages, identity providers'
 # client secrets and second-step secrets: the first key encrypts, every key decrypts
@@ -354,6 +372,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "notifications-send-pending": {
         "task": "notifications.tasks.send_pending_notifications",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "notifications-send-webhooks": {
+        "task": "notifications.tasks.send_pending_webhooks",
         "schedule": 60.0,
         "options": {"expires": 55},
     },
@@ -440,6 +463,21 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "supportdesk.api.schema.forbid_unknown_request_fields",
+    ],
+    # OpenAPI 3.1, for its `webhooks` section: the events SupportDesk POSTs to endpoints.
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": [
+        f"notifications.webhook_schema.{name}"
+        for name in (
+            "CASE_CREATED",
+            "CASE_COMMENTED",
+            "CASE_STATE_CHANGED",
+            "CASE_SLA_AT_RISK",
+            "CASE_SLA_BREACHED",
+            "CASE_ESCALATED",
+            "REQUEST_STATE_CHANGED",
+            "WEBHOOK_TEST",
+        )
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -96,7 +96,7 @@ _WORK_MODELS = {
     "troubleshootingsession",
     "macro",
 }
-_MANAGERS_ONLY_VIEW = {"notification"}
+_MANAGERS_ONLY_VIEW = {"notification", "webhookendpoint", "webhookdelivery"}
 _CONFIGURATION_MODELS = {
     "supportplan",
     "planpriority",
@@ -120,6 +120,7 @@ _CONFIGURATION_MODELS = {
     "supportgroup",
     "groupmembership",
     "routingrule",
+    "webhookendpoint",
 }
 _MANAGERS_MAY_DELETE = {"delete_plancategory"}
 

@@ -23,6 +23,7 @@ from cases.templatetags.staff_time import staff_time_html
 from knowledge import services as knowledge_services
 from knowledge.models import KnownIssue
 from knowledge.search import search_known_issues
+from knowledge.trackers import TrackerKind, tracker_link_clean
 from supportdesk.admin_actions import ServiceBackedAdmin, add_service_errors, with_text
 from supportdesk.errors import InvalidInput, ServiceError
 from supportdesk.types import signed_in
@@ -32,11 +33,36 @@ class KnownIssueForm(forms.ModelForm):
     stage = forms.ChoiceField(
         choices=[c for c in KnownIssue.Stage.choices if c[0] != KnownIssue.Stage.RESOLVED]
     )
+    tracker_url = forms.URLField(
+        label="Tracker issue URL",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text="The issue in Jira, GitHub, GitLab or Azure DevOps; its status changes then "
+        "move this known issue's stage. Empty: no link.",
+    )
+    tracker_kind = forms.ChoiceField(
+        label="Tracker",
+        required=False,
+        choices=[("", "From the URL"), *TrackerKind.choices],
+    )
+    tracker_key = forms.CharField(
+        label="Issue key",
+        required=False,
+        max_length=100,
+        help_text="e.g. OPS-12 or acme/app#42; read from the URL when empty.",
+    )
 
     class Meta:
         model = KnownIssue
         fields = ["title", "public_summary", "internal_notes", "product", "stage", "target_date"]
         widgets = {"target_date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Saved by their own service (known_issue_link_tracker), so not model fields here.
+        for name in ("tracker_url", "tracker_kind", "tracker_key"):
+            self.initial.setdefault(name, getattr(self.instance, name, ""))
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -50,7 +76,18 @@ class KnownIssueForm(forms.ModelForm):
             )
         except InvalidInput as error:
             add_service_errors(self, error)
+        try:
+            tracker_link_clean(
+                url=data.get("tracker_url", ""),
+                key=data.get("tracker_key", ""),
+                kind=data.get("tracker_kind", ""),
+            )
+        except InvalidInput as error:
+            add_service_errors(self, error)
         return data
+
+
+TRACKER_FIELDS = ("tracker_url", "tracker_kind", "tracker_key")
 
 
 class ResolveForm(forms.Form):
@@ -95,6 +132,7 @@ class KnownIssueAdmin(ServiceBackedAdmin):
         (None, {"fields": ["title", "product", "stage", "target_date"]}),
         ("What customers see", {"fields": ["public_summary"]}),
         ("Internal", {"fields": ["internal_notes", "created_by", "created"]}),
+        ("Development tracker", {"fields": list(TRACKER_FIELDS)}),
         ("Resolution", {"fields": ["resolved", "resolution_note"]}),
     ]
     actions = [
@@ -168,6 +206,17 @@ class KnownIssueAdmin(ServiceBackedAdmin):
             )
         else:
             saved = knowledge_services.known_issue_create(actor=signed_in(request), **fields)
+        link = {name: form.cleaned_data.get(name, "") for name in TRACKER_FIELDS}
+        # A new issue with a link, or a changed link (emptied: unlinked).
+        edited = change and any(name in form.changed_data for name in TRACKER_FIELDS)
+        if edited or (not change and link["tracker_url"]):
+            knowledge_services.known_issue_link_tracker(
+                known_issue_id=saved.pk,
+                actor=signed_in(request),
+                url=link["tracker_url"],
+                key=link["tracker_key"],
+                kind=link["tracker_kind"],
+            )
         obj.pk = saved.pk
         obj.refresh_from_db()
 

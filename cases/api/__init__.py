@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from cases.api import views
+from cases.api import trackers, views
 from supportdesk.api import converters  # noqa: F401  (registers the URL converters)
 
 urlpatterns = [
+    path("tracker-events/<slug:tracker>/", trackers.tracker_events, name="tracker-events"),
     path("cases/", views.CaseList.as_view(), name="cases"),
     path("case-owners/", views.CaseOwners.as_view(), name="case-owners"),
     path("cases/<reference:reference>/", views.CaseDetail.as_view(), name="case"),

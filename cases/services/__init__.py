@@ -36,9 +36,11 @@ from cases.services.intake import (
 from cases.services.known_issues import (
     case_create_known_issue,
     case_link_known_issue,
+    case_link_tracker,
     case_unlink_known_issue,
     known_issue_edit,
     known_issue_resolve,
+    known_issue_tracker_status,
 )
 from cases.services.lifecycle import (
     case_accept_solution,
@@ -130,6 +132,7 @@ __all__ = [
     "case_escalate",
     "case_escalate_by_customer",
     "case_link_known_issue",
+    "case_link_tracker",
     "case_log_phone_attempt",
     "case_log_phone_call",
     "case_merge",
@@ -159,6 +162,7 @@ __all__ = [
     "intake_fields_for",
     "known_issue_edit",
     "known_issue_resolve",
+    "known_issue_tracker_status",
     "live_escalation",
     "macro_apply",
     "macro_archive",

@@ -12,6 +12,7 @@ from cases.notify import notify_case_event, notify_case_events
 from cases.selectors import cases_for
 from cases.services.bulk import bulk_save_fields
 from cases.services.collision import check_version as check_version  # shared here
+from cases.webhooks import emit_case_webhooks
 from supportdesk.errors import NotFound, NotPermitted, StateConflict
 from supportdesk.types import User
 from tenants.models import Tenant
@@ -152,6 +153,7 @@ def record_event(
 
         case_recompute_clocks(case)
     notify_case_event(created)
+    emit_case_webhooks([created])
     return created
 
 
@@ -166,7 +168,9 @@ def record_events(events: Iterable[CaseEvent], *, skip_duplicates: bool = False)
     if not events:
         return
     if not skip_duplicates:
-        notify_case_events(CaseEvent.objects.bulk_create(events))
+        created = CaseEvent.objects.bulk_create(events)
+        notify_case_events(created)
+        emit_case_webhooks(created)
         return
     CaseEvent.objects.bulk_create(events, ignore_conflicts=True)
     # ON CONFLICT DO NOTHING leaves the new rows without ids; read them back by key.
@@ -175,6 +179,6 @@ def record_events(events: Iterable[CaseEvent], *, skip_duplicates: bool = False)
         case_id__in={case_id for case_id, _ in wanted},
         dedupe_key__in={key for _, key in wanted},
     ).select_related("case", "comment")
-    notify_case_events(
-        [created for created in saved if (created.case_id, created.dedupe_key) in wanted]
-    )
+    fresh = [created for created in saved if (created.case_id, created.dedupe_key) in wanted]
+    notify_case_events(fresh)
+    emit_case_webhooks(fresh)

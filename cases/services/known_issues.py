@@ -29,6 +29,7 @@ from knowledge.services import (
     known_issue_history_record,
     known_issue_update,
 )
+from knowledge.trackers import stage_for_status, tracker_link_clean
 from supportdesk.errors import InvalidInput, NotFound, StateConflict, require_text
 from supportdesk.types import User
 
@@ -242,15 +243,75 @@ def known_issue_edit(
         issue.stage,
         issue.target_date,
     ):
-        url = known_issue_url(issue)
-        linked = list(
-            Case.objects.filter(known_issue=issue)
-            .exclude(state="closed")
-            .select_related("tenant", "reporter")
-        )
-        for case in linked:
-            notify_known_issue_stage(case, issue, known_issue_url=url)
-        known_issue_followers_notify(
-            issue=issue, known_issue_url=url, already_told=customer_addresses(linked)
-        )
+        _tell_linked_cases(issue)
     return issue
+
+
+def _tell_linked_cases(issue: KnownIssue) -> None:
+    """The customers of every open linked case hear the known issue's new stage, then its
+    followers who were not told through a case of theirs."""
+    url = known_issue_url(issue)
+    linked = list(
+        Case.objects.filter(known_issue=issue)
+        .exclude(state="closed")
+        .select_related("tenant", "reporter")
+    )
+    for case in linked:
+        notify_known_issue_stage(case, issue, known_issue_url=url)
+    known_issue_followers_notify(
+        issue=issue, known_issue_url=url, already_told=customer_addresses(linked)
+    )
+
+
+@transaction.atomic
+def known_issue_tracker_status(*, kind: str, key: str, status: str) -> list[KnownIssue]:
+    """A development tracker said its issue `key` has a new status (its webhook, checked
+    by the receiver): every unresolved known issue linked to it moves to the stage the
+    status stands for (`knowledge.trackers.stage_for_status`), and the customers of their
+    open cases are told, as when staff move it. A status we do not map, or the stage the
+    issue is at already, changes nothing; a tracker never resolves a known issue (that
+    closes cases, a person's decision) nor moves one scheduled for release back."""
+    stage = stage_for_status(status)
+    if not stage:
+        return []
+    moved = []
+    issues = (
+        KnownIssue.objects.select_for_update()
+        .filter(tracker_kind=kind, tracker_key=key)
+        .exclude(stage__in=[KnownIssue.Stage.RESOLVED, KnownIssue.Stage.SCHEDULED])
+        .order_by("id")
+    )
+    for issue in issues:
+        if issue.stage == stage:
+            continue
+        issue.stage = stage
+        issue.save(update_fields=["stage", "updated_at"])
+        known_issue_history_record(issue)
+        _tell_linked_cases(issue)
+        moved.append(issue)
+    return moved
+
+
+@transaction.atomic
+def case_link_tracker(
+    *, case_id: int, actor: User, url: str, key: str = "", kind: str = ""
+) -> Case:
+    """Link a case to an issue in a development tracker (an empty URL unlinks); staff
+    only, recorded on the case's internal timeline."""
+    require_permission(actor, StaffAction.WORK_CASES)
+    link = tracker_link_clean(url=url, key=key, kind=kind)
+    case = locked_case(actor, case_id)
+    if (case.tracker_kind, case.tracker_key, case.tracker_url) == (link.kind, link.key, link.url):
+        raise StateConflict(f"{case.reference} already links to {link.key or 'no issue'}.")
+    case.tracker_kind, case.tracker_key, case.tracker_url = link.kind, link.key, link.url
+    save_case(case, "tracker_kind", "tracker_key", "tracker_url")
+    record_event(
+        case,
+        actor,
+        CaseEvent.Kind.TRACKER_LINKED,
+        public=False,
+        message=f"Linked to {link.key}" if link.key else "Unlinked from the tracker",
+        tracker_kind=link.kind,
+        tracker_key=link.key,
+    )
+    return case

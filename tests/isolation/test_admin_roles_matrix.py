@@ -44,6 +44,11 @@ from cases.models import Case, GroupMembership, RoutingRule, SupportGroup
 from cases.services import inbound_receive
 from knowledge.models import ProductFeedback
 from notifications.models import InboundEmail, Notification, NotificationPreference
+from notifications.services import (
+    webhook_endpoint_create,
+    webhook_endpoint_disable,
+    webhooks_emit,
+)
 from servicerequests import services as sr_services
 from servicerequests.handlers import REGISTRY
 from tenants import services
@@ -175,6 +180,11 @@ _MANAGER = (
     | _SINGLE_SIGN_ON
     | {("knowledge.productfeedback", "set_status")}
     | {("notifications.notification", "retry")}  # the outbox is the managers' alone
+    # Webhook endpoints hear customers' cases (maybe every customer's): managers alone.
+    | {
+        ("notifications.webhookendpoint", verb)
+        for verb in ("add", "change", "send_test_event", "enable", "disable")
+    }
     | {(label, verb) for label in _CONFIGURATION for verb in ("add", "change")}
 )
 MAY_WRITE: dict[str, set[tuple[str, str]]] = {
@@ -359,6 +369,22 @@ def world(cast, people, django_capture_on_commit_callbacks) -> dict[str, object]
             tenant=cast.tenant_a, priority_code="P1", update_interval="2h"
         )
         inbound_receive(STRANGER_MAIL, source=InboundEmail.Source.PIPE)
+        # A webhook endpoint of Acme's with an event waiting, and one disabled for failing.
+        webhook_endpoint_create(
+            actor=cast.manager,
+            name="Acme ops",
+            url="https://hooks.acme.test/in",
+            events=["case.created"],
+            tenant=cast.tenant_a,
+        )
+        webhooks_emit(kind="case.created", tenant_id=cast.tenant_a.id, data={}, dedup_key="w")
+        failing = webhook_endpoint_create(
+            actor=cast.manager,
+            name="All",
+            url="https://hooks.desk.test/in",
+            events=["case.created"],
+        ).endpoint
+        webhook_endpoint_disable(actor=cast.manager, endpoint_id=failing.id)
         NotificationPreference.objects.create(
             user=cast.contact_a, event="case_assigned", enabled=True
         )

@@ -421,3 +421,52 @@ def test_saved_queue_views_are_staff_only_and_personal_views_private(cast, role)
         assert opened.status_code == 302
         assert opened["Location"].startswith(login)
         assert SavedQueueView.objects.count() == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_tracker_receiver_takes_no_session_only_the_trackers_secret(cast, role, settings):
+    """Being signed in (as anyone, staff included) is no way into the trackers' webhook
+    receiver: without the tracker's secret it is refused and no known issue moves."""
+    from knowledge.services import known_issue_link_tracker
+
+    settings.TRACKER_WEBHOOK_SECRETS = {"jira": "jira-secret"}
+    issue = KnownIssueFactory(stage="investigating")
+    known_issue_link_tracker(
+        known_issue_id=issue.id, actor=cast.engineer, url="https://acme.atlassian.net/browse/OPS-1"
+    )
+    event = {"issue": {"key": "OPS-1", "fields": {"status": {"name": "In Progress"}}}}
+    response = _client(cast, role).post(
+        "/api/v1/tracker-events/jira/", event, content_type="application/json"
+    )
+    assert response.status_code == 401
+    issue.refresh_from_db()
+    assert issue.stage == "investigating"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_webhook_endpoints_and_deliveries_are_the_managers_alone(cast, role):
+    """A webhook endpoint names a customer's systems and its log quotes their answers:
+    only managers open its pages; every other role is refused or sent to sign in."""
+    from notifications.services import webhook_endpoint_create, webhooks_emit
+
+    endpoint = webhook_endpoint_create(
+        actor=cast.manager,
+        name=f"Acme {MARK_A}",
+        url="https://hooks.acme.test/in",
+        events=["case.created"],
+        tenant=cast.tenant_a,
+    ).endpoint
+    webhooks_emit(kind="case.created", tenant_id=cast.tenant_a.id, data={}, dedup_key="iso")
+    client = _client(cast, role)
+    for url in (
+        reverse("admin:notifications_webhookendpoint_changelist"),
+        reverse("admin:notifications_webhookendpoint_change", args=[endpoint.id]),
+        reverse("admin:notifications_webhookdelivery_changelist"),
+    ):
+        response = client.get(url)
+        if role == "manager":
+            assert response.status_code == 200, url
+            assert MARK_A in _body(response)
+        else:
+            assert response.status_code in {302, 403}, url
+            assert MARK_A not in _body(response)
