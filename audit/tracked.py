@@ -135,6 +135,9 @@ NOT_TRACKED: dict[str, str] = {
     "cases.caseevent": "the case timeline is itself a record of each change, and every "
     "change it records is a tracked write to the case, comment or attempt",
     "cases.customerescalationnotice": "a delivery record of escalation emails",
+    "cases.slacycle": "derived from the case timeline by the clock recompute (SLA reports)",
+    "cases.sladaily": "a rollup of SLA cycles, rebuilt from them",
+    "cases.casedaily": "a rollup of case counts per day, rebuilt from the cases",
     "servicerequests.requestevent": "the request timeline; its changes are tracked writes",
     "notifications.notification": "the outbox: delivery bookkeeping whose context may hold "
     "secrets; the change that wrote a message is tracked",
