@@ -40,7 +40,7 @@ from cases.models import (
     SupportGroup,
 )
 from cases.services.sla_cycles import day_bounds
-from tenants.models import SupportPlan, Tenant
+from tenants.models import Category, SupportPlan, Tenant
 
 DIMENSIONS = {
     "plan": "Plan",
@@ -121,6 +121,9 @@ def compliance(scope: Scope, by: str) -> list[ComplianceRow]:
 
 
 def _labels(by: str, keys: Iterable[object]) -> dict[object, str]:
+    if by == "category":
+        codes = [str(key) for key in keys if key is not None]
+        return dict(Category.objects.filter(code__in=codes).values_list("code", "name"))
     if by not in ("plan", "tenant", "group", "owner"):
         return {key: str(key) for key in keys if key is not None}
     ids = [key for key in keys if isinstance(key, int)]
