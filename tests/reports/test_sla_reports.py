@@ -131,7 +131,8 @@ def test_weekly_trend_backlog_reopen_rate_and_distributions(dataset):
     assert response.counts == histogram(b0=1, b2=2, b6=1, b7=1)
     assert response.median == "≤ 1 h"  # the 3rd of 5 falls in the third band
     assert response.p90 == "≤ 2 d"
-    assert resolution.total == 0 and resolution.median == "–"
+    assert resolution.total == 0
+    assert resolution.median == "–"
 
 
 def test_a_tenant_scope_sees_only_its_own_figures(dataset):
@@ -150,7 +151,8 @@ def test_reports_page_is_for_managers_only(client, dataset):
     response = client.get(REPORTS, RANGE)
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Acme Corp" in page and "75.0" in page
+    assert "Acme Corp" in page
+    assert "75.0" in page
     assert '<title id="trend-title">SLA compliance per week</title>' in page
 
 
@@ -236,3 +238,32 @@ def test_staff_contract_review_shows_only_that_customer(client, dataset):
     assert client.get(url, {"export": "comments"}).status_code == 404
     client.force_login(dataset.engineer)
     assert client.get(url).status_code == 403
+
+
+PORTAL_REVIEW = reverse("portal:contract_review")
+
+
+def test_portal_contract_review_shows_the_contacts_own_tenant_only(client, dataset):
+    client.force_login(dataset.contact_b)
+    response = client.get(PORTAL_REVIEW, RANGE)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Globex" in page
+    assert "Acme Corp" not in page
+    rows = read_csv(client.get(PORTAL_REVIEW, {**RANGE, "export": "compliance"}))
+    assert rows[1][:3] == ["P2", "0", "1"], "Globex's one breach; none of Acme's cycles"
+    backlog = read_csv(client.get(PORTAL_REVIEW, {**RANGE, "export": "backlog"}))
+    assert [row[1] for row in backlog[1:]] == ["3"]
+
+
+def test_portal_contract_review_never_exports_staff_only_tables(client, dataset):
+    client.force_login(dataset.contact_a)
+    for name in ("comments", "csat"):
+        assert client.get(PORTAL_REVIEW, {"export": name}).status_code == 404
+
+
+def test_portal_contract_review_is_refused_to_partners_and_sends_staff_to_the_admin(
+    client, dataset
+):
+    client.force_login(dataset.manager)
+    assert client.get(PORTAL_REVIEW).status_code == 302
