@@ -265,5 +265,8 @@ def test_portal_contract_review_never_exports_staff_only_tables(client, dataset)
 def test_portal_contract_review_is_refused_to_partners_and_sends_staff_to_the_admin(
     client, dataset
 ):
+    client.force_login(dataset.partner_with_letter)
+    assert client.get(PORTAL_REVIEW).status_code == 403
+    assert client.get(PORTAL_REVIEW, {"export": "compliance"}).status_code == 403
     client.force_login(dataset.manager)
     assert client.get(PORTAL_REVIEW).status_code == 302
