@@ -50,15 +50,15 @@ from django.db import connection  # noqa: E402
 from django.db.models import Count, Max  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from cases.models import ELAPSED_BUCKETS_MINUTES, Case, CaseDaily, SlaCycle, SlaDaily  # noqa: E402
 from cases.services.clocks import cases_cycle_inputs  # noqa: E402
 from cases.services.sla_cycles import (  # noqa: E402
+    case_cycle_rows,
     case_daily_rebuild,
-    cycles_to_rows,
     report_day,
 )
-from sla.clocks import ended_cycles  # noqa: E402
 from tenants.models import AuthorizedContact  # noqa: E402
 
 MANAGER = "manager@supportdesk.demo"
@@ -125,12 +125,13 @@ def synthesize_rollups() -> None:
 
 
 def time_backfill(sample: int) -> None:
+    now = timezone.now()
     ids = list(Case.objects.order_by("-id").values_list("id", flat=True)[:sample])
     started = time.perf_counter()
     rows = []
     for start in range(0, len(ids), 500):
         for case, events, policies in cases_cycle_inputs(ids[start : start + 500]):
-            rows += cycles_to_rows(case, ended_cycles(events, policies, case.updated_at))
+            rows += case_cycle_rows(case, events, policies, now)
     elapsed = time.perf_counter() - started
     rate = len(ids) / elapsed if elapsed else 0
     print(

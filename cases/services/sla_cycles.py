@@ -12,6 +12,7 @@ crash skipped (`sla_rollups_refresh`).
 
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
@@ -31,6 +32,8 @@ from cases.models import (
     SlaDaily,
 )
 from sla.clocks import ClockEvent, ClockEventKind, ClockPolicy, Cycle, ended_cycles
+
+logger = logging.getLogger(__name__)
 
 # An ending event recorded this long before the recompute still counts as "just now"
 # (the service records its event and recomputes in one transaction).
@@ -86,6 +89,19 @@ def cycles_to_rows(case: Case, cycles: Iterable[Cycle]) -> list[SlaCycle]:
     ]
 
 
+def case_cycle_rows(
+    case: Case, events: Sequence[ClockEvent], policies: dict[str, ClockPolicy], now: datetime
+) -> list[SlaCycle]:
+    """The case's ended cycles as rows; none (and a warning) for a timeline the clock
+    math cannot read (e.g. imported without the priority on its receipt), so recording
+    a report figure never fails the service that ended the cycle."""
+    try:
+        return cycles_to_rows(case, ended_cycles(events, policies, now))
+    except ValueError as error:
+        logger.warning("SLA cycles of case %s not recorded: %s", case.id, error)
+        return []
+
+
 def record_ended_cycles(
     cases_events: Sequence[tuple[Case, list[ClockEvent], dict[str, ClockPolicy]]],
     *,
@@ -100,7 +116,7 @@ def record_ended_cycles(
     for case, events, policies in cases_events:
         if only_recent and not has_recent_end(events, now):
             continue
-        rows += cycles_to_rows(case, ended_cycles(events, policies, now))
+        rows += case_cycle_rows(case, events, policies, now)
     if not rows:
         return 0
     SlaCycle.objects.bulk_create(rows, ignore_conflicts=True)
@@ -246,7 +262,7 @@ def sla_cycles_backfill(*, batch: int = 500, now: datetime | None = None) -> int
             inputs = cases_cycle_inputs(ids)
             rows: list[SlaCycle] = []
             for case, events, policies in inputs:
-                rows += cycles_to_rows(case, ended_cycles(events, policies, now))
+                rows += case_cycle_rows(case, events, policies, now)
             SlaCycle.objects.bulk_create(rows, ignore_conflicts=True)
         total += len(rows)
         pairs |= {(row.tenant_id, report_day(row.ended_at)) for row in rows}

@@ -7,9 +7,15 @@ import pytest
 from django.core.management import call_command
 
 from cases import services
-from cases.models import Case, SlaCycle, SlaDaily
+from cases.models import Case, CaseDaily, SlaCycle, SlaDaily
 from cases.services.clocks import case_recompute_clocks
-from cases.services.sla_cycles import sla_rollup_rebuild, sla_rollups_refresh
+from cases.services.sla_cycles import (
+    case_cycle_rows,
+    case_daily_rebuild,
+    sla_rollup_rebuild,
+    sla_rollups_refresh,
+)
+from sla.clocks import ClockEvent, ClockEventKind
 from tests.cases.helpers import (
     ny,
     propose,
@@ -159,3 +165,37 @@ def test_backfill_records_the_cycles_of_existing_cases_once(cast, time_machine):
         ("next_update", 1),
     ]
     assert SlaDaily.objects.count() == 2
+
+
+def test_case_daily_counts_received_closed_reopened_and_the_backlog_at_day_end(
+    cast, time_machine, settings
+):
+    settings.TIME_ZONE = "America/New_York"
+    time_machine.move_to(ny(6, 10), tick=False)
+    first = taken(cast)
+    taken(cast, "Second")
+    time_machine.move_to(ny(7, 10), tick=False)
+    services.case_close(case_id=first.id, actor=cast.engineer, reason="resolved", note="Fixed.")
+    time_machine.move_to(ny(7, 12), tick=False)
+    services.case_reopen(case_id=first.id, actor=cast.contact_a, reason="It fails again.")
+
+    case_daily_rebuild(dt.date(2026, 4, 6))
+    case_daily_rebuild(dt.date(2026, 4, 7))
+    case_daily_rebuild(dt.date(2026, 4, 7))
+    rows = {
+        row.day: (row.received, row.closed, row.reopened, row.open_at_end)
+        for row in CaseDaily.objects.filter(tenant=cast.tenant_a)
+    }
+    assert rows == {
+        dt.date(2026, 4, 6): (2, 0, 0, 2),
+        # The reopened case is open again (its closure is no longer on the row).
+        dt.date(2026, 4, 7): (0, 0, 1, 2),
+    }
+
+
+def test_a_timeline_the_clocks_cannot_read_records_nothing_and_fails_nothing(cast, time_machine):
+    time_machine.move_to(ny(6, 10), tick=False)
+    case = taken(cast)
+    reply_as_staff(cast, case)
+    events = [ClockEvent(ny(6, 10), ClockEventKind.RECEIVED)]  # no priority on the receipt
+    assert case_cycle_rows(case, events, {}, ny(6, 12)) == []
