@@ -219,14 +219,14 @@ def distributions(scope: Scope) -> list[Distribution]:
     sql, params = rows.values("metric", "elapsed_histogram").query.sql_with_params()
     # The inner query is the ORM's own, its values passed as parameters.
     if connection.vendor == "postgresql":
-        summed = (  # noqa: S608
-            f"SELECT r.metric, h.ordinality - 1, SUM(h.value::int) FROM ({sql}) r, "
+        summed = (
+            f"SELECT r.metric, h.ordinality - 1, SUM(h.value::int) FROM ({sql}) r, "  # noqa: S608
             "jsonb_array_elements_text(r.elapsed_histogram) WITH ORDINALITY h "
             "GROUP BY 1, 2"
         )
     else:
-        summed = (  # noqa: S608
-            f"SELECT r.metric, h.key, SUM(h.value) FROM ({sql}) r, "
+        summed = (
+            f"SELECT r.metric, h.key, SUM(h.value) FROM ({sql}) r, "  # noqa: S608
             "json_each(r.elapsed_histogram) h GROUP BY 1, 2"
         )
     with connection.cursor() as cursor:
