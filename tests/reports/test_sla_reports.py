@@ -270,3 +270,11 @@ def test_portal_contract_review_is_refused_to_partners_and_sends_staff_to_the_ad
     assert client.get(PORTAL_REVIEW, {"export": "compliance"}).status_code == 403
     client.force_login(dataset.manager)
     assert client.get(PORTAL_REVIEW).status_code == 302
+
+
+def test_portal_contract_review_answers_in_a_bounded_number_of_queries(
+    client, dataset, django_assert_max_num_queries
+):
+    client.force_login(dataset.contact_a)
+    with django_assert_max_num_queries(25):
+        assert client.get(PORTAL_REVIEW, RANGE).status_code == 200
