@@ -137,6 +137,7 @@ NOT_TRACKED: dict[str, str] = {
     "cases.customerescalationnotice": "a delivery record of escalation emails",
     "cases.slacycle": "derived from the case timeline by the clock recompute (SLA reports)",
     "cases.sladaily": "a rollup of SLA cycles, rebuilt from them",
+    "cases.sladailytotal": "a rollup of the SLA rollup, rebuilt from it",
     "cases.casedaily": "a rollup of case counts per day, rebuilt from the cases",
     "servicerequests.requestevent": "the request timeline; its changes are tracked writes",
     "notifications.notification": "the outbox: delivery bookkeeping whose context may hold "

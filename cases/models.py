@@ -1328,3 +1328,27 @@ class CaseDaily(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.tenant_id}: {self.open_at_end} open"
+
+
+class SlaDailyTotal(models.Model):
+    """`SlaDaily` summed over the whole desk per day, metric and one dimension at a time
+    (plan, customer, priority, category, group, engineer, or "all"): what the staff
+    reports read, a few rows a day whatever the number of customers. Rebuilt per day from
+    that day's SlaDaily rows."""
+
+    day = models.DateField()
+    dimension = models.CharField(max_length=16)
+    key = models.CharField(max_length=64, blank=True, help_text="The value's id or code.")
+    metric = models.CharField(max_length=16, choices=SlaMetric.choices)
+    met = models.PositiveIntegerField(default=0)
+    breached = models.PositiveIntegerField(default=0)
+    elapsed_histogram = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["day", "id"]
+        indexes = [
+            models.Index(fields=["dimension", "day"], name="sla_total_dimension_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.dimension}={self.key} {self.metric}"

@@ -37,6 +37,7 @@ from cases.models import (
     Comment,
     SatisfactionSurvey,
     SlaDaily,
+    SlaDailyTotal,
     SlaMetric,
     SupportGroup,
 )
@@ -75,6 +76,12 @@ class Scope:
         rows = SlaDaily.objects.filter(day__gte=self.start, day__lte=self.end)
         return rows if self.tenant_id is None else rows.filter(tenant_id=self.tenant_id)
 
+    def totals(self, dimension: str) -> QuerySet[SlaDailyTotal]:
+        """Desk-wide rows of one dimension (staff scope only)."""
+        return SlaDailyTotal.objects.filter(
+            dimension=dimension, day__gte=self.start, day__lte=self.end
+        )
+
     def case_days(self) -> QuerySet[CaseDaily]:
         rows = CaseDaily.objects.filter(day__gte=self.start, day__lte=self.end)
         return rows if self.tenant_id is None else rows.filter(tenant_id=self.tenant_id)
@@ -106,19 +113,31 @@ def compliance(scope: Scope, by: str) -> list[ComplianceRow]:
         raise ValueError(f"Unknown dimension {by!r}.")
     column = _DIMENSION_COLUMN[by]
     rows: dict[object, ComplianceRow] = {}
+    source = scope.rollup() if scope.tenant_id is not None else scope.totals(by)
+    if scope.tenant_id is None:
+        column = "key"
     grouped = (
-        scope.rollup()
-        .values_list(column, "metric")
+        source.values_list(column, "metric")
         .annotate(met_sum=Sum("met"), breached_sum=Sum("breached"))
         .order_by()
     )
-    for key, metric, met, breached in grouped:
+    for raw, metric, met, breached in grouped:
+        key = _typed_key(by, raw)
         row = rows.setdefault(key, ComplianceRow(key, ""))
         row.per_metric[metric] = (met or 0, breached or 0)
     labels = _labels(by, rows.keys())
     for key, row in rows.items():
         row.label = labels.get(key, str(key) if key is not None else "(none)")
     return sorted(rows.values(), key=lambda row: (-sum(row.total), row.label))
+
+
+def _typed_key(by: str, raw: object) -> object:
+    """A totals row's key (text) as the dimension's value: an id, a code, or None."""
+    if raw is None or raw == "":
+        return None
+    if by in ("plan", "tenant", "group", "owner"):
+        return int(str(raw))
+    return raw
 
 
 def _labels(by: str, keys: Iterable[object]) -> dict[object, str]:
@@ -152,7 +171,7 @@ class WeekPoint:
 
 def weekly_trend(scope: Scope, metric: str | None = None) -> list[WeekPoint]:
     """Compliance per week (weeks start on Monday), every metric together or one."""
-    rows = scope.rollup()
+    rows: QuerySet = scope.rollup() if scope.tenant_id is not None else scope.totals("all")
     if metric:
         rows = rows.filter(metric=metric)
     grouped = (
@@ -215,6 +234,13 @@ def distributions(scope: Scope) -> list[Distribution]:
     metrics = (SlaMetric.INITIAL_RESPONSE, SlaMetric.RESOLUTION)
     size = len(ELAPSED_BUCKETS_MINUTES) + 1
     counts = {metric.value: [0] * size for metric in metrics}
+    if scope.tenant_id is None:
+        # A few rows a day: summed here.
+        totals = scope.totals("all").filter(metric__in=[m.value for m in metrics])
+        for metric, histogram in totals.values_list("metric", "elapsed_histogram"):
+            for index, count in enumerate(histogram[:size]):
+                counts[metric][index] += count
+        return [Distribution(m.value, str(m.label), counts[m.value]) for m in metrics]
     rows = scope.rollup().filter(metric__in=[m.value for m in metrics])
     sql, params = rows.values("metric", "elapsed_histogram").query.sql_with_params()
     # The inner query is the ORM's own, its values passed as parameters.

@@ -30,6 +30,7 @@ from cases.models import (
     CaseEvent,
     SlaCycle,
     SlaDaily,
+    SlaDailyTotal,
 )
 from sla.clocks import ClockEvent, ClockEventKind, ClockPolicy, Cycle, ended_cycles
 
@@ -176,6 +177,57 @@ def sla_rollup_rebuild(pairs: Iterable[tuple[int, date]]) -> int:
                 for key, (met, breached, histogram) in counts.items()
             )
         written += len(counts)
+    sla_totals_rebuild({day for _, day in pairs})
+    return written
+
+
+TOTAL_DIMENSIONS = ("plan", "tenant", "priority", "category", "group", "owner", "all")
+
+
+def sla_totals_rebuild(days: Iterable[date]) -> int:
+    """Rebuild the desk-wide SlaDailyTotal rows of each day from its SlaDaily rows (one
+    read, one delete, one insert per day). Returns rows written."""
+    written = 0
+    size = len(ELAPSED_BUCKETS_MINUTES) + 1
+    for day in sorted(set(days)):
+        totals: dict[tuple[str, str, str], list] = {}
+        rows = SlaDaily.objects.filter(day=day).values_list(
+            "plan_id",
+            "tenant_id",
+            "priority",
+            "category",
+            "group_id",
+            "owner_id",
+            "metric",
+            "met",
+            "breached",
+            "elapsed_histogram",
+        )
+        for *values, metric, met, breached, histogram in rows:
+            keys = [*values, ""]
+            for dimension, key in zip(TOTAL_DIMENSIONS, keys, strict=True):
+                entry = totals.setdefault(
+                    (dimension, "" if key is None else str(key), metric), [0, 0, [0] * size]
+                )
+                entry[0] += met
+                entry[1] += breached
+                for index, count in enumerate(histogram[:size]):
+                    entry[2][index] += count
+        with transaction.atomic():
+            SlaDailyTotal.objects.filter(day=day).delete()
+            SlaDailyTotal.objects.bulk_create(
+                SlaDailyTotal(
+                    day=day,
+                    dimension=dimension,
+                    key=key,
+                    metric=metric,
+                    met=met,
+                    breached=breached,
+                    elapsed_histogram=histogram,
+                )
+                for (dimension, key, metric), (met, breached, histogram) in totals.items()
+            )
+        written += len(totals)
     return written
 
 

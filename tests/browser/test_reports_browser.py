@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from cases.models import ELAPSED_BUCKETS_MINUTES, CaseDaily, SatisfactionSurvey, SlaDaily
+from cases.services.sla_cycles import sla_totals_rebuild
 from tests.browser.conftest import FROZEN_AT
 from tests.browser.test_portal_browser import sign_in
 from tests.browser.test_staff_home_browser import signed_in
@@ -64,6 +65,7 @@ def figures(cast, frozen_clock):
                 )
             )
     SlaDaily.objects.bulk_create(rows)
+    sla_totals_rebuild(row.day for row in rows)
     CaseDaily.objects.bulk_create(days)
     case = file_case(cast, "Invoice export times out")
     SatisfactionSurvey.objects.create(

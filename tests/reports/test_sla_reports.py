@@ -15,6 +15,7 @@ from cases.models import (
     SatisfactionSurvey,
     SlaDaily,
 )
+from cases.services.sla_cycles import sla_totals_rebuild
 from tests.cases.helpers import file_case
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +79,7 @@ def dataset(cast):
             row(dt.date(2026, 3, 20), a, "initial_response", 5, 0, histogram(b0=5)),
         ]
     )
+    sla_totals_rebuild(SlaDaily.objects.values_list("day", flat=True))
     CaseDaily.objects.bulk_create(
         [
             CaseDaily(
