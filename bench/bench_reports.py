@@ -206,7 +206,7 @@ def main() -> None:
         synthesize_rollups()
     if args.rebuild or not SlaDailyTotal.objects.exists():
         started = time.perf_counter()
-        days = list(SlaDaily.objects.values_list("day", flat=True).distinct())
+        days = list(SlaDaily.objects.order_by().values_list("day", flat=True).distinct())
         written = sla_totals_rebuild(days)
         per_day = (time.perf_counter() - started) / max(len(days), 1) * 1000
         print(f"  SlaDailyTotal: {written} rows, {per_day:.0f} ms per day rebuilt")
