@@ -143,6 +143,10 @@ NOT_TRACKED: dict[str, str] = {
     "cases.caseevent": "the case timeline is itself a record of each change, and every "
     "change it records is a tracked write to the case, comment or attempt",
     "cases.customerescalationnotice": "a delivery record of escalation emails",
+    "cases.slacycle": "derived from the case timeline by the clock recompute (SLA reports)",
+    "cases.sladaily": "a rollup of SLA cycles, rebuilt from them",
+    "cases.sladailytotal": "a rollup of the SLA rollup, rebuilt from it",
+    "cases.casedaily": "a rollup of case counts per day, rebuilt from the cases",
     "servicerequests.requestevent": "the request timeline; its changes are tracked writes",
     "knowledge.knownissuechange": "a known issue's public history of stage and target date, "
     "written with each tracked write to the known issue",

@@ -1210,3 +1210,157 @@ class SavedQueueView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- SLA reports (issue 18): every SLA cycle as it ends, and daily rollups of them.
+
+
+class SlaMetric(models.TextChoices):
+    INITIAL_RESPONSE = "initial_response", "Initial response"
+    NEXT_UPDATE = "next_update", "Update interval"
+    RESOLUTION = "resolution", "Resolution"
+
+
+class SlaCycle(models.Model):
+    """One SLA cycle of a case that ended: met or breached, by how much (business time on
+    the clock's calendar), paused time excluded. Written by `cases.services.sla_reports`
+    from the clock recompute when the event that ends it is recorded; the case's
+    attributes (plan, priority, category, group, owner) are those at the end."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="sla_cycles")
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.PROTECT, related_name="+")
+    plan = models.ForeignKey("tenants.SupportPlan", on_delete=models.PROTECT, related_name="+")
+    priority = models.CharField(max_length=8)
+    category = models.CharField(max_length=32)
+    group = models.ForeignKey(
+        SupportGroup, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The case's owner when the cycle ended.",
+    )
+    metric = models.CharField(max_length=16, choices=SlaMetric.choices)
+    sequence = models.PositiveIntegerField(help_text="1 for the case's first cycle of this metric.")
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    ended_at = models.DateTimeField()
+    met = models.BooleanField()
+    margin_seconds = models.IntegerField(
+        help_text="Business seconds to spare (positive) or late (negative)."
+    )
+    paused_seconds = models.PositiveIntegerField(default=0)
+    elapsed_seconds = models.PositiveIntegerField(
+        default=0, help_text="Business seconds from start to end, paused time excluded."
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["ended_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "metric", "sequence"], name="one_sla_cycle_per_sequence"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "ended_at"], name="sla_cycle_tenant_ended"),
+            models.Index(fields=["ended_at"], name="sla_cycle_ended"),
+            models.Index(fields=["recorded_at"], name="sla_cycle_recorded"),
+        ]
+
+    def __str__(self) -> str:
+        verdict = "met" if self.met else "breached"
+        return f"{self.case_id} {self.metric} #{self.sequence} {verdict}"
+
+
+# Upper bounds (minutes) of the elapsed-time histogram kept per rollup row; the last
+# bucket is open-ended. Medians and p90 are read from it as the bucket's upper bound.
+ELAPSED_BUCKETS_MINUTES = (15, 30, 60, 120, 240, 480, 1440, 2880, 4320, 7200, 14400, 28800)
+
+
+class SlaDaily(models.Model):
+    """SLA cycles ended on one day (in the staff time zone) per tenant, plan, priority,
+    category, group, engineer and metric: counts and an elapsed-time histogram. Rebuilt
+    per tenant and day from `SlaCycle` (so rebuilding twice changes nothing); the
+    reports read these rows, never the cycles, to stay fast on a large desk."""
+
+    day = models.DateField()
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    plan = models.ForeignKey("tenants.SupportPlan", on_delete=models.CASCADE, related_name="+")
+    priority = models.CharField(max_length=8)
+    category = models.CharField(max_length=32)
+    group = models.ForeignKey(
+        SupportGroup, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    metric = models.CharField(max_length=16, choices=SlaMetric.choices)
+    met = models.PositiveIntegerField(default=0)
+    breached = models.PositiveIntegerField(default=0)
+    elapsed_histogram = models.JSONField(
+        default=list, help_text="Counts per ELAPSED_BUCKETS_MINUTES bucket, then the rest."
+    )
+
+    class Meta:
+        ordering = ["day", "id"]
+        indexes = [
+            models.Index(fields=["day", "tenant"], name="sla_daily_day_tenant"),
+            models.Index(fields=["tenant", "day"], name="sla_daily_tenant_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.tenant_id} {self.metric}: {self.met}/{self.breached}"
+
+
+class CaseDaily(models.Model):
+    """Cases received, closed and reopened on one day (staff time zone) per tenant, and
+    the tenant's open cases at the day's end: the backlog and reopen-rate reports."""
+
+    day = models.DateField()
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    received = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    reopened = models.PositiveIntegerField(default=0)
+    open_at_end = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["day", "tenant"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "tenant"], name="one_case_daily_per_tenant"),
+        ]
+        indexes = [models.Index(fields=["tenant", "day"], name="case_daily_tenant_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.tenant_id}: {self.open_at_end} open"
+
+
+class SlaDailyTotal(models.Model):
+    """`SlaDaily` summed over the whole desk per day, metric and one dimension at a time
+    (plan, customer, priority, category, group, engineer, or "all"): what the staff
+    reports read, a few rows a day whatever the number of customers. Rebuilt per day from
+    that day's SlaDaily rows."""
+
+    day = models.DateField()
+    dimension = models.CharField(max_length=16)
+    key = models.CharField(max_length=64, blank=True, help_text="The value's id or code.")
+    metric = models.CharField(max_length=16, choices=SlaMetric.choices)
+    met = models.PositiveIntegerField(default=0)
+    breached = models.PositiveIntegerField(default=0)
+    elapsed_histogram = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["day", "id"]
+        indexes = [
+            models.Index(fields=["dimension", "day"], name="sla_total_dimension_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.dimension}={self.key} {self.metric}"

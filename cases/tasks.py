@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from cases.services import automation, clocks, inbound_receive
 from cases.services.customer_escalations import escalations_rise_due
+from cases.services.sla_cycles import sla_rollups_refresh
 from notifications.imap import FetchedMessage, MailboxError, poll_imap
 from notifications.models import InboundEmail
 
@@ -76,3 +77,9 @@ def rise_customer_escalations() -> int:
     """Beat, every minute: customer escalations left unacknowledged past their level's
     time rise to the next level (see `cases.services.customer_escalations`)."""
     return escalations_rise_due()
+
+
+@shared_task
+def refresh_sla_rollups() -> int:
+    """Beat: rebuild the report rollups of recent SLA cycles and today's case counts."""
+    return sla_rollups_refresh(now=timezone.now())

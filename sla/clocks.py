@@ -110,6 +110,10 @@ class DueTimes:
     priority: str | None = None
     budgets: dict[str, ClockBudget] = field(default_factory=dict)
     """Per metric with a due time: "initial_response", "next_update", "resolution"."""
+    starts: dict[str, datetime] = field(default_factory=dict)
+    """Per metric with a due time: when its current cycle started."""
+    paused_times: dict[str, timedelta] = field(default_factory=dict)
+    """Per metric with a due time: the stopped time deducted from its current cycle."""
 
 
 @dataclass
@@ -312,6 +316,8 @@ class _Explainer:
         self.calendar = policy.calendar
         self.lines: list[str] = []
         self.budgets: dict[str, ClockBudget] = {}
+        self.starts: dict[str, datetime] = {}
+        self.paused_times: dict[str, timedelta] = {}
 
     def due_times(self) -> DueTimes:
         history, policy = self.history, self.policy
@@ -342,6 +348,8 @@ class _Explainer:
             explanation=self.lines,
             priority=history.priority,
             budgets=self.budgets,
+            starts=self.starts,
+            paused_times=self.paused_times,
         )
 
     def explain_pauses(self) -> timedelta:
@@ -439,6 +447,8 @@ class _Explainer:
         run = _run_clock(start.at, target, self.calendar, stops)
         if run.due is not None:
             self.budgets[metric] = run.budget
+            self.starts[metric] = start.at
+            self.paused_times[metric] = run.paused_time
         text = f"{label}: {target} from the {start.reason} at {self.when(start.at)}"
         counting_from = next_business_instant(start.at, self.calendar)
         if (
@@ -459,6 +469,107 @@ class _Explainer:
         local = instant.astimezone(self.calendar.zone)
         seconds = ":%S" if local.second or local.microsecond else ""
         return local.strftime(f"%a %Y-%m-%d %H:%M{seconds} ") + (local.tzname() or "UTC")
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """One SLA cycle that ended: a metric's clock from its start to the event that
+    stopped it (the first public staff reply, the next one, or the closure), judged
+    against the due time it had just before that event. `margin` is business time on the
+    clock's calendar, positive when met early, negative when late; `paused` is the time
+    the clock stood still (waiting on the customer, or on a proposed solution)."""
+
+    metric: str
+    sequence: int
+    priority: str
+    started_at: datetime
+    due_at: datetime
+    ended_at: datetime
+    met: bool
+    margin: timedelta
+    paused: timedelta
+    elapsed: timedelta
+    """Business time from start to end, paused time excluded."""
+
+
+_ENDS_UPDATE = {
+    ClockEventKind.PUBLIC_STAFF_REPLY,
+    ClockEventKind.SOLUTION_PROPOSED,
+    ClockEventKind.KNOWN_ISSUE_LINKED,
+    ClockEventKind.CLOSED,
+}
+
+
+def ended_cycles(
+    events: Sequence[ClockEvent], policies: Mapping[str, ClockPolicy], now: datetime
+) -> list[Cycle]:
+    """Every cycle the timeline ended by `now`, in order. Each is judged by replaying the
+    timeline up to the ending event (with any pause or hold closed at that instant, so a
+    clock stopped at the end still has its due time): the initial response ends at the
+    first public staff reply; an update interval ends at the next public staff reply, a
+    proposed solution, a linked known issue or the closure; the resolution ends at the
+    closure. Deterministic, so recording the result twice records nothing new."""
+    ordered = sorted((e for e in events if e.at <= now), key=lambda e: e.at)
+    cycles: list[Cycle] = []
+    sequences: dict[str, int] = {}
+    for index, event in enumerate(ordered):
+        if index == 0 or event.kind not in _ENDS_UPDATE:
+            continue
+        at, before = event.at, list(ordered[:index])
+        resume = ClockEvent(at, ClockEventKind.RESUMED)
+        times = compute_due_times([*before, resume], policies, at)
+        ends = []
+        if event.kind is ClockEventKind.PUBLIC_STAFF_REPLY and (
+            times.initial_response_met_at is None
+        ):
+            ends.append(("initial_response", times))
+        if "next_update" in times.starts and times.starts["next_update"] < at:
+            # (one that started this instant, e.g. by the reply that proposed the solution
+            # being stopped, was no interval at all)
+            ends.append(("next_update", times))
+        if event.kind is ClockEventKind.CLOSED:
+            held = compute_due_times(
+                [*before, resume, ClockEvent(at, ClockEventKind.SOLUTION_REJECTED)], policies, at
+            )
+            ends.append(("resolution", held))
+        for metric, basis in ends:
+            cycle = _cycle(metric, basis, at, sequences.get(metric, 0) + 1)
+            if cycle is not None:
+                sequences[metric] = cycle.sequence
+                cycles.append(cycle)
+    return cycles
+
+
+def _cycle(metric: str, times: DueTimes, ended_at: datetime, sequence: int) -> Cycle | None:
+    due = {
+        "initial_response": times.initial_response_due,
+        "next_update": times.next_update_due,
+        "resolution": times.resolution_due,
+    }[metric]
+    if due is None or metric not in times.starts:
+        return None
+    measure = times.budgets[metric].calendar
+    start = times.starts[metric]
+    met = ended_at <= due
+    margin = (
+        business_time_between(ended_at, due, measure)
+        if met
+        else -business_time_between(due, ended_at, measure)
+    )
+    paused = times.paused_times.get(metric, timedelta(0))
+    elapsed = max(business_time_between(start, ended_at, measure) - paused, timedelta(0))
+    return Cycle(
+        metric=metric,
+        sequence=sequence,
+        priority=times.priority or "",
+        started_at=start.astimezone(UTC),
+        due_at=due.astimezone(UTC),
+        ended_at=ended_at.astimezone(UTC),
+        met=met,
+        margin=margin,
+        paused=paused,
+        elapsed=elapsed,
+    )
 
 
 def instant_when_used(

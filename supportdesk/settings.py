@@ -385,6 +385,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    "cases-refresh-sla-rollups": {
+        "task": "cases.tasks.refresh_sla_rollups",
+        "schedule": 600.0,
+        "options": {"expires": 590},
+    },
     "cases-rise-customer-escalations": {
         "task": "cases.tasks.rise_customer_escalations",
         "schedule": 60.0,

@@ -36,6 +36,7 @@ from cases.admin.filters import (
 )
 from cases.admin.macros import case_macro
 from cases.admin.phone_case import log_phone_case
+from cases.admin.reports import contract_review_pick, contract_review_view, reports_view
 from cases.admin.saved_views import ORDERINGS, QueueChangeList, open_view, picker_context, save_view
 from cases.admin.triage import triage_view
 from cases.models import LONG_TEXT_FIELDS, BusinessImpact, Case
@@ -304,6 +305,17 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
         return [
             path("triage/", wrap(triage_view), name="cases_case_triage"),
             path("dashboard/", wrap(dashboard_view), name="cases_case_dashboard"),
+            path("reports/", wrap(reports_view), name="cases_case_sla_reports"),
+            path(
+                "reports/contract-review/",
+                wrap(contract_review_pick),
+                name="cases_case_contract_review_pick",
+            ),
+            path(
+                "reports/contract-review/<str:tenant_id>/",
+                wrap(contract_review_view),
+                name="cases_case_contract_review",
+            ),
             path("phone-case/", wrap(log_phone_case), name="cases_case_log_phone_case"),
             path("views/save/", wrap(save_view), name="cases_case_save_view"),
             path("<path:object_id>/act/<str:name>/", wrap(case_act), name="cases_case_act"),

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0021_caseevent_version'),
+        ('cases', '0022_sla_cycles'),
     ]
 
     operations = [

@@ -29,6 +29,7 @@ from django.utils import timezone
 from cases.models import LONG_TEXT_FIELDS, Case, CaseEvent, Channel, Comment, State
 from cases.services.bulk import bulk_save_fields
 from cases.services.common import with_tenants
+from cases.services.sla_cycles import record_ended_cycles
 from sla.calendars import to_business_calendar
 from sla.clocks import (
     ClockEvent,
@@ -203,19 +204,8 @@ def cases_recompute_clocks(
     for case in cases:
         case.tenant.plan = plans.setdefault(case.tenant.plan_id, case.tenant.plan)
     timed = [case for case in cases if case.tenant.plan.category_has_sla(case.category)]
-    timelines: dict[int, list[TimelineEntry]] = defaultdict(list)
-    staff_replies: set[int] = set()
-    if timed:
-        ids = [case.id for case in timed]
-        events = CaseEvent.objects.filter(case_id__in=ids).order_by("case_id", "created_at", "id")
-        for row in events.values_list(*TimelineEntry._fields):
-            entry = TimelineEntry(*row)
-            timelines[entry.case_id].append(entry)
-        staff_replies = set(
-            Comment.objects.filter(
-                case_id__in=ids, public=True, by_staff=True, author__isnull=False
-            ).values_list("id", flat=True)
-        )
+    timelines, staff_replies = _timelines(timed)
+    ending: list[tuple[Case, list[ClockEvent], dict[str, ClockPolicy]]] = []
     for case in cases:
         plan = case.tenant.plan
         if not plan.category_has_sla(case.category):
@@ -229,13 +219,60 @@ def cases_recompute_clocks(
                 case_interval=case.agreed_update_interval,
                 tenant_intervals=cadences.get(case.tenant_id, {}),
             )
-            values = _clock_values(timeline, staff_replies, case_policies, now)
+            events = clock_events(timeline, staff_replies)
+            values = _clock_values(timeline, events, case_policies, now)
+            ending.append((case, events, case_policies))
         for name, value in values.items():
             setattr(case, name, value)
+    record_ended_cycles(ending, now=now)
     if save:
         # Due times are derived data: they bump neither the case's version (which guards
         # edits made on a stale page) nor its updated_at.
         bulk_save_fields(cases, CLOCK_FIELDS)
+
+
+def _timelines(timed: Sequence[Case]) -> tuple[dict[int, list[TimelineEntry]], set[int]]:
+    """The timelines of the cases (two queries) and the ids of their staff replies."""
+    timelines: dict[int, list[TimelineEntry]] = defaultdict(list)
+    staff_replies: set[int] = set()
+    if timed:
+        ids = [case.id for case in timed]
+        events = CaseEvent.objects.filter(case_id__in=ids).order_by("case_id", "created_at", "id")
+        for row in events.values_list(*TimelineEntry._fields):
+            entry = TimelineEntry(*row)
+            timelines[entry.case_id].append(entry)
+        staff_replies = set(
+            Comment.objects.filter(
+                case_id__in=ids, public=True, by_staff=True, author__isnull=False
+            ).values_list("id", flat=True)
+        )
+    return timelines, staff_replies
+
+
+def cases_cycle_inputs(
+    case_ids: Sequence[int],
+) -> list[tuple[Case, list[ClockEvent], dict[str, ClockPolicy]]]:
+    """What `sla.clocks.ended_cycles` needs per clocked case, for the cycle backfill:
+    the case, its timeline as clock events and its policies (agreed cadences in)."""
+    cases = with_tenants(list(Case.objects.filter(id__in=case_ids).defer(*LONG_TEXT_FIELDS)))
+    policies: dict[int, dict[str, ClockPolicy]] = {}
+    cadences: dict[int, dict[str, str]] = {}
+    _load_cadences(cadences, {case.tenant_id for case in cases})
+    timed = [case for case in cases if case.tenant.plan.category_has_sla(case.category)]
+    timelines, staff_replies = _timelines(timed)
+    result = []
+    for case in timed:
+        plan = case.tenant.plan
+        if plan.id not in policies:
+            policies[plan.id] = clock_policies(plan)
+        case_policies = with_agreed_cadence(
+            policies[plan.id],
+            case_interval=case.agreed_update_interval,
+            tenant_intervals=cadences.get(case.tenant_id, {}),
+        )
+        events = clock_events(_from_receipt(case, timelines[case.id]), staff_replies)
+        result.append((case, events, case_policies))
+    return result
 
 
 def _load_cadences(cadences: dict[int, dict[str, str]], tenant_ids: set[int]) -> None:
@@ -314,15 +351,15 @@ def _without_clocks(case: Case) -> dict[str, object]:
 
 
 def _clock_values(
-    events: list[TimelineEntry],
-    staff_replies: set[int],
+    timeline: list[TimelineEntry],
+    events: list[ClockEvent],
     policies: dict[str, ClockPolicy],
     now: datetime,
 ) -> dict[str, object]:
-    times = compute_due_times(clock_events(events, staff_replies), policies, now)
+    times = compute_due_times(events, policies, now)
     open_dues = _open_dues(times)
     policy = policies.get(times.priority or "")
-    sent = {event.dedupe_key for event in events if event.dedupe_key}
+    sent = {entry.dedupe_key for entry in timeline if entry.dedupe_key}
     alerts = _schedule_alerts(times, open_dues, policy, now, sent)
     return {
         "initial_response_due": times.initial_response_due,

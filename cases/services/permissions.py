@@ -20,6 +20,7 @@ class StaffAction(StrEnum):
     TRIAGE = "use the triage view"
     HANDLE_ESCALATION = "handle an escalation"
     DASHBOARD = "see the manager dashboard"
+    SLA_REPORTS = "see the SLA reports"
     MANAGE_SHARED_MACROS = "manage the shared macros"
     SHARE_QUEUE_VIEWS = "share queue views with all staff"
 
@@ -40,6 +41,8 @@ REQUIRED_ROLE: dict[StaffAction, Role] = {
     # An escalation asks for management's attention; management decides it is handled.
     StaffAction.HANDLE_ESCALATION: Role.MANAGER,
     StaffAction.DASHBOARD: Role.MANAGER,
+    # Compliance per engineer and customer, CSAT comments: management's figures.
+    StaffAction.SLA_REPORTS: Role.MANAGER,
     # Shared macros speak for the whole desk to every customer; triage leads keep them.
     # Any engineer keeps personal macros of their own.
     StaffAction.MANAGE_SHARED_MACROS: Role.TRIAGE_LEAD,

@@ -921,3 +921,24 @@ def test_the_audit_log_is_read_by_managers_and_security_only(cast, people, world
         else:
             assert response.status_code == 403, page
             assert changed == [], page
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_sla_reports_and_contract_reviews_are_for_managers_only(cast, people, role):
+    """The SLA reports (compliance per engineer, CSAT comments) and a customer's contract
+    review, each with an export: managers read them, every other staff role gets 403."""
+    client = _client(people[role])
+    reports = reverse("admin:cases_case_sla_reports")
+    review = reverse("admin:cases_case_contract_review", args=[cast.tenant_a.id])
+    pages = [
+        reports,
+        reports + "?export=compliance&by=owner",
+        reports + "?export=comments",
+        review,
+        review + "?export=compliance",
+        reverse("admin:cases_case_contract_review_pick") + f"?tenant={cast.tenant_a.id}",
+    ]
+    for url in pages:
+        status = client.get(url).status_code
+        expected = {200, 302} if role == "manager" else {403}
+        assert status in expected, f"{url}: {status} for {role}"

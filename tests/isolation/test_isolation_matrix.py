@@ -367,6 +367,12 @@ def test_admin_pages_are_staff_only(cast, world, role):
         # Another staff member's preferences: a manager's page (403 to the other roles).
         reverse("staff_preferences_of", args=[cast.engineer.pk]),
         reverse("admin:cases_case_presence", args=[world["case_b"].id]),
+        # The SLA reports (a manager's) and a customer's contract review, with exports.
+        reverse("admin:cases_case_sla_reports"),
+        reverse("admin:cases_case_sla_reports") + "?export=comments",
+        reverse("admin:cases_case_contract_review", args=[cast.tenant_b.id]),
+        reverse("admin:cases_case_contract_review", args=[cast.tenant_b.id]) + "?export=backlog",
+        reverse("admin:cases_case_contract_review_pick") + f"?tenant={cast.tenant_b.id}",
     ]
     for url in pages:
         response = client.get(url)
