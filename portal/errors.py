@@ -53,6 +53,8 @@ def found_or_404(lookup: Callable[..., T], *args: object, **kwargs: object) -> T
 
 def form_invalid(request: HttpRequest) -> int:
     """A form the browser sent could not be read (a word where a number goes …): its
-    fields say what; the page says that something needs correcting."""
-    messages.error(request, "Please correct the highlighted fields.")
+    fields say what, and the form's error summary (templates/portal/_form_errors.html,
+    which every portal form includes) lists them with links, takes focus and puts
+    "Error:" in the title; so no page message repeats it. The status code to answer."""
+    del request
     return 400
