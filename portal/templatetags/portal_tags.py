@@ -137,7 +137,9 @@ def title_error_prefix(context: template.Context) -> str:
     """ "Error: " before a page's title when a form on it came back with errors or the
     page carries an error message, so a screen reader says so before anything else."""
     for value in context.flatten().values():
-        if isinstance(value, BaseForm) and value.is_bound and value.errors:
+        # Only a form its view has validated: the title never runs a form's checks first
+        # (sign-in's would try the password).
+        if isinstance(value, BaseForm) and value.is_bound and getattr(value, "_errors", None):
             return "Error: "
     for message in context.get("messages") or []:
         if message.level >= message_levels.ERROR:
