@@ -17,11 +17,14 @@ urlpatterns = [
     path("", include("servicerequests.api")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI's script is served from this origin (the split view), but it styles
-    # its widgets inline: the one page whose policy allows inline styles.
+    # its widgets inline: the one page whose policy allows inline styles. Our copy of
+    # its template declares the page's language (templates/api/docs.html).
     path(
         "docs/",
         csp_update({"style-src": ["'unsafe-inline'"]})(
-            SpectacularSwaggerSplitView.as_view(url_name="api:schema")
+            SpectacularSwaggerSplitView.as_view(
+                url_name="api:schema", template_name="api/docs.html"
+            )
         ),
         name="docs",
     ),

@@ -1,7 +1,10 @@
-"""Template helpers of the portal: accessible form widgets and case wording."""
+"""Template helpers of the portal: accessible form widgets, error summaries and case wording."""
+
+from dataclasses import dataclass
 
 from django import template
-from django.forms import BoundField
+from django.contrib.messages import constants as message_levels
+from django.forms import BaseForm, BoundField, CheckboxSelectMultiple, RadioSelect
 from django.utils.safestring import SafeString
 
 from cases.models import Case, CaseEvent, Channel
@@ -14,14 +17,20 @@ register = template.Library()
 
 
 @register.filter
-def aria(field: BoundField) -> SafeString:
-    """The widget, described by its hint and errors, and marked invalid when it has some."""
+def aria(field: BoundField, form_error_id: str = "") -> SafeString:
+    """The widget, described by its hint and errors, and marked invalid when it has some.
+    With `form_error_id` (the id of where the form's own errors are shown, as on the
+    sign-in page: "email or password not correct"), an error of the whole form describes
+    the field and marks it invalid too."""
     described = []
     if field.help_text:
         described.append(f"{field.auto_id}_hint")
     attrs: dict[str, str | bool] = {}
     if field.errors:
         described.append(f"{field.auto_id}_errors")
+        attrs["aria-invalid"] = "true"
+    if form_error_id and field.form.non_field_errors():
+        described.append(form_error_id)
         attrs["aria-invalid"] = "true"
     if described:
         attrs["aria-describedby"] = " ".join(described)
@@ -100,3 +109,67 @@ def target_words(code: str) -> str:
 def needs_second_step(user: AnyUser) -> bool:
     """The user must set up two-step sign-in before anything else (tenants.mfa)."""
     return mfa_missing(user)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One line of a form's error summary: what is wrong, and the id of the element
+    to go to for it ("" when there is none)."""
+
+    text: str
+    anchor: str
+
+
+def error_anchor(field: BoundField) -> str:
+    """Where the summary's link for `field` goes: the input itself, or for a group of
+    radios or checkboxes the element that holds them (Django renders it with the
+    field's id; the portal's own fieldsets carry the same id)."""
+    if isinstance(field.field.widget, RadioSelect | CheckboxSelectMultiple):
+        return field.auto_id or ""
+    return field.id_for_label or ""
+
+
+@dataclass(frozen=True)
+class ErrorSummary:
+    """A form's errors for its summary: those of the whole form, then its fields'."""
+
+    whole: list[Problem]
+    fields: list[Problem]
+
+    def __bool__(self) -> bool:
+        return bool(self.whole or self.fields)
+
+
+@register.simple_tag
+def form_problems(form: BaseForm | None, tie_to: BoundField | None = None) -> ErrorSummary:
+    """The errors of `form`: its own (linked to `tie_to` when given: the field a person
+    fixes first for them, sign-in's email), then each field's, named by the field and
+    linked to it, in the form's order."""
+    if form is None or not isinstance(form, BaseForm) or not form.is_bound:
+        return ErrorSummary([], [])
+    anchor = error_anchor(tie_to) if isinstance(tie_to, BoundField) else ""
+    whole = [Problem(str(error), anchor) for error in form.non_field_errors()]
+    fields = []
+    for field in form.visible_fields():
+        label = field.label or field.html_name
+        for error in field.errors:
+            fields.append(Problem(f"{label}: {error}", error_anchor(field)))
+    for field in form.hidden_fields():
+        for error in field.errors:
+            whole.append(Problem(str(error), anchor))
+    return ErrorSummary(whole, fields)
+
+
+@register.simple_tag(takes_context=True)
+def title_error_prefix(context: template.Context) -> str:
+    """ "Error: " before a page's title when a form on it came back with errors or the
+    page carries an error message, so a screen reader says so before anything else."""
+    for value in context.flatten().values():
+        # Only a form its view has validated: the title never runs a form's checks first
+        # (sign-in's would try the password).
+        if isinstance(value, BaseForm) and value.is_bound and getattr(value, "_errors", None):
+            return "Error: "
+    for message in context.get("messages") or []:
+        if message.level >= message_levels.ERROR:
+            return "Error: "
+    return ""

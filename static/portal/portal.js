@@ -168,7 +168,66 @@
     update();
   }
 
+  /* A form that came back with errors: focus moves to its summary, so a screen reader
+     reads what went wrong first; each link in it focuses its field (for a group of
+     radios, the chosen or first one) and scrolls the field's label or legend into view. */
+  function fieldFor(target) {
+    if (target.matches("input, select, textarea, button")) return target;
+    return target.querySelector("input:checked, input, select, textarea");
+  }
+
+  function setUpErrorSummary(summary) {
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest('a[href^="#"]');
+      if (!link) return;
+      var target = document.getElementById(link.getAttribute("href").slice(1));
+      var field = target && fieldFor(target);
+      if (!field) return;
+      event.preventDefault();
+      var details = field.closest("details");
+      if (details) details.open = true;
+      var group = target !== field ? field.closest("fieldset") : null;
+      var legend = group && group.querySelector("legend");
+      var label = field.id ? document.querySelector('label[for="' + field.id + '"]') : null;
+      (legend || label || field).scrollIntoView();
+      field.focus({preventScroll: true});
+    });
+  }
+
+  function focusErrorSummary() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) summary.focus();
+  }
+
+  /* The messages a page loads with ("ACME-00042 is filed") are read out through the
+     live region base.html keeps empty on every page: a screen reader announces text put
+     into a region it already knows, not a region that arrives with its text. Focus stays
+     where the page put it (a reply's link scrolls to the reply). */
+  function announceMessages() {
+    var messages = document.querySelector("[data-messages]");
+    var announcer = document.querySelector("[data-announcer]");
+    if (!messages || !announcer) return;
+    window.setTimeout(function () {
+      announcer.textContent = messages.textContent.replace(/\s+/g, " ").trim();
+    }, 250);
+  }
+
+  /* A table wider than its card scrolls inside it; a keyboard reaches it there as a
+     region named by the table's caption (the flag matrix carries this in its template). */
+  function setUpScrollingTable(wrap) {
+    if (wrap.hasAttribute("tabindex") || wrap.scrollWidth <= wrap.clientWidth) return;
+    var caption = wrap.querySelector("caption");
+    var heading = wrap.closest("section, .card");
+    heading = heading && heading.querySelector("h2, h3");
+    var name = (caption && caption.textContent.trim()) || (heading && heading.textContent.trim());
+    wrap.setAttribute("tabindex", "0");
+    wrap.setAttribute("role", "region");
+    wrap.setAttribute("aria-label", (name || "Table") + " (scrolls sideways)");
+  }
+
   function setUp(root) {
+    root.querySelectorAll("[data-error-summary]").forEach(setUpErrorSummary);
+    root.querySelectorAll(".table-wrap").forEach(setUpScrollingTable);
     root.querySelectorAll("[data-dropzone]").forEach(setUpDropzone);
     root.querySelectorAll("[data-priority-form]").forEach(setUpPhoneNote);
     root.querySelectorAll("[data-priority-form]").forEach(setUpEnvironmentWarning);
@@ -177,5 +236,20 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     setUp(document);
+    focusErrorSummary();
+    announceMessages();
+  });
+
+  // A form htmx swapped back in with errors (adding someone to a case's list): its
+  // summary takes focus as on a page load.
+  document.addEventListener("htmx:load", function (event) {
+    var added = event.target;
+    if (added === document.body || !added.querySelector) return;
+    var summary = added.matches("[data-error-summary]")
+      ? added
+      : added.querySelector("[data-error-summary]");
+    if (!summary) return;
+    setUpErrorSummary(summary);
+    summary.focus();
   });
 })();

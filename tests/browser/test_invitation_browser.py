@@ -75,7 +75,7 @@ def test_approved_contact_follows_the_invitation_and_signs_in(
     nina.get_by_label("Choose a password").fill("password")
     nina.get_by_label("Type it again").fill("password")
     nina.get_by_role("button", name="Set my password and sign in").click()
-    expect(nina.get_by_text("This password is too common.")).to_be_visible()
+    expect(nina.get_by_text("This password is too common.", exact=True)).to_be_visible()
     assert_accessible(nina)
     screenshot(nina, "invitation")
 

@@ -135,7 +135,9 @@ def test_customer_asks_for_flags_and_a_sandbox_refresh_and_sees_what_is_on_where
         label="UAT sandbox · Sandbox · SupportDesk Cloud 2026.11"
     )
     page.get_by_role("button", name="Submit the request").click()
-    refusal = page.get_by_role("alert").first
+    # The refusal heads the form's error summary (or the page's messages when it is
+    # about no one field).
+    refusal = page.locator("[data-error-summary], [data-messages]").first
     expect(refusal).to_contain_text("once per calendar month")
     expect(refusal).to_contain_text("1 December 2026")
     page.goto("/requests/")

@@ -119,7 +119,10 @@ def test_missing_fields_come_back_as_field_errors_and_nothing_is_saved(client, c
     )
     assert response.status_code == 400
     html = response.content.decode()
-    assert "Please correct the case details." in html
+    # The error summary lists each field's error, linked to it; no page message repeats it.
+    assert "There is a problem" in html
+    assert '<a href="#id_summary">Summary: Give the case a short summary.</a>' in html
+    assert "Please correct the case details." not in html
     assert "Give the case a short summary." in html
     assert "Choose a category." in html
     assert "Say whether support may access your environment." in html

@@ -56,7 +56,11 @@ def test_missing_ratings_come_back_on_their_fields(client, closed_case):
     response = client.post(survey_url(closed_case), {"service": "5"})
     assert response.status_code == 400
     html = response.content.decode()
-    assert html.count("Choose a rating from 1 (poor) to 5 (excellent).") == 2
+    # Under each of the two fields, and in the error summary's link to each.
+    assert html.count("Choose a rating from 1 (poor) to 5 (excellent).") == 4
+    assert 'href="#id_timeliness"' in html
+    assert 'href="#id_quality"' in html
+    assert "<title>Error: " in html
     assert not SatisfactionSurvey.objects.exists()
 
 
