@@ -223,6 +223,20 @@ def _unlink(request: HttpRequest, case: Case, data: dict) -> str:
     return f"{case.reference} is no longer linked to a known issue."
 
 
+def _link_tracker(request: HttpRequest, case: Case, data: dict) -> str:
+    linked = services.case_link_tracker(
+        case_id=case.id,
+        actor=signed_in(request),
+        url=data["tracker_url"],
+        key=data["tracker_key"],
+        kind=data["tracker_kind"],
+        expected_version=_version(data),
+    )
+    if not linked.tracker_key:
+        return f"{case.reference} is no longer linked to a tracker issue."
+    return f"{case.reference} linked to {linked.get_tracker_kind_display()} {linked.tracker_key}."
+
+
 def _create_known_issue(request: HttpRequest, case: Case, data: dict) -> str:
     issue = services.case_create_known_issue(
         case_id=case.id,
@@ -375,6 +389,13 @@ PAGE_ACTIONS = [
         case_forms.LinkKnownIssueForm,
         _open,
         _link,
+    ),
+    PageAction(
+        "link_tracker",
+        "Link a development tracker issue",
+        case_forms.TrackerLinkForm,
+        _open,
+        _link_tracker,
     ),
     PageAction(
         "create_known_issue",

@@ -12,6 +12,7 @@ from cases import services
 from cases.attachments import upload_rules
 from cases.models import STAFF_CLOSE_REASONS, Case, CloseReason, SupportGroup
 from knowledge.models import KnownIssue
+from knowledge.trackers import TrackerKind
 from tenants.intake_forms import intake_form_field, intake_form_name
 from tenants.models import IntakeField, PlanPriority
 from tenants.roles import support_staff
@@ -188,6 +189,37 @@ class TransferForm(VersionedForm):
 
 class LinkKnownIssueForm(VersionedForm):
     known_issue = open_known_issue_choice()
+
+
+class TrackerLinkForm(VersionedForm):
+    """The issue in a development tracker this case is about; the service reads the kind
+    and key from the URL unless given, and an empty URL removes the link."""
+
+    tracker_url = forms.URLField(
+        label="Tracker issue URL",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text="The issue in Jira, GitHub, GitLab or Azure DevOps. Empty: remove the link.",
+    )
+    tracker_kind = forms.ChoiceField(
+        label="Tracker",
+        required=False,
+        choices=[("", "From the URL"), *TrackerKind.choices],
+    )
+    tracker_key = forms.CharField(
+        label="Issue key",
+        required=False,
+        max_length=100,
+        help_text="e.g. OPS-12 or acme/app#42; read from the URL when empty.",
+    )
+
+    def initial_from(self, case: Case) -> dict[str, object]:
+        return {
+            "tracker_url": case.tracker_url,
+            "tracker_kind": case.tracker_kind,
+            "tracker_key": case.tracker_key,
+        }
 
 
 class UnlinkKnownIssueForm(VersionedForm):

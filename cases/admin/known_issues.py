@@ -14,6 +14,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 
 from cases import services
 from cases.selectors import cases_for
@@ -23,6 +25,7 @@ from cases.templatetags.staff_time import staff_time_html
 from knowledge import services as knowledge_services
 from knowledge.models import KnownIssue
 from knowledge.search import search_known_issues
+from knowledge.selectors import known_issue_history
 from knowledge.trackers import TrackerKind, tracker_link_clean
 from supportdesk.admin_actions import ServiceBackedAdmin, add_service_errors, with_text
 from supportdesk.errors import InvalidInput, ServiceError
@@ -127,13 +130,14 @@ class KnownIssueAdmin(ServiceBackedAdmin):
     list_filter = ["stage", ProductFilter]
     search_fields = ["title"]
     search_help_text = "Words of the title or public summary."
-    readonly_fields = ["created_by", "created", "resolved", "resolution_note"]
+    readonly_fields = ["created_by", "created", "resolved", "resolution_note", "public_history"]
     fieldsets = [
         (None, {"fields": ["title", "product", "stage", "target_date"]}),
         ("What customers see", {"fields": ["public_summary"]}),
         ("Internal", {"fields": ["internal_notes", "created_by", "created"]}),
         ("Development tracker", {"fields": list(TRACKER_FIELDS)}),
         ("Resolution", {"fields": ["resolved", "resolution_note"]}),
+        ("Public history", {"fields": ["public_history"]}),
     ]
     actions = [
         with_text(
@@ -158,6 +162,31 @@ class KnownIssueAdmin(ServiceBackedAdmin):
     @admin.display(description="Resolved")
     def resolved(self, issue: KnownIssue) -> str:
         return staff_time_html(issue.resolved_at)
+
+    @admin.display(description="Stages and target dates customers saw")
+    def public_history(self, issue: KnownIssue) -> str:
+        """The issue's public history (knowledge.KnownIssueChange, as the help centre shows
+        it), read-only: when each stage and target date began, oldest first."""
+        changes = known_issue_history(issue) if issue.pk else []
+        if not changes:
+            return "—"
+        return format_html(
+            '<ol class="sd-ki-history">{}</ol>',
+            format_html_join(
+                "",
+                "<li>{}: {}{}</li>",
+                (
+                    (
+                        staff_time_html(change.at),
+                        change.get_stage_display(),
+                        f", target {date_format(change.target_date, 'j M Y')}"
+                        if change.target_date
+                        else "",
+                    )
+                    for change in changes
+                ),
+            ),
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[KnownIssue]:
         return (

@@ -294,13 +294,21 @@ def known_issue_tracker_status(*, kind: str, key: str, status: str) -> list[Know
 
 @transaction.atomic
 def case_link_tracker(
-    *, case_id: int, actor: User, url: str, key: str = "", kind: str = ""
+    *,
+    case_id: int,
+    actor: User,
+    url: str,
+    key: str = "",
+    kind: str = "",
+    expected_version: int | None = None,
 ) -> Case:
     """Link a case to an issue in a development tracker (an empty URL unlinks); staff
-    only, recorded on the case's internal timeline."""
+    only, recorded on the case's internal timeline. A page that showed an older version
+    of the case is refused (`check_version`)."""
     require_permission(actor, StaffAction.WORK_CASES)
     link = tracker_link_clean(url=url, key=key, kind=kind)
     case = locked_case(actor, case_id)
+    check_version(case, expected_version)
     if (case.tracker_kind, case.tracker_key, case.tracker_url) == (link.kind, link.key, link.url):
         raise StateConflict(f"{case.reference} already links to {link.key or 'no issue'}.")
     case.tracker_kind, case.tracker_key, case.tracker_url = link.kind, link.key, link.url
