@@ -104,7 +104,9 @@ def tenant_webhook_endpoints(user: AnyUser, tenant_id: int) -> list[WebhookEndpo
     )
 
 
-def tenant_webhook_deliveries(user: AnyUser, tenant_id: int, *, limit: int = 25) -> list:
+def tenant_webhook_deliveries(
+    user: AnyUser, tenant_id: int, *, limit: int = 25
+) -> list[WebhookDelivery]:
     """The recent deliveries to the customer's own endpoints, newest first."""
     if not may_manage_tenant_webhooks(user, tenant_id):
         return []
