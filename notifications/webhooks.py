@@ -36,9 +36,10 @@ from django.utils import timezone
 from notifications.models import WebhookDelivery, WebhookEndpoint
 from notifications.outbox import outbox_enqueue
 from supportdesk.encryption import decrypt_text, encrypt_text
-from supportdesk.errors import InvalidInput, NotFound, StateConflict
+from supportdesk.errors import InvalidInput, NotFound, NotPermitted, StateConflict
 from supportdesk.redaction import redact
 from supportdesk.types import AnyUser, User
+from tenants.access import can_act_for, portal_access_problem
 from tenants.models import Tenant
 from tenants.roles import Role, has_role, require_role
 
@@ -60,6 +61,11 @@ WEBHOOK_EVENTS: dict[str, str] = {
     "request.state_changed": "A service request changed state",
 }
 TEST_EVENT = "webhook.test"
+PUBLIC_EVENTS = frozenset(
+    {"case.created", "case.commented", "case.state_changed", "request.state_changed"}
+)
+"""What a customer's own endpoint may hear: what its people see in the portal anyway (SLA
+warnings and escalations are the desk's internal business)."""
 
 WEBHOOK_MANAGER = Role.MANAGER
 
@@ -68,6 +74,58 @@ def may_manage_webhooks(user: AnyUser) -> bool:
     """Who registers, changes and tests endpoints, and reads their deliveries: support
     managers (an endpoint hears about customers' cases, possibly every customer's)."""
     return has_role(user, WEBHOOK_MANAGER)
+
+
+def may_manage_tenant_webhooks(user: AnyUser, tenant_id: int) -> bool:
+    """Who manages a customer's own endpoints in the portal: whoever may use the portal
+    and act for that customer (the rule of API tokens: no separate admin role)."""
+    return (
+        user.is_authenticated
+        and not user.is_staff
+        and portal_access_problem(user) is None
+        and can_act_for(user, tenant_id)
+    )
+
+
+def _customer_owned(endpoint: WebhookEndpoint) -> bool:
+    """Registered in the portal by the customer's people (not by support staff)."""
+    return not endpoint.owner.is_staff
+
+
+def tenant_webhook_endpoints(user: AnyUser, tenant_id: int) -> list[WebhookEndpoint]:
+    """The customer's own endpoints, for one who may manage them (else none): staff's
+    endpoints for the customer are the desk's and not shown."""
+    if not may_manage_tenant_webhooks(user, tenant_id):
+        return []
+    return list(
+        WebhookEndpoint.objects.filter(tenant_id=tenant_id, owner__is_staff=False)
+        .select_related("owner")
+        .order_by("name", "id")
+    )
+
+
+def tenant_webhook_deliveries(
+    user: AnyUser, tenant_id: int, *, limit: int = 25
+) -> list[WebhookDelivery]:
+    """The recent deliveries to the customer's own endpoints, newest first."""
+    if not may_manage_tenant_webhooks(user, tenant_id):
+        return []
+    return list(
+        WebhookDelivery.objects.filter(
+            endpoint__tenant_id=tenant_id, endpoint__owner__is_staff=False
+        )
+        .select_related("endpoint")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def _require_may_register(actor: User, tenant: Tenant | None, verb: str) -> None:
+    """Staff: managers, as before. Anyone else: only for a customer they may act for."""
+    if actor.is_staff:
+        require_role(actor, WEBHOOK_MANAGER, verb)
+        return
+    if tenant is None or not may_manage_tenant_webhooks(actor, tenant.id):
+        raise NotPermitted("You may register webhooks only for an organisation you act for.")
 
 
 # --- Endpoints -------------------------------------------------------------------------
@@ -107,7 +165,7 @@ def webhook_url_check(url: str) -> str:
     return url
 
 
-def _events_check(events: Iterable[str]) -> list[str]:
+def _events_check(events: Iterable[str], *, public_only: bool = False) -> list[str]:
     chosen = sorted(set(events))
     unknown = [kind for kind in chosen if kind not in WEBHOOK_EVENTS]
     if unknown or not chosen:
@@ -115,6 +173,13 @@ def _events_check(events: Iterable[str]) -> list[str]:
             f"Unknown event kind(s): {', '.join(unknown)}."
             if unknown
             else "Choose at least one kind of event."
+        )
+        raise InvalidInput(message, field_errors={"events": [message]})
+    internal = [kind for kind in chosen if kind not in PUBLIC_EVENTS]
+    if public_only and internal:
+        message = (
+            f"A customer's endpoint cannot hear internal events ({', '.join(internal)}); "
+            f"choose from {', '.join(sorted(PUBLIC_EVENTS))}."
         )
         raise InvalidInput(message, field_errors={"events": [message]})
     return chosen
@@ -155,13 +220,16 @@ def webhook_endpoint_create(
     tenant: Tenant | None = None,
 ) -> CreatedEndpoint:
     """Register an endpoint; the actor owns it (and is emailed if it is disabled for
-    failing). Returns it with its signing secret, which is shown this once."""
-    require_role(actor, WEBHOOK_MANAGER, "register webhooks")
+    failing). Returns it with its signing secret, which is shown this once.
+
+    Managers register any; a customer's people (portal users) only their own customer's,
+    hearing only `PUBLIC_EVENTS`."""
+    _require_may_register(actor, tenant, "register webhooks")
     secret = _new_secret()
     endpoint = WebhookEndpoint.objects.create(
         name=_name_check(name),
         url=webhook_url_check(url),
-        events=_events_check(events),
+        events=_events_check(events, public_only=not actor.is_staff),
         tenant=tenant,
         owner=actor,
         secret_encrypted=encrypt_text(secret),
@@ -173,9 +241,29 @@ def webhook_endpoint_create(
 
 def _endpoint_for_update(endpoint_id: int) -> WebhookEndpoint:
     try:
-        return WebhookEndpoint.objects.select_for_update().get(id=endpoint_id)
+        return (
+            WebhookEndpoint.objects.select_for_update(of=("self",))
+            .select_related("owner")
+            .get(id=endpoint_id)
+        )
     except WebhookEndpoint.DoesNotExist:
         raise NotFound("No such webhook endpoint.") from None
+
+
+def _endpoint_for(actor: User, endpoint_id: int, verb: str) -> WebhookEndpoint:
+    """The endpoint, locked, if the actor may change it: managers any; a customer's
+    people only their customer's own (any other id is not found, as if it did not exist)."""
+    if actor.is_staff:
+        require_role(actor, WEBHOOK_MANAGER, verb)
+        return _endpoint_for_update(endpoint_id)
+    endpoint = _endpoint_for_update(endpoint_id)
+    if (
+        endpoint.tenant_id is None
+        or not _customer_owned(endpoint)
+        or not may_manage_tenant_webhooks(actor, endpoint.tenant_id)
+    ):
+        raise NotFound("No such webhook endpoint.")
+    return endpoint
 
 
 @transaction.atomic
@@ -188,12 +276,18 @@ def webhook_endpoint_update(
     events: Iterable[str],
     tenant: Tenant | None,
 ) -> WebhookEndpoint:
-    """Change what an endpoint hears and where; its secret and owner stay."""
-    require_role(actor, WEBHOOK_MANAGER, "change webhooks")
-    endpoint = _endpoint_for_update(endpoint_id)
+    """Change what an endpoint hears and where; its secret and owner stay. A customer's
+    own endpoint stays its customer's and hears only `PUBLIC_EVENTS`, whoever changes it."""
+    endpoint = _endpoint_for(actor, endpoint_id, "change webhooks")
+    customer_owned = _customer_owned(endpoint)
+    if customer_owned and (tenant is None or tenant.id != endpoint.tenant_id):
+        raise InvalidInput(
+            "A customer's own endpoint stays with its customer.",
+            field_errors={"tenant": ["A customer's own endpoint stays with its customer."]},
+        )
     endpoint.name = _name_check(name)
     endpoint.url = webhook_url_check(url)
-    endpoint.events = _events_check(events)
+    endpoint.events = _events_check(events, public_only=customer_owned)
     endpoint.tenant = tenant
     endpoint.save(update_fields=["name", "url", "events", "tenant", "updated_at"])
     _changed()
@@ -204,8 +298,7 @@ def webhook_endpoint_update(
 def webhook_endpoint_enable(*, actor: User, endpoint_id: int) -> WebhookEndpoint:
     """Turn an endpoint on again (after fixing it): its failure count starts afresh and
     the deliveries that waited are due at once."""
-    require_role(actor, WEBHOOK_MANAGER, "enable webhooks")
-    endpoint = _endpoint_for_update(endpoint_id)
+    endpoint = _endpoint_for(actor, endpoint_id, "enable webhooks")
     if endpoint.is_active:
         raise StateConflict(f"{endpoint} is already enabled.")
     endpoint.is_active = True
@@ -229,8 +322,7 @@ def webhook_endpoint_enable(*, actor: User, endpoint_id: int) -> WebhookEndpoint
 @transaction.atomic
 def webhook_endpoint_disable(*, actor: User, endpoint_id: int) -> WebhookEndpoint:
     """Stop sending to an endpoint; what it has not received waits until it is enabled."""
-    require_role(actor, WEBHOOK_MANAGER, "disable webhooks")
-    endpoint = _endpoint_for_update(endpoint_id)
+    endpoint = _endpoint_for(actor, endpoint_id, "disable webhooks")
     if not endpoint.is_active:
         raise StateConflict(f"{endpoint} is already disabled.")
     endpoint.is_active = False
@@ -262,7 +354,7 @@ def webhook_payload(
     )
 
 
-_ACTIVE_CACHE_KEY = "webhooks:active-endpoints"
+_ACTIVE_CACHE_KEY = "webhooks:active-endpoints:v2"
 
 
 def _forget_active() -> None:
@@ -276,28 +368,43 @@ def _changed() -> None:
     transaction.on_commit(_forget_active)
 
 
-def _active_endpoints() -> list[tuple[int, int | None, frozenset[str]]]:
-    """(id, tenant id, kinds) of every active endpoint, cached: every recorded case event
-    asks, and most desks have no endpoint at all."""
+def _active_endpoints() -> list[tuple[int, int | None, frozenset[str], bool]]:
+    """(id, tenant id, kinds, customer-owned) of every active endpoint, cached: every
+    recorded case event asks, and most desks have no endpoint at all."""
     cached = cache.get(_ACTIVE_CACHE_KEY)
     if cached is None:
         cached = [
-            (endpoint_id, tenant_id, list(events))
-            for endpoint_id, tenant_id, events in WebhookEndpoint.objects.filter(
+            (endpoint_id, tenant_id, list(events), not staff_owner)
+            for endpoint_id, tenant_id, events, staff_owner in WebhookEndpoint.objects.filter(
                 is_active=True
-            ).values_list("id", "tenant_id", "events")
+            ).values_list("id", "tenant_id", "events", "owner__is_staff")
         ]
         cache.set(_ACTIVE_CACHE_KEY, cached, timeout=300)
-    return [(endpoint_id, tenant_id, frozenset(kinds)) for endpoint_id, tenant_id, kinds in cached]
+    return [
+        (endpoint_id, tenant_id, frozenset(kinds), customer_owned)
+        for endpoint_id, tenant_id, kinds, customer_owned in cached
+    ]
+
+
+def _hears(
+    kind: str, tenant_id: int | None, endpoint_tenant: int | None, customer_owned: bool
+) -> bool:
+    if customer_owned:
+        # Defence in depth (the services refuse to make such an endpoint): a customer's
+        # own endpoint hears its own customer's public events, nothing else.
+        return (
+            endpoint_tenant is not None and endpoint_tenant == tenant_id and (kind in PUBLIC_EVENTS)
+        )
+    return endpoint_tenant in (None, tenant_id)
 
 
 def subscribed_endpoint_ids(kind: str, tenant_id: int | None) -> list[int]:
     """The active endpoints that hear this kind of event of this tenant: those of the
-    tenant, and those of every tenant."""
+    tenant, and those of every tenant (a customer's own endpoint: its public events)."""
     return [
         endpoint_id
-        for endpoint_id, endpoint_tenant, kinds in _active_endpoints()
-        if kind in kinds and endpoint_tenant in (None, tenant_id)
+        for endpoint_id, endpoint_tenant, kinds, customer_owned in _active_endpoints()
+        if kind in kinds and _hears(kind, tenant_id, endpoint_tenant, customer_owned)
     ]
 
 
@@ -354,8 +461,7 @@ def _write(rows: list[WebhookDelivery]) -> list[int]:
 def webhook_send_test(*, actor: User, endpoint_id: int) -> WebhookDelivery:
     """Send an endpoint a test event (kind `webhook.test`), signed like any other, to
     check its address and its signature check; it shows in the delivery log."""
-    require_role(actor, WEBHOOK_MANAGER, "test webhooks")
-    endpoint = _endpoint_for_update(endpoint_id)
+    endpoint = _endpoint_for(actor, endpoint_id, "test webhooks")
     event_id = str(uuid.uuid4())
     delivery = WebhookDelivery.objects.create(
         endpoint=endpoint,

@@ -11,6 +11,7 @@ from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetFo
 
 from cases.models import BusinessImpact, EnvironmentAccess
 from notifications.models import Announcement
+from notifications.webhooks import PUBLIC_EVENTS, WEBHOOK_EVENTS
 from supportdesk.sign_in_limits import password_reset_allowed
 from tenants.api_tokens import EXPIRY_CHOICES_DAYS
 from tenants.contact_rules import first_effective_date
@@ -363,6 +364,19 @@ class ApiTokenForm(forms.Form):
         choices=[("", "Never (revoke it when no longer needed)")]
         + [(days, f"In {days} days") for days in EXPIRY_CHOICES_DAYS],
         initial=90,
+    )
+
+
+class WebhookEndpointForm(forms.Form):
+    name = _text("Name", required=True, maxlength=100, placeholder="e.g. Our ticket system")
+    url = _text(
+        "Address (URL)", required=True, maxlength=500, placeholder="https://example.com/hooks"
+    )
+    events = forms.MultipleChoiceField(
+        label="Send these events",
+        required=False,
+        choices=[(kind, WEBHOOK_EVENTS[kind]) for kind in sorted(PUBLIC_EVENTS)],
+        widget=forms.CheckboxSelectMultiple,
     )
 
 

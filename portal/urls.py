@@ -18,6 +18,7 @@ from portal.views import (
     sso,
     surveys,
     tokens,
+    webhooks,
 )
 from supportdesk.accounts import sign_in
 
@@ -159,6 +160,19 @@ urlpatterns = [
         tokens.api_token_revoke_view,
         name="api_token_revoke",
     ),
+    path("account/webhooks/", webhooks.webhooks, name="webhooks"),
+    path("account/webhooks/new/", webhooks.webhook_new, name="webhook_new"),
+    path(
+        "account/webhooks/<int:endpoint_id>/disable/",
+        webhooks.webhook_disable,
+        name="webhook_disable",
+    ),
+    path(
+        "account/webhooks/<int:endpoint_id>/enable/",
+        webhooks.webhook_enable,
+        name="webhook_enable",
+    ),
+    path("account/webhooks/<int:endpoint_id>/test/", webhooks.webhook_test, name="webhook_test"),
     path("status/", public.status, name="status"),
     path("status/alerts/", public.announcement_alerts, name="announcement_alerts"),
     path("help/", help_centre.help_index, name="help"),

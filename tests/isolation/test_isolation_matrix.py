@@ -21,6 +21,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from cases import services
 from cases.models import Attachment, Case, CaseEvent, CaseWatcher, Comment
+from notifications.webhooks import webhook_endpoint_create, webhook_send_test
 from servicerequests import services as sr_services
 from servicerequests.models import ServiceRequest
 from tenants.models import AuthorizedContact, ContactRequest, LetterOfAuthorization
@@ -58,7 +59,7 @@ OUTSIDERS = {"anonymous", "contact_b", "partner_without_letter"}
 # Portal routes that are public or about the signed-in user, not any tenant's objects.
 PORTAL_PUBLIC = {"sign_in", "password_reset", "password_reset_done", "password_reset_complete"}
 # Form targets with no object of a tenant: an empty post is bad input (400).
-PORTAL_FORMS = {"contact_request", "api_token_new", "article_vote"}
+PORTAL_FORMS = {"contact_request", "api_token_new", "article_vote", "webhook_new"}
 
 
 def _portal_routes() -> Iterator[tuple[str, list[str]]]:
@@ -160,6 +161,21 @@ def world(cast, django_capture_on_commit_callbacks) -> dict[str, object]:
     )
     token = api_token_create(actor=cast.contact_a, name=f"ci {MARK_A}").token
     api_token_create(actor=cast.contact_b, name=f"ci {MARK_B}")
+    # Each customer's own webhook (portal account area), with a delivery in its log.
+    endpoints = {}
+    for mark, contact, tenant in (
+        (MARK_A, cast.contact_a, cast.tenant_a),
+        (MARK_B, cast.contact_b, cast.tenant_b),
+    ):
+        endpoints[mark] = webhook_endpoint_create(
+            actor=contact,
+            name=f"Hook {mark}",
+            url=f"https://{mark.lower()}.example.test/in",
+            events=["case.created"],
+            tenant=tenant,
+        ).endpoint
+        with django_capture_on_commit_callbacks(execute=False):
+            webhook_send_test(actor=contact, endpoint_id=endpoints[mark].id)
     request_type = RequestTypeFactory(plans=[cast.tenant_a.plan])
     RequestTypeFactory(code="connector_installer", plans=[cast.tenant_a.plan])
     service_request = sr_services.service_request_submit(
@@ -184,6 +200,7 @@ def world(cast, django_capture_on_commit_callbacks) -> dict[str, object]:
             "contact_id": other_contact.id,
             "letter_id": cast.letter.id,
             "token_id": token.id,
+            "endpoint_id": endpoints[MARK_A].id,
             "code": request_type.code,
             "article_id": ArticleFactory().id,
             "issue_id": KnownIssueFactory().id,
@@ -278,7 +295,7 @@ def test_portal_routes_show_each_role_only_its_tenants_data(cast, world, role):
         body = _body(response)
         if leaks := _leaks(role, body):
             failures.append(f"{url}: shows {leaks}")
-        if role in A_PEOPLE and name in {"dashboard", "case"} and MARK_A not in body:
+        if role in A_PEOPLE and name in {"dashboard", "case", "webhooks"} and MARK_A not in body:
             failures.append(f"{url}: tenant A's own marker is missing (the check would be blind)")
     assert not failures, "\n".join(failures)
 
@@ -394,6 +411,7 @@ def test_admin_pages_are_staff_only(cast, world, role):
 def test_the_matrix_reaches_every_kind_of_route(world):
     names = {name for name, _ in _portal_routes()}
     assert {"dashboard", "case", "attachment", "contacts", "letters", "api_tokens"} <= names
+    assert {"webhooks", "webhook_new", "webhook_test", "webhook_disable"} <= names
     assert "/api/v1/cases/{reference}/" in _api_operations()
     assert ("POST", "/api/v1/cases/{reference}/close/") in _api_writes()
     assert reverse("admin:cases_case_changelist") in _admin_pages()
