@@ -414,13 +414,33 @@ def webhooks_wanted(kind: str, tenant_id: int | None) -> bool:
     return bool(subscribed_endpoint_ids(kind, tenant_id))
 
 
+def _still_entitled(endpoint_ids: list[int], tenant_id: int | None) -> list[int]:
+    """Drop the customers' own endpoints whose owner may no longer act for the customer
+    (a contact removed, a partner's letter rescinded): what they registered stops hearing
+    the customer's events at once, without waiting for someone to disable it."""
+    customer_owned = {
+        endpoint_id
+        for endpoint_id, _tenant, _kinds, owned in _active_endpoints()
+        if owned and endpoint_id in endpoint_ids
+    }
+    if not customer_owned or tenant_id is None:
+        return endpoint_ids
+    owners = WebhookEndpoint.objects.filter(id__in=customer_owned).select_related("owner")
+    lapsed = {
+        endpoint.id
+        for endpoint in owners
+        if not may_manage_tenant_webhooks(endpoint.owner, tenant_id)
+    }
+    return [endpoint_id for endpoint_id in endpoint_ids if endpoint_id not in lapsed]
+
+
 def webhooks_emit(*, kind: str, tenant_id: int | None, data: Mapping, dedup_key: str) -> list[int]:
     """Write one delivery per endpoint that hears this event, in the caller's
     transaction, and send them once it commits. The same `dedup_key` written twice keeps
     the first (a change recorded twice is sent once). Returns the new rows' ids."""
     if kind not in WEBHOOK_EVENTS:
         raise ValueError(f"Unknown webhook event kind {kind!r}.")
-    endpoint_ids = subscribed_endpoint_ids(kind, tenant_id)
+    endpoint_ids = _still_entitled(subscribed_endpoint_ids(kind, tenant_id), tenant_id)
     if not endpoint_ids:
         return []
     event_id = str(uuid.uuid4())

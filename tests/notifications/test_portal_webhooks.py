@@ -187,6 +187,20 @@ def test_other_tenants_events_are_never_delivered_to_a_customer_endpoint(cast):
     assert not WebhookDelivery.objects.exists()
 
 
+def test_a_removed_contacts_endpoint_hears_nothing_more_of_the_customer(cast):
+    from tenants.models import AuthorizedContact
+    from tenants.services import contact_remove
+
+    own_endpoint(cast)
+    assert webhooks_emit(kind="case.created", tenant_id=cast.tenant_a.id, data={}, dedup_key="1")
+    contact = AuthorizedContact.objects.get(tenant=cast.tenant_a, user=cast.contact_a)
+    contact_remove(actor=cast.engineer, contact_id=contact.id, reason="Left the company")
+    assert (
+        webhooks_emit(kind="case.created", tenant_id=cast.tenant_a.id, data={}, dedup_key="2") == []
+    )
+    assert WebhookDelivery.objects.count() == 1
+
+
 def test_public_comment_reaches_the_customers_own_receiver_over_loopback(cast, receiver):
     made = own_endpoint(cast, url=receiver.url, events=["case.commented"])
     case = CaseFactory(tenant=cast.tenant_a, reporter=cast.contact_a)
