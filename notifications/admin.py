@@ -32,10 +32,15 @@ from notifications.webhooks import (
     webhook_endpoint_validate,
     webhook_send_test,
 )
-from supportdesk.admin_actions import ServiceBackedAdmin, add_service_errors, run_for_each
+from supportdesk.admin_actions import (
+    ReadOnlyAdmin,
+    ServiceBackedAdmin,
+    add_service_errors,
+    run_for_each,
+)
 from supportdesk.errors import InvalidInput
 from supportdesk.redaction import redact
-from supportdesk.types import signed_in_request
+from supportdesk.types import AnyUser, signed_in_request
 
 
 @admin.register(Announcement)
@@ -64,7 +69,7 @@ class AnnouncementAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     """The outbox as managers see it: what went out, what waits, what failed and why.
     What a message says is shown redacted (no link, no token); other roles see nothing."""
 
@@ -91,20 +96,8 @@ class NotificationAdmin(admin.ModelAdmin):
         "message",
     )
 
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return may_read_outbox(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return may_read_outbox(request.user)
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+    def may_read(self, user: AnyUser) -> bool:
+        return may_read_outbox(user)
 
     @admin.display(description="Last error")
     def error(self, obj: Notification) -> str:
@@ -339,7 +332,7 @@ class WebhookEndpointAdmin(ServiceBackedAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
     """The delivery log: each event sent to each endpoint, its attempts, the endpoint's
     last status and the start of its answer. Read-only, managers only."""
 
@@ -371,17 +364,5 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "body",
     )
 
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return may_manage_webhooks(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return may_manage_webhooks(request.user)
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+    def may_read(self, user: AnyUser) -> bool:
+        return may_manage_webhooks(user)

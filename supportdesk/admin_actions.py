@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDi
 from django.template.response import TemplateResponse
 
 from supportdesk.errors import ServiceError
-from supportdesk.types import AuthenticatedHttpRequest, signed_in_request
+from supportdesk.types import AnyUser, AuthenticatedHttpRequest, signed_in_request
 
 M = TypeVar("M", bound=Model)
 
@@ -153,6 +153,29 @@ class ServiceBackedAdmin(admin.ModelAdmin):
         except ServiceError as error:
             self.message_user(request, error.message, messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A log the services write (the outbox, webhook deliveries): those `may_read` allows
+    see it; nobody adds, changes or deletes a row here."""
+
+    def may_read(self, user: AnyUser) -> bool:
+        raise NotImplementedError
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.may_read(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return self.may_read(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 class ReadOnlyInline(admin.TabularInline):
