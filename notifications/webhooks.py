@@ -398,14 +398,19 @@ def _hears(
     return endpoint_tenant in (None, tenant_id)
 
 
-def subscribed_endpoint_ids(kind: str, tenant_id: int | None) -> list[int]:
-    """The active endpoints that hear this kind of event of this tenant: those of the
-    tenant, and those of every tenant (a customer's own endpoint: its public events)."""
+def _subscribed(kind: str, tenant_id: int | None) -> list[tuple[int, bool]]:
+    """(id, customer-owned) of the active endpoints that hear this kind of event of this
+    tenant: those of the tenant, and those of every tenant (a customer's own endpoint: its
+    public events)."""
     return [
-        endpoint_id
+        (endpoint_id, customer_owned)
         for endpoint_id, endpoint_tenant, kinds, customer_owned in _active_endpoints()
         if kind in kinds and _hears(kind, tenant_id, endpoint_tenant, customer_owned)
     ]
+
+
+def subscribed_endpoint_ids(kind: str, tenant_id: int | None) -> list[int]:
+    return [endpoint_id for endpoint_id, _owned in _subscribed(kind, tenant_id)]
 
 
 def webhooks_wanted(kind: str, tenant_id: int | None) -> bool:
@@ -414,24 +419,21 @@ def webhooks_wanted(kind: str, tenant_id: int | None) -> bool:
     return bool(subscribed_endpoint_ids(kind, tenant_id))
 
 
-def _still_entitled(endpoint_ids: list[int], tenant_id: int | None) -> list[int]:
-    """Drop the customers' own endpoints whose owner may no longer act for the customer
-    (a contact removed, a partner's letter rescinded): what they registered stops hearing
-    the customer's events at once, without waiting for someone to disable it."""
-    customer_owned = {
-        endpoint_id
-        for endpoint_id, _tenant, _kinds, owned in _active_endpoints()
-        if owned and endpoint_id in endpoint_ids
-    }
-    if not customer_owned or tenant_id is None:
-        return endpoint_ids
-    owners = WebhookEndpoint.objects.filter(id__in=customer_owned).select_related("owner")
-    lapsed = {
-        endpoint.id
-        for endpoint in owners
-        if not may_manage_tenant_webhooks(endpoint.owner, tenant_id)
-    }
-    return [endpoint_id for endpoint_id in endpoint_ids if endpoint_id not in lapsed]
+def _still_entitled(subscribed: list[tuple[int, bool]], tenant_id: int | None) -> list[int]:
+    """The subscribed endpoints' ids, without the customers' own endpoints whose owner may
+    no longer act for the customer (a contact removed, a partner's letter rescinded): what
+    they registered stops hearing the customer's events at once, without waiting for
+    someone to disable it."""
+    customer_owned = {endpoint_id for endpoint_id, owned in subscribed if owned}
+    lapsed: set[int] = set()
+    if customer_owned and tenant_id is not None:
+        owners = WebhookEndpoint.objects.filter(id__in=customer_owned).select_related("owner")
+        lapsed = {
+            endpoint.id
+            for endpoint in owners
+            if not may_manage_tenant_webhooks(endpoint.owner, tenant_id)
+        }
+    return [endpoint_id for endpoint_id, _owned in subscribed if endpoint_id not in lapsed]
 
 
 def webhooks_emit(*, kind: str, tenant_id: int | None, data: Mapping, dedup_key: str) -> list[int]:
@@ -440,7 +442,7 @@ def webhooks_emit(*, kind: str, tenant_id: int | None, data: Mapping, dedup_key:
     the first (a change recorded twice is sent once). Returns the new rows' ids."""
     if kind not in WEBHOOK_EVENTS:
         raise ValueError(f"Unknown webhook event kind {kind!r}.")
-    endpoint_ids = _still_entitled(subscribed_endpoint_ids(kind, tenant_id), tenant_id)
+    endpoint_ids = _still_entitled(_subscribed(kind, tenant_id), tenant_id)
     if not endpoint_ids:
         return []
     event_id = str(uuid.uuid4())
