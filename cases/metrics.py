@@ -1,21 +1,21 @@
-"""Figures for the manager dashboard: reads only, each one or two aggregate queries over
-the cases given (the dashboard passes `cases_for(user)`).
+"""Figures for the manager dashboard: reads only, each one or two aggregate queries.
 
-SLA compliance is measured on the initial response, the one target every clocked case
-has: a case filed in the window whose `initial_response_due` is set either met it
-(first public staff reply by then), missed it (replied late, or not yet replied and the
-time has passed), or is still pending. Cases without a clock (categories without
-targets, or filed before clocks were kept) count as n/a, never as met.
+SLA compliance and the missed responses per day come from the SLA rollups
+(`SlaDailyTotal`, kept by the services when a cycle ends and by the beat): the same
+figures as the SLA reports, and the same cost over a week as over a year, whatever the
+number of cases. A cycle counts on the day it ended (the first public staff reply for the
+initial response), met or breached; cases still waiting for their first reply are counted
+live from the open cases (a small, indexed set) as "awaiting a first response".
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from django.db.models import Avg, Count, F, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Avg, Count, Q, QuerySet, Sum
 
-from cases.models import OPEN_STATES, Case, SatisfactionSurvey
+from cases.models import OPEN_STATES, Case, SlaMetric
 from cases.selectors import QUEUE_ORDER, breached_q, open_cases_q
+from cases.sla_reports import Scope, compliance
 
 
 @dataclass
@@ -49,8 +49,6 @@ class Compliance:
     label: str
     met: int
     missed: int
-    pending: int
-    unclocked: int
 
     @property
     def measured(self) -> int:
@@ -62,35 +60,32 @@ class Compliance:
         return round(100 * self.met / self.measured, 1) if self.measured else None
 
 
-def sla_compliance(
-    cases: QuerySet[Case], *, since: datetime, now: datetime, group_by: str
-) -> list[Compliance]:
-    """Initial-response compliance of cases filed since `since`, per plan
-    (`group_by="tenant__plan__name"`) or per tenant (`"tenant__name"`), worst first."""
-    clocked = Q(initial_response_due__isnull=False)
-    met = clocked & Q(first_responded_at__lte=F("initial_response_due"))
-    missed = clocked & (
-        Q(first_responded_at__gt=F("initial_response_due"))
-        | Q(first_responded_at__isnull=True, initial_response_due__lt=now)
-    )
-    pending = clocked & Q(first_responded_at__isnull=True, initial_response_due__gte=now)
-    rows = (
-        cases.filter(created_at__gte=since)
-        .values(group_by)
-        .annotate(
-            met=Count("id", filter=met),
-            missed=Count("id", filter=missed),
-            pending=Count("id", filter=pending),
-            unclocked=Count("id", filter=~clocked),
-        )
-        .order_by(group_by)
-    )
-    result = [
-        Compliance(row[group_by], row["met"], row["missed"], row["pending"], row["unclocked"])
-        for row in rows
+def response_compliance(scope: Scope, *, by: str) -> list[Compliance]:
+    """Initial-response compliance per plan (`by="plan"`) or customer (`"tenant"`) over
+    the scope's days, from the rollups, worst first; n/a (nothing decided) last."""
+    metric = SlaMetric.INITIAL_RESPONSE.value
+    rows = [
+        Compliance(row.label, *row.per_metric.get(metric, (0, 0))) for row in compliance(scope, by)
     ]
-    # Worst first; n/a (nothing measured) last.
-    return sorted(result, key=lambda c: (c.percent is None, c.percent or 0, c.label))
+    return sorted(rows, key=lambda c: (c.percent is None, c.percent or 0, c.label))
+
+
+@dataclass(frozen=True)
+class AwaitingResponse:
+    pending: int
+    overdue: int
+
+
+def awaiting_first_response(cases: QuerySet[Case], *, now: datetime) -> AwaitingResponse:
+    """Open clocked cases with no public staff reply yet: still in time, or past due."""
+    waiting = cases.filter(
+        open_cases_q(), first_responded_at__isnull=True, initial_response_due__isnull=False
+    )
+    counts = waiting.aggregate(
+        pending=Count("id", filter=Q(initial_response_due__gte=now)),
+        overdue=Count("id", filter=Q(initial_response_due__lt=now)),
+    )
+    return AwaitingResponse(counts["pending"], counts["overdue"])
 
 
 @dataclass
@@ -101,7 +96,9 @@ class Breaches:
     missed_per_day: list[tuple[date, int]] = field(default_factory=list)
 
 
-def breaches(cases: QuerySet[Case], *, since: datetime, now: datetime) -> Breaches:
+def breaches(cases: QuerySet[Case], *, scope: Scope, now: datetime) -> Breaches:
+    """Open cases past their due time (count per priority, the ten most overdue), and the
+    initial responses that ended late per day of the scope (from the rollups)."""
     breached = cases.filter(breached_q(now))
     by_priority: dict[str, int] = {}
     counts = (
@@ -114,25 +111,19 @@ def breaches(cases: QuerySet[Case], *, since: datetime, now: datetime) -> Breach
     most_overdue = list(
         breached.select_related("tenant", "owner").order_by("next_due_at", *QUEUE_ORDER)[:10]
     )
-    # Cases filed in the window, as for compliance (and through the created_at index); a
-    # response is due after its case was filed, so every day falls inside the series.
-    missed = (
-        cases.filter(created_at__gte=since, initial_response_due__lt=now)
-        .filter(
-            Q(first_responded_at__isnull=True) | Q(first_responded_at__gt=F("initial_response_due"))
-        )
-        .annotate(day=TruncDate("initial_response_due"))
-        .values("day")
-        .annotate(n=Count("id"))
-        .order_by("day")
+    return Breaches(sum(by_priority.values()), by_priority, most_overdue, missed_per_day(scope))
+
+
+def missed_per_day(scope: Scope) -> list[tuple[date, int]]:
+    """Initial responses that ended past their target, per day of the scope (zeros too)."""
+    per_day = dict(
+        scope.totals("all")
+        .filter(metric=SlaMetric.INITIAL_RESPONSE)
+        .values_list("day")
+        .annotate(n=Sum("breached"))
+        .order_by()
     )
-    per_day = {row["day"]: row["n"] for row in missed}
-    days = (now.date() - since.date()).days + 1
-    series = [
-        (since.date() + timedelta(days=i), per_day.get(since.date() + timedelta(days=i), 0))
-        for i in range(days)
-    ]
-    return Breaches(sum(by_priority.values()), by_priority, most_overdue, series)
+    return [(day, per_day.get(day, 0)) for day in scope.days()]
 
 
 def escalated_cases(cases: QuerySet[Case]) -> QuerySet[Case]:
@@ -163,12 +154,11 @@ CSAT_RATINGS = ("service", "timeliness", "quality")
 
 
 def csat_averages(
-    cases: QuerySet[Case], *, since: datetime, group_by: str = "case__tenant__plan__name"
-) -> list:
-    """Average ratings of surveys on `cases` closed since `since`, per plan, plus the overall
-    figure first."""
-    closed = cases.filter(closed_at__gte=since).values("id")
-    answered = SatisfactionSurvey.objects.filter(case__in=closed)
+    scope: Scope, *, group_by: str = "case__tenant__plan__name"
+) -> list[Satisfaction]:
+    """Average ratings of the surveys answered in the scope's days, per plan, plus the
+    overall figure first (the SLA reports count the same surveys)."""
+    answered = scope.surveys()
     averages = {name: Avg(name) for name in CSAT_RATINGS}
     overall = answered.aggregate(responses=Count("id"), **averages)
     rows = answered.values(group_by).annotate(responses=Count("id"), **averages).order_by(group_by)

@@ -41,7 +41,7 @@ from cases.models import (
     SlaMetric,
     SupportGroup,
 )
-from cases.services.sla_cycles import day_bounds
+from cases.services.sla_cycles import day_bounds, report_day
 from tenants.models import Category, SupportPlan, Tenant
 
 DIMENSIONS = {
@@ -85,6 +85,22 @@ class Scope:
     def case_days(self) -> QuerySet[CaseDaily]:
         rows = CaseDaily.objects.filter(day__gte=self.start, day__lte=self.end)
         return rows if self.tenant_id is None else rows.filter(tenant_id=self.tenant_id)
+
+    def surveys(self) -> QuerySet[SatisfactionSurvey]:
+        """Survey answers given in the range (by when they were answered)."""
+        start, _ = day_bounds(self.start)
+        _, end = day_bounds(self.end)
+        answers = SatisfactionSurvey.objects.filter(answered_at__gte=start, answered_at__lt=end)
+        return answers if self.tenant_id is None else answers.filter(case__tenant_id=self.tenant_id)
+
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
+
+    @classmethod
+    def last_days(cls, days: int, now: datetime) -> Scope:
+        """The last `days` days up to today (staff time zone), desk-wide."""
+        today = report_day(now)
+        return cls(today - timedelta(days=days - 1), today)
 
 
 @dataclass
@@ -303,16 +319,9 @@ class EngineerCsat:
     quality: float | None
 
 
-def _surveys(scope: Scope) -> QuerySet[SatisfactionSurvey]:
-    start, _ = day_bounds(scope.start)
-    _, end = day_bounds(scope.end)
-    answers = SatisfactionSurvey.objects.filter(answered_at__gte=start, answered_at__lt=end)
-    return answers if scope.tenant_id is None else answers.filter(case__tenant_id=scope.tenant_id)
-
-
 def csat_per_engineer(scope: Scope) -> list[EngineerCsat]:
     grouped = (
-        _surveys(scope)
+        scope.surveys()
         .values_list("case__owner_id")
         .annotate(n=Count("id"), s=Avg("service"), t=Avg("timeliness"), q=Avg("quality"))
         .order_by()
@@ -344,7 +353,7 @@ def survey_comments(scope: Scope) -> QuerySet[SatisfactionSurvey]:
         .values("first")
     )
     return (
-        _surveys(scope)
+        scope.surveys()
         .filter(~Q(comment="") | Q(manager_contact=True))
         .select_related("case__tenant", "case__owner")
         .annotate(followed_up_at=Subquery(first_staff_note[:1]))

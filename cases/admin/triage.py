@@ -12,6 +12,7 @@ from cases.models import Case
 from cases.selectors import artifacts_checklist, due_status, triage_queue
 from cases.services import StaffAction, may
 from cases.services.permissions import refusal
+from supportdesk.bounded import bounded
 from tenants.roles import support_staff
 
 SHOWN = 50
@@ -20,15 +21,16 @@ SHOWN = 50
 def triage_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> TemplateResponse:
     if not may(request.user, StaffAction.TRIAGE):
         raise PermissionDenied(refusal(StaffAction.TRIAGE))
-    queue = triage_queue(request.user)
+    waiting = bounded(triage_queue(request.user), shown=SHOWN)
     now = timezone.now()
-    rows = [(case, artifacts_checklist(case), due_status(case, now)) for case in queue[:SHOWN]]
+    rows = [(case, artifacts_checklist(case), due_status(case, now)) for case in waiting.rows]
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": Case._meta,
         "title": "Triage: new and unassigned",
         "rows": rows,
-        "total": queue.count() if len(rows) == SHOWN else len(rows),
+        "total": waiting.count,
+        "total_label": waiting.label,
         "shown": SHOWN,
         # One <option> list for every row's owner select, built once rather than per row.
         "staff_options": format_html_join(

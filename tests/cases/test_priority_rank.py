@@ -16,6 +16,7 @@ from cases import metrics, services
 from cases.models import UNRANKED, Case, CloseReason, State
 from cases.selectors import cases_for, queue_for, triage_queue
 from cases.services.priorities import cases_rerank_for_plans
+from cases.sla_reports import Scope
 from tenants.models import PlanPriority, SupportPlan, Tenant
 from tests.cases.helpers import file_case, fresh, plan_form_data, tenant_form_data
 from tests.factories import PASSWORD, CaseFactory, SupportPlanFactory
@@ -194,7 +195,7 @@ def test_the_dashboard_counts_open_cases_by_priority_in_rank_order(ten_and_sev):
     cases = cases_for(cast.manager)
     rows = metrics.open_by_priority_and_state(cases)
     assert [row.priority for row in rows] == ["P1", "Sev1", "P2", "Sev3", "P10"]
-    breached = metrics.breaches(cases, since=NOW - dt.timedelta(days=30), now=NOW)
+    breached = metrics.breaches(cases, scope=Scope.last_days(30, NOW), now=NOW)
     assert list(breached.breached_by_priority) == ["P1", "Sev1", "P2", "Sev3", "P10"]
 
 

@@ -8,17 +8,21 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cases import metrics, services
-from cases.admin.dashboard import compliance_tone
-from cases.models import CloseReason, SatisfactionSurvey, State
+from cases.admin.dashboard import WINDOWS, compliance_tone
+from cases.models import CloseReason, SatisfactionSurvey, SlaDaily, State
 from cases.selectors import artifacts_checklist, cases_for, triage_queue
-from tests.cases.helpers import file_case
-from tests.factories import PNG_BYTES, CaseFactory, SupportPlanFactory, TenantFactory
+from cases.services.sla_cycles import sla_rollups_refresh, sla_totals_rebuild
+from cases.sla_reports import Scope
+from tests.cases.helpers import file_case, ny, reply_as_staff, taken
+from tests.factories import PNG_BYTES, CaseFactory
 
 pytestmark = pytest.mark.django_db
 
 TRIAGE = reverse("admin:cases_case_triage")
 DASHBOARD = reverse("admin:cases_case_dashboard")
 NOW = dt.datetime(2026, 3, 10, 15, 0, tzinfo=dt.UTC)
+# The manager dashboard's queries, whatever the window (7 days or a year).
+DASHBOARD_QUERIES = 18
 
 
 # Triage
@@ -85,50 +89,79 @@ def _clocked(tenant, *, due, responded=None, created=None):
         return CaseFactory(tenant=tenant, initial_response_due=due, first_responded_at=responded)
 
 
-def test_sla_compliance_counts_met_missed_pending_and_unclocked_per_plan(cast):
-    gold = TenantFactory(plan=SupportPlanFactory(name="Gold"))
-    due = NOW - dt.timedelta(days=2)
-    _clocked(cast.tenant_a, due=due, responded=due - dt.timedelta(minutes=1))  # met
-    _clocked(cast.tenant_a, due=due, responded=due)  # met, exactly at the due time
-    _clocked(cast.tenant_a, due=due, responded=due + dt.timedelta(minutes=1))  # missed
-    _clocked(cast.tenant_a, due=due)  # missed: never answered, time passed
-    _clocked(cast.tenant_a, due=NOW + dt.timedelta(hours=1))  # pending
-    with time_machine.travel(due, tick=False):
+def _replied(cast, time_machine, *, filed: dt.datetime, replied: dt.datetime, **overrides):
+    """A case filed and taken at `filed`, answered by the engineer at `replied`: the
+    initial-response cycle ends then, and the rollups are rebuilt as the beat does."""
+    time_machine.move_to(filed, tick=False)
+    case = taken(cast, **overrides)
+    time_machine.move_to(replied, tick=False)
+    reply_as_staff(cast, case)
+    sla_rollups_refresh(now=replied, lookback=dt.timedelta(days=1))
+    return case
+
+
+def test_response_compliance_per_plan_counts_first_replies_met_and_late_in_the_window(
+    cast, time_machine, settings
+):
+    settings.TIME_ZONE = "America/New_York"
+    _replied(cast, time_machine, filed=ny(6, 10), replied=ny(6, 11))  # met (due Tue 17:00)
+    _replied(cast, time_machine, filed=ny(6, 10), replied=ny(8, 11))  # late
+    _replied(cast, time_machine, filed=ny(1, 10), replied=ny(1, 11))  # met, 9 days back
+    last_week = Scope.last_days(7, ny(8, 12))
+    (row,) = metrics.response_compliance(last_week, by="plan")
+    assert (row.label, row.met, row.missed, row.percent) == (cast.tenant_a.plan.name, 1, 1, 50.0)
+    (wider,) = metrics.response_compliance(Scope.last_days(30, ny(8, 12)), by="plan")
+    assert (wider.met, wider.missed) == (2, 1)
+    (customer,) = metrics.response_compliance(last_week, by="tenant")
+    assert customer.label == cast.tenant_a.name
+
+
+def test_response_compliance_puts_customers_with_nothing_decided_last_as_not_applicable(cast):
+    day = dt.date(2026, 3, 9)
+    SlaDaily.objects.bulk_create(
+        [
+            SlaDaily(
+                day=day,
+                tenant=tenant,
+                plan=tenant.plan,
+                priority="P2",
+                category="bug",
+                metric=metric,
+                met=met,
+                breached=breached,
+            )
+            for tenant, metric, met, breached in (
+                (cast.tenant_a, "initial_response", 1, 3),
+                (cast.tenant_b, "next_update", 2, 0),
+            )
+        ]
+    )
+    sla_totals_rebuild([day])
+    rows = metrics.response_compliance(Scope.last_days(30, NOW), by="tenant")
+    assert [(row.label, row.percent) for row in rows] == [
+        (cast.tenant_a.name, 25.0),
+        ("Globex", None),
+    ]
+
+
+def test_awaiting_first_response_counts_open_clocked_cases_in_time_and_past_due(cast):
+    _clocked(cast.tenant_a, due=NOW + dt.timedelta(hours=1))  # in time
+    _clocked(cast.tenant_a, due=NOW - dt.timedelta(hours=1))  # past due
+    _clocked(cast.tenant_a, due=NOW - dt.timedelta(hours=1), responded=NOW)  # answered
+    with time_machine.travel(NOW, tick=False):
         CaseFactory(tenant=cast.tenant_a)  # no clock
-    _clocked(gold, due=due, created=NOW - dt.timedelta(days=40))  # outside 30 days
-    rows = metrics.sla_compliance(
-        cases_for(cast.manager),
-        since=NOW - dt.timedelta(days=30),
-        now=NOW,
-        group_by="tenant__plan__name",
-    )
-    (plan_row,) = rows
-    assert (plan_row.label, plan_row.met, plan_row.missed, plan_row.pending) == (
-        cast.tenant_a.plan.name,
-        2,
-        2,
-        1,
-    )
-    assert (plan_row.unclocked, plan_row.percent) == (1, 50.0)
-    wider = metrics.sla_compliance(
-        cases_for(cast.manager),
-        since=NOW - dt.timedelta(days=90),
-        now=NOW,
-        group_by="tenant__plan__name",
-    )
-    assert [row.label for row in wider] == ["Gold", cast.tenant_a.plan.name]
+        CaseFactory(
+            tenant=cast.tenant_a,
+            initial_response_due=NOW - dt.timedelta(days=1),
+            state=State.CLOSED,
+            close_reason=CloseReason.RESOLVED,
+            closed_at=NOW,
+        )
+    found = metrics.awaiting_first_response(cases_for(cast.manager), now=NOW)
+    assert (found.pending, found.overdue) == (1, 1)
 
 
-def test_tenant_without_clocked_cases_is_not_applicable_not_perfect(cast):
-    with time_machine.travel(NOW - dt.timedelta(days=1), tick=False):
-        CaseFactory(tenant=cast.tenant_b)
-    (row,) = metrics.sla_compliance(
-        cases_for(cast.manager), since=NOW - dt.timedelta(days=30), now=NOW, group_by="tenant__name"
-    )
-    assert (row.label, row.percent, row.unclocked) == ("Globex", None, 1)
-
-
-def test_breaches_count_open_overdue_cases_and_missed_responses_per_day(cast):
+def test_breaches_count_open_overdue_cases_and_late_first_replies_per_day(cast):
     overdue = CaseFactory(tenant=cast.tenant_a, priority="P1", next_due_at=NOW - dt.timedelta(1))
     CaseFactory(tenant=cast.tenant_a, priority="P2", next_due_at=NOW + dt.timedelta(hours=1))
     CaseFactory(
@@ -138,13 +171,24 @@ def test_breaches_count_open_overdue_cases_and_missed_responses_per_day(cast):
         close_reason=CloseReason.RESOLVED,
         closed_at=NOW,
     )
-    _clocked(cast.tenant_a, due=NOW - dt.timedelta(days=3))
-    found = metrics.breaches(cases_for(cast.manager), since=NOW - dt.timedelta(days=30), now=NOW)
+    three_days_ago = (NOW - dt.timedelta(days=3)).date()
+    SlaDaily.objects.create(
+        day=three_days_ago,
+        tenant=cast.tenant_a,
+        plan=cast.tenant_a.plan,
+        priority="P2",
+        category="bug",
+        metric="initial_response",
+        met=4,
+        breached=1,
+    )
+    sla_totals_rebuild([three_days_ago])
+    found = metrics.breaches(cases_for(cast.manager), scope=Scope.last_days(30, NOW), now=NOW)
     assert found.open_breached == 1
     assert found.breached_by_priority == {"P1": 1}
     assert found.most_overdue == [overdue]
-    assert len(found.missed_per_day) == 31
-    assert dict(found.missed_per_day)[(NOW - dt.timedelta(days=3)).date()] == 1
+    assert len(found.missed_per_day) == 30
+    assert dict(found.missed_per_day)[three_days_ago] == 1
     assert sum(count for _, count in found.missed_per_day) == 1
 
 
@@ -160,24 +204,22 @@ def test_open_cases_by_priority_and_state(cast):
     assert rows["P3"].by_state[State.AWAITING_INFORMATION] == 1
 
 
-def test_csat_averages_per_plan_count_only_surveys_of_cases_closed_in_the_window(cast):
-    recent = CaseFactory(
-        tenant=cast.tenant_a,
-        state=State.CLOSED,
-        close_reason="resolved",
-        closed_at=NOW - dt.timedelta(days=3),
-    )
-    old = CaseFactory(
-        tenant=cast.tenant_a,
-        state=State.CLOSED,
-        close_reason="resolved",
-        closed_at=NOW - dt.timedelta(days=60),
+def test_csat_averages_per_plan_count_only_surveys_answered_in_the_window(cast):
+    recent, old = (
+        CaseFactory(
+            tenant=cast.tenant_a,
+            state=State.CLOSED,
+            close_reason="resolved",
+            closed_at=NOW - dt.timedelta(days=days),
+        )
+        for days in (3, 60)
     )
     for case, rating in ((recent, 4), (old, 1)):
-        SatisfactionSurvey.objects.create(
-            case=case, closed_at=case.closed_at, service=rating, timeliness=rating, quality=5
-        )
-    rows = metrics.csat_averages(cases_for(cast.manager), since=NOW - dt.timedelta(days=30))
+        with time_machine.travel(case.closed_at, tick=False):
+            SatisfactionSurvey.objects.create(
+                case=case, closed_at=case.closed_at, service=rating, timeliness=rating, quality=5
+            )
+    rows = metrics.csat_averages(Scope.last_days(30, NOW))
     overall = rows[0]
     assert (overall.label, overall.responses) == ("All plans", 1)
     assert (overall.service, overall.timeliness, overall.quality) == (4, 4, 5)
@@ -192,36 +234,47 @@ def test_dashboard_is_for_managers(client, cast):
         assert client.get(DASHBOARD).status_code == 403
 
 
-@time_machine.travel(NOW, tick=False)
-def test_dashboard_shows_open_work_compliance_breaches_and_escalations(client, cast):
-    CaseFactory(tenant=cast.tenant_a, priority="P1", next_due_at=NOW - dt.timedelta(hours=2))
-    _clocked(cast.tenant_a, due=NOW - dt.timedelta(days=1), responded=NOW - dt.timedelta(days=2))
+def test_dashboard_shows_open_work_compliance_breaches_and_escalations(client, cast, time_machine):
+    _replied(cast, time_machine, filed=ny(6, 10), replied=ny(6, 11))
+    now = ny(6, 12)
+    time_machine.move_to(now, tick=False)
+    CaseFactory(tenant=cast.tenant_a, priority="P1", next_due_at=now - dt.timedelta(hours=2))
     escalated = CaseFactory(
         tenant=cast.tenant_b,
         state=State.IN_PROGRESS,
-        escalated_at=NOW,
+        escalated_at=now,
         escalated_by=cast.engineer,
         escalation_reason="Renewal at risk",
     )
     client.force_login(cast.manager)
-    response = client.get(DASHBOARD + "?days=90")
-    assert response.status_code == 200
-    context = response.context
-    assert context["days"] == 90
-    assert context["open_total"] == 3
-    assert context["breaches"].open_breached == 1
-    assert context["escalated"] == [escalated]
-    (plan_row, tone) = context["per_plan"][0]
-    assert (plan_row.percent, tone) == (100.0, "good")
-    html = response.content.decode()
-    assert "Renewal at risk" in html
-    assert "No survey answered in this window." in html
-    assert '<svg class="sd-chart"' in html
+    for days in WINDOWS:
+        response = client.get(DASHBOARD + f"?days={days}")
+        assert response.status_code == 200
+        context = response.context
+        assert context["days"] == days
+        assert context["open_total"] == 3
+        assert context["breaches"].open_breached == 1
+        assert context["escalated"] == [escalated]
+        (plan_row, tone) = context["per_plan"][0]
+        assert (plan_row.met, plan_row.percent, tone) == (1, 100.0, "good")
+        html = response.content.decode()
+        assert "Renewal at risk" in html
+        assert "No survey answered in this window." in html
+        assert '<svg class="sd-chart"' in html
+
+
+def test_dashboard_answers_in_the_same_number_of_queries_for_every_window(
+    client, cast, django_assert_max_num_queries
+):
+    client.force_login(cast.manager)
+    for days in WINDOWS:
+        with django_assert_max_num_queries(DASHBOARD_QUERIES):
+            assert client.get(DASHBOARD + f"?days={days}").status_code == 200
 
 
 def test_dashboard_window_defaults_to_30_days(client, cast):
     client.force_login(cast.manager)
-    assert client.get(DASHBOARD + "?days=7").context["days"] == 30
+    assert client.get(DASHBOARD + "?days=8").context["days"] == 30
 
 
 def test_compliance_tone_thresholds():
