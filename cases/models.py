@@ -435,6 +435,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
                 condition=Q(state="new", owner__isnull=True),
                 name="case_triage_order",
             ),
+            # The dashboard's open cases awaiting a first reply, in time or past due.
+            models.Index(
+                fields=["initial_response_due"],
+                condition=Q(first_responded_at__isnull=True, initial_response_due__isnull=False)
+                & ~Q(state="closed"),
+                name="case_awaiting_first_reply",
+            ),
             # The same order over every case, for the queue's "closed" and "all" views.
             models.Index(
                 fields=QUEUE_ORDER,
