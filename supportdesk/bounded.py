@@ -21,15 +21,16 @@ class Bounded(Generic[T]):
 
     rows: list[T]
     count: int
+    cap: int = COUNT_CAP
 
     @property
     def label(self) -> str:
-        return f"{COUNT_CAP}+" if self.count > COUNT_CAP else str(self.count)
+        return f"{self.cap}+" if self.count > self.cap else str(self.count)
 
 
-def bounded(queryset: QuerySet[M], shown: int = SHOWN) -> Bounded[M]:
-    """The first `shown` rows; counted (up to the cap) only when there may be more."""
+def bounded(queryset: QuerySet[M], shown: int = SHOWN, cap: int = COUNT_CAP) -> Bounded[M]:
+    """The first `shown` rows; counted (up to `cap`) only when there may be more."""
     rows = list(queryset[:shown])
     if len(rows) < shown:
-        return Bounded(rows, len(rows))
-    return Bounded(rows, queryset.order_by()[: COUNT_CAP + 1].count())
+        return Bounded(rows, len(rows), cap)
+    return Bounded(rows, queryset.order_by()[: cap + 1].count(), cap)

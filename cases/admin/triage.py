@@ -12,7 +12,7 @@ from cases.models import Case
 from cases.selectors import artifacts_checklist, due_status, triage_queue
 from cases.services import StaffAction, may
 from cases.services.permissions import refusal
-from supportdesk.bounded import bounded
+from supportdesk.bounded import COUNT_CAP, bounded
 from tenants.roles import support_staff
 
 SHOWN = 50
@@ -21,7 +21,7 @@ SHOWN = 50
 def triage_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> TemplateResponse:
     if not may(request.user, StaffAction.TRIAGE):
         raise PermissionDenied(refusal(StaffAction.TRIAGE))
-    waiting = bounded(triage_queue(request.user), shown=SHOWN)
+    waiting = bounded(triage_queue(request.user), shown=SHOWN, cap=COUNT_CAP)
     now = timezone.now()
     rows = [(case, artifacts_checklist(case), due_status(case, now)) for case in waiting.rows]
     context = {

@@ -23,6 +23,7 @@ DASHBOARD = reverse("admin:cases_case_dashboard")
 NOW = dt.datetime(2026, 3, 10, 15, 0, tzinfo=dt.UTC)
 # The manager dashboard's queries, whatever the window (7 days or a year).
 DASHBOARD_QUERIES = 18
+TRIAGE_QUERIES = 14
 
 
 # Triage
@@ -58,6 +59,29 @@ def test_triage_lists_new_unassigned_cases_with_their_artifacts_checklist(client
     assert [item.present for item in rows[bare.reference]] == [False, False, False, False]
     assert "1 file(s), 1 screenshot(s)" in rows[complete.reference][2].detail
     assert "Month-end close blocked" in rows[complete.reference][3].detail
+
+
+def test_triage_shows_a_bounded_page_and_counts_no_further_than_the_cap(
+    client, cast, settings, django_assert_max_num_queries
+):
+    from cases.admin import triage
+
+    settings.AXES_ENABLED = False
+    for index in range(4):
+        CaseFactory(tenant=cast.tenant_a, summary=f"New {index}")
+    client.force_login(cast.triage_lead)
+    with django_assert_max_num_queries(TRIAGE_QUERIES):
+        response = client.get(TRIAGE)
+    assert (len(response.context["rows"]), response.context["total_label"]) == (4, "4")
+    triage_shown, cap = triage.SHOWN, triage.COUNT_CAP
+    try:
+        triage.SHOWN, triage.COUNT_CAP = 2, 3
+        response = client.get(TRIAGE)
+    finally:
+        triage.SHOWN, triage.COUNT_CAP = triage_shown, cap
+    assert len(response.context["rows"]) == 2
+    assert response.context["total_label"] == "3+"
+    assert "?state=new&amp;owner=unassigned" in response.content.decode()
 
 
 def test_users_affected_counts_as_impact(cast):
