@@ -268,3 +268,52 @@ def test_with_redis_running_but_the_cache_unreachable_the_api_answers_and_mail_i
         with celery_app.connection_for_write() as connection:
             connection.default_channel.queue_purge(celery_app.conf.task_default_queue)
     assert cache.get("anything", "missed") == "missed"
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def test_the_guard_answers_a_miss_then_leaves_redis_alone_for_a_moment_and_counts(
+    settings, monkeypatch
+):
+    clock = _Clock()
+    monkeypatch.setattr(cache_guard, "time", clock)
+    monkeypatch.setattr(cache_guard, "_down_until", 0.0)
+    settings.CACHES = _cache_at(DEAD_REDIS)
+    tries: list[str] = []
+    real_get = cache_guard.RedisCacheClient.get
+
+    def get(self, key, default):
+        tries.append(key)
+        return real_get(self, key, default)
+
+    monkeypatch.setattr(cache_guard.RedisCacheClient, "get", get)
+    before = cache_guard.failure_count()
+
+    assert cache.get("a", "miss") == "miss"
+    assert cache.add("lock", 1) is True  # a lock that cannot be kept locks nobody out
+    assert cache.get_many(["a", "b"]) == {}
+    with pytest.raises(ValueError, match="not found"):
+        cache.incr("a")
+    assert len(tries) == 1  # after the failure, Redis is not asked again at once
+    assert cache_guard.failure_count() - before == 4
+
+    clock.now += cache_guard.RETRY_AFTER_SECONDS
+    assert cache.get("a", "miss") == "miss"
+    assert len(tries) == 2  # a moment later it is tried again
+
+
+def test_inside_cache_errors_raised_an_unreachable_cache_raises(settings, monkeypatch):
+    monkeypatch.setattr(cache_guard, "_down_until", 0.0)
+    settings.CACHES = _cache_at(DEAD_REDIS)
+    with cache_guard.cache_errors_raised(), pytest.raises(cache_guard.RedisConnectionError):
+        cache.get("a")
+    # ...and so does it while the guard is skipping Redis after that failure.
+    with cache_guard.cache_errors_raised(), pytest.raises(cache_guard.RedisConnectionError):
+        cache.get("a")
+    assert cache.get("a", "miss") == "miss"
