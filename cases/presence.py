@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 
 from cases.models import Case
+from supportdesk.cache_guard import cache_errors_raised
 from supportdesk.types import User
 
 log = logging.getLogger(__name__)
@@ -64,12 +65,14 @@ def presence_touch(case: Case, user: User, *, typing: bool | None = None) -> boo
     mark). False when the cache failed."""
     now = time.time()
     try:
-        entries = _fresh(cache.get(_key(case)), now)
+        with cache_errors_raised():
+            entries = _fresh(cache.get(_key(case)), now)
         typed = entries.get(str(user.pk), {}).get("typing", 0)
         if typing is not None:
             typed = now if typing else 0
         entries[str(user.pk)] = {"name": _display_name(user), "seen": now, "typing": typed}
-        cache.set(_key(case), entries, timeout=TTL_SECONDS)
+        with cache_errors_raised():
+            cache.set(_key(case), entries, timeout=TTL_SECONDS)
     except Exception:  # a cache outage must not take the case page with it
         log.warning("Presence for case %s not recorded: the cache failed", case.id, exc_info=True)
         return False
@@ -80,7 +83,9 @@ def presence_list(case: Case, viewer: User) -> list[Presence] | None:
     """The other staff on the case's page, by name; None when presence is unknown."""
     now = time.time()
     try:
-        entries = _fresh(cache.get(_key(case)), now)
+        # Raised, not a miss: "nobody else here" would be a claim, "unknown" is the truth.
+        with cache_errors_raised():
+            entries = _fresh(cache.get(_key(case)), now)
     except Exception:
         log.warning("Presence for case %s unknown: the cache failed", case.id, exc_info=True)
         return None

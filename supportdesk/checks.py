@@ -10,6 +10,7 @@ SHARED_CACHE_BACKENDS = frozenset(
     {
         "django.core.cache.backends.redis.RedisCache",
         "django_redis.cache.RedisCache",
+        "supportdesk.cache_guard.FailOpenRedisCache",
     }
 )
 
@@ -23,9 +24,10 @@ def check_shared_cache(app_configs: Sequence[AppConfig] | None, **kwargs: object
         return []
     errors: list[CheckMessage] = [
         Error(
-            "REDIS_URL is not set: production needs a shared Redis cache, or each web "
-            "process keeps its own rate-limit counters.",
-            hint="Set REDIS_URL, e.g. REDIS_URL=redis://redis:6379/0.",
+            "Neither CACHE_URL nor REDIS_URL is set: production needs a shared Redis "
+            "cache, or each web process keeps its own rate-limit counters.",
+            hint="Set REDIS_URL (e.g. redis://redis:6379/0), or CACHE_URL for a cache "
+            "apart from the broker.",
             id="supportdesk.E001",
         )
     ]

@@ -3,8 +3,9 @@
 The defaults are the embedded run mode (SQLite and a file-system broker under
 ``var/``), so a fresh checkout runs with nothing else installed. Production sets
 ``DEBUG=false``, ``SECRET_KEY``, ``ALLOWED_HOSTS``, ``DATABASE_URL`` and
-``REDIS_URL``; with those, ``manage.py check --deploy`` is clean (without ``REDIS_URL``
-it reports an error: rate limits need a cache every process shares).
+``REDIS_URL`` (or ``CACHE_URL`` for the cache); with those, ``manage.py check --deploy``
+is clean (without either it reports an error: rate limits need a cache every process
+shares).
 """
 
 from pathlib import Path
@@ -12,6 +13,8 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from supportdesk.env import (
     env_bool,
@@ -329,6 +332,19 @@ INBOUND_CASE_CATEGORY = env_str("INBOUND_CASE_CATEGORY", "functionality_issue")
 # beat processes, unlike memory://) in the embedded mode.
 REDIS_URL = env_str("REDIS_URL", "")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+# An unreachable Redis (cache or broker) must cost a request at most about a second
+# (issue 20): short socket timeouts, one quick retry, and nothing waits longer. A
+# connection refused fails at once; these bound a host that does not answer at all.
+REDIS_CONNECT_TIMEOUT = 0.5
+REDIS_SOCKET_TIMEOUT = 1.0
+REDIS_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Every file of the broker lives under var/broker: the queues, and the exchange tables
     # kombu otherwise writes to control/ in the working directory.
@@ -342,6 +358,22 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+else:
+    # Publishing (the web's on-commit dispatch, beat) gives up after one quick retry
+    # instead of kombu's default of retrying for broker_connection_timeout with 2 s
+    # pauses (6 s per request while Redis was down): the rows stay pending and the
+    # sweeps deliver them when the broker is back. Workers reconnect under their own
+    # setting (broker_connection_max_retries).
+    CELERY_BROKER_TRANSPORT_OPTIONS = dict(REDIS_BROKER_TRANSPORT_OPTIONS)
+CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Any publish that asks for retries (the dispatchers pass retry=False) is bounded too.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -399,24 +431,38 @@ CELERY_BEAT_SCHEDULE: dict = {
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # The cache holds rate-limit counters (API throttles, password resets), so every process
-# must share it: Redis when REDIS_URL is set (required in production, a deploy check says
-# so); otherwise files under var/cache, which every process on this machine shares and
-# which need no set-up step (the folder is made on first write). A file cache rather than
-# the database cache: no table to create, no writes competing for SQLite's single write
-# lock with the worker and beat, and no counter rolled back with a failed transaction.
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-        if REDIS_URL
-        else {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(VAR_DIR / "cache"),
-            # Past MAX_ENTRIES the file cache drops a third of its entries at random, limit
-            # counters included: keep the bound far above what one machine's traffic makes.
-            "OPTIONS": {"MAX_ENTRIES": 20000},
-        }
-    )
+# must share it: Redis when CACHE_URL (by default REDIS_URL) is set (required in
+# production, a deploy check says so); otherwise files under var/cache, which every
+# process on this machine shares and which need no set-up step (the folder is made on
+# first write). A file cache rather than the database cache: no table to create, no writes
+# competing for SQLite's single write lock with the worker and beat, and no counter rolled
+# back with a failed transaction. The Redis cache fails open (supportdesk/cache_guard.py):
+# while it is unreachable, limits are not counted rather than every request failing.
+CACHE_URL = env_str("CACHE_URL", REDIS_URL)
+# Passed to redis-py's connection pool. One retry at once: a pooled connection that Redis
+# closed (a restart) is replaced without the caller seeing it.
+REDIS_CACHE_OPTIONS = {
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    "retry": Retry(NoBackoff(), 1),
 }
+if CACHE_URL:
+    _cache: dict = {
+        "BACKEND": "supportdesk.cache_guard.FailOpenRedisCache",
+        "LOCATION": CACHE_URL,
+        "OPTIONS": REDIS_CACHE_OPTIONS,
+    }
+else:
+    _cache = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache"),
+        # Past MAX_ENTRIES the file cache drops a third of its entries at random, limit
+        # counters included: keep the bound far above what one machine's traffic makes.
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    }
+CACHES = {"default": _cache}
+# Sessions are in the database (Django's default, said here): never lost with the cache.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # The REST API under /api/v1/ (supportdesk/api/ holds what its parts share).
 REST_FRAMEWORK = {

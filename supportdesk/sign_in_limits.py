@@ -2,7 +2,9 @@
 
 Failed sign-ins are counted by django-axes in the database; password-reset requests by
 the same cache-based throttles as the API (`rest_framework.throttling`), in the cache that
-every process shares (Redis in production, files under var/cache otherwise).
+every process shares (Redis in production, files under var/cache otherwise). While Redis
+is unreachable the reset budgets count nothing (supportdesk/cache_guard.py) and the
+sign-in lockout, in the database, holds as ever.
 """
 
 import hashlib

@@ -89,7 +89,19 @@ def test_check_deploy_requires_a_shared_redis_cache_in_production(tmp_path):
     assert result.returncode == 1
     output = result.stdout + result.stderr
     assert "ERRORS:" in output
-    assert "(supportdesk.E001) REDIS_URL is not set" in output
+    assert "(supportdesk.E001) Neither CACHE_URL nor REDIS_URL is set" in output
+
+
+def test_check_deploy_accepts_a_cache_url_apart_from_the_broker(tmp_path):
+    result = _check_deploy(
+        _production_env(
+            tmp_path,
+            REDIS_URL="",
+            CACHE_URL="redis://cache.example.com:6379/1",
+            CELERY_BROKER_URL="redis://broker.example.com:6379/0",
+        )
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_without_redis_every_process_shares_the_rate_limit_counters(tmp_path):

@@ -1,7 +1,8 @@
 """Rate limits per token (or signed-in user) and per client address, kept in the cache.
 
 Rates are read from settings on every request (`API_THROTTLE_RATES`), so they follow
-the environment and tests can change them.
+the environment and tests can change them. While the cache is unreachable they let every
+request through: the cache answers as empty (supportdesk/cache_guard.py), never an error.
 """
 
 from typing import TYPE_CHECKING
