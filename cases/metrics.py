@@ -117,7 +117,7 @@ def breaches(cases: QuerySet[Case], *, scope: Scope, now: datetime) -> Breaches:
 def missed_per_day(scope: Scope) -> list[tuple[date, int]]:
     """Initial responses that ended past their target, per day of the scope (zeros too)."""
     per_day = dict(
-        scope.totals("all")
+        scope.totals("all", by_day=True)
         .filter(metric=SlaMetric.INITIAL_RESPONSE)
         .values_list("day")
         .annotate(n=Sum("breached"))

@@ -1356,13 +1356,21 @@ class CaseDaily(models.Model):
         return f"{self.day} {self.tenant_id}: {self.open_at_end} open"
 
 
+class TotalSpan(models.TextChoices):
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+
+
 class SlaDailyTotal(models.Model):
     """`SlaDaily` summed over the whole desk per day, metric and one dimension at a time
     (plan, customer, priority, category, group, engineer, or "all"): what the staff
     reports read, a few rows a day whatever the number of customers. Rebuilt per day from
-    that day's SlaDaily rows."""
+    that day's SlaDaily rows. A month that is over also gets month rows (`span` month,
+    `day` its first day), the sum of its day rows, so a report over a year reads twelve
+    rows per customer instead of 365."""
 
     day = models.DateField()
+    span = models.CharField(max_length=5, choices=TotalSpan.choices, default=TotalSpan.DAY)
     dimension = models.CharField(max_length=16)
     key = models.CharField(max_length=64, blank=True, help_text="The value's id or code.")
     metric = models.CharField(max_length=16, choices=SlaMetric.choices)
@@ -1373,8 +1381,8 @@ class SlaDailyTotal(models.Model):
     class Meta:
         ordering = ["day", "id"]
         indexes = [
-            models.Index(fields=["dimension", "day"], name="sla_total_dimension_day"),
+            models.Index(fields=["dimension", "span", "day"], name="sla_total_dimension_span_day"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.dimension}={self.key} {self.metric}"
+        return f"{self.day} ({self.span}) {self.dimension}={self.key} {self.metric}"

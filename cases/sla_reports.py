@@ -40,8 +40,9 @@ from cases.models import (
     SlaDailyTotal,
     SlaMetric,
     SupportGroup,
+    TotalSpan,
 )
-from cases.services.sla_cycles import day_bounds, report_day
+from cases.services.sla_cycles import day_bounds, first_of_month, month_end, report_day
 from tenants.models import Category, SupportPlan, Tenant
 
 DIMENSIONS = {
@@ -76,11 +77,36 @@ class Scope:
         rows = SlaDaily.objects.filter(day__gte=self.start, day__lte=self.end)
         return rows if self.tenant_id is None else rows.filter(tenant_id=self.tenant_id)
 
-    def totals(self, dimension: str) -> QuerySet[SlaDailyTotal]:
-        """Desk-wide rows of one dimension (staff scope only)."""
-        return SlaDailyTotal.objects.filter(
-            dimension=dimension, day__gte=self.start, day__lte=self.end
+    def totals(self, dimension: str, *, by_day: bool = False) -> QuerySet[SlaDailyTotal]:
+        """Desk-wide rows of one dimension (staff scope only): the month rows of every
+        month the range covers whole and that has them, the day rows of the rest, so a
+        year costs about twelve rows per value. `by_day`: day rows only (for figures per
+        day or week)."""
+        rows = SlaDailyTotal.objects.filter(dimension=dimension)
+        days = Q(span=TotalSpan.DAY, day__gte=self.start, day__lte=self.end)
+        months = self.whole_months()
+        if by_day or not months:
+            return rows.filter(days)
+        built = set(
+            SlaDailyTotal.objects.filter(span=TotalSpan.MONTH, dimension=dimension, day__in=months)
+            .order_by()
+            .values_list("day", flat=True)
+            .distinct()
         )
+        for month in built:
+            days &= ~Q(day__gte=month, day__lte=month_end(month))
+        return rows.filter(days | Q(span=TotalSpan.MONTH, day__in=built))
+
+    def whole_months(self) -> list[date]:
+        """First days of the months that lie wholly inside the range."""
+        months = []
+        month = first_of_month(self.start)
+        if month < self.start:
+            month = month_end(month) + timedelta(days=1)
+        while month_end(month) <= self.end:
+            months.append(month)
+            month = month_end(month) + timedelta(days=1)
+        return months
 
     def case_days(self) -> QuerySet[CaseDaily]:
         rows = CaseDaily.objects.filter(day__gte=self.start, day__lte=self.end)
@@ -187,7 +213,9 @@ class WeekPoint:
 
 def weekly_trend(scope: Scope, metric: str | None = None) -> list[WeekPoint]:
     """Compliance per week (weeks start on Monday), every metric together or one."""
-    rows: QuerySet = scope.rollup() if scope.tenant_id is not None else scope.totals("all")
+    rows: QuerySet = (
+        scope.rollup() if scope.tenant_id is not None else scope.totals("all", by_day=True)
+    )
     if metric:
         rows = rows.filter(metric=metric)
     grouped = (

@@ -31,6 +31,7 @@ from cases.models import (
     SlaCycle,
     SlaDaily,
     SlaDailyTotal,
+    TotalSpan,
 )
 from sla.clocks import ClockEvent, ClockEventKind, ClockPolicy, Cycle, ended_cycles
 
@@ -186,10 +187,12 @@ TOTAL_DIMENSIONS = ("plan", "tenant", "priority", "category", "group", "owner", 
 
 def sla_totals_rebuild(days: Iterable[date]) -> int:
     """Rebuild the desk-wide SlaDailyTotal rows of each day from its SlaDaily rows (one
-    read, one delete, one insert per day). Returns rows written."""
+    read, one delete, one insert per day), then the month rows of the months among them
+    that are over. Returns day rows written."""
     written = 0
     size = len(ELAPSED_BUCKETS_MINUTES) + 1
-    for day in sorted(set(days)):
+    days = sorted(set(days))
+    for day in days:
         totals: dict[tuple[str, str, str], list] = {}
         rows = SlaDaily.objects.filter(day=day).values_list(
             "plan_id",
@@ -213,22 +216,83 @@ def sla_totals_rebuild(days: Iterable[date]) -> int:
                 entry[1] += breached
                 for index, count in enumerate(histogram[:size]):
                     entry[2][index] += count
-        with transaction.atomic():
-            SlaDailyTotal.objects.filter(day=day).delete()
-            SlaDailyTotal.objects.bulk_create(
-                SlaDailyTotal(
-                    day=day,
-                    dimension=dimension,
-                    key=key,
-                    metric=metric,
-                    met=met,
-                    breached=breached,
-                    elapsed_histogram=histogram,
-                )
-                for (dimension, key, metric), (met, breached, histogram) in totals.items()
-            )
+        _replace_totals(day, TotalSpan.DAY, totals)
         written += len(totals)
+    today = report_day(timezone.now())
+    for month in sorted({first_of_month(day) for day in days}):
+        if month_end(month) < today:
+            sla_month_totals_rebuild(month)
     return written
+
+
+def _replace_totals(day: date, span: str, totals: dict[tuple[str, str, str], list]) -> None:
+    with transaction.atomic():
+        SlaDailyTotal.objects.filter(day=day, span=span).delete()
+        SlaDailyTotal.objects.bulk_create(
+            SlaDailyTotal(
+                day=day,
+                span=span,
+                dimension=dimension,
+                key=key,
+                metric=metric,
+                met=met,
+                breached=breached,
+                elapsed_histogram=histogram,
+            )
+            for (dimension, key, metric), (met, breached, histogram) in totals.items()
+        )
+
+
+def first_of_month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(month: date) -> date:
+    """The last day of `month` (given by its first day)."""
+    following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)
+
+
+def sla_month_totals_rebuild(month: date) -> int:
+    """Rebuild the month rows of a month that is over (`month` is its first day) from its
+    day rows: one read, one delete, one insert. Returns rows written."""
+    size = len(ELAPSED_BUCKETS_MINUTES) + 1
+    totals: dict[tuple[str, str, str], list] = {}
+    rows = SlaDailyTotal.objects.filter(
+        span=TotalSpan.DAY, day__gte=month, day__lte=month_end(month)
+    ).values_list("dimension", "key", "metric", "met", "breached", "elapsed_histogram")
+    for dimension, key, metric, met, breached, histogram in rows.iterator(chunk_size=5000):
+        entry = totals.setdefault((dimension, key, metric), [0, 0, [0] * size])
+        entry[0] += met
+        entry[1] += breached
+        for index, count in enumerate(histogram[:size]):
+            entry[2][index] += count
+    _replace_totals(month, TotalSpan.MONTH, totals)
+    return len(totals)
+
+
+def sla_month_totals_catch_up(*, now: datetime, limit: int = 3) -> int:
+    """Build the month rows of finished months that have day rows but no month rows yet
+    (the month that just ended, or months rolled up before month rows existed), at most
+    `limit` months a run. Returns months built."""
+    this_month = first_of_month(report_day(now))
+    day_months = {
+        first_of_month(day)
+        for day in SlaDailyTotal.objects.filter(span=TotalSpan.DAY, day__lt=this_month)
+        .order_by()
+        .values_list("day", flat=True)
+        .distinct()
+    }
+    built = set(
+        SlaDailyTotal.objects.filter(span=TotalSpan.MONTH)
+        .order_by()
+        .values_list("day", flat=True)
+        .distinct()
+    )
+    missing = sorted(day_months - built, reverse=True)[:limit]
+    for month in missing:
+        sla_month_totals_rebuild(month)
+    return len(missing)
 
 
 def case_daily_rebuild(day: date) -> int:
@@ -291,7 +355,9 @@ def sla_rollups_refresh(
     today = report_day(now)
     case_daily_rebuild(today - timedelta(days=1))
     case_daily_rebuild(today)
-    return sla_rollup_rebuild(pairs)
+    written = sla_rollup_rebuild(pairs)
+    sla_month_totals_catch_up(now=now)
+    return written
 
 
 def sla_cycles_backfill(*, batch: int = 500, now: datetime | None = None) -> int:

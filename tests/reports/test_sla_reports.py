@@ -14,8 +14,9 @@ from cases.models import (
     CaseDaily,
     SatisfactionSurvey,
     SlaDaily,
+    SlaDailyTotal,
 )
-from cases.services.sla_cycles import sla_totals_rebuild
+from cases.services.sla_cycles import sla_month_totals_catch_up, sla_totals_rebuild
 from tests.cases.helpers import file_case
 
 pytestmark = pytest.mark.django_db
@@ -280,3 +281,54 @@ def test_portal_contract_review_answers_in_a_bounded_number_of_queries(
     client.force_login(dataset.contact_a)
     with django_assert_max_num_queries(25):
         assert client.get(PORTAL_REVIEW, RANGE).status_code == 200
+
+
+def test_a_month_that_is_over_gets_month_rows_that_sum_its_days(dataset):
+    april = SlaDailyTotal.objects.filter(span="month", day=dt.date(2026, 4, 1))
+    everything = april.get(dimension="all", metric="initial_response")
+    assert (everything.met, everything.breached) == (3, 2)
+    assert everything.elapsed_histogram == histogram(b0=1, b2=2, b6=1, b7=1)
+    assert set(april.filter(dimension="tenant").values_list("key", flat=True)) == {
+        str(dataset.tenant_a.id),
+        str(dataset.tenant_b.id),
+    }
+
+
+def test_a_whole_month_reads_its_month_rows_and_gives_what_its_days_give(dataset):
+    whole_april = scope()
+    assert whole_april.whole_months() == [dt.date(2026, 4, 1)]
+    assert set(whole_april.totals("tenant").values_list("span", flat=True)) == {"month"}
+    from_months = {row.key: row.per_metric for row in sla_reports.compliance(whole_april, "tenant")}
+    SlaDailyTotal.objects.filter(span="month").delete()
+    assert set(whole_april.totals("tenant").values_list("span", flat=True)) == {"day"}
+    from_days = {row.key: row.per_metric for row in sla_reports.compliance(whole_april, "tenant")}
+    assert from_months == from_days
+    assert sla_reports.Scope(dt.date(2026, 4, 2), dt.date(2026, 5, 30)).whole_months() == []
+
+
+def test_a_range_across_months_mixes_month_rows_and_the_days_around_them(dataset):
+    across = sla_reports.Scope(dt.date(2026, 3, 15), dt.date(2026, 4, 30))
+    assert sorted(set(across.totals("all").values_list("span", "day"))) == [
+        ("day", dt.date(2026, 3, 20)),
+        ("month", dt.date(2026, 4, 1)),
+    ]
+    rows = {
+        row.key: row.per_metric["initial_response"]
+        for row in sla_reports.compliance(across, "tenant")
+    }
+    assert rows == {dataset.tenant_a.id: (8, 1), dataset.tenant_b.id: (0, 1)}
+
+
+def test_rebuilding_a_past_day_rebuilds_its_month_and_the_beat_catches_up_missing_months(
+    dataset,
+):
+    SlaDaily.objects.filter(day=dt.date(2026, 4, 8)).update(met=5)
+    sla_totals_rebuild([dt.date(2026, 4, 8)])
+    april = SlaDailyTotal.objects.get(
+        span="month", day=dt.date(2026, 4, 1), dimension="all", metric="initial_response"
+    )
+    assert (april.met, april.breached) == (8, 2)
+    SlaDailyTotal.objects.filter(span="month").delete()
+    now = dt.datetime(2026, 5, 2, 12, tzinfo=dt.UTC)
+    assert sla_month_totals_catch_up(now=now) == 2, "March and April"
+    assert sla_month_totals_catch_up(now=now) == 0
