@@ -1,6 +1,7 @@
 """One run of each periodic task over many open cases, few of them due: PostgreSQL.
 
-Run: .venv/bin/python bench/bench_sla_sweep.py [--server URL] [--repeats R] [--keep]
+Run: .venv/bin/python bench/bench_sla_sweep.py [--server URL] [--database NAME]
+     [--repeats R] [--keep] [--due 1000,10000,100000 | --scenarios OPEN/DUE,...]
 
 Creates its own database (`sd_sla_bench` on the server, dropped at the end unless
 --keep), migrates it, and for each scenario fills it with open cases of which a given
@@ -42,21 +43,31 @@ def main() -> None:
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--database", default=DATABASE, help="the database to create and drop")
+    parser.add_argument(
+        "--due",
+        help="due rows per task, e.g. 1000,10000,100000: each with max(10k, 7×due) open "
+        "cases (six tasks' due rows and idle ones); prints cases/s per sweep",
+    )
     parser.add_argument(
         "--scenarios",
         default=",".join(f"{o}/{d}" for o, d in SCENARIOS),
         help="open/due pairs, e.g. 100000/1000,10000/1000",
     )
     args = parser.parse_args()
-    scenarios = [tuple(int(n) for n in pair.split("/")) for pair in args.scenarios.split(",")]
+    if args.due:
+        scenarios = [(max(10_000, 7 * int(d)), int(d)) for d in args.due.split(",")]
+    else:
+        scenarios = [tuple(int(n) for n in p.split("/")) for p in args.scenarios.split(",")]
+    database = args.database
 
     import psycopg
 
     server = args.server
-    _admin(psycopg, server, f'DROP DATABASE IF EXISTS "{DATABASE}"')
-    _admin(psycopg, server, f'CREATE DATABASE "{DATABASE}"')
+    _admin(psycopg, server, f'DROP DATABASE IF EXISTS "{database}"')
+    _admin(psycopg, server, f'CREATE DATABASE "{database}"')
     try:
-        os.environ["DATABASE_URL"] = urlunsplit(urlsplit(server)._replace(path=f"/{DATABASE}"))
+        os.environ["DATABASE_URL"] = urlunsplit(urlsplit(server)._replace(path=f"/{database}"))
         os.environ["SUPPORTDESK_VAR_DIR"] = tempfile.mkdtemp(prefix="sd-bench-")
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportdesk.settings")
         os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -72,7 +83,7 @@ def main() -> None:
 
         connections.close_all()
         if not args.keep:
-            _admin(psycopg, server, f'DROP DATABASE IF EXISTS "{DATABASE}"')
+            _admin(psycopg, server, f'DROP DATABASE IF EXISTS "{database}"')
 
 
 def _admin(psycopg: object, server: str, sql: str) -> None:
@@ -103,10 +114,13 @@ def _run(scenarios: list[tuple[int, int]], repeats: int) -> None:
                 f"({time.perf_counter() - began:.0f} s)",
                 flush=True,
             )
+            load_before = ", ".join(f"{value:.1f}" for value in os.getloadavg())
             results[(open_count, due)] = {
                 name: _time(task, repeats) for name, task in tasks.items()
             }
+            print(f"load average before this scenario's runs: {load_before}")
             _print_table(results)
+            _print_rates(results[(open_count, due)], open_count, due)
             if len(results) == 1:
                 _explain()
 
@@ -136,7 +150,7 @@ def _print_table(results: dict[tuple[int, int], dict[str, tuple[float, float, in
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(
         f"\nmedian of one run: wall ms / of which Python CPU ms (rows handled); "
-        f"load average {load}\n{'task':<26}{header}"
+        f"load average after {load}\n{'task':<26}{header}"
     )
     for name in next(iter(results.values())):
         cells = "".join(
@@ -147,6 +161,14 @@ def _print_table(results: dict[tuple[int, int], dict[str, tuple[float, float, in
             for s in scenarios
         )
         print(f"{name:<26}{cells}")
+    print(flush=True)
+
+
+def _print_rates(results: dict[str, tuple[float, float, int]], open_count: int, due: int) -> None:
+    """Cases handled per second of wall time, per sweep (median of the repeats)."""
+    print(f"cases/s at {due:,} due ({open_count:,} open), median of the repeats:")
+    for name, (wall, _cpu, handled) in results.items():
+        print(f"  {name:<26}{handled / wall if wall else 0:>10,.0f} cases/s ({handled:,} rows)")
     print(flush=True)
 
 
