@@ -43,6 +43,9 @@ def main() -> None:
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile one extra run of each sweep and print it"
+    )
     parser.add_argument("--database", default=DATABASE, help="the database to create and drop")
     parser.add_argument(
         "--due",
@@ -77,7 +80,7 @@ def main() -> None:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
-        _run(scenarios, args.repeats)
+        _run(scenarios, args.repeats, profile=args.profile)
     finally:
         from django.db import connections
 
@@ -91,7 +94,7 @@ def _admin(psycopg: object, server: str, sql: str) -> None:
         conn.execute(sql)
 
 
-def _run(scenarios: list[tuple[int, int]], repeats: int) -> None:
+def _run(scenarios: list[tuple[int, int]], repeats: int, *, profile: bool = False) -> None:
     import time_machine
 
     from cases.services import automation, clocks
@@ -121,6 +124,9 @@ def _run(scenarios: list[tuple[int, int]], repeats: int) -> None:
             print(f"load average before this scenario's runs: {load_before}")
             _print_table(results)
             _print_rates(results[(open_count, due)], open_count, due)
+            if profile:
+                for name, task in tasks.items():
+                    _profile(name, task)
             if len(results) == 1:
                 _explain()
 
@@ -142,6 +148,30 @@ def _time(task: Callable[[], int], repeats: int) -> tuple[float, float, int]:
         except _Rollback:
             pass
     return statistics.median(walls), statistics.median(cpus), handled
+
+
+def _profile(name: str, task: Callable[[], int]) -> None:
+    """One more run of the sweep under cProfile (rolled back): where its time goes."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.db import transaction
+
+    profiler = cProfile.Profile()
+    try:
+        with transaction.atomic():
+            profiler.enable()
+            task()
+            profiler.disable()
+            raise _Rollback
+    except _Rollback:
+        pass
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).strip_dirs()
+    stats.sort_stats("cumulative").print_stats(30)
+    stats.sort_stats("tottime").print_stats(15)
+    print(f"-- profile of {name}\n{out.getvalue()}", flush=True)
 
 
 def _print_table(results: dict[tuple[int, int], dict[str, tuple[float, float, int]]]) -> None:
