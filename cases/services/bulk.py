@@ -1,7 +1,7 @@
 """Writing a few fields of many rows at once, for the sweeps' batches."""
 
 from collections.abc import Sequence
-from typing import cast
+from typing import Any, cast
 
 from django.db import connection
 from django.db.models import Field, Model
@@ -39,12 +39,12 @@ def bulk_save_fields(
 
 
 def _update_from_values(
-    meta: Options, columns: list[Field], rows: list[list[object]], *, bump_version: bool
+    meta: Options, columns: list[Field], rows: list[list[Any]], *, bump_version: bool
 ) -> None:
     """One UPDATE joined to the batch's values, each placeholder cast to its column's
     type (the pk last)."""
     quote = connection.ops.quote_name
-    pk = cast(Field, meta.pk)
+    pk = meta.pk
     names = [quote(_column(field)) for field in columns]
     assignments = ", ".join(f"{name} = v.{name}" for name in names)
     if bump_version:
@@ -66,7 +66,7 @@ def _update_from_values(
 
 
 def _update_each(
-    meta: Options, columns: list[Field], rows: list[list[object]], *, bump_version: bool
+    meta: Options, columns: list[Field], rows: list[list[Any]], *, bump_version: bool
 ) -> None:
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(_column(field))} = %s" for field in columns)
@@ -74,7 +74,7 @@ def _update_each(
         assignments += f", {quote('version')} = {quote('version')} + 1"
     sql = (
         f"UPDATE {quote(meta.db_table)} SET {assignments} "  # noqa: S608 - names from the model
-        f"WHERE {quote(_column(cast(Field, meta.pk)))} = %s"
+        f"WHERE {quote(_column(meta.pk))} = %s"
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
