@@ -1,6 +1,7 @@
 """One run of each periodic task over many open cases, few of them due: PostgreSQL.
 
-Run: .venv/bin/python bench/bench_sla_sweep.py [--server URL] [--repeats R] [--keep]
+Run: .venv/bin/python bench/bench_sla_sweep.py [--server URL] [--database NAME]
+     [--repeats R] [--keep] [--due 1000,10000,100000 | --scenarios OPEN/DUE,...]
 
 Creates its own database (`sd_sla_bench` on the server, dropped at the end unless
 --keep), migrates it, and for each scenario fills it with open cases of which a given
@@ -43,20 +44,33 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument(
+        "--profile", action="store_true", help="cProfile one extra run of each sweep and print it"
+    )
+    parser.add_argument("--database", default=DATABASE, help="the database to create and drop")
+    parser.add_argument(
+        "--due",
+        help="due rows per task, e.g. 1000,10000,100000: each with max(10k, 7×due) open "
+        "cases (six tasks' due rows and idle ones); prints cases/s per sweep",
+    )
+    parser.add_argument(
         "--scenarios",
         default=",".join(f"{o}/{d}" for o, d in SCENARIOS),
         help="open/due pairs, e.g. 100000/1000,10000/1000",
     )
     args = parser.parse_args()
-    scenarios = [tuple(int(n) for n in pair.split("/")) for pair in args.scenarios.split(",")]
+    if args.due:
+        scenarios = [(max(10_000, 7 * int(d)), int(d)) for d in args.due.split(",")]
+    else:
+        scenarios = [tuple(int(n) for n in p.split("/")) for p in args.scenarios.split(",")]
+    database = args.database
 
     import psycopg
 
     server = args.server
-    _admin(psycopg, server, f'DROP DATABASE IF EXISTS "{DATABASE}"')
-    _admin(psycopg, server, f'CREATE DATABASE "{DATABASE}"')
+    _admin(psycopg, server, f'DROP DATABASE IF EXISTS "{database}"')
+    _admin(psycopg, server, f'CREATE DATABASE "{database}"')
     try:
-        os.environ["DATABASE_URL"] = urlunsplit(urlsplit(server)._replace(path=f"/{DATABASE}"))
+        os.environ["DATABASE_URL"] = urlunsplit(urlsplit(server)._replace(path=f"/{database}"))
         os.environ["SUPPORTDESK_VAR_DIR"] = tempfile.mkdtemp(prefix="sd-bench-")
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportdesk.settings")
         os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -66,13 +80,13 @@ def main() -> None:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
-        _run(scenarios, args.repeats)
+        _run(scenarios, args.repeats, profile=args.profile)
     finally:
         from django.db import connections
 
         connections.close_all()
         if not args.keep:
-            _admin(psycopg, server, f'DROP DATABASE IF EXISTS "{DATABASE}"')
+            _admin(psycopg, server, f'DROP DATABASE IF EXISTS "{database}"')
 
 
 def _admin(psycopg: object, server: str, sql: str) -> None:
@@ -80,7 +94,7 @@ def _admin(psycopg: object, server: str, sql: str) -> None:
         conn.execute(sql)
 
 
-def _run(scenarios: list[tuple[int, int]], repeats: int) -> None:
+def _run(scenarios: list[tuple[int, int]], repeats: int, *, profile: bool = False) -> None:
     import time_machine
 
     from cases.services import automation, clocks
@@ -103,10 +117,16 @@ def _run(scenarios: list[tuple[int, int]], repeats: int) -> None:
                 f"({time.perf_counter() - began:.0f} s)",
                 flush=True,
             )
+            load_before = ", ".join(f"{value:.1f}" for value in os.getloadavg())
             results[(open_count, due)] = {
                 name: _time(task, repeats) for name, task in tasks.items()
             }
+            print(f"load average before this scenario's runs: {load_before}")
             _print_table(results)
+            _print_rates(results[(open_count, due)], open_count, due)
+            if profile:
+                for name, task in tasks.items():
+                    _profile(name, task)
             if len(results) == 1:
                 _explain()
 
@@ -130,13 +150,37 @@ def _time(task: Callable[[], int], repeats: int) -> tuple[float, float, int]:
     return statistics.median(walls), statistics.median(cpus), handled
 
 
+def _profile(name: str, task: Callable[[], int]) -> None:
+    """One more run of the sweep under cProfile (rolled back): where its time goes."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.db import transaction
+
+    profiler = cProfile.Profile()
+    try:
+        with transaction.atomic():
+            profiler.enable()
+            task()
+            profiler.disable()
+            raise _Rollback
+    except _Rollback:
+        pass
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).strip_dirs()
+    stats.sort_stats("cumulative").print_stats(30)
+    stats.sort_stats("tottime").print_stats(15)
+    print(f"-- profile of {name}\n{out.getvalue()}", flush=True)
+
+
 def _print_table(results: dict[tuple[int, int], dict[str, tuple[float, float, int]]]) -> None:
     scenarios = list(results)
     header = "".join(f"{f'{o // 1000}k open/{d // 1000}k due':>28}" for o, d in scenarios)
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(
         f"\nmedian of one run: wall ms / of which Python CPU ms (rows handled); "
-        f"load average {load}\n{'task':<26}{header}"
+        f"load average after {load}\n{'task':<26}{header}"
     )
     for name in next(iter(results.values())):
         cells = "".join(
@@ -147,6 +191,14 @@ def _print_table(results: dict[tuple[int, int], dict[str, tuple[float, float, in
             for s in scenarios
         )
         print(f"{name:<26}{cells}")
+    print(flush=True)
+
+
+def _print_rates(results: dict[str, tuple[float, float, int]], open_count: int, due: int) -> None:
+    """Cases handled per second of wall time, per sweep (median of the repeats)."""
+    print(f"cases/s at {due:,} due ({open_count:,} open), median of the repeats:")
+    for name, (wall, _cpu, handled) in results.items():
+        print(f"  {name:<26}{handled / wall if wall else 0:>10,.0f} cases/s ({handled:,} rows)")
     print(flush=True)
 
 

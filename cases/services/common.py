@@ -173,12 +173,19 @@ def record_events(events: Iterable[CaseEvent], *, skip_duplicates: bool = False)
         emit_case_webhooks(created)
         return
     CaseEvent.objects.bulk_create(events, ignore_conflicts=True)
-    # ON CONFLICT DO NOTHING leaves the new rows without ids; read them back by key.
-    wanted = {(e.case_id, e.dedupe_key) for e in events}
+    # ON CONFLICT DO NOTHING leaves the new rows without ids; read back just the ids (and
+    # times) by key: the events in hand already carry their case, tenant and comment, so
+    # the batch's cases are not read and built again.
+    wanted = {(e.case_id, e.dedupe_key): e for e in events}
     saved = CaseEvent.objects.filter(
         case_id__in={case_id for case_id, _ in wanted},
         dedupe_key__in={key for _, key in wanted},
-    ).select_related("case", "comment")
-    fresh = [created for created in saved if (created.case_id, created.dedupe_key) in wanted]
+    ).values_list("id", "case_id", "dedupe_key", "created_at")
+    fresh = []
+    for pk, case_id, key, created_at in saved:
+        if (match := wanted.get((case_id, key))) is not None:
+            match.pk, match.created_at = pk, created_at
+            match._state.adding = False
+            fresh.append(match)
     notify_case_events(fresh)
     emit_case_webhooks(fresh)
