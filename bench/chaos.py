@@ -479,6 +479,7 @@ def prepare_people() -> People:
 
 # --- The workload ---------------------------------------------------------------------
 
+CASE_URL = re.compile(r"/cases/([A-Z0-9]+-\d+)/")
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -602,10 +603,12 @@ class Workload:
                     timeout=20,
                 ),
             )
-            if answer is not None and answer.status_code == 302:
-                reference = answer.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
+            filed = CASE_URL.search(answer.headers.get("Location", "")) if answer else None
+            if answer is not None and answer.status_code == 302 and filed:
                 with self.refs_lock:
-                    self.record.created.append(reference)
+                    self.record.created.append(filed.group(1))
+            elif answer is not None and answer.status_code == 302:
+                session = None  # sent to sign in again
             elif answer is not None and answer.status_code in (200, 400) and n < 3:
                 errors = re.findall(r"errorlist[^>]*>\s*<li>([^<]+)", answer.text)
                 LOG(f"chaos: portal filing refused: {errors[:5]}")
