@@ -71,9 +71,12 @@ class Processes:
         self.running: dict[str, subprocess.Popen] = {}
         self.specs: dict[str, tuple[list[str], dict[str, str]]] = {}
         self.lock = threading.Lock()
+        self.closed = False
 
     def start(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
         with self.lock:
+            if self.closed:  # stopping: a fault's restart must not outlive the run
+                raise RuntimeError(f"not starting {name}: the run is stopping")
             self.specs[name] = (argv, env)
             log = (self.logs / f"{name}.log").open("a")
             process = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
@@ -107,7 +110,9 @@ class Processes:
             process.wait(timeout=5)
 
     def stop_all(self) -> None:
-        names = list(self.running)
+        with self.lock:
+            self.closed = True
+            names = list(self.running)
         for name in names:
             process = self.running.get(name)
             if process is not None and process.poll() is None:
