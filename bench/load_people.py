@@ -1,5 +1,9 @@
 """Print the load test's people as JSON: the bench contacts of the busiest tenants, an API
-token for some of them, and the demo engineer (used by bench/load.sh)."""
+token for some of them, and the demo engineer with the secret of its authenticator app (used
+by bench/load.sh).
+
+Staff sign in with a second step (tenants/mfa.py): the engineer gets an authenticator app if
+it has none (as bench_pages.py gives it one), and the locustfile computes its codes."""
 
 import json
 import os
@@ -13,10 +17,25 @@ import django
 
 django.setup()
 
+from allauth.mfa.models import Authenticator  # noqa: E402
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret  # noqa: E402
+from allauth.mfa.utils import decrypt  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
 from django.db.models import Count  # noqa: E402
 
 from tenants.models import AuthorizedContact, Tenant  # noqa: E402
 from tenants.services import api_token_create  # noqa: E402
+
+ENGINEER = "eng@supportdesk.demo"
+
+
+def authenticator_secret(username: str) -> str:
+    """The secret of the user's authenticator app, made if there is none yet."""
+    user = get_user_model().objects.get(username=username)
+    app = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if app is None:
+        app = TOTP.activate(user, generate_totp_secret()).instance
+    return decrypt(app.data["secret"])
 
 
 def main() -> None:
@@ -41,7 +60,8 @@ def main() -> None:
                 "password": "bench-pass-2026",
                 "contacts": [{"username": c.user.username} for c in contacts],
                 "tokens": tokens,
-                "engineer": "eng@supportdesk.demo",
+                "engineer": ENGINEER,
+                "engineer_totp": authenticator_secret(ENGINEER),
                 "staff_password": "demo-pass-2026",
             }
         )
