@@ -10,9 +10,16 @@ contact's API token. Prints median and p95 milliseconds and the number of SQL qu
 each, then every distinct plan over cases_case that is a sequential scan (there should be
 none). Figures are server time only: no TLS, no network, no browser.
 
-With --helpdesk it then times django-helpdesk's equivalent pages on the same tickets
-(bench/helpdesk: its own virtual environment and database, see bench/helpdesk/README.md) and
-prints the two side by side with the ratio helpdesk / SupportDesk.
+The staff case page is a FIXED case present on both sides: the lowest-id open (new, in
+progress, awaiting information) case of the busiest bench tenant, a generated case that
+bench/helpdesk/load.py copied as the ticket with the same id (the API-create step only adds
+higher ids). The load average is printed before and after each run; --runs N repeats the whole
+timing and prints per page the median of the runs' medians and their range (min–max).
+
+With --helpdesk it times django-helpdesk's equivalent pages on the same tickets after each run
+(bench/helpdesk: its own virtual environment and database, see bench/helpdesk/README.md;
+time_pages.py refuses if the fixed case's ticket is missing) and prints the two side by side:
+medians of medians, their ranges, and the ratio helpdesk / SupportDesk.
 """
 
 from __future__ import annotations

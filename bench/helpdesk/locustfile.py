@@ -82,7 +82,9 @@ class Forms(HTMLParser):
             kind = a.get("type", "text")
             if kind in {"checkbox", "radio"} and "checked" not in a:
                 return
-            if kind not in {"submit", "button", "file"}:
+            if kind in {"checkbox", "radio"}:
+                fields[a["name"]] = a.get("value") or "on"
+            elif kind not in {"submit", "button", "file"}:
                 fields[a["name"]] = a.get("value", "")
         elif tag == "select":
             self._select, self._options, self._chosen = a["name"], 0, False

@@ -9,10 +9,12 @@ network), signed in as the staff superuser bench-staff, once to warm up and then
 times: the staff ticket list page; the request its DataTables table makes for its rows (the
 server-side JSON endpoint, with the parameters the page's script sends: first page of the
 user's tickets_per_page rows, the page's default sort); the same two for open tickets of
-priority 1; the page of an open ticket in the busiest queue (or --ticket-id); with
---all-statuses, the list of every ticket, closed included, and its data request. A request
-over 60 s is recorded as ">60 s" and not repeated (PostgreSQL's statement_timeout and an alarm
-both stop it).
+priority 1; the page of --ticket-id (refused if load.py did not copy that case), or else of
+the lowest-id open ticket of the busiest queue; with --all-statuses, the list of every ticket,
+closed included, and its data request. A request over 60 s is recorded as ">60 s" and not
+repeated (PostgreSQL's statement_timeout and an alarm both stop it). --runs N repeats the
+whole timing: each page's median_ms is then the median of the runs' medians (medians_ms holds
+them all), and the load average before and after each run is logged and in the JSON.
 
 Prints one JSON object on stdout; progress, and with --explain the plans of the slowest
 queries of each page (EXPLAIN ANALYZE, run once more), on stderr.
