@@ -69,7 +69,7 @@ set +m
 run_step() { # users csv-prefix
   LOAD_PEOPLE="$OUT/people.json" LOAD_USERS="$1" LOAD_MEASURE_SECONDS="$SECONDS_" \
     LOAD_SUMMARY="$2.json" "$VENV"/bin/locust -f bench/locustfile.py --headless \
-    -H "http://127.0.0.1:$PORT" -u "$1" -r "$1" -t "$((SECONDS_ + 240))s" \
+    -H "http://127.0.0.1:$PORT" -u "$1" -r "$1" -t "$((SECONDS_ + 240))s" --stop-timeout 120 \
     --csv "$2" --only-summary 2>&1 | tail -60 || true  # locust exits 1 when a request failed
   echo "== load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 }

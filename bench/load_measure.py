@@ -5,7 +5,8 @@ Sign-ins are measured apart: a request named "sign-in: …" counts only in the s
 Every other request counts once the measuring window is open, which is when all LOAD_USERS
 simulated users have finished signing in (`user_ready()` at the end of their on_start), so
 no step's figures include the start, when every user hashes a password at once. The window
-lasts LOAD_MEASURE_SECONDS (then the run stops itself; locust's -t is only a guard).
+lasts LOAD_MEASURE_SECONDS (then the run stops itself, letting every user finish the request
+it is in: the load scripts give locust a --stop-timeout; its -t is only a guard).
 
 At the end it writes LOAD_SUMMARY (JSON): requests, failures, req/s and p50/p95/p99 over the
 window, per request name as well, and the sign-ins apart. Locust's own --csv stats (whole run,
@@ -30,7 +31,14 @@ USERS = int(os.environ.get("LOAD_USERS", "0"))
 MEASURE_SECONDS = float(os.environ.get("LOAD_MEASURE_SECONDS", "60"))
 SUMMARY = os.environ.get("LOAD_SUMMARY", "")
 
-_state: dict[str, Any] = {"ready": 0, "opened": None, "closed": None, "environment": None}
+_state: dict[str, Any] = {
+    "ready": 0,
+    "opened": None,
+    "stopping": None,
+    "closed": None,
+    "environment": None,
+    "in_window": 0,
+}
 _times: dict[str, list[float]] = defaultdict(list)
 _failures: dict[str, int] = defaultdict(int)
 _sign_ins: list[float] = []
@@ -72,6 +80,13 @@ def _request(name: str, response_time: float, exception: object, **_: Any) -> No
         return
     _times[name].append(response_time)
     _failures[name] += exception is not None
+    if _state["stopping"] is None:
+        _state["in_window"] += 1
+
+
+@events.test_stopping.add_listener
+def _stopping(**_: Any) -> None:
+    _state["stopping"] = time.monotonic()
 
 
 @events.test_stop.add_listener
@@ -80,8 +95,8 @@ def _stop(**_: Any) -> None:
         _state["closed"] = time.monotonic()
     if not SUMMARY:
         return
-    opened, closed = _state["opened"], _state["closed"]
-    seconds = (closed - opened) if opened is not None else 0.0
+    opened, stopping = _state["opened"], _state["stopping"] or _state["closed"]
+    seconds = (stopping - opened) if opened is not None else 0.0
     everything = [t for times in _times.values() for t in times]
     failures = sum(_failures.values())
     summary = {
@@ -90,7 +105,10 @@ def _stop(**_: Any) -> None:
         "window_s": round(seconds, 1),
         "requests": len(everything),
         "failures": failures,
-        "rps": round(len(everything) / seconds, 2) if seconds else 0.0,
+        # Throughput: what completed within the window. Latencies and errors: that, and the
+        # requests the users were still in when it closed (locust's --stop-timeout lets them
+        # finish), so that slow requests are not dropped from the tail.
+        "rps": round(_state["in_window"] / seconds, 2) if seconds else 0.0,
         "p50_ms": percentile(everything, 0.50),
         "p95_ms": percentile(everything, 0.95),
         "p99_ms": percentile(everything, 0.99),
