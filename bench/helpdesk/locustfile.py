@@ -136,7 +136,9 @@ class Staff(HttpUser):
 
     @task(3)
     def ticket_list(self) -> None:
-        page = self.client.get("/tickets/", name="ticket list (page)")
+        with self.client.get("/tickets/", name="ticket list (page)", catch_response=True) as page:
+            if "/login/" in page.url:
+                page.failure("not signed in")
         url, length = DATA_URL.search(page.text), PAGE_LENGTH.search(page.text)
         if url is None or length is None:
             return
@@ -183,7 +185,7 @@ class Staff(HttpUser):
             allow_redirects=False,
             catch_response=True,
         ) as response:
-            if response.status_code != 302:
+            if response.status_code != 302 or "/login/" in response.headers.get("Location", ""):
                 response.failure(f"not sent: {response.status_code}")
 
 
