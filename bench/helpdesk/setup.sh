@@ -25,6 +25,8 @@ pins=(
     "requests==2.34.2"
     "requests-oauthlib==2.0.0"
     "oauthlib==4.0.1"
+    # The load comparison's server (bench/helpdesk/load.sh): the version SupportDesk's uses.
+    "gunicorn==27.0.1"
 )
 stamp="$venv/.installed"
 wanted="$(printf '%s\n' "${pins[@]}")"

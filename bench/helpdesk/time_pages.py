@@ -9,10 +9,12 @@ network), signed in as the staff superuser bench-staff, once to warm up and then
 times: the staff ticket list page; the request its DataTables table makes for its rows (the
 server-side JSON endpoint, with the parameters the page's script sends: first page of the
 user's tickets_per_page rows, the page's default sort); the same two for open tickets of
-priority 1; the page of an open ticket in the busiest queue (or --ticket-id); with
---all-statuses, the list of every ticket, closed included, and its data request. A request
-over 60 s is recorded as ">60 s" and not repeated (PostgreSQL's statement_timeout and an alarm
-both stop it).
+priority 1; the page of --ticket-id (refused if load.py did not copy that case), or else of
+the lowest-id open ticket of the busiest queue; with --all-statuses, the list of every ticket,
+closed included, and its data request. A request over 60 s is recorded as ">60 s" and not
+repeated (PostgreSQL's statement_timeout and an alarm both stop it). --runs N repeats the
+whole timing: each page's median_ms is then the median of the runs' medians (medians_ms holds
+them all), and the load average before and after each run is logged and in the JSON.
 
 Prints one JSON object on stdout; progress, and with --explain the plans of the slowest
 queries of each page (EXPLAIN ANALYZE, run once more), on stderr.
@@ -57,7 +59,15 @@ def percentile(values: list[float], share: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=10)
-    parser.add_argument("--ticket-id", type=int, help="the ticket whose page is timed")
+    parser.add_argument(
+        "--runs", type=int, default=1, help="repeat the whole timing N times (ranges of medians)"
+    )
+    parser.add_argument(
+        "--ticket-id",
+        type=int,
+        help="the ticket whose page is timed (refused if missing); default: the lowest-id open "
+        "ticket of the busiest queue",
+    )
     parser.add_argument(
         "--all-statuses",
         action="store_true",
@@ -104,20 +114,26 @@ def main() -> None:
     busiest = (
         Ticket.objects.order_by().values("queue").annotate(n=Count("id")).order_by("-n").first()
     )
-    if args.ticket_id is not None and Ticket.objects.filter(id=args.ticket_id).exists():
+    if args.ticket_id is not None:
+        # The ticket bench_pages.py times on its side: timing another one would compare two
+        # different pages, so a missing ticket is an error, not a fallback.
+        if not Ticket.objects.filter(id=args.ticket_id).exists():
+            raise SystemExit(
+                f"no ticket {args.ticket_id} in django-helpdesk's database: it must be a case "
+                "that bench/helpdesk/load.py copied (run load.py --drop again if the bench "
+                "data changed)"
+            )
         ticket_id = args.ticket_id
     else:
-        if args.ticket_id is not None:  # e.g. a case made after load.py copied the cases
-            log(f"no ticket {args.ticket_id}: timing an open ticket of the busiest queue")
-        ticket_id = (
-            Ticket.objects.filter(queue_id=busiest["queue"], status__in=Ticket.OPEN_STATUSES)
-            .order_by("-created")  # as bench_pages.py picks its case: the newest open one
+        ticket_id = (  # as bench_pages.py picks its case: the lowest-id open one
+            Ticket.objects.filter(queue_id=busiest["queue"], status=Ticket.OPEN_STATUS)
+            .order_by("id")
             .values_list("id", flat=True)
             .first()
         )
     log(
         f"django-helpdesk {version}: {tickets:,} tickets; busiest queue {busiest['n']:,}; "
-        f"ticket page {ticket_id}; repeats {args.repeats}"
+        f"ticket page {ticket_id}; repeats {args.repeats}; runs {args.runs}"
     )
 
     staff = Client()
@@ -202,29 +218,49 @@ def main() -> None:
             connection.close()  # whatever the interrupted statement left behind
         return elapsed, captured.captured_queries, late or elapsed > TIMEOUT_S * 1000
 
+    def load_average() -> list[float]:
+        return [round(x, 2) for x in os.getloadavg()]
+
+    medians: dict[str, list[float]] = {name: [] for name in pages}
     results: dict[str, dict] = {}
     slowest: dict[str, list[dict]] = {}
-    for name, run in pages.items():
-        times: list[float] = []
-        elapsed, queries, late = timed(run)  # warm-up
-        for _ in range(args.repeats if not late else 0):
-            elapsed, queries, late = timed(run)
-            times.append(min(elapsed, TIMEOUT_S * 1000))
-            if late:
-                break
-        if late and not times:
-            times = [TIMEOUT_S * 1000]
-        median, p95 = statistics.median(times), percentile(times, 0.95)
-        over = f">{TIMEOUT_S} s"
-        results[name] = {
-            "median_ms": over if median >= TIMEOUT_S * 1000 else round(median, 1),
-            "p95_ms": over if late else round(p95, 1),
-            "queries": len(queries),
-            "repeats": len(times),
-            **({"timed_out": True} if late else {}),
-        }
-        slowest[name] = sorted(queries, key=lambda q: -float(q["time"]))[:3]
-        log(f"{name:32} {results[name]}")
+    load_averages: list[dict[str, list[float]]] = []
+    for run_number in range(1, args.runs + 1):
+        before = load_average()
+        log(f"run {run_number}/{args.runs}: load average before {before}")
+        for name, run in pages.items():
+            times: list[float] = []
+            elapsed, queries, late = timed(run)  # warm-up
+            for _ in range(args.repeats if not late else 0):
+                elapsed, queries, late = timed(run)
+                times.append(min(elapsed, TIMEOUT_S * 1000))
+                if late:
+                    break
+            if late and not times:
+                times = [TIMEOUT_S * 1000]
+            median, p95 = statistics.median(times), percentile(times, 0.95)
+            medians[name].append(round(median, 1))
+            over = f">{TIMEOUT_S} s"
+            of_medians = statistics.median(medians[name])
+            results[name] = {
+                # With --runs > 1: the median of the runs' medians, and their range.
+                "median_ms": over if of_medians >= TIMEOUT_S * 1000 else round(of_medians, 1),
+                "medians_ms": medians[name],
+                "p95_ms": over if late else round(p95, 1),  # the last run's
+                "queries": len(queries),
+                "repeats": len(times),
+                **({"timed_out": True} if late or results.get(name, {}).get("timed_out") else {}),
+            }
+            slowest[name] = sorted(queries, key=lambda q: -float(q["time"]))[:3]
+            log(f"{name:32} median {median:.1f} ms, p95 {p95:.1f} ms, {len(queries)} queries")
+        after = load_average()
+        log(f"run {run_number}/{args.runs}: load average after {after}")
+        load_averages.append({"before": before, "after": after})
+    if args.runs > 1:
+        log(f"\n{'page':32} {'median of medians':>18} {'range of medians':>20}")
+        for name, figures in medians.items():
+            spread = f"{min(figures):.1f}–{max(figures):.1f}"
+            log(f"{name:32} {statistics.median(figures):18.1f} {spread:>20}")
 
     if args.explain:
         with connection.cursor() as cursor:
@@ -245,6 +281,8 @@ def main() -> None:
                 "tickets": tickets,
                 "busiest_queue_tickets": busiest["n"],
                 "ticket_id": ticket_id,
+                "runs": args.runs,
+                "load_average": load_averages,
                 "pages": results,
             },
             indent=2,
