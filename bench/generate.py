@@ -282,12 +282,12 @@ def main() -> None:
     # Read before writing: one connection cannot read while a COPY is under way.
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, created_at, reporter_id, state FROM cases_case WHERE tenant_id IN "
-            "(SELECT id FROM tenants_tenant WHERE reference_prefix LIKE 'B0%%')"
+            "SELECT id, created_at, reporter_id, state, priority FROM cases_case "
+            "WHERE tenant_id IN (SELECT id FROM tenants_tenant WHERE reference_prefix LIKE 'B0%%')"
         )
         all_cases = cursor.fetchall()
 
-    def case_rows() -> Iterator[tuple[int, dt.datetime, int, str]]:
+    def case_rows() -> Iterator[tuple[int, dt.datetime, int, str, str]]:
         return iter(all_cases)
 
     with transaction.atomic():
@@ -304,7 +304,7 @@ def main() -> None:
                     "channel": "portal",
                     "created_at": created + dt.timedelta(hours=k + 1),
                 }
-                for case_id, created, reporter, _state in case_rows()
+                for case_id, created, reporter, _state, _priority in case_rows()
                 for k in range(rng.randint(0, 4))
             ),
             args.cases * 2,
@@ -321,11 +321,13 @@ def main() -> None:
                     "from_state": "",
                     "to_state": to_state,
                     "message": "",
-                    "data": {},
+                    # The clocks read a case's priority from its first event, as the
+                    # services write it.
+                    "data": {"priority": priority} if kind == "created" else {},
                     "dedupe_key": "",
                     "created_at": created + dt.timedelta(minutes=k),
                 }
-                for case_id, created, reporter, state in case_rows()
+                for case_id, created, reporter, state, priority in case_rows()
                 for k, (kind, to_state) in enumerate(
                     [("created", "new"), ("owner_changed", ""), ("state_changed", "in_progress")]
                     + ([("closed", "closed")] if state == "closed" else [])
