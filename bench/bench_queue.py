@@ -349,6 +349,32 @@ def explain(client: object, url: str) -> None:
                 print("   ", line)
 
 
+def slowest_query_ms(client: object, url: str, runs: int = 5) -> float:
+    """PostgreSQL's own time for the query of the page's rows (EXPLAIN ANALYZE, median of
+    `runs`): the part of the page that OFFSET makes grow with depth."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    # The page's rows: the longest query that reads cases in an order (the joins of the
+    # columns make it the longest; timing the queries here would pick noise).
+    slowest = max(
+        (
+            q["sql"]
+            for q in queries.captured_queries
+            if "ORDER BY" in q["sql"] and not q["sql"].startswith("EXPLAIN")
+        ),
+        key=len,
+    )
+    times = []
+    with connection.cursor() as cursor:
+        for _ in range(runs):
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + slowest)
+            times.append(float(cursor.fetchone()[0][0]["Execution Time"]))
+    return statistics.median(times)
+
+
 def depth(args: argparse.Namespace, url: str) -> None:
     """Page 1 against page `args.depth` of the queue in each offered order, by OFFSET
     (`?p=`) and by cursor (the Next link followed that many times)."""
@@ -402,9 +428,10 @@ def depth(args: argparse.Namespace, url: str) -> None:
     print(
         f"PostgreSQL {connection.cursor().connection.info.server_version}, "
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; {args.repeats} "
-        f"requests per page after 3 warm-ups; server time in ms\n"
+        f"requests per page after 3 warm-ups; server time in ms; 'sql' is PostgreSQL's "
+        "execution time of the page's rows query (EXPLAIN ANALYZE, median of 5)\n"
     )
-    print(f"{'order':32} {'page':18} {'median':>8} {'p95':>8} {'queries':>8}")
+    print(f"{'order':32} {'page':18} {'median':>8} {'p95':>8} {'sql':>8} {'queries':>8}")
     for label, query in orders:
         first = f"{queue}?{query}"
         # The cursor page 500's Next link would carry: the last row of page 499 (read
@@ -425,7 +452,8 @@ def depth(args: argparse.Namespace, url: str) -> None:
             (f"{args.depth} (cursor)", page),
         ]:
             median, p95, _cpu, count, _size = measure(client, address, args.repeats)
-            print(f"{label:32} {name:18} {median:8.1f} {p95:8.1f} {count:8d}")
+            sql = slowest_query_ms(client, address)
+            print(f"{label:32} {name:18} {median:8.1f} {p95:8.1f} {sql:8.2f} {count:8d}")
     print(f"\nload average at the end {os.getloadavg()[0]:.1f}")
 
 

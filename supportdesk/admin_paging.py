@@ -1,6 +1,7 @@
 """What keeps the staff queue fast at a million cases: a paginator that counts a long
 queue from the planner's statistics and a short one at most a thousand rows far (the
-queue's priority filter reads the plans' codes, see `cases.admin.filters`)."""
+queue's priority filter reads the plans' codes, see `cases.admin.filters`), and pages by
+the order's keys rather than by OFFSET (`KeysetPaginator`, `supportdesk.keyset`)."""
 
 from collections.abc import Callable
 from datetime import datetime, time

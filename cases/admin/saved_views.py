@@ -2,6 +2,8 @@
 and delete a view. The rules (who may share, which columns exist) are in
 `cases.services.saved_views`."""
 
+from collections.abc import Iterable
+
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
@@ -43,7 +45,9 @@ class QueueChangeList(ChangeList):
             lookup_params.pop(name, None)
         return lookup_params
 
-    def get_query_string(self, new_params: dict | None = None, remove: list | None = None) -> str:
+    def get_query_string(
+        self, new_params: dict | None = None, remove: Iterable[str] | None = None
+    ) -> str:
         """Links to another filter or sort start at its first page, as the admin drops its
         page number: a cursor or a jump is a place in the list as it is now."""
         keyset = [name for name in PAGING_PARAMS if name != "p"]
