@@ -230,5 +230,4 @@ def test_jump_to_something_not_in_the_list_shows_the_first_page_with_a_message(
     response = client.get(QUEUE, {"tenant__id__exact": cast.tenant_a.id, "jump": text})
     assert response.status_code == 200
     assert _references(response) == first
-    assert "is not a time or a reference in this list" not in response.content.decode() or True
     assert "in this list (check the filters)" in response.content.decode()
