@@ -2,6 +2,10 @@
 
 Run: .venv/bin/python bench/bench_queue.py [--cases 100000] [--tenants 200] [--repeats 40]
                                            [--explain] [--keep]
+     .venv/bin/python bench/bench_queue.py --depth 500 [--repeats 20]
+         (BENCH_DATABASE_URL naming a database bench/generate.py filled; nothing is
+         created or dropped): the queue's first page against page 500, reached by the old
+         `?p=500` (OFFSET) and by following Next (keyset cursors), in each order offered.
 
 Creates its own database (BENCH_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/sd_queue_bench), migrates it, loads the cases with
@@ -42,6 +46,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=20261122)
     parser.add_argument("--explain", action="store_true", help="print query plans")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--depth",
+        type=int,
+        default=0,
+        help="on an existing bench/generate.py database: page 1 against this page",
+    )
     return parser.parse_args()
 
 
@@ -339,9 +349,120 @@ def explain(client: object, url: str) -> None:
                 print("   ", line)
 
 
+def slowest_query_ms(client: object, url: str, runs: int = 5) -> float:
+    """PostgreSQL's own time for the query of the page's rows (EXPLAIN ANALYZE, median of
+    `runs`): the part of the page that OFFSET makes grow with depth."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    # The page's rows: the longest query that reads cases in an order (the joins of the
+    # columns make it the longest; timing the queries here would pick noise).
+    slowest = max(
+        (
+            q["sql"]
+            for q in queries.captured_queries
+            if "ORDER BY" in q["sql"] and not q["sql"].startswith("EXPLAIN")
+        ),
+        key=len,
+    )
+    times = []
+    with connection.cursor() as cursor:
+        for _ in range(runs):
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + slowest)
+            times.append(float(cursor.fetchone()[0][0]["Execution Time"]))
+    return statistics.median(times)
+
+
+def depth(args: argparse.Namespace, url: str) -> None:
+    """Page 1 against page `args.depth` of the queue in each offered order, by OFFSET
+    (`?p=`) and by cursor (the Next link followed that many times)."""
+    setup_django(url)
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from django.contrib import admin
+    from django.contrib.admin.options import IncorrectLookupParameters
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client, RequestFactory
+    from django.urls import reverse
+
+    from cases.models import Case
+    from supportdesk.keyset import encode_cursor, order_keys, row_values
+    from tenants.roles import Role, has_role
+
+    engineer = next(
+        user
+        for user in get_user_model().objects.filter(is_staff=True, is_active=True).order_by("id")
+        if has_role(user, Role.ENGINEER)
+    )
+    if not Authenticator.objects.filter(user=engineer, type=Authenticator.Type.TOTP).exists():
+        # Staff must have a second step (tenants/mfa.py), as bench/bench_pages.py gives them.
+        TOTP.activate(engineer, generate_totp_secret())
+    client = Client()
+    client.force_login(engineer)
+    queue = reverse("admin:cases_case_changelist")
+    case_admin = admin.site._registry[Case]
+    from cases import services
+    from cases.models import SavedQueueView
+
+    views = {}
+    for order in (SavedQueueView.Order.TIME_LEFT, SavedQueueView.Order.NEWEST):
+        view = SavedQueueView.objects.filter(owner=engineer, name=f"bench {order}").first()
+        views[order] = view or services.saved_view_create(
+            actor=engineer, name=f"bench {order}", order=order
+        )
+    # o= counts the change list's columns: 0 is the checkbox, 6 time left, 9 received.
+    orders = [
+        ("contract order", "state=open"),
+        ("contract order, closed included", "state=all"),
+        ("time left (column), closed incl.", "state=all&o=6"),
+        ("received (column, newest), all", "state=all&o=-9"),
+        (
+            "view: least time left, all",
+            f"state=all&_view={views[SavedQueueView.Order.TIME_LEFT].id}",
+        ),
+        ("view: newest first, all", f"state=all&_view={views[SavedQueueView.Order.NEWEST].id}"),
+    ]
+    print(
+        f"PostgreSQL {connection.cursor().connection.info.server_version}, "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; {args.repeats} "
+        f"requests per page after 3 warm-ups; server time in ms; 'sql' is PostgreSQL's "
+        "execution time of the page's rows query (EXPLAIN ANALYZE, median of 5)\n"
+    )
+    print(f"{'order':32} {'page':18} {'median':>8} {'p95':>8} {'sql':>8} {'queries':>8}")
+    for label, query in orders:
+        first = f"{queue}?{query}"
+        # The cursor page 500's Next link would carry: the last row of page 499 (read
+        # through `?p=`, which is quicker than following Next 499 times).
+        request = RequestFactory().get(f"{first}&p={args.depth - 1}")
+        request.user = engineer
+        try:
+            before = case_admin.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            print(f"{label:32} shorter than {args.depth} pages")
+            continue
+        keys = order_keys(before.queryset)
+        last = list(before.result_list)[-1]
+        page = f"{first}&after={encode_cursor(keys, row_values(keys, last))}"
+        for name, address in [
+            ("1", first),
+            (f"{args.depth} (?p=, OFFSET)", f"{first}&p={args.depth}"),
+            (f"{args.depth} (cursor)", page),
+        ]:
+            median, p95, _cpu, count, _size = measure(client, address, args.repeats)
+            sql = slowest_query_ms(client, address)
+            print(f"{label:32} {name:18} {median:8.1f} {p95:8.1f} {sql:8.2f} {count:8d}")
+    print(f"\nload average at the end {os.getloadavg()[0]:.1f}")
+
+
 def main() -> None:
     args = parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    if args.depth:
+        depth(args, url)
+        return
     name = urlsplit(url).path.lstrip("/")
     if not name.replace("_", "").isalnum():
         raise SystemExit(f"Refusing to create a database named {name!r}.")

@@ -383,7 +383,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["tenant", "state", "-created_at"], name="case_tenant_state"),
             models.Index(fields=["state", "priority_rank", "business_impact"], name="case_queue"),
-            models.Index(fields=["next_due_at"], name="case_next_due"),
+            # With the id: a keyset page among cases without a clock (NULL, sorted last) is a
+            # range of this index, not a sort of every such case (supportdesk.keyset).
+            models.Index(fields=["next_due_at", "id"], name="case_next_due_id"),
             models.Index(fields=["owner", "state"], name="case_owner_state"),
             *(
                 models.Index(
@@ -408,7 +410,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
             ),
             # The queue sorted by time left or by time received (either way), over open cases.
             models.Index(
-                fields=["next_due_at"], condition=~Q(state="closed"), name="case_open_next_due"
+                fields=["next_due_at", "id"],
+                condition=~Q(state="closed"),
+                name="case_open_next_due_id",
             ),
             models.Index(
                 fields=["created_at"], condition=~Q(state="closed"), name="case_open_received"

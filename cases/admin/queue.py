@@ -51,7 +51,7 @@ from cases.services import DEFAULT_COLUMNS, StaffAction, may
 from cases.templatetags.staff_time import due_pair_html, staff_time_html
 from supportdesk.admin_actions import run_for_each, with_form, with_text
 from supportdesk.admin_filters import DropdownFilter
-from supportdesk.admin_paging import EstimatedCountPaginator
+from supportdesk.admin_paging import KeysetPaginator
 from supportdesk.errors import ServiceError
 from supportdesk.types import signed_in
 from tenants.models import EnvironmentKind
@@ -67,6 +67,12 @@ _ENVIRONMENT_SHORT: dict[int, str] = {
     EnvironmentKind.SANDBOX: "Sandbox",
     EnvironmentKind.TEST: "Test",
 }
+
+
+def _find_case(queryset: QuerySet[Case], text: str) -> Case | None:
+    """The case a "jump to" names, if it is in the list as filtered."""
+    reference = normal_reference(text)
+    return queryset.filter(reference=reference).first() if reference else None
 
 
 @admin.action(description="Assign to me")
@@ -251,7 +257,7 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
     # Counting all cases and counting per filter choice are the two queries that grow with
     # the desk, not with the page; the queue shows neither.
     show_full_result_count = False
-    paginator = EstimatedCountPaginator
+    paginator = KeysetPaginator
     show_facets = admin.ShowFacets.NEVER
     actions = _BULK_ACTIONS
 
@@ -261,6 +267,19 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
         return with_customer_escalation(queue_for(request.user).defer(*LONG_TEXT_FIELDS))
+
+    def get_paginator(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        per_page: int,
+        orphans: int = 0,
+        allow_empty_first_page: bool = True,
+    ) -> KeysetPaginator:
+        """Pages by the order's keys; "jump to" takes a time or a case reference."""
+        return KeysetPaginator(
+            queryset, per_page, orphans, allow_empty_first_page, request=request, find=_find_case
+        )
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str

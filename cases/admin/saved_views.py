@@ -2,6 +2,8 @@
 and delete a view. The rules (who may share, which columns exist) are in
 `cases.services.saved_views`."""
 
+from collections.abc import Iterable
+
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
@@ -17,6 +19,7 @@ from django.urls import reverse
 from cases import services
 from cases.models import SavedQueueView
 from cases.services import QUEUE_COLUMNS, StaffAction, may
+from supportdesk.admin_paging import PAGING_PARAMS
 from supportdesk.errors import NotFound, ServiceError
 from supportdesk.types import signed_in
 
@@ -33,12 +36,22 @@ ORDERINGS: dict[str, tuple[str, ...]] = {
 class QueueChangeList(ChangeList):
     """The admin's change list, told that the open view's id is not a filter (it would
     otherwise refuse the parameter); its links keep the id, so filtering further stays in
-    the view's columns and order."""
+    the view's columns and order. Nor are the page's cursor and jump
+    (`supportdesk.admin_paging.PAGING_PARAMS`)."""
 
     def get_filters_params(self, params: dict | None = None) -> dict:
         lookup_params = super().get_filters_params(params)
-        lookup_params.pop(VIEW_PARAM, None)
+        for name in (VIEW_PARAM, *PAGING_PARAMS):
+            lookup_params.pop(name, None)
         return lookup_params
+
+    def get_query_string(
+        self, new_params: dict | None = None, remove: Iterable[str] | None = None
+    ) -> str:
+        """Links to another filter or sort start at its first page, as the admin drops its
+        page number: a cursor or a jump is a place in the list as it is now."""
+        keyset = [name for name in PAGING_PARAMS if name != "p"]
+        return super().get_query_string(new_params, [*(remove or []), *keyset])
 
 
 def open_view(request: HttpRequest) -> SavedQueueView | None:
@@ -67,7 +80,7 @@ def picker_context(request: HttpRequest, columns: list[str]) -> dict:
     views = list(services.saved_views_for(user))
     current = open_view(request)
     filters = request.GET.copy()
-    for name in ("p", "e", VIEW_PARAM):
+    for name in ("e", VIEW_PARAM, *PAGING_PARAMS):
         filters.pop(name, None)
     return {
         "my_views": [(view, view_url(view)) for view in views if view.owner_id == user.pk],

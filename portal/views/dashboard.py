@@ -1,6 +1,9 @@
 """The dashboard (a tenant's cases) and the tenant switcher."""
 
-from django.core.paginator import Paginator
+from urllib.parse import urlencode
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -11,6 +14,7 @@ from cases.models import OPEN_STATES, State
 from cases.selectors import case_list_for
 from notifications.announcements import current_announcements
 from portal.context import PortalRequest, portal_page, remember_tenant
+from supportdesk.keyset import BadCursor, keyset_page, order_keys
 from tenants.selectors import tenant_choices
 
 PAGE_SIZE = 20
@@ -25,6 +29,22 @@ def is_htmx_fragment(request: HttpRequest, target: str) -> bool:
     )
 
 
+def case_page(request: HttpRequest, cases: QuerySet) -> tuple[Page, bool]:
+    """A page of the list by its keys (`supportdesk.keyset`): Older and Newer carry the
+    last or first row's update (or closure) time and id, so an old page costs what the
+    first costs. A search (best match first) and an old `?page=` link are paged by number
+    as before. The second value is True when the cursor was refused (first page shown)."""
+    paginator = Paginator(cases, PAGE_SIZE)
+    keys = order_keys(cases)
+    after, before = request.GET.get("after", ""), request.GET.get("before", "")
+    if keys is None or (request.GET.get("page") and not (after or before)):
+        return paginator.get_page(request.GET.get("page")), False
+    try:
+        return keyset_page(paginator, cases, keys, PAGE_SIZE, after=after, before=before), False
+    except BadCursor:
+        return keyset_page(paginator, cases, keys, PAGE_SIZE), True
+
+
 @require_GET
 @portal_page
 def dashboard(request: PortalRequest) -> HttpResponse:
@@ -36,9 +56,19 @@ def dashboard(request: PortalRequest) -> HttpResponse:
         "query": request.GET.get("q", "").strip()[:100],
     }
     cases = case_list_for(request.user, tenant_id=portal.tenant.id, closed=closed, **filters)
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page, bad_cursor = case_page(request, cases)
+    list_query = urlencode(
+        {
+            **({"view": "closed"} if closed else {}),
+            "q": filters["query"],
+            "state": filters["state"],
+            "priority": filters["priority"],
+        }
+    )
     context = {
         "page": page,
+        "bad_cursor": bad_cursor,
+        "list_query": list_query,
         "closed": closed,
         "searching": bool(filters["query"]),
         "filters": filters,
