@@ -7,6 +7,7 @@ import email.policy
 import logging
 import socket
 import threading
+import uuid
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -22,6 +23,7 @@ class Delivered:
     mail_from: str
     rcpt_tos: list[str]
     content: bytes
+    queue_id: str
 
     @property
     def message(self) -> EmailMessage:
@@ -41,11 +43,13 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        queue_id = uuid.uuid4().hex[:12].upper()
         with self.sink.lock:
             self.sink.delivered.append(
-                Delivered(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
+                Delivered(envelope.mail_from, list(envelope.rcpt_tos), envelope.content, queue_id)
             )
-        return "250 Message accepted for delivery"
+        # As Postfix answers: the queue id names the message in the server's log.
+        return f"250 2.0.0 Ok: queued as {queue_id}"
 
 
 def free_port() -> int:
