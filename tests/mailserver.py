@@ -63,6 +63,7 @@ class SmtpSink:
         self.port = port or free_port()
         self.delivered: list[Delivered] = []
         self.refused: set[str] = set()
+        self.received = 0
         self.lock = threading.Lock()
         self._controller: Controller | None = None
 
@@ -80,3 +81,30 @@ class SmtpSink:
     def messages(self) -> list[EmailMessage]:
         with self.lock:
             return [item.message for item in self.delivered]
+
+
+class _CountingHandler(_Handler):
+    """For the benchmark: answers as the test sink does and keeps nothing but a count."""
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.sink.received += 1
+        return f"250 2.0.0 Ok: queued as {uuid.uuid4().hex[:12].upper()}"
+
+
+def main() -> None:
+    """`python -m tests.mailserver PORT`: the sink in its own process (as a real MTA
+    would be), answering like Postfix and keeping nothing, until it is terminated."""
+    import signal
+    import sys
+
+    sink = SmtpSink(int(sys.argv[1]))
+    stop = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop)  # the server's thread inherits it
+    controller = Controller(_CountingHandler(sink), hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    signal.sigwait(stop)
+    controller.stop()
+
+
+if __name__ == "__main__":
+    main()

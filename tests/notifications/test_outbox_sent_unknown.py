@@ -150,9 +150,7 @@ def test_every_attempt_of_a_row_carries_the_same_message_id(smtp_sink, monkeypat
     assert _message_ids(smtp_sink) == [_row().message_id] * 2
 
 
-def test_connection_broken_during_data_makes_the_row_sent_unknown_at_once(
-    smtp_sink, monkeypatch
-):
+def test_connection_broken_during_data_makes_the_row_sent_unknown_at_once(smtp_sink, monkeypatch):
     original = smtplib.SMTP.data
 
     def cut(self, msg):
