@@ -19,7 +19,9 @@ from notifications.outbox import may_read_outbox
 from notifications.redaction import outbox_preview
 from notifications.services import (
     announcement_alert_subscribers,
+    notification_mark_delivered,
     notification_preferences_set,
+    notification_resend_now,
     notification_retry,
 )
 from notifications.webhooks import (
@@ -73,12 +75,21 @@ class NotificationAdmin(ReadOnlyAdmin):
     """The outbox as managers see it: what went out, what waits, what failed and why.
     What a message says is shown redacted (no link, no token); other roles see nothing."""
 
-    list_display = ["created_at", "event", "recipient", "case", "status", "attempts", "sent_at"]
-    list_filter = ["status", "event"]
+    list_display = [
+        "created_at",
+        "event",
+        "recipient",
+        "case",
+        "status",
+        "attempts",
+        "sent_at",
+        "possible_duplicate",
+    ]
+    list_filter = ["status", "possible_duplicate", "event"]
     search_fields = ["recipient", "case__reference", "event", "message_id", "dedup_key"]
     list_select_related = ["case"]
     date_hierarchy = "created_at"
-    actions = ["retry"]
+    actions = ["retry", "mark_delivered", "resend_now"]
     fields = readonly_fields = (
         "event",
         "recipient",
@@ -90,6 +101,9 @@ class NotificationAdmin(ReadOnlyAdmin):
         "created_at",
         "next_attempt_at",
         "sent_at",
+        "data_started_at",
+        "smtp_reply",
+        "possible_duplicate",
         "message_id",
         "references",
         "dedup_key",
@@ -124,6 +138,27 @@ class NotificationAdmin(ReadOnlyAdmin):
             queryset,
             lambda obj: notification_retry(actor=request.user, notification_id=obj.id),
             "Messages queued to be sent again",
+        )
+
+    # A message of unknown outcome (sent_unknown): the manager checked the mail server.
+    @admin.action(description="Unknown outcome: mark delivered")
+    def mark_delivered(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda obj: notification_mark_delivered(actor=request.user, notification_id=obj.id),
+            "Messages marked delivered",
+        )
+
+    @admin.action(description="Unknown outcome: send again now")
+    def resend_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda obj: notification_resend_now(actor=request.user, notification_id=obj.id),
+            "Messages queued to be sent again (possible duplicates)",
         )
 
 

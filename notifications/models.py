@@ -66,12 +66,15 @@ class Notification(models.Model):
 
     Delivery claims the row with a compare-and-swap update (pending → sending), so two
     workers never both send it; the unique deduplication key keeps a change recorded twice
-    (a task run twice, a retried request) from writing a second message."""
+    (a task run twice, a retried request) from writing a second message. An attempt whose
+    DATA began but whose answer was never recorded (the worker died) is `sent_unknown`:
+    the server may hold it, so it is not sent again before a check (`delivery`)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
+        SENT_UNKNOWN = "sent_unknown", "Sent? (no answer recorded)"
         FAILED = "failed", "Failed"
 
     recipient = models.EmailField(max_length=254)
@@ -116,6 +119,25 @@ class Notification(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    data_started_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the current attempt began sending the message itself (SMTP DATA); "
+        "from then on the mail server may hold it.",
+    )
+    smtp_reply = models.CharField(
+        max_length=500,
+        blank=True,
+        editable=False,
+        help_text="The mail server's answer to DATA, with its queue id.",
+    )
+    possible_duplicate = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Sent again after an attempt whose outcome was unknown: the recipient may "
+        "have it twice (with the same Message-ID).",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -125,6 +147,12 @@ class Notification(models.Model):
                 fields=["next_attempt_at"],
                 condition=Q(status__in=["pending", "sending"]),
                 name="notification_due",
+            ),
+            # … and the few whose last attempt's outcome is unknown.
+            models.Index(
+                fields=["data_started_at"],
+                condition=Q(status="sent_unknown"),
+                name="notification_sent_unknown",
             ),
             models.Index(fields=["case", "-created_at"], name="notification_case"),
         ]

@@ -181,10 +181,56 @@ def notification_retry(*, actor: AnyUser, notification_id: int) -> Notification:
         raise StateConflict(f"The message to {notification.recipient} was already sent.")
     if notification.status == Notification.Status.SENDING:
         raise StateConflict(f"The message to {notification.recipient} is being sent right now.")
+    if notification.status == Notification.Status.SENT_UNKNOWN:
+        raise StateConflict(
+            f"The message to {notification.recipient} may have been delivered: mark it "
+            "delivered, or send it again now."
+        )
     notification.status = Notification.Status.PENDING
     notification.attempts = 0
     notification.next_attempt_at = timezone.now()
     notification.save(update_fields=["status", "attempts", "next_attempt_at"])
+    transaction.on_commit(partial(outbox_dispatch, [notification.id]), robust=True)
+    return notification
+
+
+def _sent_unknown_for_update(actor: AnyUser, notification_id: int) -> Notification:
+    if not may_read_outbox(actor):
+        raise NotPermitted("Only support managers handle the outbox.")
+    try:
+        notification = Notification.objects.select_for_update().get(id=notification_id)
+    except Notification.DoesNotExist:
+        raise NotFound("No such message.") from None
+    if notification.status != Notification.Status.SENT_UNKNOWN:
+        raise StateConflict(
+            f"The message to {notification.recipient} is {notification.get_status_display()}, "
+            "not of unknown outcome."
+        )
+    return notification
+
+
+@transaction.atomic
+def notification_mark_delivered(*, actor: AnyUser, notification_id: int) -> Notification:
+    """A manager found a message of unknown outcome at the mail server (its log, or the
+    recipient has it): it is sent, as of its last attempt, and never sent again."""
+    notification = _sent_unknown_for_update(actor, notification_id)
+    notification.status = Notification.Status.SENT
+    notification.sent_at = notification.data_started_at or timezone.now()
+    notification.last_error = ""
+    notification.save(update_fields=["status", "sent_at", "last_error"])
+    logger.info("outbox: %s marked notification %d delivered", actor, notification.id)
+    return notification
+
+
+@transaction.atomic
+def notification_resend_now(*, actor: AnyUser, notification_id: int) -> Notification:
+    """A manager found a message of unknown outcome missing at the mail server: it goes
+    out again now (same Message-ID), flagged as a possible duplicate."""
+    notification = _sent_unknown_for_update(actor, notification_id)
+    notification.status = Notification.Status.PENDING
+    notification.possible_duplicate = True
+    notification.next_attempt_at = timezone.now()
+    notification.save(update_fields=["status", "possible_duplicate", "next_attempt_at"])
     transaction.on_commit(partial(outbox_dispatch, [notification.id]), robust=True)
     return notification
 

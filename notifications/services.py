@@ -12,6 +12,8 @@ from notifications.announcements import (
 from notifications.delivery import notifications_deliver, notifications_deliver_due
 from notifications.mailbox import inbound_claim, inbound_finish, inbound_reopen, inbound_store
 from notifications.outbox import (
+    notification_mark_delivered,
+    notification_resend_now,
     notification_retry,
     notifications_note_bounce,
     outbox_dispatch,
@@ -39,7 +41,9 @@ __all__ = [
     "inbound_finish",
     "inbound_reopen",
     "inbound_store",
+    "notification_mark_delivered",
     "notification_preferences_set",
+    "notification_resend_now",
     "notification_retry",
     "notifications_deliver",
     "notifications_deliver_due",

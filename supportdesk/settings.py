@@ -281,6 +281,11 @@ OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 60)
 OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 3600)
 # A worker's claim on a message it is sending; longer than EMAIL_TIMEOUT by far.
 OUTBOX_SEND_LEASE_SECONDS = env_int("OUTBOX_SEND_LEASE_SECONDS", 600)
+# A message whose SMTP DATA began but whose answer was never recorded (the worker died
+# in between) is `sent_unknown`: the server may have it. The sweep sends it again (marked
+# possible_duplicate, same Message-ID) this long after DATA began; 0 = never (a manager
+# decides in the outbox admin: "mark delivered" or "send again now").
+OUTBOX_SENT_UNKNOWN_RESEND_AFTER = env_int("OUTBOX_SENT_UNKNOWN_RESEND_AFTER", 1800)
 # Outbound webhooks (notifications/webhooks.py): retried with backoff like the outbox's
 # mail, given up after WEBHOOK_MAX_ATTEMPTS; an endpoint failing WEBHOOK_DISABLE_AFTER
 # times in a row is disabled and its owner emailed. Plain http only to the loopback

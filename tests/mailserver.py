@@ -7,6 +7,7 @@ import email.policy
 import logging
 import socket
 import threading
+import uuid
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -22,6 +23,7 @@ class Delivered:
     mail_from: str
     rcpt_tos: list[str]
     content: bytes
+    queue_id: str
 
     @property
     def message(self) -> EmailMessage:
@@ -41,11 +43,13 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        queue_id = uuid.uuid4().hex[:12].upper()
         with self.sink.lock:
             self.sink.delivered.append(
-                Delivered(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
+                Delivered(envelope.mail_from, list(envelope.rcpt_tos), envelope.content, queue_id)
             )
-        return "250 Message accepted for delivery"
+        # As Postfix answers: the queue id names the message in the server's log.
+        return f"250 2.0.0 Ok: queued as {queue_id}"
 
 
 def free_port() -> int:
@@ -59,6 +63,7 @@ class SmtpSink:
         self.port = port or free_port()
         self.delivered: list[Delivered] = []
         self.refused: set[str] = set()
+        self.received = 0
         self.lock = threading.Lock()
         self._controller: Controller | None = None
 
@@ -76,3 +81,30 @@ class SmtpSink:
     def messages(self) -> list[EmailMessage]:
         with self.lock:
             return [item.message for item in self.delivered]
+
+
+class _CountingHandler(_Handler):
+    """For the benchmark: answers as the test sink does and keeps nothing but a count."""
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.sink.received += 1
+        return f"250 2.0.0 Ok: queued as {uuid.uuid4().hex[:12].upper()}"
+
+
+def main() -> None:
+    """`python -m tests.mailserver PORT`: the sink in its own process (as a real MTA
+    would be), answering like Postfix and keeping nothing, until it is terminated."""
+    import signal
+    import sys
+
+    sink = SmtpSink(int(sys.argv[1]))
+    stop = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop)  # the server's thread inherits it
+    controller = Controller(_CountingHandler(sink), hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    signal.sigwait(stop)
+    controller.stop()
+
+
+if __name__ == "__main__":
+    main()

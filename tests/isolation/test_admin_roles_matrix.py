@@ -179,7 +179,8 @@ _MANAGER = (
     _TRIAGE_LEAD
     | _SINGLE_SIGN_ON
     | {("knowledge.productfeedback", "set_status")}
-    | {("notifications.notification", "retry")}  # the outbox is the managers' alone
+    # The outbox is the managers' alone (notifications.outbox.may_read_outbox).
+    | {("notifications.notification", verb) for verb in ("retry", "mark_delivered", "resend_now")}
     # Webhook endpoints hear customers' cases (maybe every customer's): managers alone.
     | {
         ("notifications.webhookendpoint", verb)
@@ -287,6 +288,11 @@ def world(cast, people, django_capture_on_commit_callbacks) -> dict[str, object]
         Notification.objects.filter(recipient="ivy@initrode.test").update(
             status=Notification.Status.FAILED, attempts=5, last_error="550 No such mailbox"
         )
+        # The superseded invitation's last attempt stopped after DATA began: its outcome
+        # is unknown (mark delivered / send again now).
+        Notification.objects.filter(
+            id=Notification.objects.filter(recipient="ivy@initrode.test").order_by("id")[0].id
+        ).update(status=Notification.Status.SENT_UNKNOWN, data_started_at=timezone.now())
         NotificationAddress.objects.create(tenant=cast.tenant_a, email="ops@acme.test")
         EscalationLevel.objects.create(
             tenant=cast.tenant_a, level=1, role_id="csm", rise_after="4bh"

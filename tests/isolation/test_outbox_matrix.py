@@ -147,3 +147,42 @@ def test_retry_action_by_role_is_refused_to_all_but_readers_and_shows_no_secret(
     ]
     failed.refresh_from_db()
     assert (failed.status, failed.attempts) == (Notification.Status.PENDING, 0)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    ("action", "done", "status"),
+    [
+        ("mark_delivered", "Messages marked delivered: 1.", Notification.Status.SENT),
+        (
+            "resend_now",
+            "Messages queued to be sent again (possible duplicates): 1.",
+            Notification.Status.PENDING,
+        ),
+    ],
+)
+def test_unknown_outcome_actions_by_role_are_the_readers_alone_and_show_no_secret(
+    client, cast, outbox, role, action, done, status, django_capture_on_commit_callbacks
+):
+    client.login(username=_user(cast, role).username, password=PASSWORD)
+    unknown = outbox["failed"]
+    Notification.objects.filter(id=unknown.id).update(status=Notification.Status.SENT_UNKNOWN)
+    before = _state()
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(
+            CHANGELIST, {"action": action, "_selected_action": [unknown.id]}, follow=True
+        )
+    body = response.content.decode()
+    assert [secret for secret in outbox["secrets"] if secret in body] == []
+    after = _state()
+    if role not in READERS:
+        assert response.status_code == 403
+        assert after == before
+        return
+    assert response.status_code == 200
+    assert done in body
+    assert [row for row in after if row[0] != unknown.id] == [
+        row for row in before if row[0] != unknown.id
+    ]
+    unknown.refresh_from_db()
+    assert unknown.status == status
