@@ -15,6 +15,7 @@ from cases.models import Case, State
 from cases.selectors import cases_for
 from cases.services import StaffAction, may
 from cases.services.permissions import refusal
+from supportdesk.db_router import stale_reads_ok
 
 WINDOWS = (30, 90)
 TENANTS_SHOWN = 15
@@ -74,6 +75,7 @@ def _columns(series: list, width: float = 720, height: float = 120) -> list[Colu
     return columns
 
 
+@stale_reads_ok
 def dashboard_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> TemplateResponse:
     if not may(request.user, StaffAction.DASHBOARD):
         raise PermissionDenied(refusal(StaffAction.DASHBOARD))
