@@ -198,7 +198,7 @@ def stale_reads_ok(view: F) -> F:
 def _in_code_atomic_block() -> bool:
     connection = connections[DEFAULT_DB_ALIAS]
     return connection.in_atomic_block and any(
-        not block._from_testcase for block in connection.atomic_blocks
+        not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks
     )
 
 
