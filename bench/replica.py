@@ -331,6 +331,14 @@ def pages(replica: Replica, repeats: int) -> None:
         replica.stop("immediate")
         stopped.set()
 
+    downs: list[str] = []
+    mark_down = db_router.mark_replica_down
+
+    def counted_mark_down(reason: object = "") -> None:
+        downs.append(str(reason).strip().splitlines()[0][:110] if str(reason) else "")
+        mark_down(reason)
+
+    db_router.mark_replica_down = counted_mark_down  # type: ignore[assignment]
     thread = threading.Thread(target=stopper)
     started = time.monotonic()
     thread.start()
@@ -355,6 +363,9 @@ def pages(replica: Replica, repeats: int) -> None:
         print(f"  queries {phase}: replica {seen['replica']}, primary {seen['default']}")
     for error in errors[:5]:
         print(f"  error: {error}")
+    for reason, times in Counter(downs).items():
+        print(f"  replica marked down {times}x: {reason}")
+    db_router.mark_replica_down = mark_down  # type: ignore[assignment]
 
     replica.start()
     time.sleep(settings.REPLICA_RETRY_SECONDS + 0.5)
