@@ -73,7 +73,18 @@ health = _Health()
 
 
 def replica_configured() -> bool:
-    return REPLICA in connections.settings
+    """A replica alias that is not the primary itself. In tests the alias mirrors default
+    (Django points its NAME at the test database): same server, or another engine, means
+    the primary's own test database, so reads stay there. (A PostgreSQL test run whose
+    replica is on another server finds no test database there: marked down, primary.)"""
+    if REPLICA not in connections.settings:
+        return False
+    replica = connections[REPLICA].settings_dict
+    primary = connections[DEFAULT_DB_ALIAS].settings_dict
+    if replica.get("NAME") != primary.get("NAME"):
+        return True
+    same_server = all(replica.get(key) == primary.get(key) for key in ("HOST", "PORT"))
+    return replica.get("ENGINE") == primary.get("ENGINE") and not same_server
 
 
 def mark_replica_down(reason: object = "") -> None:

@@ -47,9 +47,8 @@ def _remove_replica_alias() -> None:
 
 @pytest.fixture
 def replica_alias() -> Iterator[None]:
-    """`replica` as the suite sets it when DATABASE_REPLICA_URL is given: a test mirror of
-    default (the same test database over a second connection)."""
-    _add_replica_alias({**connections.settings[DEFAULT_DB_ALIAS], "TEST": {"MIRROR": "default"}})
+    """`replica` on another server (never connected: the tests say whether it is healthy)."""
+    _add_replica_alias({**connections.settings[DEFAULT_DB_ALIAS], "HOST": "replica.invalid"})
     db_router.health.reset()
     yield
     _remove_replica_alias()
@@ -89,6 +88,16 @@ def test_without_a_replica_every_read_and_write_goes_to_the_primary():
     with stale_reads():
         assert router.db_for_read(Case) == DEFAULT_DB_ALIAS
         assert Case.objects.all().db == DEFAULT_DB_ALIAS
+
+
+def test_a_test_mirror_of_default_is_the_primary_itself():
+    _add_replica_alias({**connections.settings[DEFAULT_DB_ALIAS], "TEST": {"MIRROR": "default"}})
+    try:
+        assert not db_router.replica_configured()
+        with stale_reads() as scope:
+            assert not scope.use_replica
+    finally:
+        _remove_replica_alias()
 
 
 def test_reads_outside_a_stale_reads_scope_go_to_the_primary(replica_alias, healthy):
