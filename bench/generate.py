@@ -52,8 +52,8 @@ YEARS = 3
 def ensure_database(url: str, drop: bool) -> None:
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
-    if not name.startswith("sd_hard_bench"):
-        raise SystemExit(f"refusing to touch {name!r}: the bench database is sd_hard_bench*")
+    if not name.startswith(("sd_hard_bench", "sd_w_")):
+        raise SystemExit(f"refusing to touch {name!r}: bench DBs are sd_hard_bench* or sd_w_*")
     admin = parts._replace(path="/postgres").geturl()
     with psycopg.connect(admin, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()

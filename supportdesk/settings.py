@@ -135,6 +135,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Worker, beat and web share the file: wait for a lock rather than fail at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# A read replica (streaming standby of the primary): only reads that may be seconds stale go
+# there, inside the opt-in scope of supportdesk/db_router.py. In tests it mirrors default.
+if env_str("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = dj_database_url.parse(
+        env_str("DATABASE_REPLICA_URL", ""),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = env_positive_int(
+            "REPLICA_CONNECT_TIMEOUT", 2
+        )
+DATABASE_ROUTERS = ["supportdesk.db_router.ReplicaRouter"]
+# Seconds the replica is left alone after a failed connect or query; the replay lag above
+# which reads go to the primary (0: not checked) and how often a process measures it.
+REPLICA_RETRY_SECONDS = env_positive_int("REPLICA_RETRY_SECONDS", 30)
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 30)
+REPLICA_LAG_CHECK_SECONDS = env_positive_int("REPLICA_LAG_CHECK_SECONDS", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Covering indexes (INCLUDE) serve the queue and dashboard on PostgreSQL; SQLite builds the
 # same indexes without the extra columns, which is all the embedded mode needs.

@@ -17,6 +17,7 @@ from cases.selectors import cases_for
 from cases.services import StaffAction, may
 from cases.services.permissions import refusal
 from cases.sla_reports import Scope
+from supportdesk.db_router import stale_reads_ok
 
 WINDOWS = (7, 30, 90, 365)
 TENANTS_SHOWN = 15
@@ -76,6 +77,7 @@ def _columns(series: list, width: float = 720, height: float = 120) -> list[Colu
     return columns
 
 
+@stale_reads_ok
 def dashboard_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> TemplateResponse:
     if not may(request.user, StaffAction.DASHBOARD):
         raise PermissionDenied(refusal(StaffAction.DASHBOARD))

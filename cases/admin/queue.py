@@ -52,6 +52,7 @@ from cases.templatetags.staff_time import due_pair_html, staff_time_html
 from supportdesk.admin_actions import run_for_each, with_form, with_text
 from supportdesk.admin_filters import DropdownFilter
 from supportdesk.admin_paging import KeysetPaginator
+from supportdesk.db_router import stale_reads_ok
 from supportdesk.errors import ServiceError
 from supportdesk.types import signed_in
 from tenants.models import EnvironmentKind
@@ -361,6 +362,7 @@ class CaseAdmin(CustomerEscalationColumn, admin.ModelAdmin):
             raise PermissionDenied
         return case_page(self, request, object_id)
 
+    @stale_reads_ok
     def changelist_view(
         self, request: HttpRequest, extra_context: dict | None = None
     ) -> HttpResponse:

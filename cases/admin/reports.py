@@ -22,9 +22,11 @@ from cases.report_pages import csv_response, export, parse_range, review_context
 from cases.services import StaffAction, may
 from cases.services.permissions import refusal
 from cases.services.sla_cycles import report_day
+from supportdesk.db_router import stale_reads_ok
 from tenants.models import Tenant
 
 
+@stale_reads_ok
 def reports_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
     if not may(request.user, StaffAction.SLA_REPORTS):
         raise PermissionDenied(refusal(StaffAction.SLA_REPORTS))
@@ -67,6 +69,7 @@ def contract_review_pick(model_admin: admin.ModelAdmin, request: HttpRequest) ->
     return HttpResponseRedirect(f"{url}?{query}" if query else url)
 
 
+@stale_reads_ok
 def contract_review_view(
     model_admin: admin.ModelAdmin, request: HttpRequest, tenant_id: str
 ) -> HttpResponse:

@@ -63,6 +63,7 @@ from supportdesk.api.conditional import expected_version, not_modified, with_eta
 from supportdesk.api.pagination import CursorPage, OldestFirstCursorPage
 from supportdesk.api.serializers import validated
 from supportdesk.api.views import ApiListView, ApiView
+from supportdesk.db_router import stale_reads_ok
 from supportdesk.errors import InvalidInput, NotFound
 from supportdesk.types import User, present, signed_in
 from tenants.roles import highest_role, is_support_staff, support_staff
@@ -135,6 +136,7 @@ class CaseList(ApiListView):
         "and `updated_since` to pick up what changed since your last poll.",
         parameters=[CaseFilter],
     )
+    @stale_reads_ok
     def get(self, request: Request) -> Response:
         return self.list(request)
 

@@ -14,11 +14,13 @@ from cases.report_pages import csv_response, export, parse_range, review_context
 from cases.services.sla_cycles import report_day
 from portal.context import PortalRequest, portal_page
 from portal.views.people import contacts_only
+from supportdesk.db_router import stale_reads_ok
 
 
 @require_GET
 @portal_page
 @contacts_only
+@stale_reads_ok
 def contract_review(request: PortalRequest) -> HttpResponse:
     tenant = request.portal.tenant
     start, end, errors = parse_range(request, report_day(timezone.now()))
