@@ -81,9 +81,10 @@ def awaiting_first_response(cases: QuerySet[Case], *, now: datetime) -> Awaiting
     waiting = cases.filter(
         open_cases_q(), first_responded_at__isnull=True, initial_response_due__isnull=False
     )
+    # Counting the due time (not the id) lets PostgreSQL answer from the partial index.
     counts = waiting.aggregate(
-        pending=Count("id", filter=Q(initial_response_due__gte=now)),
-        overdue=Count("id", filter=Q(initial_response_due__lt=now)),
+        pending=Count("initial_response_due", filter=Q(initial_response_due__gte=now)),
+        overdue=Count("initial_response_due", filter=Q(initial_response_due__lt=now)),
     )
     return AwaitingResponse(counts["pending"], counts["overdue"])
 

@@ -412,6 +412,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(
                 fields=["next_due_at", "id"],
                 condition=~Q(state="closed"),
+                # The dashboard's breaches per priority read these from the index alone.
+                include=["priority_rank", "priority"],
                 name="case_open_next_due_id",
             ),
             models.Index(
