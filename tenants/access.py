@@ -101,7 +101,9 @@ def contact_of_tenant(user: AnyUser) -> Exists:
     """`is_contact_of` as an expression over Tenant rows, to read it with the tenants
     (`tenants.selectors.portal_tenants`) instead of one query per tenant."""
     return Exists(
-        AuthorizedContact.objects.filter(_contact_access(), user_id=user.pk, tenant=OuterRef("pk"))
+        AuthorizedContact.objects.filter(
+            _contact_access(), user_id=user.pk or 0, tenant=OuterRef("pk")
+        )
     )
 
 

@@ -219,8 +219,8 @@ def open_session(case: Case) -> TroubleshootingSession | None:
         )
         .order_by(
             DbCase(When(status=proposed, then=Value(0)), default=Value(1)),
-            *TroubleshootingSession._meta.ordering,
-            "pk",
+            "-created_at",  # the model's own order
+            "-pk",
         )
         .prefetch_related("slots")
         .first()

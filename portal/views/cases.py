@@ -110,9 +110,9 @@ def _priority(case: Case) -> object:
     """The plan's name and rank of the case's priority: read along with the case when
     `case_detail` asked for them, else read now."""
     if hasattr(case, "plan_priority_name"):
-        if case.plan_priority_name is None:
-            return None
-        return {"name": case.plan_priority_name, "rank": case.plan_priority_rank}
+        name = case.plan_priority_name
+        rank = case.plan_priority_rank  # type: ignore[attr-defined]
+        return None if name is None else {"name": name, "rank": rank}
     return case.tenant.plan.priorities.filter(code=case.priority).first()
 
 
