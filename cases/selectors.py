@@ -31,7 +31,7 @@ from cases.models import (
 from supportdesk.errors import NotFound
 from supportdesk.types import AnyUser
 from tenants.access import tenants_for
-from tenants.models import IntakeField
+from tenants.models import IntakeField, PlanPriority
 from tenants.roles import is_support_staff
 
 
@@ -103,15 +103,22 @@ def cases_matching(
     )
 
 
-def case_by_reference(user: AnyUser, reference: str) -> Case:
+def case_by_reference(user: AnyUser, reference: str, *, with_priority: bool = False) -> Case:
     """The case with this reference if the user may see it; NotFound otherwise, the same
-    answer for a guessed reference as for one that does not exist."""
-    case = (
-        cases_for(user)
-        .select_related("tenant__plan", "owner", "reporter", "partner", "known_issue")
-        .filter(reference=reference)
-        .first()
+    answer for a guessed reference as for one that does not exist. `with_priority` reads
+    the plan's name and rank of its priority along (`plan_priority_name`, `plan_priority_rank`)."""
+    cases = cases_for(user).select_related(
+        "tenant__plan", "owner", "reporter", "partner", "known_issue"
     )
+    if with_priority:
+        priority = PlanPriority.objects.filter(
+            plan_id=OuterRef("tenant__plan_id"), code=OuterRef("priority")
+        )
+        cases = cases.annotate(
+            plan_priority_name=Subquery(priority.values("name")[:1]),
+            plan_priority_rank=Subquery(priority.values("rank")[:1]),
+        )
+    case = cases.filter(reference=reference).first()
     if case is None:
         raise NotFound("No such case.")
     return case
@@ -125,6 +132,19 @@ def comments_for(user: AnyUser, case: Case) -> QuerySet[Comment]:
 def events_for(user: AnyUser, case: Case) -> QuerySet[CaseEvent]:
     events = case.events.select_related("actor")
     return events if is_support_staff(user) else events.filter(public=True)
+
+
+def thread_for(user: AnyUser, case: Case) -> tuple[list[CaseEvent], list[Comment]]:
+    """`events_for` and `comments_for` in one read: the events with their comments joined,
+    and the comments among them the user may see (the same rule as `comments_for`)."""
+    events = list(events_for(user, case).select_related("comment__author"))
+    staff = is_support_staff(user)
+    comments = [
+        event.comment
+        for event in events
+        if event.comment is not None and (staff or event.comment.public)
+    ]
+    return events, comments
 
 
 def attachments_for(user: AnyUser) -> QuerySet[Attachment]:

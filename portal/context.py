@@ -20,11 +20,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from supportdesk.types import AuthenticatedHttpRequest
-from tenants.access import acting_partner_member, is_contact_of, portal_access_problem
+from tenants.access import acting_partner_member, portal_access_problem
 from tenants.models import Partner, Tenant
 from tenants.phones import support_phone_without_access
 from tenants.roles import is_support_staff
-from tenants.selectors import tenant_choices
+from tenants.selectors import portal_tenants, tenant_choices
 from tenants.staff_preferences import staff_time_zone_of
 
 SESSION_KEY = "portal_tenant"
@@ -107,8 +107,9 @@ def portal_page(view: View) -> View:
         if is_support_staff(user):
             messages.info(request, "Support staff work cases in the staff queue.")
             return redirect("admin:index")
-        problem = portal_access_problem(user)
-        tenants = list(tenant_choices(user)) if problem is None else []
+        # The tenants first: when there are some, there is no access problem to explain.
+        tenants = portal_tenants(user)
+        problem = None if tenants else portal_access_problem(user)
         if not tenants:
             request.session.pop(SESSION_KEY, None)
             return render(
@@ -123,7 +124,7 @@ def portal_page(view: View) -> View:
                 status=403,
             )
         tenant = _current(request, tenants)
-        contact = is_contact_of(user, tenant.id)
+        contact = bool(getattr(tenant, "as_contact", False))
         membership = None if contact else acting_partner_member(user, tenant.id)
         portal = Portal(
             tenant=tenant,

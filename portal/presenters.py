@@ -66,7 +66,9 @@ class Entry:
         return self.event.actor is None or self.event.actor.is_staff
 
 
-def timeline(events: list[CaseEvent], comments: list[Comment]) -> list[Entry]:
+def timeline(
+    events: list[CaseEvent], comments: list[Comment], files: list[Attachment] | None = None
+) -> list[Entry]:
     """Events in order, each with its comment when there is one. File events are left
     out: files show with the comment (or the intake) they came with."""
     by_id = {comment.id: comment for comment in comments}
@@ -77,6 +79,11 @@ def timeline(events: list[CaseEvent], comments: list[Comment]) -> list[Entry]:
         comment = by_id.get(event.comment_id) if event.comment_id else None
         if event.comment_id and comment is None:
             continue  # an internal note's event; events_for already hides most
-        files = [a for a in comment.attachments.all() if a.public] if comment else []
-        entries.append(Entry(event=event, comment=comment, attachments=files))
+        if comment is None:
+            shown = []
+        elif files is None:
+            shown = [a for a in comment.attachments.all() if a.public]
+        else:
+            shown = [a for a in files if a.comment_id == comment.id and a.public]
+        entries.append(Entry(event=event, comment=comment, attachments=shown))
     return entries

@@ -41,7 +41,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_positive_int('PORT', 8000)}").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "supportdesk.admin_site.SupportDeskAdminConfig",  # django.contrib.admin, lazier
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

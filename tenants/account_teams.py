@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from supportdesk.types import AnyUser, User
 from tenants.access import tenants_for
@@ -75,10 +75,15 @@ def account_team_of(user: AnyUser, tenant_id: int) -> QuerySet[AccountTeamMember
 
 def escalation_path(tenant: Tenant) -> list[PathLevel]:
     """The tenant's own levels when it has any, else its plan's, else the default."""
-    rows = EscalationLevel.objects.select_related("role").order_by("level")
-    levels = list(rows.filter(tenant=tenant))
+    # One read for both: the tenant's rows win over the plan's.
+    rows = list(
+        EscalationLevel.objects.filter(Q(tenant=tenant) | Q(plan_id=tenant.plan_id))
+        .select_related("role")
+        .order_by("level")
+    )
+    levels = [row for row in rows if row.tenant_id == tenant.pk]
     if not levels:
-        levels = list(rows.filter(plan_id=tenant.plan_id))
+        levels = [row for row in rows if row.plan_id == tenant.plan_id]
     if not levels:
         names = dict(
             AccountRole.objects.filter(code__in=[role for _, role, _ in DEFAULT_PATH]).values_list(

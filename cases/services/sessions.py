@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case as DbCase
+from django.db.models import Value, When
 from django.utils import timezone
 
 from audit.services import audit_bulk_created
@@ -209,8 +211,17 @@ def _send_invitations(session: TroubleshootingSession, booker: User) -> list[int
 
 def open_session(case: Case) -> TroubleshootingSession | None:
     """The session the case page shows: a proposal to answer, else the latest booking."""
-    sessions = case.troubleshooting_sessions.prefetch_related("slots")
+    proposed = TroubleshootingSession.Status.PROPOSED
+    # One read: proposals before bookings, each newest first (the model's order).
     return (
-        sessions.filter(status=TroubleshootingSession.Status.PROPOSED).first()
-        or sessions.filter(status=TroubleshootingSession.Status.BOOKED).first()
+        case.troubleshooting_sessions.filter(
+            status__in=[proposed, TroubleshootingSession.Status.BOOKED]
+        )
+        .order_by(
+            DbCase(When(status=proposed, then=Value(0)), default=Value(1)),
+            "-created_at",  # the model's own order
+            "-pk",
+        )
+        .prefetch_related("slots")
+        .first()
     )

@@ -28,9 +28,11 @@ def customer_panels(request: HttpRequest, case: Case, forms: dict) -> dict:
     if session is not None and session.status == TroubleshootingSession.Status.PROPOSED:
         slots = [(slot.id, slot.starts_at) for slot in session.slots.all()]
         cast(ChoiceField, choice.fields["slot"]).choices = slots
-    path = escalation_path(case.tenant)
+    escalation = services.live_escalation(case)
+    # The path shows beside a live escalation, or with the button on an open case.
+    path = escalation_path(case.tenant) if escalation is not None or case.is_open else []
     return {
-        "escalation": services.live_escalation(case),
+        "escalation": escalation,
         "escalation_path": path,
         "escalate_form": forms.get("escalate_form") or EscalateForm(),
         "session": session,

@@ -16,9 +16,8 @@ from cases.selectors import (
     attachments_for,
     case_by_reference,
     closure_survey,
-    comments_for,
     custom_answers,
-    events_for,
+    thread_for,
     watchers_for,
 )
 from knowledge.search import suggestions as knowledge_suggestions
@@ -107,12 +106,24 @@ def suggestions(request: PortalRequest) -> HttpResponse:
     )
 
 
+def _priority(case: Case) -> object:
+    """The plan's name and rank of the case's priority: read along with the case when
+    `case_detail` asked for them, else read now."""
+    if hasattr(case, "plan_priority_name"):
+        name = case.plan_priority_name
+        rank = case.plan_priority_rank  # type: ignore[attr-defined]
+        return None if name is None else {"name": name, "rank": rank}
+    return case.tenant.plan.priorities.filter(code=case.priority).first()
+
+
 def _case_page(
     request: HttpRequest, case: Case, *, status: int = 200, **forms: object
 ) -> HttpResponse:
     user = request.user
-    entries = timeline(list(events_for(user, case)), list(comments_for(user, case)))
-    intake_files = attachments_for(user).filter(case=case, comment__isnull=True)
+    # The case's files in one read, shared out to the intake and to each comment.
+    files = list(attachments_for(user).filter(case=case))
+    entries = timeline(*thread_for(user, case), files)
+    intake_files = [file for file in files if file.comment_id is None]
     survey = None
     if case.state == State.CLOSED:
         answer = closure_survey(case)
@@ -125,7 +136,7 @@ def _case_page(
     deadline = case.reopen_deadline
     context = {
         "case": case,
-        "priority": case.tenant.plan.priorities.filter(code=case.priority).first(),
+        "priority": _priority(case),
         "entries": entries,
         "intake_files": intake_files,
         "case_texts": [
@@ -160,7 +171,9 @@ def _case_page(
 @require_GET
 @portal_page
 def case_detail(request: PortalRequest, reference: str) -> HttpResponse:
-    return _case_page(request, found_or_404(case_by_reference, request.user, reference))
+    return _case_page(
+        request, found_or_404(case_by_reference, request.user, reference, with_priority=True)
+    )
 
 
 def _case_action(

@@ -249,3 +249,34 @@ def test_partner_sees_and_works_the_tenants_cases(client, cast, sign_in):
     client.post(url(case, "case_accept"), {})
     case.refresh_from_db()
     assert case.state == State.CLOSED
+
+
+# The portal case page (issue 19): session, its cut-off and the user; the tenants the user
+# acts for with the contact flag (one read) and the MFA rule's; the case with its plan
+# priority; its files, its events with their comments, the survey of its closure; the
+# troubleshooting session, the live escalation and the notification list. An open case
+# reads no survey but the escalation path beside the escalate button (its levels, and the
+# default roles' names when it has none): one more.
+PORTAL_CASE_PAGE_QUERIES = 12
+
+
+def test_portal_case_page_query_budget_does_not_grow_with_the_conversation(
+    client, cast, sign_in, django_assert_max_num_queries
+):
+    case = in_progress(cast)
+    sign_in(cast.contact_a)
+    for n in range(4):
+        services.case_comment(case_id=case.id, actor=cast.engineer, body=f"Update {n}.")
+        log = SimpleUploadedFile(f"log{n}.txt", b"trace", content_type="text/plain")
+        client.post(url(case, "case_reply"), {"body": f"Log {n}.", "attachments": log})
+    client.get(url(case))
+    with django_assert_max_num_queries(PORTAL_CASE_PAGE_QUERIES + 1):
+        html = client.get(url(case)).content.decode()
+    assert "Update 3." in html
+    assert "log3.txt" in html
+    services.case_cancel(case_id=case.id, actor=cast.contact_a, reason="Found it.")
+    client.get(url(case))
+    with django_assert_max_num_queries(PORTAL_CASE_PAGE_QUERIES):
+        html = client.get(url(case)).content.decode()
+    assert "Log 3." in html
+    assert "log0.txt" in html
