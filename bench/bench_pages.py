@@ -34,6 +34,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -53,6 +54,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.utils import timezone  # noqa: E402
 from django.utils.module_loading import import_string  # noqa: E402
 
 from cases.models import Case  # noqa: E402
@@ -266,6 +268,9 @@ def main() -> None:
             (201,),
         )
 
+    def since(days: int) -> str:
+        return (timezone.localdate() - timedelta(days=days - 1)).isoformat()
+
     pages: dict[str, Callable[[], object]] = {
         "staff queue (admin case list)": lambda: ok(staff.get("/admin/cases/case/")),
         "staff queue filtered (in progress, P1)": lambda: ok(
@@ -288,6 +293,21 @@ def main() -> None:
         "staff search, a contact's email": lambda: ok(
             staff.get(f"/admin/cases/case/?q={contact.email}")
         ),
+        "staff triage (new, unassigned)": lambda: ok(lead.get("/admin/cases/case/triage/")),
+        **{
+            f"manager dashboard, {days} days": (
+                lambda days=days: ok(manager.get(f"/admin/cases/case/dashboard/?days={days}"))
+            )
+            for days in (7, 30, 90, 365)
+        },
+        **{
+            f"SLA report by customer, {days} days": (
+                lambda days=days: ok(
+                    manager.get(f"/admin/cases/case/reports/?by=tenant&start={since(days)}")
+                )
+            )
+            for days in (90, 365)
+        },
         "portal dashboard": lambda: ok(portal.get("/")),
         "portal closed cases": lambda: ok(portal.get("/?view=closed")),
         "portal case page": lambda: ok(portal.get(f"/cases/{big_case.reference}/")),
