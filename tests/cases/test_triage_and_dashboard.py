@@ -287,6 +287,20 @@ def test_dashboard_shows_open_work_compliance_breaches_and_escalations(client, c
         assert '<svg class="sd-chart"' in html
 
 
+def test_dashboard_lists_a_case_the_sla_sweep_escalated_by_itself(client, cast):
+    CaseFactory(
+        tenant=cast.tenant_a,
+        state=State.IN_PROGRESS,
+        escalated_at=NOW,
+        escalated_by=None,
+        escalation_reason="Initial response target breached",
+    )
+    client.force_login(cast.manager)
+    response = client.get(DASHBOARD)
+    assert response.status_code == 200
+    assert "by SupportDesk (an SLA target was breached)" in response.content.decode()
+
+
 def test_dashboard_answers_in_a_bounded_number_of_queries_for_every_window(
     client, cast, django_assert_max_num_queries
 ):
