@@ -1376,7 +1376,10 @@ class SlaDailyTotal(models.Model):
     rows per customer instead of 365."""
 
     day = models.DateField()
-    span = models.CharField(max_length=5, choices=TotalSpan.choices, default=TotalSpan.DAY)
+    # A default in the database too: the previous release writes day rows without it.
+    span = models.CharField(
+        max_length=5, choices=TotalSpan.choices, default=TotalSpan.DAY, db_default=TotalSpan.DAY
+    )
     dimension = models.CharField(max_length=16)
     key = models.CharField(max_length=64, blank=True, help_text="The value's id or code.")
     metric = models.CharField(max_length=16, choices=SlaMetric.choices)

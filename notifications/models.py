@@ -126,14 +126,18 @@ class Notification(models.Model):
         help_text="When the current attempt began sending the message itself (SMTP DATA); "
         "from then on the mail server may hold it.",
     )
+    # Defaults in the database too (db_default): processes still running the previous
+    # release during a deploy insert rows without these columns.
     smtp_reply = models.CharField(
         max_length=500,
         blank=True,
+        db_default="",
         editable=False,
         help_text="The mail server's answer to DATA, with its queue id.",
     )
     possible_duplicate = models.BooleanField(
         default=False,
+        db_default=False,
         editable=False,
         help_text="Sent again after an attempt whose outcome was unknown: the recipient may "
         "have it twice (with the same Message-ID).",
