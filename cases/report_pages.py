@@ -98,7 +98,7 @@ def review_context(scope: sla_reports.Scope) -> dict[str, object]:
             "Open cases at the end of each day",
             [(f"{p.day:%d %b}", p.open_at_end) for p in points],
         ),
-        "backlog_table": sla_reports.backlog_table(scope),
+        "backlog_table": sla_reports.backlog_table(scope, points),
         "reopen_rate": sla_reports.reopen_rate(points),
         "received": sum(p.received for p in points),
         "closed": sum(p.closed for p in points),

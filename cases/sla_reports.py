@@ -423,12 +423,13 @@ def trend_table(scope: Scope) -> Table:
     )
 
 
-def backlog_table(scope: Scope) -> Table:
+def backlog_table(scope: Scope, points: Sequence[BacklogPoint] | None = None) -> Table:
+    """The backlog as a table; `points` when the caller has read them already."""
     return (
         ["Day", "Open at end of day", "Received", "Closed", "Reopened"],
         [
             [p.day.isoformat(), p.open_at_end, p.received, p.closed, p.reopened]
-            for p in backlog(scope)
+            for p in (backlog(scope) if points is None else points)
         ],
     )
 
